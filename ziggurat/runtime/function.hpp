@@ -1,0 +1,174 @@
+// Compiled functions are `function` objects of a subtype of types.FunctionType: their code
+// object is a stub that carries the signature (so inspect.signature, __defaults__,
+// __qualname__, functools.wraps and descriptor binding behave as for Python functions) and
+// their vectorcall slot points at the generated C++. The stub's body raises SystemError
+// should anything ever run it.
+//
+// Why a subtype and not PyFunction_Type itself: CPython 3.11's interpreter inlines calls to
+// any object whose type is exactly PyFunction_Type by running its code object, ignoring the
+// vectorcall slot (3.12 checks the slot, 3.11 does not). The subtype is called through
+// vectorcall on every version; `__reduce__` keeps pickling by reference.
+#pragma once
+#include "args.hpp"
+#include "exceptions.hpp"
+#include <stddef.h>
+
+namespace zrt {
+
+struct FuncSpec {
+    const char* name;
+    const char* qualname;
+    int firstlineno;
+    ArgSpec args;
+    int extra_flags;             // CO_GENERATOR / CO_COROUTINE / ... for inspect
+    const char* const* varnames; // parameters first, then the other locals
+    int nvarnames;
+    const char* const* freevars;
+    int nfreevars;
+    vectorcallfunc impl;
+    PyObject* code;              // built on first use, kept for the life of the process
+    PyObject* qualname_obj;
+};
+
+struct ModuleState {
+    PyObject* globals;   // the module's __dict__ (borrowed from the module)
+    PyObject* builtins;  // builtins dict
+    PyObject* filename;  // str, the source path recorded in code objects and tracebacks
+    const char* filename_c;
+    PyObject* make_code; // helper that turns the stub template into a code object
+};
+
+ZRT_INLINE PyObject* function_reduce(PyObject* self, PyObject*) {
+    return PyObject_GetAttrString(self, "__qualname__");
+}
+
+static PyMethodDef function_methods[] = {
+    {"__reduce__", (PyCFunction)function_reduce, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
+
+static PyTypeObject FunctionType = {PyVarObject_HEAD_INIT(nullptr, 0) "function"};
+
+ZRT_INLINE int ready_function_type() {
+    if (FunctionType.tp_base) return 0;
+    FunctionType.tp_base = &PyFunction_Type;
+    FunctionType.tp_basicsize = sizeof(PyFunctionObject);
+    FunctionType.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_METHOD_DESCRIPTOR |
+                            Py_TPFLAGS_HAVE_VECTORCALL;
+    FunctionType.tp_vectorcall_offset = offsetof(PyFunctionObject, vectorcall);
+    FunctionType.tp_dictoffset = offsetof(PyFunctionObject, func_dict);
+    FunctionType.tp_weaklistoffset = offsetof(PyFunctionObject, func_weakreflist);
+    FunctionType.tp_methods = function_methods;
+    FunctionType.tp_call = PyVectorcall_Call;
+    FunctionType.tp_descr_get = PyFunction_Type.tp_descr_get;
+    FunctionType.tp_traverse = PyFunction_Type.tp_traverse;
+    FunctionType.tp_clear = PyFunction_Type.tp_clear;
+    FunctionType.tp_dealloc = PyFunction_Type.tp_dealloc;
+    FunctionType.tp_repr = PyFunction_Type.tp_repr;
+    if (PyType_Ready(&FunctionType) < 0) {
+        FunctionType.tp_base = nullptr;
+        return -1;
+    }
+    // PyType_Ready put the type's own (empty) __doc__ in its dict, which would hide the
+    // function's __doc__ member of the base type; expose the base's descriptor instead.
+    // (3.12+ keeps builtin types' dicts per interpreter: go through the mappingproxy)
+    Ref base_dict(PyObject_GetAttrString((PyObject*)&PyFunction_Type, "__dict__"));
+    if (!base_dict.p) return -1;
+    Ref doc(PyMapping_GetItemString(base_dict.p, "__doc__"));
+    if (!doc.p || PyDict_SetItemString(FunctionType.tp_dict, "__doc__", doc.p) < 0) return -1;
+    PyType_Modified(&FunctionType);
+    return 0;
+}
+
+static const char* const stub_source =
+    "def _ziggurat_stub():\n"
+    "    raise SystemError('ziggurat: the stub of a compiled function was executed')\n"
+    "def _ziggurat_make_code(name, qualname, filename, firstlineno, argcount, posonly, kwonly,\n"
+    "                        flags, varnames, freevars):\n"
+    "    t = _ziggurat_stub.__code__\n"
+    "    kw = dict(co_name=name, co_filename=filename, co_firstlineno=firstlineno,\n"
+    "              co_argcount=argcount, co_posonlyargcount=posonly, co_kwonlyargcount=kwonly,\n"
+    "              co_varnames=varnames, co_nlocals=len(varnames), co_freevars=freevars,\n"
+    "              co_cellvars=(), co_flags=flags)\n"
+    "    if hasattr(t, 'co_qualname'):\n"
+    "        kw['co_qualname'] = qualname\n"
+    "    return t.replace(**kw)\n";
+
+ZRT_INLINE int init_module_state(ModuleState* st, PyObject* module, const char* filename) {
+    st->globals = PyModule_GetDict(module);
+    st->builtins = PyEval_GetBuiltins();
+    st->filename_c = filename;
+    st->filename = PyUnicode_FromString(filename);
+    if (!st->filename) return -1;
+    if (ready_function_type() < 0) return -1;
+    if (!st->make_code) {
+        Ref ns(PyDict_New());
+        if (!ns.p) return -1;
+        if (PyDict_SetItemString(ns.p, "__builtins__", PyEval_GetBuiltins()) < 0) return -1;
+        Ref r(PyRun_String(stub_source, Py_file_input, ns.p, ns.p));
+        if (!r.p) return -1;
+        st->make_code = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_make_code"));
+        if (!st->make_code) return -1;
+    }
+    return 0;
+}
+
+ZRT_INLINE PyObject* tuple_of_cstrings(const char* const* s, int n) {
+    PyObject* t = PyTuple_New(n);
+    if (!t) return nullptr;
+    for (int i = 0; i < n; i++) {
+        PyObject* u = PyUnicode_InternFromString(s[i]);
+        if (!u) {
+            Py_DECREF(t);
+            return nullptr;
+        }
+        PyTuple_SET_ITEM(t, i, u);
+    }
+    return t;
+}
+
+ZRT_INLINE PyObject* spec_code(ModuleState* st, FuncSpec* spec) {
+    if (spec->code) return spec->code;
+    int flags = CO_OPTIMIZED | CO_NEWLOCALS | spec->extra_flags;
+    if (spec->args.flags & ARG_VARARGS) flags |= CO_VARARGS;
+    if (spec->args.flags & ARG_VARKW) flags |= CO_VARKEYWORDS;
+    if (spec->nfreevars) flags |= CO_NESTED;
+    Ref varnames(tuple_of_cstrings(spec->varnames, spec->nvarnames));
+    Ref freevars(tuple_of_cstrings(spec->freevars, spec->nfreevars));
+    if (!varnames.p || !freevars.p) return nullptr;
+    Ref qualname(PyUnicode_FromString(spec->qualname));
+    if (!qualname.p) return nullptr;
+    PyObject* code = PyObject_CallFunction(st->make_code, "sOOiiiiiOO", spec->name, qualname.p, st->filename,
+                                           spec->firstlineno, spec->args.argcount, spec->args.posonly,
+                                           spec->args.kwonly, flags, varnames.p, freevars.p);
+    if (!code) return nullptr;
+    spec->code = code;
+    spec->qualname_obj = qualname.release();
+    return code;
+}
+
+// def: create the function object. Borrows every argument; NULL means "not set".
+ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* defaults, PyObject* kwdefaults,
+                                   PyObject* closure, PyObject* annotations, PyObject* doc) {
+    PyObject* code = spec_code(st, spec);
+    if (!code) return nullptr;
+    Ref f(PyFunction_NewWithQualName(code, st->globals, spec->qualname_obj));
+    if (!f.p) return nullptr;
+    if (defaults && PyFunction_SetDefaults(f.p, defaults) < 0) return nullptr;
+    if (kwdefaults && PyFunction_SetKwDefaults(f.p, kwdefaults) < 0) return nullptr;
+    if (closure && PyFunction_SetClosure(f.p, closure) < 0) return nullptr;
+    if (annotations && PyFunction_SetAnnotations(f.p, annotations) < 0) return nullptr;
+    if (PyObject_SetAttrString(f.p, "__doc__", doc ? doc : Py_None) < 0) return nullptr;
+#if ZRT_PY(3, 12)
+    PyFunction_SetVectorcall((PyFunctionObject*)f.p, spec->impl);
+#else
+    ((PyFunctionObject*)f.p)->vectorcall = spec->impl;
+#endif
+    Py_SET_TYPE(f.p, &FunctionType);  // same layout; a static type needs no reference
+    return f.release();
+}
+
+ZRT_INLINE PyObject* closure_cell(PyObject* func, int i) {
+    return PyTuple_GET_ITEM(PyFunction_GET_CLOSURE(func), i);
+}
+
+}  // namespace zrt

@@ -1,0 +1,483 @@
+// Name lookups, calls, unpacking, comparisons and displays with CPython's semantics.
+#pragma once
+#include "exceptions.hpp"
+#include "function.hpp"
+
+namespace zrt {
+
+// LOAD_GLOBAL: globals, then builtins; NameError otherwise. New reference.
+ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
+    PyObject* v = PyDict_GetItemWithError(st->globals, name);
+    if (v) return newref(v);
+    if (PyErr_Occurred()) return nullptr;
+    if (PyDict_CheckExact(st->builtins)) {
+        v = PyDict_GetItemWithError(st->builtins, name);
+        if (v) return newref(v);
+        if (PyErr_Occurred()) return nullptr;
+    } else {
+        v = PyObject_GetItem(st->builtins, name);
+        if (v) return v;
+        if (!PyErr_ExceptionMatches(PyExc_KeyError)) return nullptr;
+        PyErr_Clear();
+    }
+    name_error(name);
+    return nullptr;
+}
+
+// LOAD_NAME in a class body: the namespace mapping first.
+ZRT_INLINE PyObject* load_class_name(ModuleState* st, PyObject* ns, PyObject* name) {
+    if (PyDict_CheckExact(ns)) {
+        PyObject* v = PyDict_GetItemWithError(ns, name);
+        if (v) return newref(v);
+        if (PyErr_Occurred()) return nullptr;
+    } else {
+        PyObject* v = PyObject_GetItem(ns, name);
+        if (v) return v;
+        if (!PyErr_ExceptionMatches(PyExc_KeyError)) return nullptr;
+        PyErr_Clear();
+    }
+    return load_global(st, name);
+}
+
+// A free variable read in a class body: the namespace first, then the cell.
+ZRT_INLINE PyObject* load_class_deref(PyObject* ns, PyObject* name, PyObject* cell, const char* cname) {
+    PyObject* v = PyMapping_Check(ns) ? PyObject_GetItem(ns, name) : nullptr;
+    if (v) return v;
+    if (!PyErr_ExceptionMatches(PyExc_KeyError)) return nullptr;
+    PyErr_Clear();
+    v = PyCell_GET(cell);
+    if (!v) {
+        unbound_free(cname);
+        return nullptr;
+    }
+    return newref(v);
+}
+
+ZRT_INLINE int store_name(PyObject* ns, PyObject* name, PyObject* v) {  // borrows v
+    if (PyDict_CheckExact(ns)) return PyDict_SetItem(ns, name, v);
+    return PyObject_SetItem(ns, name, v);
+}
+
+ZRT_INLINE int delete_global(ModuleState* st, PyObject* name) {
+    if (PyDict_DelItem(st->globals, name) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_KeyError)) {
+            PyErr_Clear();
+            name_error(name);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+ZRT_INLINE int delete_name(ModuleState* st, PyObject* ns, PyObject* name) {
+    if (PyObject_DelItem(ns, name) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_KeyError)) {
+            PyErr_Clear();
+            name_error(name);
+        }
+        return -1;
+    }
+    (void)st;
+    return 0;
+}
+
+ZRT_INLINE PyObject* load_cell(PyObject* cell, const char* name, bool is_free) {
+    PyObject* v = PyCell_GET(cell);
+    if (!v) {
+        if (is_free) unbound_free(name);
+        else unbound_local(name);
+        return nullptr;
+    }
+    return newref(v);
+}
+
+ZRT_INLINE int store_cell(PyObject* cell, PyObject* v) {  // steals v
+    PyObject* old = PyCell_GET(cell);
+    PyCell_SET(cell, v);
+    Py_XDECREF(old);
+    return 0;
+}
+
+// f(*args, **kwargs) with the iterable/mapping checks CPython makes at the call site.
+// list.extend(iterable) without the private helpers removed in 3.13.
+ZRT_INLINE PyObject* list_extend_raw(PyObject* list, PyObject* iterable) {
+#if ZRT_PY(3, 13)
+    if (PyList_Extend(list, iterable) < 0) return nullptr;
+    return newref(Py_None);
+#else
+    return _PyList_Extend((PyListObject*)list, iterable);
+#endif
+}
+
+// dict(**a, **b) merging: a repeated key is an error (KeyError carrying the key).
+ZRT_INLINE int dict_merge_unique(PyObject* dict, PyObject* mapping) {
+    Ref keys(PyMapping_Keys(mapping));
+    if (!keys.p) return -1;
+    Py_ssize_t n = PyList_GET_SIZE(keys.p);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject* k = PyList_GET_ITEM(keys.p, i);
+        int has = PyDict_Contains(dict, k);
+        if (has < 0) return -1;
+        if (has) {
+            PyErr_SetObject(PyExc_KeyError, k);
+            return -1;
+        }
+        Ref v(PyObject_GetItem(mapping, k));
+        if (!v.p || PyDict_SetItem(dict, k, v.p) < 0) return -1;
+    }
+    return 0;
+}
+
+ZRT_INLINE PyObject* call_ex(PyObject* f, PyObject* args_tuple, PyObject* kwargs) {
+    return PyObject_Call(f, args_tuple, kwargs);
+}
+
+// "module.qualname()" the way CPython names a callable in call-site errors.
+ZRT_INLINE PyObject* function_str(PyObject* f) {
+    Ref qualname(PyObject_GetAttrString(f, "__qualname__"));
+    if (!qualname.p) {
+        PyErr_Clear();
+        return PyObject_Str(f);
+    }
+    Ref module(PyObject_GetAttrString(f, "__module__"));
+    if (!module.p) PyErr_Clear();
+    if (module.p && module.p != Py_None && PyUnicode_Check(module.p) &&
+        PyUnicode_CompareWithASCIIString(module.p, "builtins") != 0)
+        return PyUnicode_FromFormat("%U.%U()", module.p, qualname.p);
+    return PyUnicode_FromFormat("%U()", qualname.p);
+}
+
+// Extend the positional-argument list by a star argument.
+ZRT_INLINE int extend_star_args(PyObject* list, PyObject* func, PyObject* it) {
+    Ref r(list_extend_raw(list, it));
+    if (r.p) return 0;
+    if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(it)->tp_iter == nullptr && !PySequence_Check(it)) {
+        PyErr_Clear();
+        Ref fs(function_str(func));
+        if (fs.p)
+            PyErr_Format(PyExc_TypeError, "%U argument after * must be an iterable, not %.200s", fs.p,
+                         Py_TYPE(it)->tp_name);
+    }
+    return -1;
+}
+
+// Merge a ** argument into the kwargs dict: duplicate keys are errors.
+ZRT_INLINE int merge_star_kwargs(PyObject* dict, PyObject* func, PyObject* mapping) {
+    if (!PyMapping_Check(mapping) || !PyObject_HasAttrString(mapping, "keys")) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_AttributeError, "keys");
+    } else if (dict_merge_unique(dict, mapping) == 0) {
+        return 0;
+    }
+    if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        Ref fs(function_str(func));
+        if (fs.p)
+            PyErr_Format(PyExc_TypeError, "%U argument after ** must be a mapping, not %.200s", fs.p,
+                         Py_TYPE(mapping)->tp_name);
+    } else if (PyErr_ExceptionMatches(PyExc_KeyError)) {
+        Ref exc(fetch_exception());
+        Ref args(exc.p ? PyObject_GetAttrString(exc.p, "args") : nullptr);
+        Ref fs(function_str(func));
+        if (args.p && fs.p && PyTuple_Check(args.p) && PyTuple_GET_SIZE(args.p) == 1) {
+            PyErr_Format(PyExc_TypeError, "%U got multiple values for keyword argument '%S'", fs.p,
+                         PyTuple_GET_ITEM(args.p, 0));
+        } else if (exc.p && !PyErr_Occurred()) {
+            restore_exception(exc.release());
+        }
+    }
+    return -1;
+}
+
+ZRT_INLINE int add_keyword(PyObject* dict, PyObject* func, PyObject* key, PyObject* value) {
+    int has = PyDict_Contains(dict, key);
+    if (has < 0) return -1;
+    if (has) {
+        Ref fs(function_str(func));
+        if (fs.p) PyErr_Format(PyExc_TypeError, "%U got multiple values for keyword argument '%S'", fs.p, key);
+        return -1;
+    }
+    return PyDict_SetItem(dict, key, value);
+}
+
+// Unpack exactly n items (a, b = x) into out[] as new references.
+ZRT_INLINE int unpack(PyObject* seq, Py_ssize_t n, PyObject** out) {
+    if (PyTuple_CheckExact(seq) || PyList_CheckExact(seq)) {
+        Py_ssize_t size = PySequence_Fast_GET_SIZE(seq);
+        if (size == n) {
+            PyObject** items = PySequence_Fast_ITEMS(seq);
+            for (Py_ssize_t i = 0; i < n; i++) out[i] = newref(items[i]);
+            return 0;
+        }
+        if (size < n)
+            PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected %zd, got %zd)", n, size);
+        else if (ZRT_PY(3, 12))
+            PyErr_Format(PyExc_ValueError, "too many values to unpack (expected %zd, got %zd)", n, size);
+        else
+            PyErr_Format(PyExc_ValueError, "too many values to unpack (expected %zd)", n);
+        return -1;
+    }
+    Ref it(PyObject_GetIter(seq));
+    if (!it.p) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(seq)->tp_iter == nullptr &&
+            !PySequence_Check(seq)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", Py_TYPE(seq)->tp_name);
+        }
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyIter_Next(it.p);
+        if (!out[i]) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected %zd, got %zd)", n, i);
+            return -1;
+        }
+    }
+    PyObject* extra = PyIter_Next(it.p);
+    if (extra) {
+        Py_DECREF(extra);
+        PyErr_Format(PyExc_ValueError, "too many values to unpack (expected %zd)", n);
+        return -1;
+    }
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+// a, *b, c = x: `before` items, a list, `after` items, into out[before + 1 + after].
+ZRT_INLINE int unpack_star(PyObject* seq, Py_ssize_t before, Py_ssize_t after, PyObject** out) {
+    Ref it(PyObject_GetIter(seq));
+    if (!it.p) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(seq)->tp_iter == nullptr &&
+            !PySequence_Check(seq)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", Py_TYPE(seq)->tp_name);
+        }
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < before; i++) {
+        out[i] = PyIter_Next(it.p);
+        if (!out[i]) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected at least %zd, got %zd)",
+                             before + after, i);
+            return -1;
+        }
+    }
+    Ref rest(PySequence_List(it.p));
+    if (!rest.p) return -1;
+    Py_ssize_t nrest = PyList_GET_SIZE(rest.p);
+    if (nrest < after) {
+        PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected at least %zd, got %zd)",
+                     before + after, before + nrest);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < after; i++) out[before + 1 + i] = newref(PyList_GET_ITEM(rest.p, nrest - after + i));
+    if (after && PyList_SetSlice(rest.p, nrest - after, nrest, nullptr) < 0) return -1;
+    out[before] = rest.release();
+    return 0;
+}
+
+// `x in y` as an object; `negate` for `not in`.
+ZRT_INLINE PyObject* contains(PyObject* item, PyObject* container, bool negate) {
+    int r = PySequence_Contains(container, item);
+    if (r < 0) return nullptr;
+    return bool_obj(negate ? !r : r);
+}
+
+ZRT_INLINE PyObject* is_(PyObject* a, PyObject* b, bool negate) { return bool_obj(negate ? a != b : a == b); }
+
+ZRT_INLINE PyObject* not_(PyObject* o) {
+    int r = truth(o);
+    if (r < 0) return nullptr;
+    return bool_obj(!r);
+}
+
+ZRT_INLINE PyObject* power(PyObject* a, PyObject* b) { return PyNumber_Power(a, b, Py_None); }
+ZRT_INLINE PyObject* inplace_power(PyObject* a, PyObject* b) { return PyNumber_InPlacePower(a, b, Py_None); }
+
+// Displays built from arrays of owned references (the items are stolen).
+ZRT_INLINE PyObject* build_tuple(PyObject** items, Py_ssize_t n) {
+    PyObject* t = PyTuple_New(n);
+    if (!t) return nullptr;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTuple_SET_ITEM(t, i, items[i]);
+        items[i] = nullptr;
+    }
+    return t;
+}
+
+ZRT_INLINE PyObject* build_list(PyObject** items, Py_ssize_t n) {
+    PyObject* l = PyList_New(n);
+    if (!l) return nullptr;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyList_SET_ITEM(l, i, items[i]);
+        items[i] = nullptr;
+    }
+    return l;
+}
+
+ZRT_INLINE int list_extend(PyObject* list, PyObject* iterable) {
+    Ref r(list_extend_raw(list, iterable));
+    if (!r.p) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(iterable)->tp_iter == nullptr &&
+            !PySequence_Check(iterable)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "Value after * must be an iterable, not %.200s",
+                         Py_TYPE(iterable)->tp_name);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+ZRT_INLINE int set_update(PyObject* set, PyObject* iterable) {
+    Ref it(PyObject_GetIter(iterable));
+    if (!it.p) return -1;
+    for (;;) {
+        Ref item(PyIter_Next(it.p));
+        if (!item.p) return PyErr_Occurred() ? -1 : 0;
+        if (PySet_Add(set, item.p) < 0) return -1;
+    }
+}
+
+ZRT_INLINE int dict_update(PyObject* dict, PyObject* mapping) {
+    if (PyDict_Update(dict, mapping) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "'%.200s' object is not a mapping", Py_TYPE(mapping)->tp_name);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+// f-string pieces: FORMAT_VALUE with conversion ('s', 'r', 'a' or 0) and a spec (or NULL).
+ZRT_INLINE PyObject* format_value(PyObject* v, int conversion, PyObject* spec) {
+    Ref converted;
+    if (conversion == 's') converted.set(PyObject_Str(v));
+    else if (conversion == 'r') converted.set(PyObject_Repr(v));
+    else if (conversion == 'a') converted.set(PyObject_ASCII(v));
+    else converted.set(newref(v));
+    if (!converted.p) return nullptr;
+    if (!spec && PyUnicode_CheckExact(converted.p)) return converted.release();
+    return PyObject_Format(converted.p, spec);
+}
+
+ZRT_INLINE PyObject* join_strings(PyObject** items, Py_ssize_t n) {  // steals the items
+    Ref t(build_tuple(items, n));
+    if (!t.p) return nullptr;
+    Ref empty(PyUnicode_FromString(""));
+    if (!empty.p) return nullptr;
+    return PyUnicode_Join(empty.p, t.p);
+}
+
+ZRT_INLINE PyObject* slice(PyObject* lo, PyObject* hi, PyObject* step) {
+    return PySlice_New(lo, hi, step);
+}
+
+// for-loop step: 1 item (in *out), 0 exhausted, -1 error.
+ZRT_INLINE int iter_next(PyObject* it, PyObject** out) {
+    PyObject* v = (*Py_TYPE(it)->tp_iternext)(it);
+    if (v) {
+        *out = v;
+        return 1;
+    }
+    if (PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_StopIteration)) return -1;
+        PyErr_Clear();
+    }
+    return 0;
+}
+
+ZRT_INLINE PyObject* get_iter(PyObject* o) { return PyObject_GetIter(o); }
+
+}  // namespace zrt
+
+namespace zrt {
+
+// Special-method lookup on the type, bound to the instance (what `with` uses).
+ZRT_INLINE PyObject* lookup_special(PyObject* o, const char* name) {
+    Ref n(PyUnicode_InternFromString(name));
+    if (!n.p) return nullptr;
+    PyObject* f = _PyType_Lookup(Py_TYPE(o), n.p);
+    if (!f) return nullptr;  // no error set
+    descrgetfunc get = Py_TYPE(f)->tp_descr_get;
+    if (get) return get(f, o, (PyObject*)Py_TYPE(o));
+    return newref(f);
+}
+
+// with: returns __enter__()'s result; *exit_out receives the bound __exit__.
+ZRT_INLINE PyObject* with_enter(PyObject* mgr, PyObject** exit_out) {
+    Ref enter(lookup_special(mgr, "__enter__"));
+    if (!enter.p) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError,
+#if ZRT_PY(3, 11)
+                         "'%.200s' object does not support the context manager protocol",
+#else
+                         "__enter__",
+#endif
+                         Py_TYPE(mgr)->tp_name);
+        return nullptr;
+    }
+    Ref exit(lookup_special(mgr, "__exit__"));
+    if (!exit.p) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError,
+#if ZRT_PY(3, 13)
+                         "'%.200s' object does not support the context manager protocol (missed __exit__ method)",
+#elif ZRT_PY(3, 11)
+                         "'%.200s' object does not support the context manager protocol",
+#else
+                         "__exit__",
+#endif
+                         Py_TYPE(mgr)->tp_name);
+        return nullptr;
+    }
+    PyObject* r = PyObject_CallNoArgs(enter.p);
+    if (!r) return nullptr;
+    *exit_out = exit.release();
+    return r;
+}
+
+ZRT_INLINE PyObject* with_exit_ok(PyObject* exit) {
+    PyObject* args[] = {Py_None, Py_None, Py_None};
+    return PyObject_Vectorcall(exit, args, 3, nullptr);
+}
+
+ZRT_INLINE PyObject* with_exit_exc(PyObject* exit, PyObject* exc) {
+    PyObject* tb = PyException_GetTraceback(exc);
+    PyObject* args[] = {(PyObject*)Py_TYPE(exc), exc, tb ? tb : Py_None};
+    PyObject* r = PyObject_Vectorcall(exit, args, 3, nullptr);
+    Py_XDECREF(tb);
+    return r;
+}
+
+// Calls that read the caller's frame (globals(), locals(), vars(), dir(), eval/exec with one
+// argument) made from module or class level: give them this module's namespaces, as the
+// interpreter would. `ns` is the module globals or the class namespace. Anything else, and
+// shadowed names, is an ordinary call.
+ZRT_INLINE PyObject* frame_call(ModuleState* st, PyObject* ns, PyObject* f, PyObject* const* args, Py_ssize_t n) {
+    if (PyCFunction_Check(f) && ((PyCFunctionObject*)f)->m_self &&
+        PyModule_Check(((PyCFunctionObject*)f)->m_self)) {
+        const char* name = ((PyCFunctionObject*)f)->m_ml->ml_name;
+        const char* mod = PyModule_GetName(((PyCFunctionObject*)f)->m_self);
+        if (mod && strcmp(mod, "builtins") == 0) {
+            if (n == 0 && strcmp(name, "globals") == 0) return newref(st->globals);
+            if (n == 0 && (strcmp(name, "locals") == 0 || strcmp(name, "vars") == 0)) return newref(ns);
+            if (n == 0 && strcmp(name, "dir") == 0) {
+                Ref keys(PyMapping_Keys(ns));
+                if (!keys.p || PyList_Sort(keys.p) < 0) return nullptr;
+                return keys.release();
+            }
+            if (n == 1 && (strcmp(name, "eval") == 0 || strcmp(name, "exec") == 0)) {
+                PyObject* a[] = {args[0], st->globals, ns};
+                return PyObject_Vectorcall(f, a, 3, nullptr);
+            }
+        }
+        PyErr_Clear();
+    }
+    return PyObject_Vectorcall(f, args, n, nullptr);
+}
+
+}  // namespace zrt

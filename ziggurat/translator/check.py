@@ -1,0 +1,103 @@
+"""Stage 3, check: decide what compiles natively and record why the rest does not.
+
+In: the parsed module and its scopes. Out: for each top-level statement that defines a
+function or class, either "native" or a reason; and whether module-level code itself can
+be compiled. Unsupported code falls back to the interpreter at the smallest sound unit: a
+top-level function or class (its whole source is run by the interpreter at that point of
+the module), else the whole module. Pure: no C++ here.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .scopes import ScopeTree
+
+# Builtins that read the calling frame; inside a compiled function there is no frame of
+# ours for them to read, so such functions stay interpreted.
+FRAME_READERS_NOARG = {"locals", "vars", "dir"}
+FRAME_READERS_ONEARG = {"eval", "exec"}
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    node: ast.AST
+    reason: str
+
+
+class _Finder(ast.NodeVisitor):
+    def __init__(self, in_function: bool) -> None:
+        self.found: list[Unsupported] = []
+        self.in_function = in_function
+
+    def _add(self, node: ast.AST, reason: str) -> None:
+        self.found.append(Unsupported(node, reason))
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self._add(node, "generator (yield) not compiled yet")
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
+        self._add(node, "generator (yield from) not compiled yet")
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._add(node, "await not compiled yet")
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._add(node, "async function not compiled yet")
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._add(node, "async for not compiled yet")
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self._add(node, "async with not compiled yet")
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._add(node, "generator expression not compiled yet")
+
+    def visit_Match(self, node: ast.AST) -> None:
+        self._add(node, "match statement not compiled yet")
+
+    def visit_TryStar(self, node: ast.AST) -> None:
+        self._add(node, "except* not compiled yet")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        saved = self.in_function
+        for d in node.decorator_list:
+            self.visit(d)
+        self.visit(node.args)
+        if node.returns:
+            self.visit(node.returns)
+        self.in_function = True
+        for s in node.body:
+            self.visit(s)
+        self.in_function = saved
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        saved = self.in_function
+        self.visit(node.args)
+        self.in_function = True
+        self.visit(node.body)
+        self.in_function = saved
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.in_function and isinstance(node.func, ast.Name):
+            name = node.func.id
+            nargs = len(node.args) + len(node.keywords)
+            if name in FRAME_READERS_NOARG and nargs == 0:
+                self._add(node, f"{name}() reads the interpreter frame")
+            if name in FRAME_READERS_ONEARG and nargs < 2:
+                self._add(node, f"{name}() without explicit namespaces reads the interpreter frame")
+        self.generic_visit(node)
+
+
+def find_unsupported(node: ast.AST, scopes: ScopeTree, *, in_function: bool) -> list[Unsupported]:
+    finder = _Finder(in_function)
+    finder.visit(node)
+    found = list(finder.found)
+    inside = {id(n) for n in ast.walk(node)}
+    for scope in scopes.walk():
+        if id(scope.node) in inside:
+            for n, reason in scope.problems:
+                found.append(Unsupported(n, reason))
+    return found

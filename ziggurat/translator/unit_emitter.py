@@ -1,0 +1,1320 @@
+"""Stage 7, emit (code units): one C++ function per module body, function, lambda or class
+body, in the generic tier (every operation through the CPython C API).
+
+In: an analysed AST unit and its scope. Out: C++ text appended to the ModuleEmitter.
+
+Shape of the emitted code (see runtime/ziggurat.hpp for the error model):
+  * every Python statement is one C++ block, so its temporaries (zrt::Ref) die at its end;
+  * an operation that fails jumps (goto) to the innermost handler: an `except` block, the
+    exception path of a `finally`/`with`, or the function's error exit, which adds this
+    frame to the traceback;
+  * `return`/`break`/`continue` that leave a `finally` or `with` record why in an int
+    and jump to its cleanup, which dispatches onwards after running it;
+  * labels sit only where no declaration of their block can be skipped.
+This module must not decide *what* is compilable (check.py does) and must never emit code
+whose behaviour differs from CPython's: anything it cannot do raises NotCompilable, and the
+driver falls back to the interpreter for the enclosing unit.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from . import names as nm
+from .module_emitter import FuncSpecInfo, ModuleEmitter
+from .scopes import CELL, CLASSDEREF, COMP, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
+
+
+class NotCompilable(Exception):
+    def __init__(self, node: ast.AST, reason: str) -> None:
+        super().__init__(reason)
+        self.node = node
+        self.reason = reason
+
+
+@dataclass
+class Val:
+    """A PyObject* expression; `owner` is the zrt::Ref holding it when the value is owned."""
+
+    expr: str
+    owner: str | None = None
+
+    def steal(self) -> str:
+        return f"{self.owner}.release()" if self.owner else f"zrt::newref({self.expr})"
+
+
+# control-flow context entries
+@dataclass
+class Loop:
+    brk: str
+    cont: str
+
+
+@dataclass
+class TryBody:
+    handler: str  # label that adds the traceback entry; handler + "_nt" skips it
+
+
+@dataclass
+class Cleanup:
+    """finally / with: exits through it record why (1 return, 2 break, 3 continue)."""
+
+    label: str
+    exc_label: str
+    why: str
+    uses: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Handler:
+    """An active except block; leaving it unbinds the `as` name."""
+
+    unbind: str
+
+
+BINOPS = {
+    ast.Add: ("PyNumber_Add", "PyNumber_InPlaceAdd"),
+    ast.Sub: ("PyNumber_Subtract", "PyNumber_InPlaceSubtract"),
+    ast.Mult: ("PyNumber_Multiply", "PyNumber_InPlaceMultiply"),
+    ast.MatMult: ("PyNumber_MatrixMultiply", "PyNumber_InPlaceMatrixMultiply"),
+    ast.Div: ("PyNumber_TrueDivide", "PyNumber_InPlaceTrueDivide"),
+    ast.FloorDiv: ("PyNumber_FloorDivide", "PyNumber_InPlaceFloorDivide"),
+    ast.Mod: ("PyNumber_Remainder", "PyNumber_InPlaceRemainder"),
+    ast.Pow: ("zrt::power", "zrt::inplace_power"),
+    ast.LShift: ("PyNumber_Lshift", "PyNumber_InPlaceLshift"),
+    ast.RShift: ("PyNumber_Rshift", "PyNumber_InPlaceRshift"),
+    ast.BitOr: ("PyNumber_Or", "PyNumber_InPlaceOr"),
+    ast.BitXor: ("PyNumber_Xor", "PyNumber_InPlaceXor"),
+    ast.BitAnd: ("PyNumber_And", "PyNumber_InPlaceAnd"),
+}
+CMPOPS = {ast.Eq: "Py_EQ", ast.NotEq: "Py_NE", ast.Lt: "Py_LT", ast.LtE: "Py_LE", ast.Gt: "Py_GT", ast.GtE: "Py_GE"}
+UNARY = {ast.USub: "PyNumber_Negative", ast.UAdd: "PyNumber_Positive", ast.Invert: "PyNumber_Invert"}
+
+
+def docstring_of(body: list[ast.stmt]) -> str | None:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        v = body[0].value.value
+        if isinstance(v, str):
+            return v
+    return None
+
+
+class UnitEmitter:
+    """Emits one C++ function for one code unit."""
+
+    def __init__(self, mod: ModuleEmitter, scopes: ScopeTree, scope: Scope, future_annotations: bool) -> None:
+        self.mod = mod
+        self.scopes = scopes
+        self.unit = scope            # the scope owning the C++ function
+        self.scope = scope           # the scope names resolve in (differs inside comprehensions)
+        self.future_annotations = future_annotations
+        self.lines: list[str] = []
+        self.depth = 1
+        self.n = 0
+        self.ctx: list[object] = []
+        self.comp_locals: list[dict[str, str]] = []
+        self.owned_loads = False     # statement contains := (loads must own their value)
+        self.lineno = getattr(scope.node, "lineno", 1)
+
+    # -- output helpers ------------------------------------------------------------------
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    def open(self, line: str = "{") -> None:
+        self.emit(line)
+        self.depth += 1
+
+    def close(self, line: str = "}") -> None:
+        self.depth -= 1
+        self.emit(line)
+
+    def label(self, name: str) -> None:
+        self.lines.append("    " * max(self.depth - 1, 0) + f"{name}:;")
+
+    def fresh(self, prefix: str = nm.TEMP) -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def new_label(self, what: str) -> str:
+        self.n += 1
+        return f"{nm.LABEL}{self.n}_{what}"
+
+    # -- control flow --------------------------------------------------------------------
+    def fail(self, notb: bool = False) -> str:
+        """Code that propagates the current error to the innermost handler."""
+        cleanup: list[str] = []
+        for entry in reversed(self.ctx):
+            if isinstance(entry, TryBody):
+                return self._goto(cleanup, entry.handler + ("_nt" if notb else ""))
+            if isinstance(entry, Cleanup):
+                return self._goto(cleanup, entry.exc_label + ("_nt" if notb else ""))
+            if isinstance(entry, Handler) and entry.unbind:
+                cleanup.append(entry.unbind)
+        return self._goto(cleanup, "L_error_nt" if notb else "L_error")
+
+    @staticmethod
+    def _goto(cleanup: list[str], label: str) -> str:
+        if not cleanup:
+            return f"goto {label};"
+        return "{ " + " ".join(cleanup) + f" goto {label}; }}"
+
+    def jump(self, kind: str, ret: Val | None = None) -> None:
+        """Emit a return / break / continue, running the cleanups it leaves."""
+        cleanup: list[str] = []
+        for entry in reversed(self.ctx):
+            if isinstance(entry, Handler) and entry.unbind:
+                cleanup.append(entry.unbind)
+            elif isinstance(entry, Loop) and kind in ("break", "continue"):
+                for c in cleanup:
+                    self.emit(c)
+                self.emit(f"goto {entry.brk if kind == 'break' else entry.cont};")
+                return
+            elif isinstance(entry, Cleanup):
+                why = {"return": 1, "break": 2, "continue": 3}[kind]
+                entry.uses.add(why)
+                for c in cleanup:
+                    self.emit(c)
+                if ret is not None:
+                    self.emit(f"L_ret.set({ret.steal()});")
+                self.emit(f"{entry.why} = {why}; goto {entry.label};")
+                return
+        if kind != "return":
+            raise NotCompilable(ast.Pass(), f"'{kind}' outside loop")
+        for c in cleanup:
+            self.emit(c)
+        if ret is not None:
+            self.emit(f"return {ret.steal()};")
+        else:
+            self.emit("return L_ret.release();")
+
+    def check_null(self, var: str) -> None:
+        self.emit(f"if (!{var}.p) {self.fail()}")
+
+    def call(self, expr: str) -> Val:
+        """Declare an owned temporary for a call returning a new reference (NULL = error)."""
+        t = self.fresh()
+        self.emit(f"zrt::Ref {t}({expr});")
+        self.check_null(t)
+        return Val(f"{t}.p", t)
+
+    def check_int(self, expr: str) -> None:
+        self.emit(f"if ({expr} < 0) {self.fail()}")
+
+    def set_line(self, node: ast.AST) -> None:
+        line = getattr(node, "lineno", None)
+        if line is not None and line != self.lineno:
+            self.lineno = line
+            self.emit(f"L_line = {line};")
+
+    # -- names ---------------------------------------------------------------------------
+    def access(self, name: str) -> str:
+        return self.scope.access(name)
+
+    def comp_var(self, name: str) -> str:
+        for frame in reversed(self.comp_locals):
+            if name in frame:
+                return frame[name]
+        raise KeyError(name)
+
+    def free_cell(self, name: str) -> str:
+        """The cell object of a free variable of this unit."""
+        index = self.unit.frees.index(name)
+        return f"PyTuple_GET_ITEM(L_closure, {index})"
+
+    def cell_of(self, name: str) -> str:
+        """The cell object for `name` as seen from this unit (to build closures)."""
+        if self.unit.kind == "class" and name == "__class__" and self.unit.needs_classcell:
+            return "L_classcell"
+        kind = self.unit.access(name) if self.scope is not self.unit else self.access(name)
+        if kind == CELL:
+            return f"{nm.CELL}{nm.ident(name)}.p"
+        if name in self.unit.frees:
+            return self.free_cell(name)
+        raise NotCompilable(self.unit.node, f"no cell for '{name}'")
+
+    def ns(self) -> str:
+        return "S.globals" if self.unit.kind == "module" else "L_ns"
+
+    def load_name(self, name: str) -> Val:
+        kind = self.access(name)
+        ident = self.mod.ident(name)
+        if kind == FAST:
+            var = f"{nm.LOCAL}{nm.ident(name)}"
+            self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            if self.owned_loads:
+                return self.call(f"zrt::newref({var}.p)")
+            return Val(f"{var}.p")
+        if kind == COMP:
+            var = self.comp_var(name)
+            if self.owned_loads:
+                return self.call(f"zrt::newref({var}.p)")
+            return Val(f"{var}.p")
+        if kind == CELL:
+            if self.unit.kind == "class" and name == "__class__":
+                return self.call(f"zrt::load_cell(L_classcell, {_cstr(name)}, false)")
+            return self.call(f"zrt::load_cell({nm.CELL}{nm.ident(name)}.p, {_cstr(name)}, false)")
+        if kind == FREE:
+            return self.call(f"zrt::load_cell({self.free_cell(name)}, {_cstr(name)}, true)")
+        if kind == GLOBAL:
+            return self.call(f"zrt::load_global(&S, {ident})")
+        if kind == CLASSDEREF:
+            return self.call(f"zrt::load_class_deref(L_ns, {ident}, {self.free_cell(name)}, {_cstr(name)})")
+        if kind == NAME:
+            if self.unit.kind == "class":
+                return self.call(f"zrt::load_class_name(&S, L_ns, {ident})")
+            return self.call(f"zrt::load_global(&S, {ident})")
+        raise AssertionError(kind)
+
+    def store_name(self, name: str, val: Val) -> None:
+        kind = self.access(name)
+        ident = self.mod.ident(name)
+        if kind == FAST:
+            self.emit(f"{nm.LOCAL}{nm.ident(name)}.set({val.steal()});")
+        elif kind == COMP:
+            self.emit(f"{self.comp_var(name)}.set({val.steal()});")
+        elif kind == CELL:
+            cell = "L_classcell" if (self.unit.kind == "class" and name == "__class__") else f"{nm.CELL}{nm.ident(name)}.p"
+            self.emit(f"zrt::store_cell({cell}, {val.steal()});")
+        elif kind == FREE:
+            self.emit(f"zrt::store_cell({self.free_cell(name)}, {val.steal()});")
+        elif kind == GLOBAL:
+            self.check_int(f"PyDict_SetItem(S.globals, {ident}, {val.expr})")
+        elif kind in (NAME, CLASSDEREF):
+            self.check_int(f"zrt::store_name({self.ns()}, {ident}, {val.expr})")
+        else:
+            raise AssertionError(kind)
+
+    def delete_name(self, name: str) -> None:
+        kind = self.access(name)
+        ident = self.mod.ident(name)
+        if kind in (FAST, COMP):
+            var = f"{nm.LOCAL}{nm.ident(name)}" if kind == FAST else self.comp_var(name)
+            self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            self.emit(f"{var}.clear();")
+        elif kind in (CELL, FREE):
+            cell = f"{nm.CELL}{nm.ident(name)}.p" if kind == CELL else self.free_cell(name)
+            self.emit(
+                f"if (!PyCell_GET({cell})) {{ zrt::{'unbound_local' if kind == CELL else 'unbound_free'}"
+                f"({_cstr(name)}); {self.fail()} }}"
+            )
+            self.emit(f"zrt::store_cell({cell}, nullptr);")
+        elif kind == GLOBAL:
+            self.check_int(f"zrt::delete_global(&S, {ident})")
+        else:
+            self.check_int(f"zrt::delete_name(&S, {self.ns()}, {ident})")
+
+    def unbind_code(self, name: str) -> str:
+        """Statement text that silently unbinds `name` (end of `except ... as name`)."""
+        kind = self.access(name)
+        if kind == FAST:
+            return f"{nm.LOCAL}{nm.ident(name)}.clear();"
+        if kind == COMP:
+            return f"{self.comp_var(name)}.clear();"
+        if kind == CELL:
+            return f"zrt::store_cell({nm.CELL}{nm.ident(name)}.p, nullptr);"
+        if kind == FREE:
+            return f"zrt::store_cell({self.free_cell(name)}, nullptr);"
+        if kind == GLOBAL:
+            return f"if (PyDict_DelItem(S.globals, {self.mod.ident(name)}) < 0) PyErr_Clear();"
+        return f"if (PyObject_DelItem({self.ns()}, {self.mod.ident(name)}) < 0) PyErr_Clear();"
+
+    # -- statements ----------------------------------------------------------------------
+    def stmts(self, body: list[ast.stmt]) -> None:
+        for s in body:
+            self.stmt(s)
+
+    def stmt(self, node: ast.stmt) -> None:
+        method = getattr(self, "stmt_" + type(node).__name__, None)
+        if method is None:
+            raise NotCompilable(node, f"{type(node).__name__} statement not compiled yet")
+        # A borrowed load could dangle if `:=` rebinds the same name later in the statement.
+        self.owned_loads = any(isinstance(n, ast.NamedExpr) for n in _own_expressions(node))
+        self.lineno = node.lineno
+        self.emit(f"L_line = {node.lineno};")
+        self.open("{")
+        method(node)
+        self.close("}")
+
+    def stmt_Pass(self, node: ast.Pass) -> None:
+        pass
+
+    def stmt_Expr(self, node: ast.Expr) -> None:
+        self.expr(node.value)
+
+    def stmt_Assign(self, node: ast.Assign) -> None:
+        val = self.expr(node.value)
+        for target in node.targets:
+            self.assign(target, val, keep=True)
+
+    def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            val = self.expr(node.value)
+            self.assign(node.target, val, keep=False)
+        if self.unit.kind in ("module", "class") and self.scope is self.unit:
+            if isinstance(node.target, ast.Name) and node.simple:
+                ann = self.annotation(node.annotation)
+                anns = self.load_annotations_dict()
+                self.check_int(f"PyObject_SetItem({anns.expr}, {self.mod.ident(node.target.id)}, {ann.expr})")
+            elif not self.future_annotations:
+                self.expr(node.annotation)
+        if node.value is None and not isinstance(node.target, ast.Name):
+            # the target's object and subscript are still evaluated
+            if isinstance(node.target, ast.Attribute):
+                self.expr(node.target.value)
+            elif isinstance(node.target, ast.Subscript):
+                self.expr(node.target.value)
+                self.expr(node.target.slice)
+
+    def load_annotations_dict(self) -> Val:
+        ident = self.mod.ident("__annotations__")
+        if self.unit.kind == "class":
+            return self.call(f"zrt::load_class_name(&S, L_ns, {ident})")
+        return self.call(f"zrt::load_global(&S, {ident})")
+
+    def annotation(self, node: ast.expr) -> Val:
+        if self.future_annotations:
+            return Val(self.mod.const(ast.unparse(node)))
+        return self.expr(node)
+
+    def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        op = BINOPS[type(node.op)][1]
+        target = node.target
+        if isinstance(target, ast.Name):
+            cur = self.load_name(target.id)
+            rhs = self.expr(node.value)
+            res = self.call(f"{op}({cur.expr}, {rhs.expr})")
+            self.store_name(target.id, res)
+        elif isinstance(target, ast.Attribute):
+            obj = self.expr(target.value)
+            attr = self.mod.ident(target.attr)
+            cur = self.call(f"PyObject_GetAttr({obj.expr}, {attr})")
+            rhs = self.expr(node.value)
+            res = self.call(f"{op}({cur.expr}, {rhs.expr})")
+            self.check_int(f"PyObject_SetAttr({obj.expr}, {attr}, {res.expr})")
+        elif isinstance(target, ast.Subscript):
+            obj = self.expr(target.value)
+            key = self.subscript_key(target.slice)
+            cur = self.call(f"PyObject_GetItem({obj.expr}, {key.expr})")
+            rhs = self.expr(node.value)
+            res = self.call(f"{op}({cur.expr}, {rhs.expr})")
+            self.check_int(f"PyObject_SetItem({obj.expr}, {key.expr}, {res.expr})")
+        else:
+            raise NotCompilable(node, "augmented assignment target")
+
+    def assign(self, target: ast.expr, val: Val, keep: bool) -> None:
+        """Store `val` into target. With keep=True the value stays usable afterwards."""
+        if isinstance(target, ast.Name):
+            self.store_name(target.id, Val(val.expr) if keep else val)
+        elif isinstance(target, ast.Attribute):
+            obj = self.expr(target.value)
+            self.check_int(f"PyObject_SetAttr({obj.expr}, {self.mod.ident(target.attr)}, {val.expr})")
+        elif isinstance(target, ast.Subscript):
+            obj = self.expr(target.value)
+            key = self.subscript_key(target.slice)
+            self.check_int(f"PyObject_SetItem({obj.expr}, {key.expr}, {val.expr})")
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self.unpack(target.elts, val)
+        elif isinstance(target, ast.Starred):
+            raise NotCompilable(target, "starred assignment target must be in a list or tuple")
+        else:
+            raise NotCompilable(target, f"assignment to {type(target).__name__}")
+
+    def unpack(self, elts: list[ast.expr], val: Val) -> None:
+        stars = [i for i, e in enumerate(elts) if isinstance(e, ast.Starred)]
+        arr = self.fresh("u")
+        n = len(elts)
+        self.emit(f"PyObject* {arr}[{max(n, 1)}] = {{}};")
+        holders = [self.fresh() for _ in range(n)]
+        if not stars:
+            self.emit(f"int {arr}_rc = zrt::unpack({val.expr}, {n}, {arr});")
+        else:
+            i = stars[0]
+            self.emit(f"int {arr}_rc = zrt::unpack_star({val.expr}, {i}, {n - i - 1}, {arr});")
+        for k, h in enumerate(holders):
+            self.emit(f"zrt::Ref {h}({arr}[{k}]);")
+        self.emit(f"if ({arr}_rc < 0) {self.fail()}")
+        for e, h in zip(elts, holders):
+            target = e.value if isinstance(e, ast.Starred) else e
+            self.assign(target, Val(f"{h}.p", h), keep=False)
+
+    def stmt_Delete(self, node: ast.Delete) -> None:
+        for t in node.targets:
+            self.delete(t)
+
+    def delete(self, t: ast.expr) -> None:
+        if isinstance(t, ast.Name):
+            self.delete_name(t.id)
+        elif isinstance(t, ast.Attribute):
+            obj = self.expr(t.value)
+            self.check_int(f"PyObject_SetAttr({obj.expr}, {self.mod.ident(t.attr)}, nullptr)")
+        elif isinstance(t, ast.Subscript):
+            obj = self.expr(t.value)
+            key = self.subscript_key(t.slice)
+            self.check_int(f"PyObject_DelItem({obj.expr}, {key.expr})")
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts:
+                self.delete(e)
+        else:
+            raise NotCompilable(t, "del target")
+
+    def stmt_Return(self, node: ast.Return) -> None:
+        if self.unit.kind not in ("function", "lambda"):
+            raise NotCompilable(node, "'return' outside function")
+        val = self.expr(node.value) if node.value is not None else Val("Py_None")
+        self.jump("return", val)
+
+    def stmt_Break(self, node: ast.Break) -> None:
+        self.jump("break")
+
+    def stmt_Continue(self, node: ast.Continue) -> None:
+        self.jump("continue")
+
+    def stmt_Global(self, node: ast.Global) -> None:
+        pass
+
+    def stmt_Nonlocal(self, node: ast.Nonlocal) -> None:
+        pass
+
+    def stmt_If(self, node: ast.If) -> None:
+        t = self.truth(node.test)
+        self.open(f"if ({t}) {{")
+        self.stmts(node.body)
+        if node.orelse:
+            self.close("} else {")
+            self.depth += 1
+            self.stmts(node.orelse)
+        self.close("}")
+
+    def truth(self, node: ast.expr) -> str:
+        """Evaluate a condition into a fresh int variable (0/1); errors propagate."""
+        val = self.expr(node)
+        var = self.fresh("b")
+        self.emit(f"int {var} = zrt::truth({val.expr});")
+        self.emit(f"if ({var} < 0) {self.fail()}")
+        return var
+
+    def stmt_While(self, node: ast.While) -> None:
+        brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("wend")
+        self.open("for (;;) {")
+        const_true = isinstance(node.test, ast.Constant) and bool(node.test.value)
+        if not const_true:
+            self.open("{")
+            t = self.truth(node.test)
+            self.emit(f"if (!{t}) goto {done};")
+            self.close("}")
+        self.ctx.append(Loop(brk, cont))
+        self.open("{")
+        self.stmts(node.body)
+        self.close("}")
+        self.ctx.pop()
+        self.label(cont)
+        self.close("}")
+        self.label(done)
+        if node.orelse:
+            self.open("{")
+            self.stmts(node.orelse)
+            self.close("}")
+        self.label(brk)
+
+    def stmt_For(self, node: ast.For) -> None:
+        brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
+        it = self.fresh("it")
+        src = self.expr(node.iter)
+        self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
+        self.check_null(it)
+        self.open("for (;;) {")
+        self.open("{")
+        v, rc = self.fresh("v"), self.fresh("r")
+        self.emit(f"PyObject* {v} = nullptr;")
+        self.emit(f"int {rc} = zrt::iter_next({it}.p, &{v});")
+        self.emit(f"if ({rc} < 0) {self.fail()}")
+        self.emit(f"if ({rc} == 0) goto {done};")
+        item = self.fresh()
+        self.emit(f"zrt::Ref {item}({v});")
+        self.assign(node.target, Val(f"{item}.p", item), keep=False)
+        self.close("}")
+        self.ctx.append(Loop(brk, cont))
+        self.open("{")
+        self.stmts(node.body)
+        self.close("}")
+        self.ctx.pop()
+        self.label(cont)
+        self.emit(f"L_line = {node.lineno};")
+        self.lineno = node.lineno
+        self.close("}")
+        self.label(done)
+        if node.orelse:
+            self.open("{")
+            self.stmts(node.orelse)
+            self.close("}")
+        self.label(brk)
+
+    def stmt_Raise(self, node: ast.Raise) -> None:
+        if node.exc is None:
+            self.emit("zrt::reraise();")
+            self.emit(self.fail(notb=True))
+            return
+        exc = self.expr(node.exc)
+        cause = self.expr(node.cause).expr if node.cause is not None else "nullptr"
+        self.emit(f"zrt::do_raise({exc.expr}, {cause});")
+        self.emit(self.fail())
+
+    def stmt_Assert(self, node: ast.Assert) -> None:
+        t = self.truth(node.test)
+        self.open(f"if (!{t}) {{")
+        msg = self.expr(node.msg).expr if node.msg is not None else "nullptr"
+        self.emit(f"zrt::assertion_error({msg});")
+        self.emit(self.fail())
+        self.close("}")
+
+    def stmt_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.open("{")
+            mod = self.call(f"zrt::import_name(&S, {self.mod.const(alias.name)}, nullptr, 0)")
+            if alias.asname:
+                cur = mod
+                for part in alias.name.split(".")[1:]:
+                    cur = self.call(f"zrt::import_from({cur.expr}, {self.mod.ident(part)})")
+                self.store_name(alias.asname, cur)
+            else:
+                self.store_name(alias.name.split(".")[0], mod)
+            self.close("}")
+
+    def stmt_ImportFrom(self, node: ast.ImportFrom) -> None:
+        names = tuple(a.name for a in node.names)
+        fromlist = self.mod.const(names)
+        mod = self.call(
+            f"zrt::import_name(&S, {self.mod.const(node.module or '')}, {fromlist}, {node.level or 0})"
+        )
+        if names == ("*",):
+            if self.unit.kind != "module":
+                raise NotCompilable(node, "import * outside module level")
+            self.check_int(f"zrt::import_star({mod.expr}, S.globals)")
+            return
+        for alias in node.names:
+            self.open("{")
+            v = self.call(f"zrt::import_from({mod.expr}, {self.mod.ident(alias.name)})")
+            self.store_name(alias.asname or alias.name, v)
+            self.close("}")
+
+    # -- try / with ----------------------------------------------------------------------
+    def stmt_Try(self, node: ast.Try) -> None:
+        if node.finalbody:
+            self.with_cleanup(lambda: self.try_except(node) if node.handlers else self.stmts_block(node.body + []),
+                              finalbody=node.finalbody, orelse_inside=node)
+        else:
+            self.try_except(node)
+
+    def stmts_block(self, body: list[ast.stmt]) -> None:
+        self.open("{")
+        self.stmts(body)
+        self.close("}")
+
+    def try_except(self, node: ast.Try) -> None:
+        handler = self.new_label("exc")
+        end = self.new_label("tend")
+        self.ctx.append(TryBody(handler))
+        self.open("{")
+        self.stmts(node.body)
+        self.close("}")
+        self.ctx.pop()
+        if node.orelse:
+            self.open("{")
+            self.stmts(node.orelse)
+            self.close("}")
+        self.emit(f"goto {end};")
+        self.label(handler)
+        self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
+        self.label(handler + "_nt")
+        self.open("{")
+        self.emit("zrt::Ref L_exc(zrt::fetch_exception());")
+        self.emit("zrt::HandledGuard L_guard(L_exc.p);")
+        for h in node.handlers:
+            self.set_line(h)
+            self.open("{")
+            if h.type is not None:
+                ty = self.expr(h.type)
+                m = self.fresh("m")
+                self.emit(f"int {m} = zrt::exception_matches(L_exc.p, {ty.expr});")
+                self.emit(f"if ({m} < 0) {self.fail()}")
+                self.open(f"if ({m}) {{")
+            else:
+                self.open("{")
+            unbind = ""
+            if h.name:
+                self.store_name(h.name, Val("L_exc.p"))
+                unbind = self.unbind_code(h.name)
+            self.ctx.append(Handler(unbind))
+            self.stmts(h.body)
+            self.ctx.pop()
+            if unbind:
+                self.emit(unbind)
+            self.emit(f"goto {end};")
+            self.close("}")
+            self.close("}")
+        self.emit("zrt::restore_exception(L_exc.release());")
+        self.emit(self.fail(notb=True))
+        self.close("}")
+        self.label(end)
+
+    def with_cleanup(self, body, finalbody: list[ast.stmt] | None = None, orelse_inside: object = None,
+                     exit_var: str | None = None) -> None:
+        """try/finally (finalbody) or the exit half of `with` (exit_var)."""
+        fin = self.new_label("fin")
+        exc = self.new_label("fexc")
+        end = self.new_label("fend")
+        why = self.fresh("why")
+        self.emit(f"int {why} = 0;")
+        entry = Cleanup(fin, exc, why)
+        self.ctx.append(entry)
+        self.open("{")
+        body()
+        self.close("}")
+        self.ctx.pop()
+        self.label(fin)
+        # normal exit, return, break or continue: run the cleanup, then go on
+        self.open("{")
+        if finalbody is not None:
+            self.stmts(finalbody)
+        else:
+            r = self.call(f"zrt::with_exit_ok({exit_var})")
+        self.close("}")
+        for code, kind in ((1, "return"), (2, "break"), (3, "continue")):
+            if code in entry.uses:
+                self.open(f"if ({why} == {code}) {{")
+                self.jump(kind, None) if kind != "return" else self.jump_return_pending()
+                self.close("}")
+        self.emit(f"goto {end};")
+        self.label(exc)
+        self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
+        self.label(exc + "_nt")
+        self.open("{")
+        self.emit("zrt::Ref L_exc(zrt::fetch_exception());")
+        self.emit("zrt::HandledGuard L_guard(L_exc.p);")
+        if finalbody is not None:
+            self.stmts(finalbody)
+            self.emit("zrt::restore_exception(L_exc.release());")
+            self.emit(self.fail(notb=True))
+        else:
+            r = self.call(f"zrt::with_exit_exc({exit_var}, L_exc.p)")
+            t = self.fresh("b")
+            self.emit(f"int {t} = zrt::truth({r.expr});")
+            self.emit(f"if ({t} < 0) {self.fail()}")
+            self.open(f"if (!{t}) {{")
+            self.emit("zrt::restore_exception(L_exc.release());")
+            self.emit(self.fail(notb=True))
+            self.close("}")
+        self.close("}")
+        self.label(end)
+
+    def jump_return_pending(self) -> None:
+        """Continue a `return` whose value already sits in L_ret."""
+        cleanup: list[str] = []
+        for entry in reversed(self.ctx):
+            if isinstance(entry, Handler) and entry.unbind:
+                cleanup.append(entry.unbind)
+            elif isinstance(entry, Cleanup):
+                entry.uses.add(1)
+                for c in cleanup:
+                    self.emit(c)
+                self.emit(f"{entry.why} = 1; goto {entry.label};")
+                return
+        for c in cleanup:
+            self.emit(c)
+        self.emit("return L_ret.release();")
+
+    def stmt_With(self, node: ast.With) -> None:
+        self.with_items(node.items, node.body)
+
+    def with_items(self, items: list[ast.withitem], body: list[ast.stmt]) -> None:
+        item = items[0]
+        mgr = self.expr(item.context_expr)
+        exit_var = self.fresh("exit")
+        self.emit(f"PyObject* {exit_var}_raw = nullptr;")
+        entered = self.fresh()
+        self.emit(f"zrt::Ref {entered}(zrt::with_enter({mgr.expr}, &{exit_var}_raw));")
+        self.emit(f"zrt::Ref {exit_var}({exit_var}_raw);")
+        self.check_null(entered)
+
+        def inner() -> None:
+            if item.optional_vars is not None:
+                self.open("{")
+                self.assign(item.optional_vars, Val(f"{entered}.p", entered), keep=False)
+                self.close("}")
+            if len(items) > 1:
+                self.open("{")
+                self.with_items(items[1:], body)
+                self.close("}")
+            else:
+                self.stmts(body)
+
+        self.with_cleanup(inner, exit_var=f"{exit_var}.p")
+
+    # -- definitions ---------------------------------------------------------------------
+    def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
+        decorators = [self.expr(d, owned=True) for d in node.decorator_list]
+        fn = self.make_function(node, node.args, docstring_of(node.body), node.returns)
+        for d in reversed(decorators):
+            fn = self.call(f"PyObject_CallOneArg({d.expr}, {fn.expr})")
+        self.store_name(node.name, fn)
+
+    def make_function(self, node: ast.AST, args: ast.arguments, doc: str | None, returns: ast.expr | None) -> Val:
+        scope = self.scopes.of(node)
+        index = self.mod.next_id()
+        defaults = "nullptr"
+        if args.defaults:
+            items = [self.expr(d, owned=True) for d in args.defaults]
+            defaults = self.build_tuple(items).expr
+        kwdefaults = "nullptr"
+        if any(d is not None for d in args.kw_defaults):
+            kd = self.call("PyDict_New()")
+            for a, d in zip(args.kwonlyargs, args.kw_defaults):
+                if d is not None:
+                    v = self.expr(d)
+                    self.check_int(f"PyDict_SetItem({kd.expr}, {self.mod.ident(a.arg)}, {v.expr})")
+            kwdefaults = kd.expr
+        annotations = "nullptr"
+        ann_items: list[tuple[str, ast.expr]] = []
+        for a in [*args.posonlyargs, *args.args]:
+            if a.annotation is not None:
+                ann_items.append((a.arg, a.annotation))
+        if args.vararg and args.vararg.annotation is not None:
+            ann_items.append((args.vararg.arg, args.vararg.annotation))
+        for a in args.kwonlyargs:
+            if a.annotation is not None:
+                ann_items.append((a.arg, a.annotation))
+        if args.kwarg and args.kwarg.annotation is not None:
+            ann_items.append((args.kwarg.arg, args.kwarg.annotation))
+        if returns is not None:
+            ann_items.append(("return", returns))
+        if ann_items:
+            ad = self.call("PyDict_New()")
+            for key, ann in ann_items:
+                v = self.annotation(ann)
+                self.check_int(f"PyDict_SetItem({ad.expr}, {self.mod.ident(key)}, {v.expr})")
+            annotations = ad.expr
+        closure = self.closure_tuple(scope)
+        doc_expr = self.mod.const(doc) if doc is not None else "nullptr"
+        # emit the function body itself
+        emitter = UnitEmitter(self.mod, self.scopes, scope, self.future_annotations)
+        emitter.emit_function(index, node, args, doc is not None)
+        return self.call(
+            f"zrt::make_function(&S, &{nm.FUNC_SPEC}{index}, {defaults}, {kwdefaults}, {closure}, {annotations}, {doc_expr})"
+        )
+
+    def closure_tuple(self, scope: Scope) -> str:
+        if not scope.frees:
+            return "nullptr"
+        cells = [self.cell_of(name) for name in scope.frees]
+        return self.call(f"PyTuple_Pack({len(cells)}, {', '.join(cells)})").expr
+
+    def build_tuple(self, items: list[Val]) -> Val:
+        arr = self.fresh("a")
+        self.emit(f"PyObject* {arr}[] = {{{', '.join(v.steal() for v in items)}}};")
+        return self.call(f"zrt::build_tuple({arr}, {len(items)})")
+
+    def stmt_ClassDef(self, node: ast.ClassDef) -> None:
+        scope = self.scopes.of(node)
+        decorators = [self.expr(d, owned=True) for d in node.decorator_list]
+        bases = self.positional_tuple(node.bases)
+        kw = self.keywords_dict(node.keywords, "nullptr") if node.keywords else Val("nullptr")
+        index = self.mod.next_id()
+        closure = self.closure_tuple(scope)
+        emitter = UnitEmitter(self.mod, self.scopes, scope, self.future_annotations)
+        emitter.emit_class_body(index, node)
+        cls = self.call(
+            f"zrt::build_class(&S, {nm.CLASS_BODY}{index}, {closure}, {self.mod.const(node.name)}, {bases.expr}, "
+            f"{kw.expr}, {'true' if scope.needs_classcell else 'false'})"
+        )
+        for d in reversed(decorators):
+            cls = self.call(f"PyObject_CallOneArg({d.expr}, {cls.expr})")
+        self.store_name(node.name, cls)
+
+    # -- expressions ---------------------------------------------------------------------
+    def expr(self, node: ast.expr, owned: bool = False) -> Val:
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise NotCompilable(node, f"{type(node).__name__} expression not compiled yet")
+        val: Val = method(node)
+        if owned and val.owner is None:
+            return self.call(f"zrt::newref({val.expr})")
+        return val
+
+    def expr_Constant(self, node: ast.Constant) -> Val:
+        return Val(self.mod.const(node.value))
+
+    def expr_Name(self, node: ast.Name) -> Val:
+        return self.load_name(node.id)
+
+    def expr_NamedExpr(self, node: ast.NamedExpr) -> Val:
+        val = self.expr(node.value, owned=True)
+        self.store_name(node.target.id, Val(val.expr))
+        return val
+
+    def expr_BinOp(self, node: ast.BinOp) -> Val:
+        left = self.expr(node.left)
+        right = self.expr(node.right)
+        return self.call(f"{BINOPS[type(node.op)][0]}({left.expr}, {right.expr})")
+
+    def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
+        operand = self.expr(node.operand)
+        if isinstance(node.op, ast.Not):
+            return self.call(f"zrt::not_({operand.expr})")
+        return self.call(f"{UNARY[type(node.op)]}({operand.expr})")
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> Val:
+        res = self.fresh()
+        self.emit(f"zrt::Ref {res};")
+        is_and = isinstance(node.op, ast.And)
+        depth = 0
+        for i, value in enumerate(node.values):
+            self.open("{")
+            v = self.expr(value, owned=True)
+            self.emit(f"{res}.set({v.steal()});")
+            if i < len(node.values) - 1:
+                b = self.fresh("b")
+                self.emit(f"int {b} = zrt::truth({res}.p);")
+                self.emit(f"if ({b} < 0) {self.fail()}")
+                self.open(f"if ({'' if is_and else '!'}{b}) {{")
+                self.emit(f"{res}.clear();")
+                depth += 1
+        for _ in range(depth):
+            self.close("}")
+            self.close("}")
+        self.close("}")
+        return Val(f"{res}.p", res)
+
+    def expr_Compare(self, node: ast.Compare) -> Val:
+        res = self.fresh()
+        self.emit(f"zrt::Ref {res};")
+        left = self.expr(node.left)
+        opened = 0
+        for i, (op, comp) in enumerate(zip(node.ops, node.comparators)):
+            self.open("{")
+            opened += 1
+            right = self.expr(comp, owned=i < len(node.ops) - 1)
+            self.emit(f"{res}.set({self.compare_expr(op, left.expr, right.expr)});")
+            self.check_null(res)
+            if i < len(node.ops) - 1:
+                b = self.fresh("b")
+                self.emit(f"int {b} = zrt::truth({res}.p);")
+                self.emit(f"if ({b} < 0) {self.fail()}")
+                self.open(f"if ({b}) {{")
+                opened += 1
+                self.emit(f"{res}.clear();")
+                left = right
+        for _ in range(opened):
+            self.close("}")
+        return Val(f"{res}.p", res)
+
+    @staticmethod
+    def compare_expr(op: ast.cmpop, a: str, b: str) -> str:
+        if type(op) in CMPOPS:
+            return f"PyObject_RichCompare({a}, {b}, {CMPOPS[type(op)]})"
+        if isinstance(op, ast.Is):
+            return f"zrt::is_({a}, {b}, false)"
+        if isinstance(op, ast.IsNot):
+            return f"zrt::is_({a}, {b}, true)"
+        if isinstance(op, ast.In):
+            return f"zrt::contains({a}, {b}, false)"
+        if isinstance(op, ast.NotIn):
+            return f"zrt::contains({a}, {b}, true)"
+        raise AssertionError(op)
+
+    def expr_IfExp(self, node: ast.IfExp) -> Val:
+        res = self.fresh()
+        self.emit(f"zrt::Ref {res};")
+        self.open("{")
+        t = self.truth(node.test)
+        self.open(f"if ({t}) {{")
+        v = self.expr(node.body, owned=True)
+        self.emit(f"{res}.set({v.steal()});")
+        self.close("} else {")
+        self.depth += 1
+        v = self.expr(node.orelse, owned=True)
+        self.emit(f"{res}.set({v.steal()});")
+        self.close("}")
+        self.close("}")
+        return Val(f"{res}.p", res)
+
+    def expr_Attribute(self, node: ast.Attribute) -> Val:
+        obj = self.expr(node.value)
+        return self.call(f"PyObject_GetAttr({obj.expr}, {self.mod.ident(node.attr)})")
+
+    def subscript_key(self, node: ast.expr) -> Val:
+        if isinstance(node, ast.Slice):
+            lo = self.expr(node.lower).expr if node.lower else "Py_None"
+            hi = self.expr(node.upper).expr if node.upper else "Py_None"
+            st = self.expr(node.step).expr if node.step else "Py_None"
+            return self.call(f"zrt::slice({lo}, {hi}, {st})")
+        return self.expr(node)
+
+    def expr_Subscript(self, node: ast.Subscript) -> Val:
+        obj = self.expr(node.value)
+        key = self.subscript_key(node.slice)
+        return self.call(f"PyObject_GetItem({obj.expr}, {key.expr})")
+
+    def expr_Slice(self, node: ast.Slice) -> Val:
+        return self.subscript_key(node)
+
+    def expr_Tuple(self, node: ast.Tuple) -> Val:
+        if any(isinstance(e, ast.Starred) for e in node.elts):
+            lst = self.star_list(node.elts)
+            return self.call(f"PyList_AsTuple({lst.expr})")
+        if all(isinstance(e, ast.Constant) for e in node.elts):
+            return Val(self.mod.const(tuple(e.value for e in node.elts)))  # type: ignore[attr-defined]
+        items = [self.expr(e, owned=True) for e in node.elts]
+        return self.build_tuple(items)
+
+    def star_list(self, elts: list[ast.expr]) -> Val:
+        lst = self.call("PyList_New(0)")
+        for e in elts:
+            if isinstance(e, ast.Starred):
+                v = self.expr(e.value)
+                self.check_int(f"zrt::list_extend({lst.expr}, {v.expr})")
+            else:
+                v = self.expr(e)
+                self.check_int(f"PyList_Append({lst.expr}, {v.expr})")
+        return lst
+
+    def expr_List(self, node: ast.List) -> Val:
+        if any(isinstance(e, ast.Starred) for e in node.elts):
+            return self.star_list(node.elts)
+        items = [self.expr(e, owned=True) for e in node.elts]
+        arr = self.fresh("a")
+        self.emit(f"PyObject* {arr}[{max(len(items), 1)}] = {{{', '.join(v.steal() for v in items)}}};")
+        return self.call(f"zrt::build_list({arr}, {len(items)})")
+
+    def expr_Set(self, node: ast.Set) -> Val:
+        s = self.call("PySet_New(nullptr)")
+        for e in node.elts:
+            if isinstance(e, ast.Starred):
+                v = self.expr(e.value)
+                self.check_int(f"zrt::set_update({s.expr}, {v.expr})")
+            else:
+                v = self.expr(e)
+                self.check_int(f"PySet_Add({s.expr}, {v.expr})")
+        return s
+
+    def expr_Dict(self, node: ast.Dict) -> Val:
+        d = self.call("PyDict_New()")
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                m = self.expr(v)
+                self.check_int(f"zrt::dict_update({d.expr}, {m.expr})")
+            else:
+                kv = self.expr(k, owned=True)
+                vv = self.expr(v)
+                self.check_int(f"PyDict_SetItem({d.expr}, {kv.expr}, {vv.expr})")
+        return d
+
+    def expr_JoinedStr(self, node: ast.JoinedStr) -> Val:
+        parts: list[Val] = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(self.call(f"zrt::newref({self.mod.const(v.value)})"))
+            else:
+                parts.append(self.expr_FormattedValue(v))  # type: ignore[arg-type]
+        if len(parts) == 1 and isinstance(node.values[0], ast.FormattedValue):
+            return parts[0]
+        if not parts:
+            return Val(self.mod.const(""))
+        arr = self.fresh("a")
+        self.emit(f"PyObject* {arr}[] = {{{', '.join(p.steal() for p in parts)}}};")
+        return self.call(f"zrt::join_strings({arr}, {len(parts)})")
+
+    def expr_FormattedValue(self, node: ast.FormattedValue) -> Val:
+        v = self.expr(node.value)
+        conv = {-1: "0", 115: "'s'", 114: "'r'", 97: "'a'"}[node.conversion]
+        spec = self.expr(node.format_spec).expr if node.format_spec is not None else "nullptr"
+        return self.call(f"zrt::format_value({v.expr}, {conv}, {spec})")
+
+    def expr_Lambda(self, node: ast.Lambda) -> Val:
+        return self.make_function(node, node.args, None, None)
+
+    def expr_Starred(self, node: ast.Starred) -> Val:
+        raise NotCompilable(node, "starred expression here")
+
+    # calls
+    def positional_tuple(self, args: list[ast.expr]) -> Val:
+        if any(isinstance(a, ast.Starred) for a in args):
+            lst = self.star_list(args)
+            return self.call(f"PyList_AsTuple({lst.expr})")
+        if not args:
+            return Val(self.mod.const(()))
+        return self.build_tuple([self.expr(a, owned=True) for a in args])
+
+    def keywords_dict(self, keywords: list[ast.keyword], func: str) -> Val:
+        d = self.call("PyDict_New()")
+        for k in keywords:
+            v = self.expr(k.value)
+            if k.arg is None:
+                self.check_int(f"zrt::merge_star_kwargs({d.expr}, {func}, {v.expr})")
+            else:
+                self.check_int(f"zrt::add_keyword({d.expr}, {func}, {self.mod.ident(k.arg)}, {v.expr})")
+        return d
+
+    def expr_Call(self, node: ast.Call) -> Val:
+        self.set_line(node)
+        if (
+            isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args and not node.keywords
+            and self.scope.is_function and self.access("super") == GLOBAL
+        ):
+            return self.super_call(node)
+        func = self.expr(node.func, owned=True)
+        frame_sensitive = (
+            isinstance(node.func, ast.Name)
+            and self.unit.kind in ("module", "class")
+            and self.scope is self.unit
+            and node.func.id in ("globals", "locals", "vars", "dir", "eval", "exec")
+            and not node.keywords
+            and not any(isinstance(a, ast.Starred) for a in node.args)
+        )
+        starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        if starred:
+            args = self.positional_tuple(node.args)
+            kw = self.keywords_dict(node.keywords, func.expr) if node.keywords else Val("nullptr")
+            return self.call(f"PyObject_Call({func.expr}, {args.expr}, {kw.expr})")
+        vals = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
+        nargs = len(node.args)
+        if frame_sensitive:
+            arr = self.fresh("a")
+            self.emit(f"PyObject* {arr}[] = {{{', '.join(v.expr for v in vals) or 'nullptr'}}};")
+            return self.call(f"zrt::frame_call(&S, {self.ns()}, {func.expr}, {arr}, {nargs})")
+        kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
+        arr = self.fresh("a")
+        self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
+        return self.call(
+            f"PyObject_Vectorcall({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+        )
+
+    def super_call(self, node: ast.Call) -> Val:
+        sup = self.load_name("super")
+        cell = "nullptr"
+        if "__class__" in self.unit.frees:
+            cell = self.free_cell("__class__")
+        first = "nullptr"
+        if self.unit.params:
+            p = self.unit.params[0]
+            kind = self.unit.access(p)
+            if kind == FAST:
+                first = f"{nm.LOCAL}{nm.ident(p)}.p"
+            elif kind == CELL:
+                first = f"PyCell_GET({nm.CELL}{nm.ident(p)}.p)"
+        return self.call(f"zrt::super0({sup.expr}, {cell}, {first})")
+
+    # comprehensions (inline, own scope)
+    def expr_ListComp(self, node: ast.ListComp) -> Val:
+        return self.comprehension(node, "PyList_New(0)", [node.elt], "list")
+
+    def expr_SetComp(self, node: ast.SetComp) -> Val:
+        return self.comprehension(node, "PySet_New(nullptr)", [node.elt], "set")
+
+    def expr_DictComp(self, node: ast.DictComp) -> Val:
+        return self.comprehension(node, "PyDict_New()", [node.key, node.value], "dict")
+
+    def comprehension(self, node: ast.AST, create: str, elts: list[ast.expr], kind: str) -> Val:
+        scope = self.scopes.of(node)
+        gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        first_iter = self.expr(gens[0].iter)
+        res = self.call(create)
+        saved_scope = self.scope
+        self.scope = scope
+        frame = {name: self.fresh(nm.COMP_LOCAL) + "_" + nm.ident(name) for name in sorted(scope.bound)}
+        self.comp_locals.append(frame)
+        self.open("{")
+        for var in frame.values():
+            self.emit(f"zrt::Ref {var};")
+        self.comp_loop(gens, 0, first_iter, res, elts, kind)
+        self.close("}")
+        self.comp_locals.pop()
+        self.scope = saved_scope
+        return res
+
+    def comp_loop(self, gens: list[ast.comprehension], i: int, first: Val | None, res: Val,
+                  elts: list[ast.expr], kind: str) -> None:
+        gen = gens[i]
+        if gen.is_async:
+            raise NotCompilable(gen, "async comprehension not compiled yet")
+        self.open("{")
+        src = first if first is not None else self.expr(gen.iter)
+        it = self.fresh("it")
+        self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
+        self.check_null(it)
+        self.open("for (;;) {")
+        v, rc = self.fresh("v"), self.fresh("r")
+        self.emit(f"PyObject* {v} = nullptr;")
+        self.emit(f"int {rc} = zrt::iter_next({it}.p, &{v});")
+        self.emit(f"if ({rc} < 0) {self.fail()}")
+        self.emit(f"if ({rc} == 0) break;")
+        self.open("{")
+        item = self.fresh()
+        self.emit(f"zrt::Ref {item}({v});")
+        self.assign(gen.target, Val(f"{item}.p", item), keep=False)
+        self.close("}")
+        for cond in gen.ifs:
+            self.open("{")
+            t = self.truth(cond)
+            self.emit(f"if (!{t}) continue;")
+            self.close("}")
+        if i + 1 < len(gens):
+            self.comp_loop(gens, i + 1, None, res, elts, kind)
+        else:
+            self.open("{")
+            if kind == "list":
+                e = self.expr(elts[0])
+                self.check_int(f"PyList_Append({res.expr}, {e.expr})")
+            elif kind == "set":
+                e = self.expr(elts[0])
+                self.check_int(f"PySet_Add({res.expr}, {e.expr})")
+            else:
+                k = self.expr(elts[0], owned=True)
+                val = self.expr(elts[1])
+                self.check_int(f"PyDict_SetItem({res.expr}, {k.expr}, {val.expr})")
+            self.close("}")
+        self.close("}")
+        self.close("}")
+
+    # -- units ---------------------------------------------------------------------------
+    def code_name(self) -> str:
+        return self.unit.name
+
+    def _locals_decls(self) -> list[str]:
+        out = []
+        for name in self.unit.function_locals():
+            if self.unit.access(name) == CELL:
+                out.append(f"zrt::Ref {nm.CELL}{nm.ident(name)}(PyCell_New(nullptr));")
+            else:
+                out.append(f"zrt::Ref {nm.LOCAL}{nm.ident(name)};")
+        return out
+
+    def emit_function(self, index: int, node: ast.AST, args: ast.arguments, has_doc: bool) -> None:
+        scope = self.unit
+        posonly = [a.arg for a in args.posonlyargs]
+        positional = posonly + [a.arg for a in args.args]
+        kwonly = [a.arg for a in args.kwonlyargs]
+        params = scope.params
+        varnames = scope.function_locals()
+        self.mod.add_spec(FuncSpecInfo(
+            index=index, name=scope.name, qualname=scope.qualname, firstlineno=getattr(node, "lineno", 1),
+            argcount=len(positional), posonly=len(posonly), kwonly=len(kwonly),
+            varargs=args.vararg is not None, varkw=args.kwarg is not None,
+            param_names=positional + kwonly, varnames=varnames, freevars=list(scope.frees),
+        ))
+        head = [
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            f"    int L_line = {getattr(node, 'lineno', 1)};",
+            "    zrt::Ref L_ret;",
+            "    PyObject* L_closure = PyFunction_GET_CLOSURE(L_func);",
+            "    (void)L_closure;",
+        ]
+        head += ["    " + d for d in self._locals_decls()]
+        n = len(params)
+        head.append(f"    PyObject* L_slots[{max(n, 1)}] = {{}};")
+        head.append(f"    int L_bind = zrt::bind_args(L_func, {nm.FUNC_SPEC}{index}.args, L_args, L_nargsf, L_kwnames, L_slots);")
+        for i, p in enumerate(params):
+            if scope.access(p) == CELL:
+                head.append(f"    if (L_slots[{i}]) {{ zrt::store_cell({nm.CELL}{nm.ident(p)}.p, L_slots[{i}]); }}")
+            else:
+                head.append(f"    {nm.LOCAL}{nm.ident(p)}.p = L_slots[{i}];")
+        head.append("    if (L_bind < 0) return nullptr;")
+        if isinstance(node, ast.Lambda):
+            body_val = self.expr(node.body)
+            self.emit(f"return {body_val.steal()};")
+        else:
+            body = node.body  # type: ignore[attr-defined]
+            if has_doc:
+                body = body[1:]
+            self.stmts(body)
+            self.emit("return zrt::newref(Py_None);")
+        tail = [
+            "L_error:",
+            f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
+            "L_error_nt:",
+            "    return nullptr;",
+            "}",
+        ]
+        self.mod.prototypes.append(
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject*, PyObject* const*, size_t, PyObject*);"
+        )
+        self.mod.bodies.append("\n".join(head + self.lines + tail))
+
+    def emit_class_body(self, index: int, node: ast.ClassDef) -> None:
+        scope = self.unit
+        head = [
+            f"static int {nm.CLASS_BODY}{index}(zrt::ModuleState*, PyObject* L_ns, PyObject* L_closure, PyObject* L_classcell) {{",
+            f"    int L_line = {node.lineno};",
+            "    zrt::Ref L_ret;",
+        ]
+        self.open("{")
+        modname = self.call(f"zrt::load_global(&S, {self.mod.ident('__name__')})")
+        self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__module__')}, {modname.expr})")
+        self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__qualname__')}, {self.mod.const(scope.qualname)})")
+        self.close("}")
+        body = list(node.body)
+        doc = docstring_of(body)
+        if doc is not None:
+            self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__doc__')}, {self.mod.const(doc)})")
+            body = body[1:]
+        if any(isinstance(s, ast.AnnAssign) for s in _shallow_stmts(body)):
+            self.setup_annotations("L_ns")
+        self.stmts(body)
+        self.emit("return 0;")
+        tail = [
+            "L_error:",
+            f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
+            "L_error_nt:",
+            "    return -1;",
+            "}",
+        ]
+        self.mod.prototypes.append(f"static int {nm.CLASS_BODY}{index}(zrt::ModuleState*, PyObject*, PyObject*, PyObject*);")
+        self.mod.bodies.append("\n".join(head + self.lines + tail))
+
+    def setup_annotations(self, ns: str) -> None:
+        ident = self.mod.ident("__annotations__")
+        self.open("{")
+        has = self.fresh("h")
+        self.emit(f"int {has} = PyMapping_HasKey({ns}, {ident});")
+        self.open(f"if (!{has}) {{")
+        d = self.call("PyDict_New()")
+        self.check_int(f"zrt::store_name({ns}, {ident}, {d.expr})")
+        self.close("}")
+        self.close("}")
+
+
+def _own_expressions(node: ast.stmt) -> list[ast.AST]:
+    """The nodes of a statement outside its nested bodies and definitions."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return []
+    out: list[ast.AST] = []
+    for name, value in ast.iter_fields(node):
+        if name in ("body", "orelse", "finalbody", "handlers"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, ast.AST):
+                out.extend(ast.walk(v))
+    return out
+
+
+def _shallow_stmts(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements of a body, looking into compound statements but not into defs/classes."""
+    out: list[ast.stmt] = []
+    stack = list(body)
+    while stack:
+        s = stack.pop()
+        out.append(s)
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field_name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(s, field_name, []) or [])
+        for h in getattr(s, "handlers", []) or []:
+            stack.extend(h.body)
+    return out
+
+
+def _cstr(s: str) -> str:
+    from .module_emitter import c_string
+
+    return c_string(s.encode("utf-8", "surrogatepass"))
