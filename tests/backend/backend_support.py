@@ -80,7 +80,7 @@ def forget_distutils_created_paths() -> None:
     build of the same project fails with "could not create ...". Frontends run each hook in
     a fresh process and never meet this; tests that build twice do.
     """
-    import setuptools  # noqa: F401  (makes `distutils` setuptools' own copy)
+    import setuptools  # type: ignore[import-untyped,unused-ignore]  # noqa: F401  (makes `distutils` setuptools' own copy)
     import distutils.dir_util as dir_util
 
     created = getattr(dir_util, "_path_created", None)

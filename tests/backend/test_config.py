@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def write_toml(tmp_path: Path, body: str) -> Path:
     return tmp_path
 
 
-def load(tmp_path: Path, toml: str = "", env: dict[str, str] | None = None, cs: dict | None = None) -> Settings:
+def load(tmp_path: Path, toml: str = "", env: dict[str, str] | None = None, cs: dict[str, Any] | None = None) -> Settings:
     write_toml(tmp_path, toml)
     return load_settings(tmp_path, environ=env or {}, config_settings=cs)
 
@@ -213,7 +214,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("toml, env, cs, message", BAD)
-def test_bad_config(tmp_path: Path, toml: str, env: dict[str, str], cs: dict | None, message: str) -> None:
+def test_bad_config(tmp_path: Path, toml: str, env: dict[str, str], cs: dict[str, Any] | None, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         load(tmp_path, toml, env, cs)
     assert str(info.value) == message

@@ -8,6 +8,7 @@ import io
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ WHEEL_NAME = "tiny_demo-0.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_
 DIST = "tiny_demo-0.1.dist-info"
 
 
-def build(out: Path, config_settings: dict | None = None) -> Path:
+def build(out: Path, config_settings: dict[str, Any] | None = None) -> Path:
     return out / backend.build_wheel(str(out), config_settings)
 
 
@@ -74,7 +75,7 @@ def test_build_wheel_replaces_modules_with_extensions(
 
 def test_record_is_valid(tiny_project: Path, tmp_path: Path, fake_toolchain: FakeToolchain) -> None:
     wheel = build(tmp_path / "dist")
-    from wheel.wheelfile import WheelFile
+    from wheel.wheelfile import WheelFile  # type: ignore[import-untyped,unused-ignore]
 
     with WheelFile(wheel) as wf:  # verifies each member against RECORD while reading
         for name in wf.namelist():

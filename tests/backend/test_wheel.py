@@ -38,7 +38,7 @@ MEMBERS = (
 )
 
 
-def build(members=MEMBERS, date_time=(1980, 1, 1, 0, 0, 0)) -> bytes:
+def build(members: tuple[WheelMember, ...] = MEMBERS, date_time: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)) -> bytes:
     stream = io.BytesIO()
     write_wheel(stream, members, dist_info=DIST, date_time=date_time)
     return stream.getvalue()
