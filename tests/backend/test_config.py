@@ -84,6 +84,7 @@ def test_every_key_from_environment(tmp_path: Path) -> None:
         "ZIGGURAT_EXECUTABLES": "tool=pkg.cli:main,other=pkg:go",
         "ZIGGURAT_CACHE_DIR": "/tmp/zc",
         "ZIGGURAT_ZIG": "/usr/bin/zig",  # a tool variable, not a setting
+        "ZIGGURAT_TEST_PYTHONS": "python3.12",  # the test harness's, not a setting
         "PATH": "/bin",
     }
     settings = load(tmp_path, env=env)

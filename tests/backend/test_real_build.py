@@ -186,3 +186,21 @@ def test_frontend_reports_config_errors_cleanly(tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert "ziggurat: error: unknown key 'opt-levl' in config settings (-C opt-levl); did you mean 'opt-level'?" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.e2e
+def test_auditwheel_agrees_with_the_manylinux_tag(tiny_project: Path, tmp_path: Path, real_toolchain: Path) -> None:
+    import re
+    import shutil
+
+    auditwheel = shutil.which("auditwheel", path=str(Path(sys.executable).parent)) or shutil.which("auditwheel")
+    if auditwheel is None or not sys.platform.startswith("linux"):
+        pytest.skip("auditwheel (Linux) not available")
+    wheel = tmp_path / "dist" / backend.build_wheel(str(tmp_path / "dist"))
+    if "manylinux_2_17" not in wheel.name:
+        pytest.skip("not a manylinux_2_17 host target")
+    proc = subprocess.run([auditwheel, "show", str(wheel)], capture_output=True, text=True, check=True)
+    match = re.search(r'platform tag: "manylinux_(\d+)_(\d+)_', proc.stdout)
+    assert match, proc.stdout
+    # auditwheel names the most permissive policy the wheel meets; it must not need newer than 2.17.
+    assert (int(match[1]), int(match[2])) <= (2, 17), proc.stdout

@@ -81,9 +81,11 @@ _KEYS: dict[str, _Key] = {
 assert {k.attr for k in _KEYS.values()} == {f.name for f in fields(Settings)}
 
 ENV_PREFIX = "ZIGGURAT_"
-# ZIGGURAT_* variables that are read by the toolchain, not settings; never "unknown".
+# ZIGGURAT_* variables that are not settings, so never "unknown": ones the toolchain reads,
+# and the test harness's own (ZIGGURAT_TEST_PYTHONS...), which may be set while wheels build.
 # (ZIGGURAT_CACHE_DIR is both: the toolchain reads it and it is the cache-dir setting.)
 TOOL_ENV_VARS = frozenset({"ZIGGURAT_ZIG"})
+TOOL_ENV_PREFIXES = ("ZIGGURAT_TEST_",)
 # config_settings keys that setuptools.build_meta reads; everything starting with "-" too.
 SETUPTOOLS_KEYS = frozenset(
     {"verbose", "quiet", "editable-mode", "editable_mode", "tag-date", "tag-build"}
@@ -180,7 +182,7 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     by_env = {env_name(key): key for key in _KEYS}
     values: dict[str, Any] = {}
     for var in sorted(environ):
-        if not var.startswith(ENV_PREFIX) or var in TOOL_ENV_VARS:
+        if not var.startswith(ENV_PREFIX) or var in TOOL_ENV_VARS or var.startswith(TOOL_ENV_PREFIXES):
             continue
         if var not in by_env:
             raise ConfigError.unknown_key(var, [*by_env, *TOOL_ENV_VARS], "the environment")
