@@ -63,6 +63,20 @@ ZRT_INLINE PyObject* calculate_metaclass(PyObject* meta, PyObject* bases) {
     return newref((PyObject*)winner);
 }
 
+// type.__new__ makes plain functions named __new__ a staticmethod and __init_subclass__ /
+// __class_getitem__ classmethods, but it recognises only the exact function type; do it for
+// compiled functions here, as it would for interpreted ones.
+ZRT_INLINE int wrap_implicit_methods(PyObject* ns) {
+    static const char* const names[] = {"__new__", "__init_subclass__", "__class_getitem__"};
+    for (int i = 0; i < 3; i++) {
+        PyObject* f = PyDict_GetItemString(ns, names[i]);
+        if (!f || Py_TYPE(f) != &FunctionType) continue;
+        Ref wrapped(i == 0 ? PyStaticMethod_New(f) : PyClassMethod_New(f));
+        if (!wrapped.p || PyDict_SetItemString(ns, names[i], wrapped.p) < 0) return -1;
+    }
+    return 0;
+}
+
 // class name(*bases, **kwds): body fills the namespace; then metaclass(name, bases, ns, **kw).
 ZRT_INLINE PyObject* build_class(ModuleState* st, ClassBody body, PyObject* closure, PyObject* name,
                                  PyObject* orig_bases, PyObject* kwds, bool needs_classcell) {
@@ -108,6 +122,7 @@ ZRT_INLINE PyObject* build_class(ModuleState* st, ClassBody body, PyObject* clos
     if (bases.p != orig_bases && store_name(ns.p, Ref(PyUnicode_FromString("__orig_bases__")).p, orig_bases) < 0)
         return nullptr;
     if (cell.p && PyMapping_SetItemString(ns.p, "__classcell__", cell.p) < 0) return nullptr;
+    if (PyDict_Check(ns.p) && wrap_implicit_methods(ns.p) < 0) return nullptr;
     PyObject* args[] = {name, bases.p, ns.p};
     Ref cls(PyObject_VectorcallDict(meta.p, args, 3, mkw.p));
     if (!cls.p) return nullptr;

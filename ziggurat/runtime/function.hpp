@@ -93,12 +93,29 @@ static const char* const stub_source =
     "        kw['co_qualname'] = qualname\n"
     "    return t.replace(**kw)\n";
 
+// Where tracebacks say the source is: next to the extension module, under the source's own
+// file name (so a kept .py is found by linecache); the recorded relative path otherwise.
+ZRT_INLINE PyObject* source_path(PyObject* module, const char* filename) {
+    Ref base(PyUnicode_FromString(filename));
+    if (!base.p) return nullptr;
+    PyObject* file = PyDict_GetItemString(PyModule_GetDict(module), "__file__");
+    if (!file || !PyUnicode_Check(file)) return base.release();
+    Ref osp(PyImport_ImportModule("os.path"));
+    if (!osp.p) return nullptr;
+    Ref dir(PyObject_CallMethod(osp.p, "dirname", "O", file));
+    Ref name(dir.p ? PyObject_CallMethod(osp.p, "basename", "O", base.p) : nullptr);
+    if (!name.p) return nullptr;
+    return PyObject_CallMethod(osp.p, "join", "OO", dir.p, name.p);
+}
+
 ZRT_INLINE int init_module_state(ModuleState* st, PyObject* module, const char* filename) {
     st->globals = PyModule_GetDict(module);
     st->builtins = PyEval_GetBuiltins();
-    st->filename_c = filename;
-    st->filename = PyUnicode_FromString(filename);
-    if (!st->filename) return -1;
+    PyObject* path = source_path(module, filename);
+    if (!path) return -1;
+    Py_XSETREF(st->filename, path);
+    st->filename_c = PyUnicode_AsUTF8(path);
+    if (!st->filename_c) return -1;
     if (ready_function_type() < 0) return -1;
     if (!st->make_code) {
         Ref ns(PyDict_New());

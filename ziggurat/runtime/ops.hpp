@@ -211,8 +211,6 @@ ZRT_INLINE int unpack(PyObject* seq, Py_ssize_t n, PyObject** out) {
         }
         if (size < n)
             PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected %zd, got %zd)", n, size);
-        else if (ZRT_PY(3, 12))
-            PyErr_Format(PyExc_ValueError, "too many values to unpack (expected %zd, got %zd)", n, size);
         else
             PyErr_Format(PyExc_ValueError, "too many values to unpack (expected %zd)", n);
         return -1;
@@ -406,32 +404,31 @@ ZRT_INLINE PyObject* lookup_special(PyObject* o, const char* name) {
     return newref(f);
 }
 
+// The error `with` raises for an object that is not a context manager, per version.
+ZRT_INLINE void not_a_context_manager(PyObject* mgr, bool missing_exit) {
+#if ZRT_PY(3, 13)
+    PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the context manager protocol%s",
+                 Py_TYPE(mgr)->tp_name, missing_exit ? " (missed __exit__ method)" : "");
+#elif ZRT_PY(3, 11)
+    (void)missing_exit;
+    PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the context manager protocol",
+                 Py_TYPE(mgr)->tp_name);
+#else
+    (void)mgr;
+    PyErr_SetString(PyExc_AttributeError, missing_exit ? "__exit__" : "__enter__");
+#endif
+}
+
 // with: returns __enter__()'s result; *exit_out receives the bound __exit__.
 ZRT_INLINE PyObject* with_enter(PyObject* mgr, PyObject** exit_out) {
     Ref enter(lookup_special(mgr, "__enter__"));
     if (!enter.p) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_TypeError,
-#if ZRT_PY(3, 11)
-                         "'%.200s' object does not support the context manager protocol",
-#else
-                         "__enter__",
-#endif
-                         Py_TYPE(mgr)->tp_name);
+        if (!PyErr_Occurred()) not_a_context_manager(mgr, false);
         return nullptr;
     }
     Ref exit(lookup_special(mgr, "__exit__"));
     if (!exit.p) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_TypeError,
-#if ZRT_PY(3, 13)
-                         "'%.200s' object does not support the context manager protocol (missed __exit__ method)",
-#elif ZRT_PY(3, 11)
-                         "'%.200s' object does not support the context manager protocol",
-#else
-                         "__exit__",
-#endif
-                         Py_TYPE(mgr)->tp_name);
+        if (!PyErr_Occurred()) not_a_context_manager(mgr, true);
         return nullptr;
     }
     PyObject* r = PyObject_CallNoArgs(enter.p);

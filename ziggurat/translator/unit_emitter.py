@@ -967,12 +967,15 @@ class UnitEmitter:
         items = [self.expr(e, owned=True) for e in node.elts]
         return self.build_tuple(items)
 
-    def star_list(self, elts: list[ast.expr]) -> Val:
+    def star_list(self, elts: list[ast.expr], func: str | None = None) -> Val:
         lst = self.call("PyList_New(0)")
         for e in elts:
             if isinstance(e, ast.Starred):
                 v = self.expr(e.value)
-                self.check_int(f"zrt::list_extend({lst.expr}, {v.expr})")
+                if func is not None:  # a call's *args: the message names the callee
+                    self.check_int(f"zrt::extend_star_args({lst.expr}, {func}, {v.expr})")
+                else:
+                    self.check_int(f"zrt::list_extend({lst.expr}, {v.expr})")
             else:
                 v = self.expr(e)
                 self.check_int(f"PyList_Append({lst.expr}, {v.expr})")
@@ -1037,9 +1040,9 @@ class UnitEmitter:
         raise NotCompilable(node, "starred expression here")
 
     # calls
-    def positional_tuple(self, args: list[ast.expr]) -> Val:
+    def positional_tuple(self, args: list[ast.expr], func: str | None = None) -> Val:
         if any(isinstance(a, ast.Starred) for a in args):
-            lst = self.star_list(args)
+            lst = self.star_list(args, func)
             return self.call(f"PyList_AsTuple({lst.expr})")
         if not args:
             return Val(self.mod.const(()))
@@ -1073,7 +1076,7 @@ class UnitEmitter:
         )
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         if starred:
-            args = self.positional_tuple(node.args)
+            args = self.positional_tuple(node.args, func.expr)
             kw = self.keywords_dict(node.keywords, func.expr) if node.keywords else Val("nullptr")
             return self.call(f"PyObject_Call({func.expr}, {args.expr}, {kw.expr})")
         vals = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
@@ -1220,8 +1223,10 @@ class UnitEmitter:
                 head.append(f"    {nm.LOCAL}{nm.ident(p)}.p = L_slots[{i}];")
         head.append("    if (L_bind < 0) return nullptr;")
         if isinstance(node, ast.Lambda):
+            self.open("{")
             body_val = self.expr(node.body)
             self.emit(f"return {body_val.steal()};")
+            self.close("}")
         else:
             body = node.body  # type: ignore[attr-defined]
             if has_doc:

@@ -1,0 +1,133 @@
+"""Parameters of every kind, calls with * and **, defaults, introspection, recursion."""
+
+import functools
+import inspect
+import pickle
+
+
+def params(a, b=2, /, c=3, *args, d, e=5, **kw):
+    """Docstring of params."""
+    return (a, b, c, args, d, e, sorted(kw.items()))
+
+
+def plain(x, y):
+    return x - y
+
+
+def test_calls():
+    print(params(1, d=4))
+    print(params(1, 2, 3, 4, 5, d=6, f=7, g=8))
+    print(params(*[1, 2], **{"d": 1, "c": 9}))
+    print(plain(y=1, x=5), plain(*(3,), **{"y": 1}))
+    args = (1, 2)
+    print(plain(*args), max(*[3, 1, 2]), dict(a=1, **{"b": 2}))
+
+
+def test_binding_errors():
+    attempts = [
+        lambda: params(),
+        lambda: params(1),
+        lambda: params(1, a=2, d=1),
+        lambda: plain(1, 2, 3),
+        lambda: plain(1),
+        lambda: plain(1, 2, z=3),
+        lambda: plain(1, x=1),
+        lambda: plain(**{"x": 1}, **{"x": 2}),
+        lambda: plain(*5),
+        lambda: plain(**5),
+        lambda: (lambda: 0)(1),
+        lambda: (lambda *, k: k)(),
+    ]
+    for f in attempts:
+        try:
+            f()
+        except TypeError as e:
+            print(e)
+
+
+def test_introspection():
+    print(params.__name__, params.__qualname__, params.__module__, params.__doc__)
+    print(params.__defaults__, params.__kwdefaults__)
+    print(inspect.signature(params), inspect.signature(plain))
+    print(inspect.isfunction(params), callable(params))
+    params.attr = 1
+    print(params.__dict__)
+    assert pickle.loads(pickle.dumps(plain)) is plain
+
+
+def annotated(x: int, y: "str" = "a") -> list:
+    return [x, y]
+
+
+def test_annotations():
+    print(annotated.__annotations__)
+    print(inspect.signature(annotated))
+
+
+def test_defaults_are_live():
+    def f(a=1):
+        return a
+
+    f.__defaults__ = (42,)
+    assert f() == 42
+
+
+def decorate(fn):
+    @functools.wraps(fn)
+    def wrapper(*a, **k):
+        return ("wrapped", fn(*a, **k))
+
+    return wrapper
+
+
+@decorate
+def decorated(x):
+    """doc"""
+    return x * 2
+
+
+def test_decorators():
+    print(decorated(4), decorated.__name__, decorated.__doc__, decorated.__wrapped__(1))
+
+    def counter(start):
+        def deco(fn):
+            fn.start = start
+            return fn
+
+        return deco
+
+    @counter(5)
+    @counter(3)
+    def g():
+        pass
+
+    print(g.start)
+
+
+def fact(n):
+    return 1 if n <= 1 else n * fact(n - 1)
+
+
+def test_recursion():
+    print(fact(30))
+
+
+class Holder:
+    def method(self, x):
+        return (type(self).__name__, x)
+
+    @classmethod
+    def cm(cls, y):
+        return (cls.__name__, y)
+
+    @staticmethod
+    def sm(z):
+        return z + 1
+
+
+def test_binding():
+    h = Holder()
+    bound = h.method
+    print(bound(1), Holder.method(h, 2), Holder.cm(3), h.cm(4), Holder.sm(5), h.sm(6))
+    print(bound.__self__ is h, bound.__func__ is Holder.method)
+    print(inspect.signature(bound))

@@ -1,0 +1,147 @@
+"""The compile-and-compare harness.
+
+A case is a Python file in cases/ whose `test_*` functions assert. For each interpreter
+under test the harness: runs the case under CPython (it must pass there); translates it
+twice (the C++ must be identical); compiles it; runs the compiled module; compares every
+test's outcome and output; and calls each test many times, failing if allocated memory
+grows with the number of calls (a reference leaked per call shows up at once).
+On failure the generated C++ and the logs stay in .ziggurat_test_output/ and the message
+says where.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ziggurat.errors import ToolchainError
+from ziggurat.toolchains import ExtensionJob, build_extensions, python_abi_for
+from ziggurat.translator import translate_module
+
+HERE = Path(__file__).resolve().parent
+CASES = HERE / "cases"
+DRIVER = HERE / "driver.py"
+KEEP_ROOT = HERE.parents[1] / ".ziggurat_test_output"
+LEAK_CALLS = 200
+# Allocated blocks may grow by caches warming up, never by one block per call more than
+# the same code grows under CPython.
+LEAK_TOLERANCE_PER_CALL = 0.5
+
+
+def case_files() -> list[Path]:
+    return sorted(CASES.glob("*.py"))
+
+
+@dataclass
+class CaseBuild:
+    name: str
+    source: Path
+    python: str
+    keep_dir: Path
+    module_dir: Path | None  # holds the compiled extension; None when the build failed
+    error: str = ""
+    report: str = ""
+
+
+def build_cases(sources: list[Path], python: str, out: Path) -> list[CaseBuild]:
+    abi = python_abi_for(python)
+    builds: list[CaseBuild] = []
+    jobs: list[ExtensionJob] = []
+    for src in sources:
+        name = src.stem
+        keep = KEEP_ROOT / abi.python_tag / name
+        if keep.exists():
+            shutil.rmtree(keep)
+        keep.mkdir(parents=True)
+        build = CaseBuild(name, src, python, keep, None)
+        builds.append(build)
+        text = src.read_text(encoding="utf-8")
+        try:
+            first = translate_module(text, filename=src.name, module_name=name)
+            second = translate_module(text, filename=src.name, module_name=name)
+        except Exception as exc:  # reported per case by the test
+            build.error = f"translation failed: {type(exc).__name__}: {exc}"
+            continue
+        (keep / f"{name}.cpp").write_text(first.cpp, encoding="utf-8")
+        build.report = first.report.summary()
+        if first.cpp != second.cpp:
+            (keep / f"{name}.second.cpp").write_text(second.cpp, encoding="utf-8")
+            build.error = "translating twice gave different C++"
+            continue
+        module_dir = out / name
+        module_dir.mkdir()
+        jobs.append(ExtensionJob(name, first.cpp, module_dir / f"{name}{abi.ext_suffix}"))
+        build.module_dir = module_dir
+    by_name = {b.name: b for b in builds}
+    try:
+        build_extensions(jobs, python=abi)
+    except ToolchainError:
+        for job in jobs:  # find which cases failed, one by one
+            try:
+                build_extensions([job], python=abi)
+            except ToolchainError as exc:
+                case = by_name[job.module_name]
+                case.error = f"compile failed:\n{exc}"
+                case.module_dir = None
+    return builds
+
+
+def run_driver(python: str, directory: Path, module: str, leak_calls: int = 0) -> dict:
+    argv = [python, str(DRIVER), str(directory), module]
+    if leak_calls:
+        argv += ["--leak-check", str(leak_calls)]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        return {"crash": f"exit code {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def compare_case(build: CaseBuild) -> list[str]:
+    """Every difference between the interpreted and the compiled case, as messages."""
+    where = f"(generated C++ and logs kept in {build.keep_dir})"
+    if build.error:
+        return [f"{build.name}: {build.error} {where}"]
+    assert build.module_dir is not None
+    interp_dir = build.keep_dir / "interpreted"
+    interp_dir.mkdir(exist_ok=True)
+    shutil.copy(build.source, interp_dir / build.source.name)
+    expected = run_driver(build.python, interp_dir, build.name, leak_calls=LEAK_CALLS)
+    if "crash" in expected:
+        return [f"{build.name}: the case does not run under CPython: {expected['crash']}"]
+    failures = [r for r in expected["results"] if r["outcome"] != "ok"]
+    if failures:
+        return [f"{build.name}: the case fails under CPython itself: {failures}"]
+    actual = run_driver(build.python, build.module_dir, build.name, leak_calls=LEAK_CALLS)
+    (build.keep_dir / "compiled.json").write_text(json.dumps(actual, indent=1), encoding="utf-8")
+    if "crash" in actual:
+        return [f"{build.name}: the compiled module crashed: {actual['crash']} {where}"]
+    problems: list[str] = []
+    if not actual["file"].endswith((".so", ".pyd")):
+        problems.append(f"{build.name}: imported {actual['file']}, not the extension module")
+    exp = {r["test"]: r for r in expected["results"]}
+    got = {r["test"]: r for r in actual["results"]}
+    if list(exp) != list(got):
+        problems.append(f"{build.name}: tests differ: {list(exp)} vs {list(got)}")
+    for name, e in exp.items():
+        g = got.get(name)
+        if g is None:
+            continue
+        if g["outcome"] != e["outcome"]:
+            problems.append(f"{build.name}.{name}: compiled gave {g['outcome']!r}, CPython {e['outcome']!r}")
+        if g["stdout"] != e["stdout"]:
+            problems.append(f"{build.name}.{name}: output differs:\n--- CPython\n{e['stdout']}\n--- compiled\n{g['stdout']}")
+    baseline = expected.get("leaks", {})
+    for name, per_call in actual.get("leaks", {}).items():
+        # compared with CPython running the same code, which may itself grow (caches)
+        if per_call - max(baseline.get(name, 0.0), 0.0) >= LEAK_TOLERANCE_PER_CALL:
+            problems.append(
+                f"{build.name}.{name}: memory grows by {per_call:.2f} blocks per call "
+                f"(CPython: {baseline.get(name, 0.0):.2f}): a leak"
+            )
+    if problems:
+        problems.append(where)
+    return problems
