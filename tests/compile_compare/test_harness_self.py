@@ -1,0 +1,44 @@
+"""The harness must catch what it exists to catch: a reference leaked per call, and a
+compiled module whose behaviour differs from CPython's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ziggurat.toolchains import ExtensionJob, build_extensions, host_python_abi
+from ziggurat.translator import translate_module
+
+from .harness import CaseBuild, compare_case
+
+SOURCE = "def test_it():\n    x = [1, 2]\n    print(x)\n"
+
+
+def _build(tmp_path: Path, name: str, mutate) -> CaseBuild:
+    src = tmp_path / f"{name}.py"
+    src.write_text(SOURCE)
+    cpp = mutate(translate_module(SOURCE, filename=src.name, module_name=name).cpp)
+    abi = host_python_abi()
+    out = tmp_path / "out"
+    out.mkdir()
+    build_extensions([ExtensionJob(name, cpp, out / f"{name}{abi.ext_suffix}")], python=abi)
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    return CaseBuild(name, src, sys.executable, keep, out)
+
+
+def test_detects_a_leaked_reference(tmp_path: Path) -> None:
+    leak = "{ PyObject* leaked = PyList_New(0); (void)leaked; }\n    return zrt::newref(Py_None);"
+    build = _build(tmp_path, "leaky_case", lambda cpp: cpp.replace("return zrt::newref(Py_None);", leak))
+    problems = compare_case(build)
+    assert any("a leak" in p for p in problems), problems
+
+
+def test_detects_different_output(tmp_path: Path) -> None:
+    build = _build(tmp_path, "wrong_case", lambda cpp: cpp.replace("PyLong_FromLongLong(2LL)", "PyLong_FromLongLong(3LL)"))
+    problems = compare_case(build)
+    assert any("output differs" in p for p in problems), problems
+
+
+def test_clean_case_passes(tmp_path: Path) -> None:
+    assert compare_case(_build(tmp_path, "clean_case", lambda cpp: cpp)) == []
