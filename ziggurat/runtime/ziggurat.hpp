@@ -25,4 +25,5 @@
 #include "ops.hpp"
 #include "imports.hpp"
 #include "classes.hpp"
+#include "generator.hpp"
 #include "module.hpp"

@@ -34,32 +34,22 @@ class _Finder(ast.NodeVisitor):
     def _add(self, node: ast.AST, reason: str) -> None:
         self.found.append(Unsupported(node, reason))
 
-    def visit_Yield(self, node: ast.Yield) -> None:
-        self._add(node, "generator (yield) not compiled yet")
-
-    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
-        self._add(node, "generator (yield from) not compiled yet")
-
-    def visit_Await(self, node: ast.Await) -> None:
-        self._add(node, "await not compiled yet")
-
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._add(node, "async function not compiled yet")
-
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
         self._add(node, "async for not compiled yet")
 
     def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
         self._add(node, "async with not compiled yet")
 
-    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
-        self._add(node, "generator expression not compiled yet")
-
     def visit_Match(self, node: ast.AST) -> None:
         self._add(node, "match statement not compiled yet")
 
     def visit_TryStar(self, node: ast.AST) -> None:
         self._add(node, "except* not compiled yet")
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node)):
+            self._add(node, "async generator not compiled yet")
+        self.visit_FunctionDef(node)  # type: ignore[arg-type]
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         saved = self.in_function
@@ -89,6 +79,20 @@ class _Finder(ast.NodeVisitor):
             if name in FRAME_READERS_ONEARG and nargs < 2:
                 self._add(node, f"{name}() without explicit namespaces reads the interpreter frame")
         self.generic_visit(node)
+
+
+def own_nodes(node: ast.AST) -> list[ast.AST]:
+    """The nodes of a function's body, not descending into nested scopes."""
+    out: list[ast.AST] = []
+    body = getattr(node, "body", [])
+    stack: list[ast.AST] = list(body) if isinstance(body, list) else [body]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.GeneratorExp)):
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+    return out
 
 
 def find_unsupported(node: ast.AST, scopes: ScopeTree, *, in_function: bool) -> list[Unsupported]:

@@ -90,6 +90,7 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
         "static int zrt_module_body(PyObject* module) {",
         "    int L_line = 1;",
         "    zrt::Ref L_ret;",
+        *["    " + d for d in body_emitter.top_decls],
         *body_emitter.lines,
         "    return 0;",
         "L_error:",

@@ -56,6 +56,7 @@ class ModuleEmitter:
     bodies: list[str] = field(default_factory=list)
     prototypes: list[str] = field(default_factory=list)
     counter: int = 0
+    uses_generators: bool = False
 
     def next_id(self) -> int:
         self.counter += 1
@@ -208,6 +209,7 @@ class ModuleEmitter:
             "static int zrt_exec(PyObject* module) {",
             f"    if (zrt::init_module_state(&{nm.STATE}, module, {c_string(self.filename.encode('utf-8'))}) < 0) return -1;",
             "    if (zrt_init_constants() < 0) return -1;",
+            *(["    if (zrt::ready_generator_types() < 0) return -1;"] if self.uses_generators else []),
             "    return zrt_module_body(module);",
             "}",
             "static PyModuleDef_Slot zrt_slots[] = {",

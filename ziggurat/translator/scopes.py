@@ -19,7 +19,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Iterator
 
-FUNCTION_KINDS = ("function", "lambda")
+FUNCTION_KINDS = ("function", "lambda", "genexpr")
 
 # access kinds
 FAST = "fast"            # a C++ local of this function
@@ -29,6 +29,7 @@ GLOBAL = "global"        # globals, then builtins
 NAME = "name"            # module/class namespace, then globals, then builtins
 CLASSDEREF = "classderef"  # class body reading an enclosing function's variable
 COMP = "comp"            # a comprehension's own iteration variable (inline C++ local)
+COMPCELL = "compcell"    # ... captured by a closure inside the comprehension: a cell
 
 
 @dataclass(eq=False)
@@ -71,7 +72,7 @@ class Scope:
             return GLOBAL
         if self.kind == "comprehension":
             if name in self.bound:
-                return COMP
+                return COMPCELL if name in self.cells else COMP
             assert self.parent is not None
             parent_access = self.parent.access(name)
             if self.parent.kind == "class" and parent_access in (NAME, CLASSDEREF):
@@ -186,10 +187,13 @@ class _Collector(ast.NodeVisitor):
             scope.problems.append((node, "type parameters (PEP 695) not compiled yet"))
         self._walk_in(scope, list(node.body))
 
-    def _comprehension(self, node: ast.AST, name: str, elts: list[ast.AST]) -> None:
+    def _comprehension(self, node: ast.AST, name: str, elts: list[ast.AST], kind: str = "comprehension") -> None:
         gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
         self.visit(gens[0].iter)  # the first iterable belongs to the enclosing scope
-        scope = self._child("comprehension", node, name)
+        scope = self._child(kind, node, name)
+        if kind == "genexpr":
+            scope.params = [".0"]
+            scope.bound.add(".0")
         saved, self.scope = self.scope, scope
         for i, gen in enumerate(gens):
             if i:
@@ -211,7 +215,9 @@ class _Collector(ast.NodeVisitor):
         self._comprehension(node, "<dictcomp>", [node.key, node.value])
 
     def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
-        self._comprehension(node, "<genexpr>", [node.elt])
+        # a generator expression is a generator function of its own (it runs later), with
+        # the first iterator as its one parameter
+        self._comprehension(node, "<genexpr>", [node.elt], kind="genexpr")
 
     # -- names ---------------------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
@@ -227,7 +233,7 @@ class _Collector(ast.NodeVisitor):
         self.visit(node.value)
         # PEP 572: the target binds in the nearest enclosing non-comprehension scope
         target = self.scope
-        while target.kind == "comprehension":
+        while target.kind in ("comprehension", "genexpr"):
             assert target.parent is not None
             target = target.parent
         target.bound.add(node.target.id)
@@ -333,11 +339,15 @@ def _comprehension_needs(comp: Scope) -> set[str]:
     for child in comp.children:
         for name in child.frees:
             if name in comp.bound:
-                comp.problems.append((comp.node, f"a closure captures comprehension variable '{name}'"))
+                comp.cells.add(name)  # captured: the variable lives in a cell
             else:
                 needs.add(name)
         if child.kind == "comprehension":
-            needs.update(n for n in _comprehension_needs(child) if n not in comp.bound)
+            for n in _comprehension_needs(child):
+                if n in comp.bound:
+                    comp.cells.add(n)
+                else:
+                    needs.add(n)
     return needs
 
 

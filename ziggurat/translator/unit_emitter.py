@@ -22,8 +22,9 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names as nm
+from .check import own_nodes
 from .module_emitter import FuncSpecInfo, ModuleEmitter
-from .scopes import CELL, CLASSDEREF, COMP, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
+from .scopes import CELL, CLASSDEREF, COMP, COMPCELL, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
 
 
 class NotCompilable(Exception):
@@ -116,6 +117,33 @@ class UnitEmitter:
         self.comp_locals: list[dict[str, str]] = []
         self.owned_loads = False     # statement contains := (loads must own their value)
         self.lineno = getattr(scope.node, "lineno", 1)
+        # Generators: locals and every value that must survive a `yield` live in the heap
+        # frame (slots); elsewhere the same "long" values are C++ locals of the function.
+        self.gen: str | None = None  # "generator" | "coroutine" while emitting one
+        self.top_decls: list[str] = []
+        self.nslots = 0
+        self.nints = 1               # ints[0] holds the line number
+        self.resume_labels: list[str] = []
+        self.guard = 0               # > 0 inside an except block / exception path of finally
+
+    # -- values that outlive one statement ------------------------------------------------
+    def long_ref(self, prefix: str = "s") -> str:
+        name = self.fresh(prefix)
+        if self.gen:
+            self.top_decls.append(f"zrt::Ref& {name} = zrt::slot(F[{self.nslots}]);")
+            self.nslots += 1
+        else:
+            self.top_decls.append(f"zrt::Ref {name};")
+        return name
+
+    def long_int(self, prefix: str = "w") -> str:
+        name = self.fresh(prefix)
+        if self.gen:
+            self.top_decls.append(f"int& {name} = FI[{self.nints}];")
+            self.nints += 1
+        else:
+            self.top_decls.append(f"int {name} = 0;")
+        return name
 
     # -- output helpers ------------------------------------------------------------------
     def emit(self, line: str) -> None:
@@ -183,10 +211,13 @@ class UnitEmitter:
             raise NotCompilable(ast.Pass(), f"'{kind}' outside loop")
         for c in cleanup:
             self.emit(c)
-        if ret is not None:
-            self.emit(f"return {ret.steal()};")
-        else:
-            self.emit("return L_ret.release();")
+        self.emit(self.return_code(ret.steal() if ret is not None else "L_ret.release()"))
+
+    def return_code(self, owned: str) -> str:
+        """Leave the function with an owned value (a generator finishes with it)."""
+        if self.gen:
+            return f"return zrt::gen_return(G, {owned});"
+        return f"return {owned};"
 
     def check_null(self, var: str) -> None:
         self.emit(f"if (!{var}.p) {self.fail()}")
@@ -223,10 +254,12 @@ class UnitEmitter:
         return f"PyTuple_GET_ITEM(L_closure, {index})"
 
     def cell_of(self, name: str) -> str:
-        """The cell object for `name` as seen from this unit (to build closures)."""
+        """The cell object for `name` as seen from the current scope (to build closures)."""
         if self.unit.kind == "class" and name == "__class__" and self.unit.needs_classcell:
             return "L_classcell"
-        kind = self.unit.access(name) if self.scope is not self.unit else self.access(name)
+        kind = self.access(name)
+        if kind == COMPCELL:
+            return f"{self.comp_var(name)}.p"
         if kind == CELL:
             return f"{nm.CELL}{nm.ident(name)}.p"
         if name in self.unit.frees:
@@ -250,6 +283,8 @@ class UnitEmitter:
             if self.owned_loads:
                 return self.call(f"zrt::newref({var}.p)")
             return Val(f"{var}.p")
+        if kind == COMPCELL:
+            return self.call(f"zrt::load_cell({self.comp_var(name)}.p, {_cstr(name)}, false)")
         if kind == CELL:
             if self.unit.kind == "class" and name == "__class__":
                 return self.call(f"zrt::load_cell(L_classcell, {_cstr(name)}, false)")
@@ -273,6 +308,8 @@ class UnitEmitter:
             self.emit(f"{nm.LOCAL}{nm.ident(name)}.set({val.steal()});")
         elif kind == COMP:
             self.emit(f"{self.comp_var(name)}.set({val.steal()});")
+        elif kind == COMPCELL:
+            self.emit(f"zrt::store_cell({self.comp_var(name)}.p, {val.steal()});")
         elif kind == CELL:
             cell = "L_classcell" if (self.unit.kind == "class" and name == "__class__") else f"{nm.CELL}{nm.ident(name)}.p"
             self.emit(f"zrt::store_cell({cell}, {val.steal()});")
@@ -340,12 +377,80 @@ class UnitEmitter:
         pass
 
     def stmt_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+            self.suspend(node.value, None)
+            return
         self.expr(node.value)
 
     def stmt_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+            self.suspend(node.value, node.targets)
+            return
         val = self.expr(node.value)
         for target in node.targets:
             self.assign(target, val, keep=True)
+
+    # -- yield, yield from, await (at statement level) ----------------------------------
+    def suspend(self, node: ast.expr, targets: list[ast.expr] | None, returning: bool = False) -> None:
+        """`[targets =] yield x` / `yield from x` / `await x`, or `return await x`.
+
+        The value is computed in a block of its own, the frame is suspended, and the
+        resume label sits where no declaration of an enclosing block is skipped."""
+        if not self.gen:
+            raise NotCompilable(node, f"{type(node).__name__.lower()} outside a compiled generator")
+        if self.guard:
+            raise NotCompilable(node, "yield/await inside an except or finally block not compiled yet")
+        if self.comp_locals:
+            raise NotCompilable(node, "yield inside a comprehension")
+        k = len(self.resume_labels) + 1
+        label = self.new_label(f"resume{k}")
+        self.resume_labels.append(label)
+        result = self.fresh("sent")
+        if isinstance(node, ast.Yield):
+            self.open("{")
+            val = self.expr(node.value, owned=True) if node.value is not None else Val("Py_None")
+            self.emit(f"G->state = {k};")
+            self.emit(f"return {val.steal()};")
+            self.close("}")
+            self.label(label)
+            self.open("{")
+            self.emit(f"if (!L_sent) {self.fail()}")
+            self.emit(f"zrt::Ref {result}(zrt::newref(L_sent));")
+        else:
+            it = self.long_ref("yf")
+            self.open("{")
+            src = self.expr(node.value)
+            getter = "zrt::get_awaitable_iter" if isinstance(node, ast.Await) else "zrt::yield_from_iter"
+            self.emit(f"{it}.set({getter}({src.expr}));")
+            self.check_null(it)
+            self.close("}")
+            self.emit("L_sent = Py_None;")
+            self.emit("G->state = -2;")
+            self.label(label)
+            self.open("{")
+            out, rc = self.fresh("out"), self.fresh("r")
+            self.emit(f"PyObject* {out} = nullptr;")
+            self.emit(f"int {rc};")
+            self.emit(f"if (!L_sent) {rc} = -1;")
+            # the delegate already finished inside throw(): L_sent is its return value
+            self.emit(f"else if (G->state == {k} && !G->yf) {{ {rc} = 0; {out} = zrt::newref(L_sent); }}")
+            self.emit(f"else {rc} = zrt::delegate_step(G, {it}.p, L_sent, &{out});")
+            self.emit(f"if ({rc} < 0) {{ {it}.clear(); {self.fail()} }}")
+            self.emit(f"if ({rc} == 1) {{ G->state = {k}; return {out}; }}")
+            self.emit(f"{it}.clear();")
+            self.emit(f"zrt::Ref {result}({out});")
+        if returning:
+            self.jump("return", Val(f"{result}.p", result))
+        elif targets:
+            for i, target in enumerate(targets):
+                self.assign(target, Val(f"{result}.p", result), keep=i < len(targets) - 1)
+        self.close("}")
+
+    def expr_Yield(self, node: ast.Yield) -> Val:
+        raise NotCompilable(node, "yield inside an expression not compiled yet")
+
+    expr_YieldFrom = expr_Yield  # type: ignore[assignment]
+    expr_Await = expr_Yield  # type: ignore[assignment]
 
     def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -461,6 +566,9 @@ class UnitEmitter:
     def stmt_Return(self, node: ast.Return) -> None:
         if self.unit.kind not in ("function", "lambda"):
             raise NotCompilable(node, "'return' outside function")
+        if isinstance(node.value, ast.Await):
+            self.suspend(node.value, None, returning=True)
+            return
         val = self.expr(node.value) if node.value is not None else Val("Py_None")
         self.jump("return", val)
 
@@ -477,7 +585,12 @@ class UnitEmitter:
         pass
 
     def stmt_If(self, node: ast.If) -> None:
-        t = self.truth(node.test)
+        t = self.long_int("b")
+        self.open("{")
+        val = self.expr(node.test)
+        self.emit(f"{t} = zrt::truth({val.expr});")
+        self.emit(f"if ({t} < 0) {self.fail()}")
+        self.close("}")
         self.open(f"if ({t}) {{")
         self.stmts(node.body)
         if node.orelse:
@@ -519,10 +632,12 @@ class UnitEmitter:
 
     def stmt_For(self, node: ast.For) -> None:
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
-        it = self.fresh("it")
+        it = self.long_ref("it")
+        self.open("{")
         src = self.expr(node.iter)
-        self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
+        self.emit(f"{it}.set(PyObject_GetIter({src.expr}));")
         self.check_null(it)
+        self.close("}")
         self.open("for (;;) {")
         self.open("{")
         v, rc = self.fresh("v"), self.fresh("r")
@@ -544,11 +659,13 @@ class UnitEmitter:
         self.lineno = node.lineno
         self.close("}")
         self.label(done)
+        self.emit(f"{it}.clear();")
         if node.orelse:
             self.open("{")
             self.stmts(node.orelse)
             self.close("}")
         self.label(brk)
+        self.emit(f"{it}.clear();")
 
     def stmt_Raise(self, node: ast.Raise) -> None:
         if node.exc is None:
@@ -628,6 +745,7 @@ class UnitEmitter:
         self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
         self.label(handler + "_nt")
         self.open("{")
+        self.guard += 1
         self.emit("zrt::Ref L_exc(zrt::fetch_exception());")
         self.emit("zrt::HandledGuard L_guard(L_exc.p);")
         for h in node.handlers:
@@ -655,6 +773,7 @@ class UnitEmitter:
             self.close("}")
         self.emit("zrt::restore_exception(L_exc.release());")
         self.emit(self.fail(notb=True))
+        self.guard -= 1
         self.close("}")
         self.label(end)
 
@@ -664,8 +783,8 @@ class UnitEmitter:
         fin = self.new_label("fin")
         exc = self.new_label("fexc")
         end = self.new_label("fend")
-        why = self.fresh("why")
-        self.emit(f"int {why} = 0;")
+        why = self.long_int("why")
+        self.emit(f"{why} = 0;")
         entry = Cleanup(fin, exc, why)
         self.ctx.append(entry)
         self.open("{")
@@ -675,10 +794,12 @@ class UnitEmitter:
         self.label(fin)
         # normal exit, return, break or continue: run the cleanup, then go on
         self.open("{")
+        self.guard += 1  # (a yield in a finally body would be emitted twice: not yet)
         if finalbody is not None:
             self.stmts(finalbody)
         else:
             r = self.call(f"zrt::with_exit_ok({exit_var})")
+        self.guard -= 1
         self.close("}")
         for code, kind in ((1, "return"), (2, "break"), (3, "continue")):
             if code in entry.uses:
@@ -690,6 +811,7 @@ class UnitEmitter:
         self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
         self.label(exc + "_nt")
         self.open("{")
+        self.guard += 1
         self.emit("zrt::Ref L_exc(zrt::fetch_exception());")
         self.emit("zrt::HandledGuard L_guard(L_exc.p);")
         if finalbody is not None:
@@ -705,6 +827,7 @@ class UnitEmitter:
             self.emit("zrt::restore_exception(L_exc.release());")
             self.emit(self.fail(notb=True))
             self.close("}")
+        self.guard -= 1
         self.close("}")
         self.label(end)
 
@@ -722,26 +845,31 @@ class UnitEmitter:
                 return
         for c in cleanup:
             self.emit(c)
-        self.emit("return L_ret.release();")
+        self.emit(self.return_code("L_ret.release()"))
 
     def stmt_With(self, node: ast.With) -> None:
         self.with_items(node.items, node.body)
 
     def with_items(self, items: list[ast.withitem], body: list[ast.stmt]) -> None:
         item = items[0]
+        exit_var = self.long_ref("exit")
+        entered = self.long_ref("entered")
+        self.open("{")
         mgr = self.expr(item.context_expr)
-        exit_var = self.fresh("exit")
-        self.emit(f"PyObject* {exit_var}_raw = nullptr;")
-        entered = self.fresh()
-        self.emit(f"zrt::Ref {entered}(zrt::with_enter({mgr.expr}, &{exit_var}_raw));")
-        self.emit(f"zrt::Ref {exit_var}({exit_var}_raw);")
+        raw = self.fresh("raw")
+        self.emit(f"PyObject* {raw} = nullptr;")
+        self.emit(f"{entered}.set(zrt::with_enter({mgr.expr}, &{raw}));")
+        self.emit(f"{exit_var}.set({raw});")
         self.check_null(entered)
+        self.close("}")
 
         def inner() -> None:
+            self.open("{")
             if item.optional_vars is not None:
-                self.open("{")
                 self.assign(item.optional_vars, Val(f"{entered}.p", entered), keep=False)
-                self.close("}")
+            else:
+                self.emit(f"{entered}.clear();")
+            self.close("}")
             if len(items) > 1:
                 self.open("{")
                 self.with_items(items[1:], body)
@@ -750,6 +878,7 @@ class UnitEmitter:
                 self.stmts(body)
 
         self.with_cleanup(inner, exit_var=f"{exit_var}.p")
+        self.emit(f"{exit_var}.clear();")
 
     # -- definitions ---------------------------------------------------------------------
     def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
@@ -813,6 +942,8 @@ class UnitEmitter:
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{{', '.join(v.steal() for v in items)}}};")
         return self.call(f"zrt::build_tuple({arr}, {len(items)})")
+
+    stmt_AsyncFunctionDef = stmt_FunctionDef  # type: ignore[assignment]
 
     def stmt_ClassDef(self, node: ast.ClassDef) -> None:
         scope = self.scopes.of(node)
@@ -1036,6 +1167,15 @@ class UnitEmitter:
     def expr_Lambda(self, node: ast.Lambda) -> Val:
         return self.make_function(node, node.args, None, None)
 
+    def expr_GeneratorExp(self, node: ast.GeneratorExp) -> Val:
+        # iter() of the first iterable happens here, eagerly; the rest runs in the generator
+        first = self.expr(node.generators[0].iter)
+        it = self.call(f"PyObject_GetIter({first.expr})")
+        args = ast.arguments(posonlyargs=[], args=[ast.arg(".0")], vararg=None, kwonlyargs=[],
+                             kw_defaults=[], kwarg=None, defaults=[])
+        fn = self.make_function(node, args, None, None)
+        return self.call(f"PyObject_CallOneArg({fn.expr}, {it.expr})")
+
     def expr_Starred(self, node: ast.Starred) -> Val:
         raise NotCompilable(node, "starred expression here")
 
@@ -1066,13 +1206,20 @@ class UnitEmitter:
         ):
             return self.super_call(node)
         func = self.expr(node.func, owned=True)
+        # builtins that read the caller's frame get this module's namespaces instead
+        # (in functions only globals(): check.py keeps the others interpreted there)
         frame_sensitive = (
             isinstance(node.func, ast.Name)
-            and self.unit.kind in ("module", "class")
-            and self.scope is self.unit
-            and node.func.id in ("globals", "locals", "vars", "dir", "eval", "exec")
             and not node.keywords
             and not any(isinstance(a, ast.Starred) for a in node.args)
+            and (
+                node.func.id == "globals"
+                or (
+                    self.unit.kind in ("module", "class")
+                    and self.scope is self.unit
+                    and node.func.id in ("locals", "vars", "dir", "eval", "exec")
+                )
+            )
         )
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         if starred:
@@ -1084,7 +1231,8 @@ class UnitEmitter:
         if frame_sensitive:
             arr = self.fresh("a")
             self.emit(f"PyObject* {arr}[] = {{{', '.join(v.expr for v in vals) or 'nullptr'}}};")
-            return self.call(f"zrt::frame_call(&S, {self.ns()}, {func.expr}, {arr}, {nargs})")
+            ns = self.ns() if self.unit.kind in ("module", "class") else "S.globals"
+            return self.call(f"zrt::frame_call(&S, {ns}, {func.expr}, {arr}, {nargs})")
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
@@ -1127,8 +1275,12 @@ class UnitEmitter:
         frame = {name: self.fresh(nm.COMP_LOCAL) + "_" + nm.ident(name) for name in sorted(scope.bound)}
         self.comp_locals.append(frame)
         self.open("{")
-        for var in frame.values():
-            self.emit(f"zrt::Ref {var};")
+        for name, var in frame.items():
+            if scope.access(name) == COMPCELL:
+                self.emit(f"zrt::Ref {var}(PyCell_New(nullptr));")
+                self.check_null(var)
+            else:
+                self.emit(f"zrt::Ref {var};")
         self.comp_loop(gens, 0, first_iter, res, elts, kind)
         self.close("}")
         self.comp_locals.pop()
@@ -1199,50 +1351,110 @@ class UnitEmitter:
         kwonly = [a.arg for a in args.kwonlyargs]
         params = scope.params
         varnames = scope.function_locals()
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        is_gen = isinstance(node, ast.GeneratorExp) or any(
+            isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
+        if is_async and is_gen:
+            raise NotCompilable(node, "async generator not compiled yet")
+        if isinstance(node, ast.GeneratorExp) and any(g.is_async for g in node.generators):
+            raise NotCompilable(node, "asynchronous generator expression not compiled yet")
+        self.gen = "coroutine" if is_async else ("generator" if is_gen else None)
+        flags = {"coroutine": "0x80", "generator": "0x20", None: "0"}[self.gen]  # CO_COROUTINE / CO_GENERATOR
         self.mod.add_spec(FuncSpecInfo(
             index=index, name=scope.name, qualname=scope.qualname, firstlineno=getattr(node, "lineno", 1),
             argcount=len(positional), posonly=len(posonly), kwonly=len(kwonly),
             varargs=args.vararg is not None, varkw=args.kwarg is not None,
-            param_names=positional + kwonly, varnames=varnames, freevars=list(scope.frees),
+            param_names=positional + kwonly, varnames=varnames, freevars=list(scope.frees), extra_flags=flags,
         ))
-        head = [
-            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
-            f"    int L_line = {getattr(node, 'lineno', 1)};",
-            "    zrt::Ref L_ret;",
-            "    PyObject* L_closure = PyFunction_GET_CLOSURE(L_func);",
-            "    (void)L_closure;",
-        ]
-        head += ["    " + d for d in self._locals_decls()]
-        n = len(params)
-        head.append(f"    PyObject* L_slots[{max(n, 1)}] = {{}};")
-        head.append(f"    int L_bind = zrt::bind_args(L_func, {nm.FUNC_SPEC}{index}.args, L_args, L_nargsf, L_kwnames, L_slots);")
-        for i, p in enumerate(params):
-            if scope.access(p) == CELL:
-                head.append(f"    if (L_slots[{i}]) {{ zrt::store_cell({nm.CELL}{nm.ident(p)}.p, L_slots[{i}]); }}")
-            else:
-                head.append(f"    {nm.LOCAL}{nm.ident(p)}.p = L_slots[{i}];")
-        head.append("    if (L_bind < 0) return nullptr;")
+        self.mod.prototypes.append(
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject*, PyObject* const*, size_t, PyObject*);"
+        )
+        if self.gen:
+            self.nslots = len(varnames)
+        # the body
         if isinstance(node, ast.Lambda):
             self.open("{")
             body_val = self.expr(node.body)
             self.emit(f"return {body_val.steal()};")
             self.close("}")
         else:
-            body = node.body  # type: ignore[attr-defined]
+            body = _genexpr_body(node) if isinstance(node, ast.GeneratorExp) else node.body  # type: ignore[attr-defined]
             if has_doc:
                 body = body[1:]
             self.stmts(body)
-            self.emit("return zrt::newref(Py_None);")
-        tail = [
-            "L_error:",
-            f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
-            "L_error_nt:",
-            "    return nullptr;",
-            "}",
+            self.emit(self.return_code("zrt::newref(Py_None)"))
+        lineno = getattr(node, "lineno", 1)
+        binding = [
+            f"    PyObject* L_slots[{max(len(params), 1)}] = {{}};",
+            f"    int L_bind = zrt::bind_args(L_func, {nm.FUNC_SPEC}{index}.args, L_args, L_nargsf, L_kwnames, L_slots);",
         ]
-        self.mod.prototypes.append(
-            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject*, PyObject* const*, size_t, PyObject*);"
-        )
+        if not self.gen:
+            head = [
+                f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+                f"    int L_line = {lineno};",
+                "    zrt::Ref L_ret;",
+                "    PyObject* L_closure = PyFunction_GET_CLOSURE(L_func);",
+                "    (void)L_closure;",
+            ]
+            head += ["    " + d for d in self._locals_decls()]
+            head += ["    " + d for d in self.top_decls]
+            head += binding
+            for i, p in enumerate(params):
+                if scope.access(p) == CELL:
+                    head.append(f"    if (L_slots[{i}]) {{ zrt::store_cell({nm.CELL}{nm.ident(p)}.p, L_slots[{i}]); }}")
+                else:
+                    head.append(f"    {nm.LOCAL}{nm.ident(p)}.p = L_slots[{i}];")
+            head.append("    if (L_bind < 0) return nullptr;")
+            tail = ["L_error:", f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
+                    "L_error_nt:", "    return nullptr;", "}"]
+            self.mod.bodies.append("\n".join(head + self.lines + tail))
+            return
+        # a generator or coroutine: f_<k> binds the arguments into a new frame, g_<k> runs it
+        self.mod.uses_generators = True
+        kind = "zrt::GEN_COROUTINE" if self.gen == "coroutine" else "zrt::GEN_GENERATOR"
+        create = [
+            f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent);",
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            f"    zrt::Ref L_gen(zrt::gen_new(L_func, {self.nslots}, {self.nints}, g_{index}, {kind}));",
+            "    if (!L_gen.p) return nullptr;",
+            "    PyObject** F = zrt::gen_slots(L_gen.p);",
+            f"    ((zrt::GenObject*)L_gen.p)->ints[0] = {lineno};",
+            *binding,
+        ]
+        for i, name in enumerate(varnames):
+            if name in params:
+                j = params.index(name)
+                if scope.access(name) == CELL:
+                    create.append(f"    F[{i}] = PyCell_New(L_slots[{j}]); Py_XDECREF(L_slots[{j}]);")
+                    create.append(f"    if (!F[{i}]) return nullptr;")
+                else:
+                    create.append(f"    F[{i}] = L_slots[{j}];")
+            elif scope.access(name) == CELL:
+                create.append(f"    if (!(F[{i}] = PyCell_New(nullptr))) return nullptr;")
+        create += ["    if (L_bind < 0) return nullptr;", "    return L_gen.release();", "}"]
+        head = [
+            f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent) {{",
+            "    PyObject** F = G->slots;",
+            "    int* FI = G->ints;",
+            "    int& L_line = FI[0];",
+            "    zrt::Ref L_ret;",
+            "    PyObject* L_closure = PyFunction_GET_CLOSURE(G->func);",
+            "    (void)L_closure; (void)F; (void)FI;",
+        ]
+        for i, name in enumerate(varnames):
+            prefix = nm.CELL if scope.access(name) == CELL else nm.LOCAL
+            head.append(f"    zrt::Ref& {prefix}{nm.ident(name)} = zrt::slot(F[{i}]);")
+        head += ["    " + d for d in self.top_decls]
+        head.append("    switch (G->state) {")
+        head.append("        case 0: break;")
+        for k, label in enumerate(self.resume_labels, 1):
+            head.append(f"        case {k}: goto {label};")
+        head.append('        default: PyErr_SetString(PyExc_SystemError, "ziggurat: bad generator state"); return zrt::gen_error(G);')
+        head.append("    }")
+        head.append("    if (!L_sent) goto L_error;  // thrown into a just-started generator")
+        tail = ["L_error:", f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
+                "L_error_nt:", "    return zrt::gen_error(G);", "}"]
+        self.mod.bodies.append("\n".join(create))
         self.mod.bodies.append("\n".join(head + self.lines + tail))
 
     def emit_class_body(self, index: int, node: ast.ClassDef) -> None:
@@ -1274,6 +1486,7 @@ class UnitEmitter:
             "}",
         ]
         self.mod.prototypes.append(f"static int {nm.CLASS_BODY}{index}(zrt::ModuleState*, PyObject*, PyObject*, PyObject*);")
+        head += ["    " + d for d in self.top_decls]
         self.mod.bodies.append("\n".join(head + self.lines + tail))
 
     def setup_annotations(self, ns: str) -> None:
@@ -1286,6 +1499,19 @@ class UnitEmitter:
         self.check_int(f"zrt::store_name({ns}, {ident}, {d.expr})")
         self.close("}")
         self.close("}")
+
+
+def _genexpr_body(node: ast.GeneratorExp) -> list[ast.stmt]:
+    """A generator expression as the body of its generator function (the first iterator
+    arrives as the parameter `.0`)."""
+    body: list[ast.stmt] = [ast.copy_location(ast.Expr(ast.copy_location(ast.Yield(node.elt), node.elt)), node.elt)]
+    for i in reversed(range(len(node.generators))):
+        gen = node.generators[i]
+        for cond in reversed(gen.ifs):
+            body = [ast.copy_location(ast.If(test=cond, body=body, orelse=[]), cond)]
+        it: ast.expr = ast.copy_location(ast.Name(".0", ast.Load()), gen.iter) if i == 0 else gen.iter
+        body = [ast.copy_location(ast.For(target=gen.target, iter=it, body=body, orelse=[]), gen.target)]
+    return body
 
 
 def _own_expressions(node: ast.stmt) -> list[ast.AST]:

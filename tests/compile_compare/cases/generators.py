@@ -1,0 +1,161 @@
+"""Generators, generator expressions, yield from, send/throw/close, PEP 479, coroutines."""
+
+import asyncio
+import inspect
+
+
+def counter(n):
+    total = 0
+    for i in range(n):
+        got = yield i
+        if got is not None:
+            total += got
+    return total
+
+
+def test_basic_protocol():
+    g = counter(4)
+    print(next(g), g.send(10), g.send(5), next(g))
+    try:
+        next(g)
+    except StopIteration as e:
+        print("returned", e.value)
+    try:
+        next(g)
+    except StopIteration as e:
+        print("again", e.value)
+    print(list(counter(3)), type(counter(1)).__name__, counter.__name__)
+    print(inspect.isgeneratorfunction(counter), repr(counter(0)).split(" at ")[0])
+    fresh = counter(2)
+    try:
+        fresh.send(1)
+    except TypeError as e:
+        print(e)
+
+
+def guarded():
+    try:
+        yield 1
+        yield 2
+    except ValueError as e:
+        print("caught inside", e)
+        yield "recovered"
+    finally:
+        print("cleanup")
+
+
+def test_throw_close():
+    g = guarded()
+    print(next(g), g.throw(ValueError("boom")))
+    g.close()
+    g = guarded()
+    next(g)
+    try:
+        g.throw(KeyError, KeyError("k"))
+    except KeyError as e:
+        print("propagated", e)
+    g = guarded()
+    print(next(g))
+    del g
+    import gc
+
+    gc.collect()
+    g = guarded()
+    g.close()
+    print("closed before start")
+
+
+def leaky():
+    yield 1
+    raise StopIteration("bad")
+
+
+def test_pep479():
+    try:
+        list(leaky())
+    except RuntimeError as e:
+        print(type(e).__name__, e, type(e.__cause__).__name__)
+
+
+def inner():
+    x = yield "a"
+    y = yield "b"
+    return (x, y)
+
+
+def outer():
+    result = yield from inner()
+    yield ("inner returned", result)
+    yield from [1, 2]
+    yield from range(2)
+
+
+def test_yield_from():
+    g = outer()
+    print(next(g), g.send("X"), g.send("Y"), list(g))
+    g = outer()
+    next(g)
+    try:
+        g.throw(ValueError("into inner"))
+    except ValueError as e:
+        print("thrown through", e)
+
+
+def test_genexp():
+    data = [3, 1, 2]
+    print(sum(x * x for x in data), max((x for x in data), default=0), list(x for x in data if x > 1))
+    print(sorted(x + y for x in range(3) for y in (10, 20) if x != y))
+    print([sum(1 for _ in range(n)) for n in range(4)])
+    g = (x for x in data)
+    print(next(g), list(g), list(g))
+    try:
+        (x for x in 5)
+    except TypeError as e:
+        print(e)
+    k = 10
+    gen_late = (x + k for x in range(2))
+    k = 100
+    print(list(gen_late))
+    print(dict((str(i), i) for i in range(3)), "".join(c.upper() for c in "abc"))
+
+
+class Tree:
+    def __init__(self, value, *children):
+        self.value, self.children = value, children
+
+    def walk(self):
+        yield self.value
+        for c in self.children:
+            yield from c.walk()
+
+
+def test_methods():
+    t = Tree(1, Tree(2, Tree(3)), Tree(4))
+    print(list(t.walk()), any(v > 3 for v in t.walk()), all(v > 0 for v in t.walk()))
+
+
+async def add_later(a, b):
+    await asyncio.sleep(0)
+    return a + b
+
+
+async def gather_all():
+    first = await add_later(1, 2)
+    results = await asyncio.gather(add_later(first, 1), add_later(10, 20))
+    return [first, *results]
+
+
+async def failing():
+    await asyncio.sleep(0)
+    raise ValueError("async failure")
+
+
+def test_coroutines():
+    print(asyncio.run(gather_all()), inspect.iscoroutinefunction(add_later), asyncio.iscoroutinefunction(failing))
+    try:
+        asyncio.run(failing())
+    except ValueError as e:
+        print("async raised", e)
+    c = add_later(1, 1)
+    print(type(c).__name__, asyncio.iscoroutine(c))
+    c.close()

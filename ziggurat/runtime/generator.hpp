@@ -1,0 +1,555 @@
+// Generators and coroutines of compiled functions.
+//
+// A compiled generator function returns a zrt generator object holding a heap frame: an
+// array of object slots (the function's locals, cells and the temporaries that live across
+// a `yield`) and an array of ints (line number, loop/finally state). The generated resume
+// function is a state machine: `state` is 0 before the first run, k while suspended at the
+// k-th yield, -1 when finished. It returns the yielded value (new reference), or NULL: with
+// an error set when an exception escapes, without one when the function returned (the value
+// is then in `retval`). send/throw/close/iteration, PEP 479 and yield-from delegation follow
+// CPython's genobject.c; the objects are ordinary iterators (and, for coroutines, awaitables
+// recognised by collections.abc.Coroutine and asyncio).
+#pragma once
+#include "ops.hpp"
+
+namespace zrt {
+
+struct GenObject;
+typedef PyObject* (*GenResume)(GenObject* g, PyObject* sent);
+
+enum { GEN_GENERATOR = 0, GEN_COROUTINE = 1 };
+
+struct GenObject {
+    PyObject_VAR_HEAD
+    GenResume resume;
+    PyObject* func;       // the function object (closure, name, code)
+    PyObject* name;
+    PyObject* qualname;
+    PyObject* retval;
+    PyObject* yf;         // the iterator delegated to by yield from / await, while suspended in it
+    PyObject* weakreflist;
+    int state;
+    int running;
+    int kind;
+    int nslots;
+    int nints;
+    int* ints;
+    PyObject* slots[1];   // nslots entries, then the ints
+};
+
+ZRT_INLINE Ref& slot(PyObject*& p) { return *reinterpret_cast<Ref*>(&p); }
+
+static PyTypeObject GeneratorType = {PyVarObject_HEAD_INIT(nullptr, 0) "generator"};
+static PyTypeObject CoroutineType = {PyVarObject_HEAD_INIT(nullptr, 0) "coroutine"};
+static PyTypeObject CoroWrapperType = {PyVarObject_HEAD_INIT(nullptr, 0) "coroutine_wrapper"};
+
+ZRT_INLINE bool is_gen(PyObject* o) { return Py_TYPE(o) == &GeneratorType || Py_TYPE(o) == &CoroutineType; }
+
+ZRT_INLINE PyObject* gen_new(PyObject* func, int nslots, int nints, GenResume resume, int kind) {
+    PyTypeObject* tp = kind == GEN_COROUTINE ? &CoroutineType : &GeneratorType;
+    // the variable part holds the slots, then the ints
+    Py_ssize_t n = nslots + ((Py_ssize_t)nints * (Py_ssize_t)sizeof(int) + (Py_ssize_t)sizeof(PyObject*) - 1) /
+                                (Py_ssize_t)sizeof(PyObject*) + 1;
+    GenObject* g = PyObject_GC_NewVar(GenObject, tp, n);
+    if (!g) return nullptr;
+    memset((char*)g + sizeof(PyVarObject), 0, offsetof(GenObject, slots) - sizeof(PyVarObject) + n * sizeof(PyObject*));
+    g->resume = resume;
+    g->func = newref(func);
+    g->name = xnewref(((PyFunctionObject*)func)->func_name);
+    g->qualname = xnewref(((PyFunctionObject*)func)->func_qualname);
+    g->kind = kind;
+    g->nslots = nslots;
+    g->nints = nints;
+    g->ints = (int*)(g->slots + nslots);
+    PyObject_GC_Track((PyObject*)g);
+    return (PyObject*)g;
+}
+
+ZRT_INLINE PyObject** gen_slots(PyObject* g) { return ((GenObject*)g)->slots; }
+
+// `return value` inside the body (steals value).
+ZRT_INLINE PyObject* gen_return(GenObject* g, PyObject* value) {
+    Py_XSETREF(g->retval, value);
+    g->state = -1;
+    return nullptr;
+}
+
+ZRT_INLINE PyObject* gen_error(GenObject* g) {
+    g->state = -1;
+    return nullptr;
+}
+
+ZRT_INLINE void gen_clear_frame(GenObject* g) {
+    for (int i = 0; i < g->nslots; i++) Py_CLEAR(g->slots[i]);
+    Py_CLEAR(g->yf);
+}
+
+ZRT_INLINE void set_stop_iteration_value(PyObject* value) {
+    if (!PyTuple_Check(value) && !PyExceptionInstance_Check(value)) {
+        PyErr_SetObject(PyExc_StopIteration, value);
+        return;
+    }
+    PyObject* e = PyObject_CallOneArg(PyExc_StopIteration, value);
+    if (e) {
+        PyErr_SetObject(PyExc_StopIteration, e);
+        Py_DECREF(e);
+    }
+}
+
+// Run the body once. `arg` is the sent value, or NULL to raise the pending exception at the
+// suspension point. Returns the yielded value, or NULL: finished (*result receives the
+// return value, new reference) or error.
+ZRT_INLINE PyObject* gen_send_ex(GenObject* g, PyObject* arg, PyObject** result, bool closing = false) {
+    const char* what = g->kind == GEN_COROUTINE ? "coroutine" : "generator";
+    *result = nullptr;
+    if (g->running) {
+        PyErr_Format(PyExc_ValueError, "%s already executing", what);
+        return nullptr;
+    }
+    if (g->state == -1) {
+        if (g->kind == GEN_COROUTINE && !closing) {
+            PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited coroutine");
+        } else if (arg && !closing) {
+            *result = newref(Py_None);  // exhausted generator: StopIteration
+        }
+        return nullptr;
+    }
+    if (g->state == 0 && arg && arg != Py_None) {
+        PyErr_Format(PyExc_TypeError, "can't send non-None value to a just-started %s", what);
+        return nullptr;
+    }
+    g->running = 1;
+    PyObject* r = g->resume(g, arg);
+    g->running = 0;
+    if (r) return r;
+    if (g->state != -1) return nullptr;
+    PyObject* exc = PyErr_Occurred();
+    if (!exc) {
+        *result = g->retval ? g->retval : newref(Py_None);
+        g->retval = nullptr;
+    } else if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        // PEP 479: a StopIteration escaping the body becomes RuntimeError
+        PyObject* inner = fetch_exception();
+        PyErr_Format(PyExc_RuntimeError, "%s raised StopIteration", what);
+        PyObject* outer = fetch_exception();
+        PyException_SetCause(outer, newref(inner));
+        PyException_SetContext(outer, inner);
+        restore_exception(outer);
+    }
+    gen_clear_frame(g);
+    return nullptr;
+}
+
+ZRT_INLINE PyObject* gen_iternext(PyObject* self) {
+    PyObject* result;
+    PyObject* r = gen_send_ex((GenObject*)self, Py_None, &result);
+    if (r) return r;
+    if (result) {
+        if (result != Py_None) set_stop_iteration_value(result);
+        Py_DECREF(result);
+    }
+    return nullptr;
+}
+
+ZRT_INLINE PyObject* gen_send(PyObject* self, PyObject* arg) {
+    PyObject* result;
+    PyObject* r = gen_send_ex((GenObject*)self, arg, &result);
+    if (r) return r;
+    if (result) {
+        if (result == Py_None) PyErr_SetNone(PyExc_StopIteration);
+        else set_stop_iteration_value(result);
+        Py_DECREF(result);
+    }
+    return nullptr;
+}
+
+ZRT_INLINE PyObject* gen_close(PyObject* self, PyObject* = nullptr);
+
+ZRT_INLINE int optional_attr(PyObject* o, const char* name, PyObject** out) {
+    *out = PyObject_GetAttrString(o, name);
+    if (*out) return 1;
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+    PyErr_Clear();
+    return 0;
+}
+
+// Resume the body with an exception pending (or, with `value`, the delegate's result) and
+// turn a return into StopIteration, as throw() must.
+ZRT_INLINE PyObject* gen_resume_for_throw(GenObject* g, PyObject* value) {
+    PyObject* result;
+    PyObject* r = gen_send_ex(g, value, &result);
+    if (!r && result) {
+        if (result == Py_None) PyErr_SetNone(PyExc_StopIteration);
+        else set_stop_iteration_value(result);
+        Py_DECREF(result);
+    }
+    return r;
+}
+
+// Raise `exc` inside the generator at its suspension point (the body sees it where it is
+// suspended; a delegate of yield from gets it first).
+ZRT_INLINE PyObject* gen_throw_exc(GenObject* g, PyObject* exc_value) {
+    if (g->yf) {
+        PyObject* yf = g->yf;
+        Py_INCREF(yf);
+        PyObject* ret = nullptr;
+        if (PyErr_GivenExceptionMatches(exc_value, PyExc_GeneratorExit)) {
+            // close the delegate, then raise GeneratorExit here
+            int err = 0;
+            g->running = 1;
+            if (is_gen(yf)) {
+                Ref r(gen_close(yf));
+                err = r.p ? 0 : -1;
+            } else {
+                PyObject* meth = nullptr;
+                int has = optional_attr(yf, "close", &meth);
+                if (has < 0) err = -1;
+                if (meth) {
+                    Ref r(PyObject_CallNoArgs(meth));
+                    Py_DECREF(meth);
+                    if (!r.p) err = -1;
+                }
+            }
+            g->running = 0;
+            Py_DECREF(yf);
+            Py_CLEAR(g->yf);
+            if (err < 0) return gen_resume_for_throw(g, nullptr);
+            restore_exception(newref(exc_value));
+            return gen_resume_for_throw(g, nullptr);
+        }
+        PyObject* meth = nullptr;
+        int has = optional_attr(yf, "throw", &meth);
+        if (has < 0) {
+            Py_DECREF(yf);
+            Py_CLEAR(g->yf);
+            return gen_resume_for_throw(g, nullptr);
+        }
+        if (meth) {
+            g->running = 1;
+            ret = PyObject_CallOneArg(meth, exc_value);
+            g->running = 0;
+            Py_DECREF(meth);
+            Py_DECREF(yf);
+            if (ret) return ret;  // the delegate yielded: stay suspended in it
+            // the delegate finished (StopIteration: its value is the result) or failed;
+            // resume the body with that outcome pending at the yield-from point
+            Py_CLEAR(g->yf);
+            if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+                Ref stop(fetch_exception());
+                Ref value(PyObject_GetAttrString(stop.p, "value"));
+                if (!value.p) return gen_resume_for_throw(g, nullptr);
+                return gen_resume_for_throw(g, value.p);
+            }
+            return gen_resume_for_throw(g, nullptr);
+        }
+        Py_DECREF(yf);
+        Py_CLEAR(g->yf);
+    }
+    restore_exception(newref(exc_value));
+    return gen_resume_for_throw(g, nullptr);
+}
+
+ZRT_INLINE PyObject* gen_throw(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs < 1 || nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "throw expected at least 1 argument, got %zd", nargs);
+        return nullptr;
+    }
+    PyObject* typ = args[0];
+    PyObject* val = nargs > 1 ? args[1] : nullptr;
+    PyObject* tb = nargs > 2 ? args[2] : nullptr;
+    if (tb == Py_None) tb = nullptr;
+    else if (tb && !PyTraceBack_Check(tb)) {
+        PyErr_SetString(PyExc_TypeError, "throw() third argument must be a traceback object");
+        return nullptr;
+    }
+    Ref exc;
+    if (is_exception_class(typ)) {
+        if (val && val != Py_None && PyObject_TypeCheck(val, (PyTypeObject*)typ)) exc.set(newref(val));
+        else if (val && val != Py_None) exc.set(PyObject_CallOneArg(typ, val));
+        else exc.set(PyObject_CallNoArgs(typ));
+        if (!exc.p) return nullptr;
+    } else if (PyExceptionInstance_Check(typ)) {
+        if (val && val != Py_None) {
+            PyErr_SetString(PyExc_TypeError, "instance exception may not have a separate value");
+            return nullptr;
+        }
+        exc.set(newref(typ));
+    } else {
+        PyErr_Format(PyExc_TypeError, "exceptions must be classes or instances deriving from BaseException, not %s",
+                     Py_TYPE(typ)->tp_name);
+        return nullptr;
+    }
+    if (tb) PyException_SetTraceback(exc.p, tb);
+    return gen_throw_exc((GenObject*)self, exc.p);
+}
+
+ZRT_INLINE PyObject* gen_close(PyObject* self, PyObject*) {
+    GenObject* g = (GenObject*)self;
+    if (g->state == 0) {  // never started: nothing to clean up
+        g->state = -1;
+        gen_clear_frame(g);
+        Py_RETURN_NONE;
+    }
+    if (g->state == -1) Py_RETURN_NONE;
+    Ref exc(PyObject_CallNoArgs(PyExc_GeneratorExit));
+    if (!exc.p) return nullptr;
+    PyObject* r = gen_throw_exc(g, exc.p);
+    if (r) {
+        Py_DECREF(r);
+        PyErr_Format(PyExc_RuntimeError, "%s ignored GeneratorExit",
+                     g->kind == GEN_COROUTINE ? "coroutine" : "generator");
+        return nullptr;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration) || PyErr_ExceptionMatches(PyExc_GeneratorExit)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    if (!PyErr_Occurred()) Py_RETURN_NONE;
+    return nullptr;
+}
+
+ZRT_INLINE void gen_finalize(PyObject* self) {
+    GenObject* g = (GenObject*)self;
+    if (g->state <= 0) return;
+    PyObject* saved = fetch_exception();
+    Ref r(gen_close(self));
+    if (!r.p) PyErr_WriteUnraisable(self);
+    if (saved) restore_exception(saved);
+}
+
+ZRT_INLINE void gen_dealloc(PyObject* self) {
+    GenObject* g = (GenObject*)self;
+    PyObject_GC_UnTrack(self);
+    if (PyObject_CallFinalizerFromDealloc(self) < 0) return;  // resurrected
+    if (g->weakreflist) PyObject_ClearWeakRefs(self);
+    gen_clear_frame(g);
+    Py_CLEAR(g->func);
+    Py_CLEAR(g->name);
+    Py_CLEAR(g->qualname);
+    Py_CLEAR(g->retval);
+    PyObject_GC_Del(self);
+}
+
+ZRT_INLINE int gen_traverse(PyObject* self, visitproc visit, void* arg) {
+    GenObject* g = (GenObject*)self;
+    for (int i = 0; i < g->nslots; i++) Py_VISIT(g->slots[i]);
+    Py_VISIT(g->func);
+    Py_VISIT(g->yf);
+    Py_VISIT(g->retval);
+    return 0;
+}
+
+ZRT_INLINE int gen_clear(PyObject* self) {
+    gen_clear_frame((GenObject*)self);
+    return 0;
+}
+
+ZRT_INLINE PyObject* gen_repr(PyObject* self) {
+    GenObject* g = (GenObject*)self;
+    return PyUnicode_FromFormat("<%s object %S at %p>", Py_TYPE(self)->tp_name, g->qualname, self);
+}
+
+ZRT_INLINE PyObject* gen_get_name(PyObject* self, void*) { return newref(((GenObject*)self)->name); }
+ZRT_INLINE PyObject* gen_get_qualname(PyObject* self, void*) { return newref(((GenObject*)self)->qualname); }
+ZRT_INLINE PyObject* gen_get_running(PyObject* self, void*) { return bool_obj(((GenObject*)self)->running); }
+ZRT_INLINE PyObject* gen_get_suspended(PyObject* self, void*) { return bool_obj(((GenObject*)self)->state > 0); }
+ZRT_INLINE PyObject* gen_get_frame(PyObject*, void*) { Py_RETURN_NONE; }
+ZRT_INLINE PyObject* gen_get_code(PyObject* self, void*) {
+    return newref(PyFunction_GET_CODE(((GenObject*)self)->func));
+}
+ZRT_INLINE PyObject* gen_get_yf(PyObject* self, void*) {
+    PyObject* yf = ((GenObject*)self)->yf;
+    return newref(yf ? yf : Py_None);
+}
+
+static PyGetSetDef gen_getset[] = {
+    {"__name__", gen_get_name, nullptr, nullptr, nullptr},
+    {"__qualname__", gen_get_qualname, nullptr, nullptr, nullptr},
+    {"gi_running", gen_get_running, nullptr, nullptr, nullptr},
+    {"gi_suspended", gen_get_suspended, nullptr, nullptr, nullptr},
+    {"gi_frame", gen_get_frame, nullptr, nullptr, nullptr},
+    {"gi_code", gen_get_code, nullptr, nullptr, nullptr},
+    {"gi_yieldfrom", gen_get_yf, nullptr, nullptr, nullptr},
+    {"cr_running", gen_get_running, nullptr, nullptr, nullptr},
+    {"cr_suspended", gen_get_suspended, nullptr, nullptr, nullptr},
+    {"cr_frame", gen_get_frame, nullptr, nullptr, nullptr},
+    {"cr_code", gen_get_code, nullptr, nullptr, nullptr},
+    {"cr_await", gen_get_yf, nullptr, nullptr, nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+static PyMethodDef gen_methods[] = {
+    {"send", (PyCFunction)gen_send, METH_O, nullptr},
+    {"throw", (PyCFunction)(void (*)(void))gen_throw, METH_FASTCALL, nullptr},
+    {"close", (PyCFunction)gen_close, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
+
+// coroutine.__await__() returns this wrapper, an iterator over the coroutine.
+struct CoroWrapper {
+    PyObject_HEAD
+    PyObject* coro;
+};
+
+ZRT_INLINE PyObject* coro_await(PyObject* self) {
+    CoroWrapper* w = PyObject_GC_New(CoroWrapper, &CoroWrapperType);
+    if (!w) return nullptr;
+    w->coro = newref(self);
+    PyObject_GC_Track((PyObject*)w);
+    return (PyObject*)w;
+}
+
+ZRT_INLINE void cw_dealloc(PyObject* self) {
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(((CoroWrapper*)self)->coro);
+    PyObject_GC_Del(self);
+}
+ZRT_INLINE int cw_traverse(PyObject* self, visitproc visit, void* arg) {
+    Py_VISIT(((CoroWrapper*)self)->coro);
+    return 0;
+}
+ZRT_INLINE PyObject* cw_next(PyObject* self) { return gen_iternext(((CoroWrapper*)self)->coro); }
+ZRT_INLINE PyObject* cw_send(PyObject* self, PyObject* arg) { return gen_send(((CoroWrapper*)self)->coro, arg); }
+ZRT_INLINE PyObject* cw_throw(PyObject* self, PyObject* const* args, Py_ssize_t n) {
+    return gen_throw(((CoroWrapper*)self)->coro, args, n);
+}
+ZRT_INLINE PyObject* cw_close(PyObject* self, PyObject*) { return gen_close(((CoroWrapper*)self)->coro); }
+
+static PyMethodDef cw_methods[] = {
+    {"send", (PyCFunction)cw_send, METH_O, nullptr},
+    {"throw", (PyCFunction)(void (*)(void))cw_throw, METH_FASTCALL, nullptr},
+    {"close", (PyCFunction)cw_close, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
+
+static PyAsyncMethods coro_as_async = {coro_await, nullptr, nullptr
+#if ZRT_PY(3, 10)
+                                       , nullptr
+#endif
+};
+
+ZRT_INLINE int ready_generator_types() {
+    if (GeneratorType.tp_flags & Py_TPFLAGS_READY) return 0;
+    PyTypeObject* types[] = {&GeneratorType, &CoroutineType};
+    for (PyTypeObject* t : types) {
+        t->tp_basicsize = offsetof(GenObject, slots);
+        t->tp_itemsize = sizeof(PyObject*);
+        t->tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
+        t->tp_dealloc = gen_dealloc;
+        t->tp_traverse = gen_traverse;
+        t->tp_clear = gen_clear;
+        t->tp_repr = gen_repr;
+        t->tp_weaklistoffset = offsetof(GenObject, weakreflist);
+        t->tp_methods = gen_methods;
+        t->tp_getset = gen_getset;
+        t->tp_finalize = gen_finalize;
+    }
+    GeneratorType.tp_iter = PyObject_SelfIter;
+    GeneratorType.tp_iternext = gen_iternext;
+    CoroutineType.tp_as_async = &coro_as_async;
+    CoroWrapperType.tp_basicsize = sizeof(CoroWrapper);
+    CoroWrapperType.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
+    CoroWrapperType.tp_dealloc = cw_dealloc;
+    CoroWrapperType.tp_traverse = cw_traverse;
+    CoroWrapperType.tp_iter = PyObject_SelfIter;
+    CoroWrapperType.tp_iternext = cw_next;
+    CoroWrapperType.tp_methods = cw_methods;
+    if (PyType_Ready(&GeneratorType) < 0 || PyType_Ready(&CoroutineType) < 0 ||
+        PyType_Ready(&CoroWrapperType) < 0)
+        return -1;
+    // register with the ABCs (Generator, Coroutine) the way CPython's own types are
+    Ref abc(PyImport_ImportModule("_collections_abc"));  // loaded at startup
+    if (!abc.p) return -1;
+    Ref gen_abc(PyObject_GetAttrString(abc.p, "Generator"));
+    Ref coro_abc(PyObject_GetAttrString(abc.p, "Coroutine"));
+    if (!gen_abc.p || !coro_abc.p) return -1;
+    Ref r1(PyObject_CallMethod(gen_abc.p, "register", "O", (PyObject*)&GeneratorType));
+    Ref r2(PyObject_CallMethod(coro_abc.p, "register", "O", (PyObject*)&CoroutineType));
+    return r1.p && r2.p ? 0 : -1;
+}
+
+// The iterator `await o` delegates to (CPython's _PyCoro_GetAwaitableIter).
+ZRT_INLINE PyObject* get_awaitable_iter(PyObject* o) {
+    if (Py_TYPE(o) == &CoroutineType) return coro_await(o);
+    if (PyCoro_CheckExact(o)) return newref(o);
+    unaryfunc getter = Py_TYPE(o)->tp_as_async ? Py_TYPE(o)->tp_as_async->am_await : nullptr;
+    if (!getter) {
+        // a generator-based coroutine (types.coroutine) is awaitable as itself
+        if (PyGen_CheckExact(o)) {
+            Ref code(PyObject_GetAttrString(o, "gi_code"));
+            if (code.p && PyCode_Check(code.p) && (((PyCodeObject*)code.p)->co_flags & CO_ITERABLE_COROUTINE))
+                return newref(o);
+            PyErr_Clear();
+        }
+        PyErr_Format(PyExc_TypeError, "object %.100s can't be used in 'await' expression", Py_TYPE(o)->tp_name);
+        return nullptr;
+    }
+    PyObject* res = getter(o);
+    if (!res) return nullptr;
+    if (PyCoro_CheckExact(res) || Py_TYPE(res) == &CoroutineType) {
+        PyErr_SetString(PyExc_TypeError, "__await__() returned a coroutine");
+        Py_DECREF(res);
+        return nullptr;
+    }
+    if (!PyIter_Check(res)) {
+        PyErr_Format(PyExc_TypeError, "__await__() returned non-iterator of type '%.100s'", Py_TYPE(res)->tp_name);
+        Py_DECREF(res);
+        return nullptr;
+    }
+    return res;
+}
+
+// One step of `yield from it` / `await`: send `sent` (or, when NULL, the pending exception)
+// into the delegate. 1: it yielded (*out); 0: it finished (*out = its return value); -1 error.
+ZRT_INLINE int delegate_step(GenObject* g, PyObject* it, PyObject* sent, PyObject** out) {
+    *out = nullptr;
+    if (!sent) {
+        // gen_throw_exc already gave the exception to the delegate; it is raised here
+        return -1;
+    }
+    PyObject* r;
+    if (is_gen(it)) {
+        PyObject* result;
+        r = gen_send_ex((GenObject*)it, sent, &result);
+        if (r) {
+            *out = r;
+            Py_XSETREF(g->yf, newref(it));
+            return 1;
+        }
+        if (result) {
+            *out = result;
+            Py_CLEAR(g->yf);
+            return 0;
+        }
+        Py_CLEAR(g->yf);
+        return -1;
+    }
+    if (sent == Py_None && Py_TYPE(it)->tp_iternext) {
+        r = Py_TYPE(it)->tp_iternext(it);
+    } else {
+        r = PyObject_CallMethod(it, "send", "O", sent);
+    }
+    if (r) {
+        *out = r;
+        Py_XSETREF(g->yf, newref(it));
+        return 1;
+    }
+    Py_CLEAR(g->yf);
+    if (!PyErr_Occurred()) {
+        *out = newref(Py_None);
+        return 0;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        Ref stop(fetch_exception());
+        *out = PyObject_GetAttrString(stop.p, "value");
+        return *out ? 0 : -1;
+    }
+    return -1;
+}
+
+ZRT_INLINE PyObject* yield_from_iter(PyObject* o) {
+    if (Py_TYPE(o) == &CoroutineType || PyCoro_CheckExact(o)) {
+        PyErr_SetString(PyExc_TypeError, "cannot 'yield from' a coroutine object in a non-coroutine generator");
+        return nullptr;
+    }
+    return PyObject_GetIter(o);
+}
+
+}  // namespace zrt
