@@ -89,6 +89,10 @@ def forget_distutils_created_paths() -> None:
     cache_clear = getattr(getattr(dir_util, "mkpath", None), "cache_clear", None)
     if callable(cache_clear):
         cache_clear()
+    # setuptools >= 72 keeps the set in a class (SkipRepeatAbsolutePaths.instance)
+    skip = getattr(dir_util, "SkipRepeatAbsolutePaths", None)
+    if skip is not None and hasattr(skip, "instance"):
+        skip.clear()
 
 
 
