@@ -26,4 +26,5 @@
 #include "imports.hpp"
 #include "classes.hpp"
 #include "generator.hpp"
+#include "match.hpp"
 #include "module.hpp"

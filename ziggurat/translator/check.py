@@ -40,9 +40,6 @@ class _Finder(ast.NodeVisitor):
     def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
         self._add(node, "async with not compiled yet")
 
-    def visit_Match(self, node: ast.AST) -> None:
-        self._add(node, "match statement not compiled yet")
-
     def visit_TryStar(self, node: ast.AST) -> None:
         self._add(node, "except* not compiled yet")
 

@@ -880,6 +880,145 @@ class UnitEmitter:
         self.with_cleanup(inner, exit_var=f"{exit_var}.p")
         self.emit(f"{exit_var}.clear();")
 
+    # -- match ---------------------------------------------------------------------------
+    def stmt_Match(self, node: ast.AST) -> None:
+        subject = self.long_ref("subj")
+        self.open("{")
+        v = self.expr(node.subject, owned=True)  # type: ignore[attr-defined]
+        self.emit(f"{subject}.set({v.steal()});")
+        self.close("}")
+        end = self.new_label("mend")
+        for case in node.cases:  # type: ignore[attr-defined]
+            self.set_line(case.pattern)
+            nxt = self.new_label("case")
+            names = _capture_names(case.pattern)
+            self.open("{")
+            caps = {name: self.fresh("cap") for name in names}
+            for var in caps.values():
+                self.emit(f"zrt::Ref {var};")
+            self.match_pattern(case.pattern, f"{subject}.p", caps, nxt)
+            for name in names:  # bound only once the whole pattern matched
+                self.store_name(name, Val(f"{caps[name]}.p", caps[name]))
+            self.close("}")
+            if case.guard is not None:
+                self.open("{")
+                t = self.truth(case.guard)
+                self.emit(f"if (!{t}) goto {nxt};")
+                self.close("}")
+            self.open("{")
+            self.stmts(case.body)
+            self.close("}")
+            self.emit(f"goto {end};")
+            self.label(nxt)
+        self.label(end)
+        self.emit(f"{subject}.clear();")
+
+    def match_pattern(self, p: ast.AST, subj: str, caps: dict[str, str], fail: str) -> None:
+        """Jump to `fail` when `subj` does not match `p`; fill the capture variables."""
+        if isinstance(p, ast.MatchAs):
+            if p.pattern is not None:
+                self.match_pattern(p.pattern, subj, caps, fail)
+            if p.name is not None:
+                self.emit(f"{caps[p.name]}.set(zrt::newref({subj}));")
+        elif isinstance(p, ast.MatchValue):
+            self.open("{")
+            v = self.expr(p.value)
+            r = self.call(f"PyObject_RichCompare({subj}, {v.expr}, Py_EQ)")
+            b = self.fresh("b")
+            self.emit(f"int {b} = zrt::truth({r.expr});")
+            self.emit(f"if ({b} < 0) {self.fail()}")
+            self.emit(f"if (!{b}) goto {fail};")
+            self.close("}")
+        elif isinstance(p, ast.MatchSingleton):
+            self.emit(f"if ({subj} != {self.mod.const(p.value)}) goto {fail};")
+        elif isinstance(p, ast.MatchSequence):
+            self.match_sequence(p, subj, caps, fail)
+        elif isinstance(p, ast.MatchMapping):
+            self.match_mapping(p, subj, caps, fail)
+        elif isinstance(p, ast.MatchClass):
+            self.open("{")
+            cls = self.expr(p.cls)
+            n = len(p.patterns) + len(p.kwd_attrs)
+            arr = self.fresh("o")
+            self.emit(f"PyObject* {arr}[{max(n, 1)}] = {{}};")
+            kw = self.mod.const(tuple(p.kwd_attrs)) if p.kwd_attrs else "nullptr"
+            rc = self.fresh("r")
+            self.emit(f"int {rc} = zrt::match_class({subj}, {cls.expr}, {len(p.patterns)}, {kw}, {arr});")
+            holders = [self.fresh() for _ in range(n)]
+            for i, h in enumerate(holders):
+                self.emit(f"zrt::Ref {h}({arr}[{i}]);")
+            self.emit(f"if ({rc} < 0) {self.fail()}")
+            self.emit(f"if ({rc} == 0) goto {fail};")
+            for sub, h in zip([*p.patterns, *p.kwd_patterns], holders):
+                self.match_pattern(sub, f"{h}.p", caps, fail)
+            self.close("}")
+        elif isinstance(p, ast.MatchOr):
+            ok = self.new_label("orok")
+            self.open("{")
+            for i, alt in enumerate(p.patterns):
+                last = i == len(p.patterns) - 1
+                nxt = fail if last else self.new_label("oralt")
+                self.open("{")
+                for var in caps.values():
+                    self.emit(f"{var}.clear();")
+                self.match_pattern(alt, subj, caps, nxt)
+                self.emit(f"goto {ok};")
+                self.close("}")
+                if not last:
+                    self.label(nxt)
+            self.label(ok)
+            self.close("}")
+        else:
+            raise NotCompilable(p, f"{type(p).__name__} pattern not compiled yet")
+
+    def match_sequence(self, p: ast.AST, subj: str, caps: dict[str, str], fail: str) -> None:
+        pats = p.patterns  # type: ignore[attr-defined]
+        stars = [i for i, q in enumerate(pats) if isinstance(q, ast.MatchStar)]
+        self.open("{")
+        self.emit(f"if (!zrt::match_is_sequence({subj})) goto {fail};")
+        n = self.fresh("n")
+        self.emit(f"Py_ssize_t {n} = PyObject_Length({subj});")
+        self.emit(f"if ({n} < 0) {self.fail()}")
+        if not stars:
+            self.emit(f"if ({n} != {len(pats)}) goto {fail};")
+        else:
+            self.emit(f"if ({n} < {len(pats) - 1}) goto {fail};")
+        star = stars[0] if stars else len(pats)
+        for i, q in enumerate(pats):
+            if isinstance(q, ast.MatchStar):
+                after = len(pats) - star - 1
+                if q.name is not None:
+                    item = self.call(f"zrt::match_star({subj}, {i}, {n} - {after})")
+                    self.emit(f"{caps[q.name]}.set({item.steal()});")
+                continue
+            if _is_wildcard(q):
+                continue
+            index = str(i) if i < star else f"{n} - {len(pats) - i}"
+            item = self.call(f"PySequence_GetItem({subj}, {index})")
+            self.match_pattern(q, item.expr, caps, fail)
+        self.close("}")
+
+    def match_mapping(self, p: ast.AST, subj: str, caps: dict[str, str], fail: str) -> None:
+        keys, pats, rest = p.keys, p.patterns, p.rest  # type: ignore[attr-defined]
+        self.open("{")
+        self.emit(f"if (!zrt::match_is_mapping({subj})) goto {fail};")
+        if keys:
+            n = self.fresh("n")
+            self.emit(f"Py_ssize_t {n} = PyObject_Length({subj});")
+            self.emit(f"if ({n} < 0) {self.fail()}")
+            self.emit(f"if ({n} < {len(keys)}) goto {fail};")
+        key_vals = [self.expr(k, owned=True) for k in keys]
+        key_tuple = self.build_tuple(key_vals) if keys else Val(self.mod.const(()))
+        if keys:
+            values = self.call(f"zrt::match_keys({subj}, {key_tuple.expr})")
+            self.emit(f"if ({values.expr} == Py_None) goto {fail};")
+            for i, q in enumerate(pats):
+                self.match_pattern(q, f"PyTuple_GET_ITEM({values.expr}, {i})", caps, fail)
+        if rest is not None:
+            r = self.call(f"zrt::match_rest({subj}, {key_tuple.expr})")
+            self.emit(f"{caps[rest]}.set({r.steal()});")
+        self.close("}")
+
     # -- definitions ---------------------------------------------------------------------
     def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
         decorators = [self.expr(d, owned=True) for d in node.decorator_list]
@@ -1499,6 +1638,22 @@ class UnitEmitter:
         self.check_int(f"zrt::store_name({ns}, {ident}, {d.expr})")
         self.close("}")
         self.close("}")
+
+
+def _capture_names(p: ast.AST) -> list[str]:
+    """Names a pattern binds, in a deterministic order."""
+    names: list[str] = []
+    for n in ast.walk(p):
+        name = getattr(n, "name", None) if isinstance(n, (ast.MatchAs, ast.MatchStar)) else None
+        if isinstance(n, ast.MatchMapping) and n.rest:
+            name = n.rest
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _is_wildcard(p: ast.AST) -> bool:
+    return isinstance(p, ast.MatchAs) and p.pattern is None and p.name is None
 
 
 def _genexpr_body(node: ast.GeneratorExp) -> list[ast.stmt]:
