@@ -1,0 +1,56 @@
+"""A job runner: coroutines, an async generator, `async for` / `async with` and `except*`
+(the last three interpreted for now) beside compiled helpers."""
+
+import asyncio
+
+
+class JobFailed(Exception):
+    pass
+
+
+def plan(names):
+    """Compiled: the order jobs are started in."""
+    return sorted(names, key=lambda n: (len(n), n))
+
+
+async def run_job(name, log):
+    await asyncio.sleep(0)
+    if name.startswith("bad"):
+        raise JobFailed(name)
+    if name.startswith("zero"):
+        return 1 // 0
+    log.append(f"ran {name}")
+    return len(name)
+
+
+async def run_all(names):
+    log = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(run_job(n, log)) for n in plan(names)]
+    except* JobFailed as eg:
+        log.append(f"failed jobs: {sorted(str(e) for e in eg.exceptions)}")
+    except* ZeroDivisionError as eg:
+        log.append(f"arithmetic errors: {len(eg.exceptions)}")
+    else:
+        log.append(f"results: {[t.result() for t in tasks]}")
+    return log
+
+
+async def ticks(n):
+    """An async generator."""
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield i * i
+
+
+async def collect_ticks(n):
+    return [t async for t in ticks(n)]
+
+
+def run(names):
+    return asyncio.run(run_all(names))
+
+
+def run_ticks(n):
+    return asyncio.run(collect_ticks(n))
