@@ -1,4 +1,5 @@
-"""Shapes: `match` (interpreted for now) dispatching to compiled geometry."""
+"""Shapes: a `match` over dicts, sequences and classes dispatching to plain geometry.
+(`match` was an interpreted fallback until the translator learnt it; kept here as a check.)"""
 
 import math
 
