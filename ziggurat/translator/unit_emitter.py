@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from . import names as nm
 from .check import own_nodes
 from .module_emitter import FuncSpecInfo, ModuleEmitter
+from .spill import Unspillable, spill_suspensions
 from .scopes import CELL, CLASSDEREF, COMP, COMPCELL, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
 
 
@@ -1287,8 +1288,10 @@ class UnitEmitter:
         for v in node.values:
             if isinstance(v, ast.Constant):
                 parts.append(self.call(f"zrt::newref({self.mod.const(v.value)})"))
-            else:
-                parts.append(self.expr_FormattedValue(v))  # type: ignore[arg-type]
+            elif isinstance(v, ast.FormattedValue):
+                parts.append(self.expr_FormattedValue(v))
+            else:  # a piece already formatted into a local by the spill pass
+                parts.append(self.expr(v, owned=True))
         if len(parts) == 1 and isinstance(node.values[0], ast.FormattedValue):
             return parts[0]
         if not parts:
@@ -1489,7 +1492,6 @@ class UnitEmitter:
         positional = posonly + [a.arg for a in args.args]
         kwonly = [a.arg for a in args.kwonlyargs]
         params = scope.params
-        varnames = scope.function_locals()
         is_async = isinstance(node, ast.AsyncFunctionDef)
         is_gen = isinstance(node, ast.GeneratorExp) or any(
             isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
@@ -1498,6 +1500,19 @@ class UnitEmitter:
         if isinstance(node, ast.GeneratorExp) and any(g.is_async for g in node.generators):
             raise NotCompilable(node, "asynchronous generator expression not compiled yet")
         self.gen = "coroutine" if is_async else ("generator" if is_gen else None)
+        body_stmts: list[ast.stmt] = []
+        if isinstance(node, ast.GeneratorExp):
+            body_stmts = _genexpr_body(node)
+        elif not isinstance(node, ast.Lambda):
+            body_stmts = list(node.body)  # type: ignore[attr-defined]
+            if has_doc:
+                body_stmts = body_stmts[1:]
+            if self.gen:
+                try:
+                    body_stmts = spill_suspensions(body_stmts, scope)
+                except Unspillable as exc:
+                    raise NotCompilable(exc.node, exc.reason) from None
+        varnames = scope.function_locals()
         flags = {"coroutine": "0x80", "generator": "0x20", None: "0"}[self.gen]  # CO_COROUTINE / CO_GENERATOR
         self.mod.add_spec(FuncSpecInfo(
             index=index, name=scope.name, qualname=scope.qualname, firstlineno=getattr(node, "lineno", 1),
@@ -1517,10 +1532,7 @@ class UnitEmitter:
             self.emit(f"return {body_val.steal()};")
             self.close("}")
         else:
-            body = _genexpr_body(node) if isinstance(node, ast.GeneratorExp) else node.body  # type: ignore[attr-defined]
-            if has_doc:
-                body = body[1:]
-            self.stmts(body)
+            self.stmts(body_stmts)
             self.emit(self.return_code("zrt::newref(Py_None)"))
         lineno = getattr(node, "lineno", 1)
         binding = [
