@@ -553,3 +553,74 @@ ZRT_INLINE PyObject* yield_from_iter(PyObject* o) {
 }
 
 }  // namespace zrt
+
+namespace zrt {
+
+// async with: returns the awaitable of __aenter__(); *exit_out receives the bound __aexit__.
+ZRT_INLINE PyObject* async_with_enter(PyObject* mgr, PyObject** exit_out) {
+    Ref enter(lookup_special(mgr, "__aenter__"));
+    if (!enter.p) {
+        if (PyErr_Occurred()) return nullptr;
+#if ZRT_PY(3, 11)
+        PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the asynchronous context manager protocol",
+                     Py_TYPE(mgr)->tp_name);
+#else
+        PyErr_SetString(PyExc_AttributeError, "__aenter__");
+#endif
+        return nullptr;
+    }
+    Ref exit(lookup_special(mgr, "__aexit__"));
+    if (!exit.p) {
+        if (PyErr_Occurred()) return nullptr;
+#if ZRT_PY(3, 13)
+        PyErr_Format(PyExc_TypeError,
+                     "'%.200s' object does not support the asynchronous context manager protocol (missed __aexit__ method)",
+                     Py_TYPE(mgr)->tp_name);
+#elif ZRT_PY(3, 11)
+        PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the asynchronous context manager protocol",
+                     Py_TYPE(mgr)->tp_name);
+#else
+        PyErr_SetString(PyExc_AttributeError, "__aexit__");
+#endif
+        return nullptr;
+    }
+    PyObject* r = PyObject_CallNoArgs(enter.p);
+    if (!r) return nullptr;
+    *exit_out = exit.release();
+    return r;
+}
+
+// async for: the asynchronous iterator of o.
+ZRT_INLINE PyObject* get_aiter(PyObject* o) {
+    Ref aiter(lookup_special(o, "__aiter__"));
+    if (!aiter.p) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "'async for' requires an object with __aiter__ method, got %.100s",
+                         Py_TYPE(o)->tp_name);
+        return nullptr;
+    }
+    Ref it(PyObject_CallNoArgs(aiter.p));
+    if (!it.p) return nullptr;
+    Ref n(PyUnicode_InternFromString("__anext__"));
+    if (!n.p) return nullptr;
+    if (!_PyType_Lookup(Py_TYPE(it.p), n.p)) {
+        PyErr_Format(PyExc_TypeError,
+                     "'async for' received an object from __aiter__ that does not implement __anext__: %.100s",
+                     Py_TYPE(it.p)->tp_name);
+        return nullptr;
+    }
+    return it.release();
+}
+
+ZRT_INLINE PyObject* get_anext(PyObject* it) {
+    Ref anext(lookup_special(it, "__anext__"));
+    if (!anext.p) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "'async for' requires an iterator with __anext__ method, got %.100s",
+                         Py_TYPE(it)->tp_name);
+        return nullptr;
+    }
+    return PyObject_CallNoArgs(anext.p);
+}
+
+}  // namespace zrt

@@ -34,12 +34,6 @@ class _Finder(ast.NodeVisitor):
     def _add(self, node: ast.AST, reason: str) -> None:
         self.found.append(Unsupported(node, reason))
 
-    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
-        self._add(node, "async for not compiled yet")
-
-    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
-        self._add(node, "async with not compiled yet")
-
     def visit_TryStar(self, node: ast.AST) -> None:
         self._add(node, "except* not compiled yet")
 

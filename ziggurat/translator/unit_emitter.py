@@ -125,7 +125,7 @@ class UnitEmitter:
         self.nslots = 0
         self.nints = 1               # ints[0] holds the line number
         self.resume_labels: list[str] = []
-        self.guard = 0               # > 0 inside an except block / exception path of finally
+        self.active: list[tuple[str, str]] = []  # generator: (exception, saved) of open handlers
 
     # -- values that outlive one statement ------------------------------------------------
     def long_ref(self, prefix: str = "s") -> str:
@@ -393,35 +393,60 @@ class UnitEmitter:
 
     # -- yield, yield from, await (at statement level) ----------------------------------
     def suspend(self, node: ast.expr, targets: list[ast.expr] | None, returning: bool = False) -> None:
-        """`[targets =] yield x` / `yield from x` / `await x`, or `return await x`.
-
-        The value is computed in a block of its own, the frame is suspended, and the
-        resume label sits where no declaration of an enclosing block is skipped."""
+        """`[targets =] yield x` / `yield from x` / `await x`, or `return await x`."""
         if not self.gen:
             raise NotCompilable(node, f"{type(node).__name__.lower()} outside a compiled generator")
-        if self.guard:
-            raise NotCompilable(node, "yield/await inside an except or finally block not compiled yet")
+        kind = {ast.Yield: "yield", ast.YieldFrom: "yield_from", ast.Await: "await"}[type(node)]
+        value = getattr(node, "value", None)
+
+        def produce() -> Val:
+            if value is None:
+                return Val("Py_None")
+            return self.expr(value, owned=kind == "yield")
+
+        def consume(result: str) -> None:
+            if returning:
+                self.jump("return", Val(f"{result}.p", result))
+            elif targets:
+                for i, target in enumerate(targets):
+                    self.assign(target, Val(f"{result}.p", result), keep=i < len(targets) - 1)
+
+        self.suspend_core(kind, produce, consume)
+
+    def suspend_core(self, kind: str, produce, consume, on_error=None) -> None:  # type: ignore[no-untyped-def]
+        """Suspend the frame: yield a value, or delegate to an iterator / awaitable.
+
+        produce() emits the operand (in a block of its own) and returns it; consume(var)
+        receives the result after resuming. The resume label sits where no declaration of
+        an enclosing block is skipped. Inside except/finally blocks the handled exception
+        is given back to the caller while suspended and taken again on resume, as CPython
+        keeps a generator's exception state with its frame."""
         if self.comp_locals:
-            raise NotCompilable(node, "yield inside a comprehension")
+            raise NotCompilable(self.unit.node, "yield inside a comprehension")
         k = len(self.resume_labels) + 1
         label = self.new_label(f"resume{k}")
         self.resume_labels.append(label)
         result = self.fresh("sent")
-        if isinstance(node, ast.Yield):
+        give_back = f"zrt::set_handled({self.active[0][1]}.p); " if self.active else ""
+        take_again = (f"{self.active[0][1]}.set(zrt::get_handled()); zrt::set_handled({self.active[-1][0]}.p);"
+                      if self.active else "")
+        if kind == "yield":
             self.open("{")
-            val = self.expr(node.value, owned=True) if node.value is not None else Val("Py_None")
-            self.emit(f"G->state = {k};")
+            val = produce()
+            self.emit(f"G->state = {k}; {give_back}")
             self.emit(f"return {val.steal()};")
             self.close("}")
             self.label(label)
             self.open("{")
+            if take_again:
+                self.emit(take_again)
             self.emit(f"if (!L_sent) {self.fail()}")
             self.emit(f"zrt::Ref {result}(zrt::newref(L_sent));")
         else:
             it = self.long_ref("yf")
             self.open("{")
-            src = self.expr(node.value)
-            getter = "zrt::get_awaitable_iter" if isinstance(node, ast.Await) else "zrt::yield_from_iter"
+            src = produce()
+            getter = "zrt::get_awaitable_iter" if kind == "await" else "zrt::yield_from_iter"
             self.emit(f"{it}.set({getter}({src.expr}));")
             self.check_null(it)
             self.close("}")
@@ -429,6 +454,8 @@ class UnitEmitter:
             self.emit("G->state = -2;")
             self.label(label)
             self.open("{")
+            if take_again:
+                self.emit(f"if (G->state == {k}) {{ {take_again} }}")
             out, rc = self.fresh("out"), self.fresh("r")
             self.emit(f"PyObject* {out} = nullptr;")
             self.emit(f"int {rc};")
@@ -436,16 +463,60 @@ class UnitEmitter:
             # the delegate already finished inside throw(): L_sent is its return value
             self.emit(f"else if (G->state == {k} && !G->yf) {{ {rc} = 0; {out} = zrt::newref(L_sent); }}")
             self.emit(f"else {rc} = zrt::delegate_step(G, {it}.p, L_sent, &{out});")
-            self.emit(f"if ({rc} < 0) {{ {it}.clear(); {self.fail()} }}")
-            self.emit(f"if ({rc} == 1) {{ G->state = {k}; return {out}; }}")
+            if on_error is not None:
+                self.open(f"if ({rc} < 0) {{")
+                self.emit(f"{it}.clear();")
+                on_error()
+                self.emit(self.fail())
+                self.close("}")
+            else:
+                self.emit(f"if ({rc} < 0) {{ {it}.clear(); {self.fail()} }}")
+            self.emit(f"if ({rc} == 1) {{ G->state = {k}; {give_back}return {out}; }}")
             self.emit(f"{it}.clear();")
             self.emit(f"zrt::Ref {result}({out});")
-        if returning:
-            self.jump("return", Val(f"{result}.p", result))
-        elif targets:
-            for i, target in enumerate(targets):
-                self.assign(target, Val(f"{result}.p", result), keep=i < len(targets) - 1)
+        consume(result)
         self.close("}")
+
+    # -- except / finally blocks -----------------------------------------------------------
+    def enter_handler(self) -> str:
+        """Start an except block (or a finally/with exit running for an exception): take the
+        exception out of the indicator and make it sys.exc_info(). Returns its C++ name."""
+        if not self.gen:
+            self.emit("zrt::Ref L_exc(zrt::fetch_exception());")
+            self.emit("zrt::HandledGuard L_guard(L_exc.p);")  # restores on every way out
+            self.ctx.append(Handler(""))
+            return "L_exc"
+        # in a generator the state must survive a suspension: slots, and explicit restores
+        exc, saved = self.long_ref("hexc"), self.long_ref("hsaved")
+        self.emit(f"{exc}.set(zrt::fetch_exception());")
+        self.emit(f"{saved}.set(zrt::get_handled());")
+        self.emit(f"zrt::set_handled({exc}.p);")
+        self.ctx.append(Handler(f"zrt::set_handled({saved}.p); {saved}.clear(); {exc}.clear();"))
+        self.active.append((exc, saved))
+        return exc
+
+    def handler_exit(self) -> str:
+        """Code that ends the innermost handler normally (before a goto past it)."""
+        for entry in reversed(self.ctx):
+            if isinstance(entry, Handler):
+                return entry.unbind if self.gen else ""
+        return ""
+
+    def leave_handler_reraise(self, exc: str) -> None:
+        """End the handler by re-raising its exception (already in this frame's traceback)."""
+        entry = self.ctx.pop()
+        assert isinstance(entry, Handler)
+        if self.gen:
+            exc_, saved = self.active.pop()
+            self.emit(f"zrt::set_handled({saved}.p); {saved}.clear();")
+        self.emit(f"zrt::restore_exception({exc}.release());")
+        self.emit(self.fail(notb=True))
+
+    def leave_handler(self) -> None:
+        entry = self.ctx.pop()
+        assert isinstance(entry, Handler)
+        if self.gen:
+            self.active.pop()
 
     def expr_Yield(self, node: ast.Yield) -> Val:
         raise NotCompilable(node, "yield inside an expression not compiled yet")
@@ -746,47 +817,45 @@ class UnitEmitter:
         self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
         self.label(handler + "_nt")
         self.open("{")
-        self.guard += 1
-        self.emit("zrt::Ref L_exc(zrt::fetch_exception());")
-        self.emit("zrt::HandledGuard L_guard(L_exc.p);")
+        exc = self.enter_handler()
         for h in node.handlers:
             self.set_line(h)
             self.open("{")
             if h.type is not None:
+                m = self.long_int("m")
+                self.open("{")
                 ty = self.expr(h.type)
-                m = self.fresh("m")
-                self.emit(f"int {m} = zrt::exception_matches(L_exc.p, {ty.expr});")
+                self.emit(f"{m} = zrt::exception_matches({exc}.p, {ty.expr});")
                 self.emit(f"if ({m} < 0) {self.fail()}")
+                self.close("}")
                 self.open(f"if ({m}) {{")
             else:
                 self.open("{")
             unbind = ""
             if h.name:
-                self.store_name(h.name, Val("L_exc.p"))
+                self.store_name(h.name, Val(f"{exc}.p"))
                 unbind = self.unbind_code(h.name)
             self.ctx.append(Handler(unbind))
             self.stmts(h.body)
             self.ctx.pop()
             if unbind:
                 self.emit(unbind)
-            self.emit(f"goto {end};")
+            self.emit(f"{self.handler_exit()} goto {end};")
             self.close("}")
             self.close("}")
-        self.emit("zrt::restore_exception(L_exc.release());")
-        self.emit(self.fail(notb=True))
-        self.guard -= 1
+        self.leave_handler_reraise(exc)
         self.close("}")
         self.label(end)
 
     def with_cleanup(self, body, finalbody: list[ast.stmt] | None = None, orelse_inside: object = None,
-                     exit_var: str | None = None) -> None:
-        """try/finally (finalbody) or the exit half of `with` (exit_var)."""
+                     exit_var: str | None = None, is_async: bool = False) -> None:
+        """try/finally (finalbody) or the exit half of `with` / `async with` (exit_var)."""
         fin = self.new_label("fin")
-        exc = self.new_label("fexc")
+        exc_label = self.new_label("fexc")
         end = self.new_label("fend")
         why = self.long_int("why")
         self.emit(f"{why} = 0;")
-        entry = Cleanup(fin, exc, why)
+        entry = Cleanup(fin, exc_label, why)
         self.ctx.append(entry)
         self.open("{")
         body()
@@ -795,12 +864,12 @@ class UnitEmitter:
         self.label(fin)
         # normal exit, return, break or continue: run the cleanup, then go on
         self.open("{")
-        self.guard += 1  # (a yield in a finally body would be emitted twice: not yet)
         if finalbody is not None:
             self.stmts(finalbody)
+        elif is_async:
+            self.suspend_core("await", lambda: self.call(f"zrt::with_exit_ok({exit_var})"), lambda r: None)
         else:
-            r = self.call(f"zrt::with_exit_ok({exit_var})")
-        self.guard -= 1
+            self.call(f"zrt::with_exit_ok({exit_var})")
         self.close("}")
         for code, kind in ((1, "return"), (2, "break"), (3, "continue")):
             if code in entry.uses:
@@ -808,27 +877,33 @@ class UnitEmitter:
                 self.jump(kind, None) if kind != "return" else self.jump_return_pending()
                 self.close("}")
         self.emit(f"goto {end};")
-        self.label(exc)
+        self.label(exc_label)
         self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
-        self.label(exc + "_nt")
+        self.label(exc_label + "_nt")
         self.open("{")
-        self.guard += 1
-        self.emit("zrt::Ref L_exc(zrt::fetch_exception());")
-        self.emit("zrt::HandledGuard L_guard(L_exc.p);")
+        exc = self.enter_handler()
         if finalbody is not None:
             self.stmts(finalbody)
-            self.emit("zrt::restore_exception(L_exc.release());")
-            self.emit(self.fail(notb=True))
+            self.leave_handler_reraise(exc)
         else:
-            r = self.call(f"zrt::with_exit_exc({exit_var}, L_exc.p)")
-            t = self.fresh("b")
-            self.emit(f"int {t} = zrt::truth({r.expr});")
-            self.emit(f"if ({t} < 0) {self.fail()}")
-            self.open(f"if (!{t}) {{")
-            self.emit("zrt::restore_exception(L_exc.release());")
-            self.emit(self.fail(notb=True))
-            self.close("}")
-        self.guard -= 1
+            def decide(r: str) -> None:
+                t = self.fresh("b")
+                self.emit(f"int {t} = zrt::truth({r}.p);")
+                self.emit(f"if ({t} < 0) {self.fail()}")
+                self.open(f"if (!{t}) {{")
+                self.emit(f"zrt::restore_exception(zrt::newref({exc}.p));")
+                self.emit(self.fail(notb=True))
+                self.close("}")
+
+            if is_async:
+                self.suspend_core("await", lambda: self.call(f"zrt::with_exit_exc({exit_var}, {exc}.p)"), decide)
+            else:
+                self.open("{")
+                r = self.call(f"zrt::with_exit_exc({exit_var}, {exc}.p)")
+                decide(r.owner or "")
+                self.close("}")
+            self.emit(self.handler_exit())  # the exception was swallowed
+            self.leave_handler()
         self.close("}")
         self.label(end)
 
@@ -849,20 +924,38 @@ class UnitEmitter:
         self.emit(self.return_code("L_ret.release()"))
 
     def stmt_With(self, node: ast.With) -> None:
-        self.with_items(node.items, node.body)
+        self.with_items(node.items, node.body, is_async=False)
 
-    def with_items(self, items: list[ast.withitem], body: list[ast.stmt]) -> None:
+    def stmt_AsyncWith(self, node: ast.AsyncWith) -> None:
+        if self.gen != "coroutine":
+            raise NotCompilable(node, "async with outside a coroutine")
+        self.with_items(node.items, node.body, is_async=True)
+
+    def with_items(self, items: list[ast.withitem], body: list[ast.stmt], is_async: bool) -> None:
         item = items[0]
         exit_var = self.long_ref("exit")
         entered = self.long_ref("entered")
-        self.open("{")
-        mgr = self.expr(item.context_expr)
-        raw = self.fresh("raw")
-        self.emit(f"PyObject* {raw} = nullptr;")
-        self.emit(f"{entered}.set(zrt::with_enter({mgr.expr}, &{raw}));")
-        self.emit(f"{exit_var}.set({raw});")
-        self.check_null(entered)
-        self.close("}")
+        if is_async:
+            def produce() -> Val:
+                mgr = self.expr(item.context_expr)
+                raw = self.fresh("raw")
+                self.emit(f"PyObject* {raw} = nullptr;")
+                t = self.fresh()
+                self.emit(f"zrt::Ref {t}(zrt::async_with_enter({mgr.expr}, &{raw}));")
+                self.emit(f"{exit_var}.set({raw});")
+                self.check_null(t)
+                return Val(f"{t}.p", t)
+
+            self.suspend_core("await", produce, lambda r: self.emit(f"{entered}.set({r}.release());"))
+        else:
+            self.open("{")
+            mgr = self.expr(item.context_expr)
+            raw = self.fresh("raw")
+            self.emit(f"PyObject* {raw} = nullptr;")
+            self.emit(f"{entered}.set(zrt::with_enter({mgr.expr}, &{raw}));")
+            self.emit(f"{exit_var}.set({raw});")
+            self.check_null(entered)
+            self.close("}")
 
         def inner() -> None:
             self.open("{")
@@ -873,13 +966,51 @@ class UnitEmitter:
             self.close("}")
             if len(items) > 1:
                 self.open("{")
-                self.with_items(items[1:], body)
+                self.with_items(items[1:], body, is_async)
                 self.close("}")
             else:
                 self.stmts(body)
 
-        self.with_cleanup(inner, exit_var=f"{exit_var}.p")
+        self.with_cleanup(inner, exit_var=f"{exit_var}.p", is_async=is_async)
         self.emit(f"{exit_var}.clear();")
+
+    def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
+        if self.gen != "coroutine":
+            raise NotCompilable(node, "async for outside a coroutine")
+        brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
+        it = self.long_ref("ait")
+        self.open("{")
+        src = self.expr(node.iter)
+        self.emit(f"{it}.set(zrt::get_aiter({src.expr}));")
+        self.check_null(it)
+        self.close("}")
+        self.open("for (;;) {")
+        self.open("{")
+        self.suspend_core(
+            "await",
+            lambda: self.call(f"zrt::get_anext({it}.p)"),
+            lambda r: self.assign(node.target, Val(f"{r}.p", r), keep=False),
+            on_error=lambda: self.emit(
+                f"if (PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {{ PyErr_Clear(); goto {done}; }}"),
+        )
+        self.close("}")
+        self.ctx.append(Loop(brk, cont))
+        self.open("{")
+        self.stmts(node.body)
+        self.close("}")
+        self.ctx.pop()
+        self.label(cont)
+        self.emit(f"L_line = {node.lineno};")
+        self.lineno = node.lineno
+        self.close("}")
+        self.label(done)
+        self.emit(f"{it}.clear();")
+        if node.orelse:
+            self.open("{")
+            self.stmts(node.orelse)
+            self.close("}")
+        self.label(brk)
+        self.emit(f"{it}.clear();")
 
     # -- match ---------------------------------------------------------------------------
     def stmt_Match(self, node: ast.AST) -> None:
