@@ -61,15 +61,6 @@ class _Finder(ast.NodeVisitor):
         self.visit(node.body)
         self.in_function = saved
 
-    def visit_Call(self, node: ast.Call) -> None:
-        if self.in_function and isinstance(node.func, ast.Name):
-            name = node.func.id
-            nargs = len(node.args) + len(node.keywords)
-            if name in FRAME_READERS_NOARG and nargs == 0:
-                self._add(node, f"{name}() reads the interpreter frame")
-            if name in FRAME_READERS_ONEARG and nargs < 2:
-                self._add(node, f"{name}() without explicit namespaces reads the interpreter frame")
-        self.generic_visit(node)
 
 
 def own_nodes(node: ast.AST) -> list[ast.AST]:

@@ -1479,20 +1479,15 @@ class UnitEmitter:
         ):
             return self.super_call(node)
         func = self.expr(node.func, owned=True)
-        # builtins that read the caller's frame get this module's namespaces instead
-        # (in functions only globals(): check.py keeps the others interpreted there)
+        # builtins that read the caller's frame get this code's namespaces instead: the
+        # module globals, the class namespace, or a snapshot of a function's locals (what
+        # locals() returns for a function in CPython too)
         frame_sensitive = (
             isinstance(node.func, ast.Name)
             and not node.keywords
             and not any(isinstance(a, ast.Starred) for a in node.args)
-            and (
-                node.func.id == "globals"
-                or (
-                    self.unit.kind in ("module", "class")
-                    and self.scope is self.unit
-                    and node.func.id in ("locals", "vars", "dir", "eval", "exec")
-                )
-            )
+            and node.func.id in ("globals", "locals", "vars", "dir", "eval", "exec")
+            and (len(node.args) == 0 or node.func.id in ("eval", "exec"))
         )
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         if starred:
@@ -1504,7 +1499,12 @@ class UnitEmitter:
         if frame_sensitive:
             arr = self.fresh("a")
             self.emit(f"PyObject* {arr}[] = {{{', '.join(v.expr for v in vals) or 'nullptr'}}};")
-            ns = self.ns() if self.unit.kind in ("module", "class") else "S.globals"
+            if self.unit.kind in ("module", "class") and self.scope is self.unit:
+                ns = self.ns()
+            elif node.func.id == "globals":
+                ns = "S.globals"
+            else:
+                ns = self.locals_snapshot(node).expr
             return self.call(f"zrt::frame_call(&S, {ns}, {func.expr}, {arr}, {nargs})")
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
@@ -1512,6 +1512,40 @@ class UnitEmitter:
         return self.call(
             f"PyObject_Vectorcall({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
+
+    def locals_snapshot(self, node: ast.AST) -> Val:
+        """A dict of the bound locals and free variables of this function, as locals()."""
+        if self.scope is not self.unit:
+            raise NotCompilable(node, "locals() inside a comprehension")
+        # Up to 3.12 a function's locals() is one dict per call, refreshed on every call
+        # (names exec() adds stay in it); 3.13 (PEP 667) returns a new snapshot each time.
+        if not hasattr(self, "_flocals"):
+            self._flocals = self.long_ref("flocals")  # one per call of the function
+        persistent = self._flocals
+        d = self.fresh("d")
+        self.emit(f"zrt::Ref {d};")
+        self.lines.append("#if PY_VERSION_HEX >= 0x030D0000")
+        self.emit(f"{d}.set(PyDict_New());")
+        self.lines.append("#else")
+        self.emit(f"if (!{persistent}.p) {persistent}.set(PyDict_New());")
+        self.emit(f"{d}.set(zrt::xnewref({persistent}.p));")
+        self.lines.append("#endif")
+        self.check_null(d)
+        names = [n for n in self.unit.function_locals() if not n.startswith(("$", "."))]
+        for name in [*names, *[f for f in self.unit.frees if f != "__class__"]]:
+            kind = self.unit.access(name)
+            key = self.mod.ident(name)
+            if kind == FAST:
+                var = f"{nm.LOCAL}{nm.ident(name)}.p"
+            elif kind == CELL:
+                var = f"PyCell_GET({nm.CELL}{nm.ident(name)}.p)"
+            elif kind == FREE:
+                var = f"PyCell_GET({self.free_cell(name)})"
+            else:
+                continue
+            self.emit(f"if ({var}) {{ if (PyDict_SetItem({d}.p, {key}, {var}) < 0) {self.fail()} }}")
+            self.emit(f"else if (PyDict_DelItem({d}.p, {key}) < 0) PyErr_Clear();")
+        return Val(f"{d}.p", d)
 
     def super_call(self, node: ast.Call) -> Val:
         sup = self.load_name("super")

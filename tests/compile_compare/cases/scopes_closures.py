@@ -118,3 +118,18 @@ def test_del():
     d = {"k": 1, "j": 2}
     del d["k"]
     print(d)
+
+
+def test_frame_readers():
+    a = 1
+    b = "two"
+    captured = [3]
+
+    def inner():
+        return captured
+
+    snapshot = locals()
+    print(sorted(snapshot), snapshot["a"], "{a}-{b}".format(**locals()))
+    print(eval("a + 1"), eval("len(b)", None, {"b": "xyz"}), sorted(vars()), dir()[:2])
+    exec("zz = a * 10")
+    print("zz" in locals(), globals()["counter"] >= 0)
