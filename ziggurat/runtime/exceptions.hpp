@@ -2,6 +2,7 @@
 // messages and its handled-exception (sys.exc_info) discipline, for 3.10-3.13.
 #pragma once
 #include "ref.hpp"
+#include <frameobject.h>  // PyFrame_New (not in Python.h)
 
 #if ZRT_PY(3, 13)
 // Exported by CPython but declared only in an internal header since 3.13.
@@ -85,9 +86,43 @@ struct HandledGuard {
     }
 };
 
-// Add this compiled frame to the traceback of the exception being raised.
-ZRT_INLINE void add_traceback(const char* funcname, const char* filename, int line) {
-    _PyTraceback_Add(funcname, filename, line);
+// Where a compiled code unit (function, class body, module body) appears in tracebacks: a
+// frame object made once, from a code object carrying its name and file. Each traceback
+// entry then costs one allocation, as in the interpreter, instead of a new code object and
+// frame per exception; the entry's line number is set on the entry itself.
+struct TbSite {
+    const char* name;
+    int firstline;
+    PyObject* frame;
+};
+
+ZRT_INLINE void add_traceback(TbSite* site, PyObject* globals, PyObject* filename, int line) {
+    if (!site->frame) {
+        PyObject* saved = fetch_exception();
+        PyObject* fname = PyUnicode_FromString(site->name);
+        PyCodeObject* code = fname ? PyCode_NewEmpty(PyUnicode_AsUTF8(filename), site->name, site->firstline) : nullptr;
+        if (code) site->frame = (PyObject*)PyFrame_New(PyThreadState_Get(), code, globals, nullptr);
+        Py_XDECREF(code);
+        Py_XDECREF(fname);
+        if (!site->frame) PyErr_Clear();
+        restore_exception(saved);
+        if (!site->frame) {  // could not build one: the slow, always-working way
+            _PyTraceback_Add(site->name, PyUnicode_AsUTF8(filename), line);
+            return;
+        }
+    }
+    if (PyTraceBack_Here((PyFrameObject*)site->frame) < 0) return;
+    PyObject* exc = fetch_exception();
+    if (!exc) return;
+    PyObject* tb = PyException_GetTraceback(exc);
+    if (tb) {
+        ((PyTracebackObject*)tb)->tb_lineno = line;
+        // no instruction offset: traceback.py then takes tb_lineno instead of the shared
+        // code object's positions
+        ((PyTracebackObject*)tb)->tb_lasti = -1;
+        Py_DECREF(tb);
+    }
+    restore_exception(exc);
 }
 
 ZRT_INLINE bool is_exception_class(PyObject* o) {

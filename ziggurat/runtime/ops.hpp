@@ -3,6 +3,11 @@
 #include "exceptions.hpp"
 #include "function.hpp"
 
+// Exported by every supported CPython (3.10-3.13) but declared only in internal headers
+// from 3.13 on: the interpreter's own LOAD_METHOD and BUILD_STRING primitives.
+extern "C" int _PyObject_GetMethod(PyObject* obj, PyObject* name, PyObject** method);
+extern "C" PyObject* _PyUnicode_JoinArray(PyObject* separator, PyObject* const* items, Py_ssize_t seqlen);
+
 namespace zrt {
 
 // LOAD_GLOBAL: globals, then builtins; NameError otherwise. New reference.
@@ -23,6 +28,33 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
     name_error(name);
     return nullptr;
 }
+
+// A global/builtin load site remembers its last result with the versions of both dicts
+// (as the interpreter's LOAD_GLOBAL inline cache does); any change to either dict makes
+// the next load look up again. The value is borrowed: the unchanged dict still holds it.
+struct GlobalCache {
+    uint64_t globals_version;
+    uint64_t builtins_version;
+    PyObject* value;
+};
+
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+    PyDictObject* g = (PyDictObject*)st->globals;
+    PyDictObject* b = (PyDictObject*)st->builtins;
+    if (c->value && c->globals_version == g->ma_version_tag && PyDict_CheckExact(b) &&
+        c->builtins_version == b->ma_version_tag)
+        return newref(c->value);
+    PyObject* v = load_global(st, name);
+    if (v && PyDict_CheckExact(b)) {
+        c->value = v;
+        c->globals_version = g->ma_version_tag;
+        c->builtins_version = b->ma_version_tag;
+    }
+    return v;
+}
+#pragma clang diagnostic pop
 
 // LOAD_NAME in a class body: the namespace mapping first.
 ZRT_INLINE PyObject* load_class_name(ModuleState* st, PyObject* ns, PyObject* name) {
@@ -362,11 +394,17 @@ ZRT_INLINE PyObject* format_value(PyObject* v, int conversion, PyObject* spec) {
 }
 
 ZRT_INLINE PyObject* join_strings(PyObject** items, Py_ssize_t n) {  // steals the items
-    Ref t(build_tuple(items, n));
-    if (!t.p) return nullptr;
-    Ref empty(PyUnicode_FromString(""));
-    if (!empty.p) return nullptr;
-    return PyUnicode_Join(empty.p, t.p);
+    static PyObject* empty = nullptr;
+    if (!empty && !(empty = PyUnicode_FromString(""))) return nullptr;
+    PyObject* r = _PyUnicode_JoinArray(empty, items, n);
+    for (Py_ssize_t i = 0; i < n; i++) Py_CLEAR(items[i]);
+    return r;
+}
+
+// obj.name(...): the unbound method and 1 when `name` is a plain method of the type (the
+// call then passes obj first, and no bound method is made), else the attribute and 0.
+ZRT_INLINE int get_method(PyObject* obj, PyObject* name, PyObject** out) {
+    return _PyObject_GetMethod(obj, name, out);
 }
 
 ZRT_INLINE PyObject* slice(PyObject* lo, PyObject* hi, PyObject* step) {

@@ -94,7 +94,7 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
         *body_emitter.lines,
         "    return 0;",
         "L_error:",
-        '    zrt::add_traceback("<module>", S.filename_c, L_line);',
+        f"    {body_emitter.traceback_call()};",
         "L_error_nt:",
         "    return -1;",
         "}",

@@ -55,8 +55,15 @@ class ModuleEmitter:
     specs: list[FuncSpecInfo] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)
     prototypes: list[str] = field(default_factory=list)
+    tb_sites: list[str] = field(default_factory=list)
     counter: int = 0
     uses_generators: bool = False
+    global_caches: int = 0
+
+    def global_cache(self) -> str:
+        """A new load-site cache for a global name (see zrt::GlobalCache)."""
+        self.global_caches += 1
+        return f"GC[{self.global_caches - 1}]"
 
     def next_id(self) -> int:
         self.counter += 1
@@ -187,12 +194,14 @@ class ModuleEmitter:
             f"static PyObject* {nm.CONST_ARRAY}[{max(len(self.consts), 1)}];",
             f"static PyObject* {nm.NAME_ARRAY}[{max(len(self.idents), 1)}];",
             f"static zrt::ModuleState {nm.STATE};",
+            f"static zrt::GlobalCache GC[{max(self.global_caches, 1)}];",
             "static PyObject* zrt_frozenset_steal(PyObject* t) {",
             "    if (!t) return nullptr;",
             "    PyObject* r = PyFrozenSet_New(t);",
             "    Py_DECREF(t);",
             "    return r;",
             "}",
+            *self.tb_sites,
             *self.prototypes,
             *self.render_specs(),
             *self.bodies,

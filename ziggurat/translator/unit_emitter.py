@@ -293,13 +293,13 @@ class UnitEmitter:
         if kind == FREE:
             return self.call(f"zrt::load_cell({self.free_cell(name)}, {_cstr(name)}, true)")
         if kind == GLOBAL:
-            return self.call(f"zrt::load_global(&S, {ident})")
+            return self.call(f"zrt::load_global_cached(&S, {ident}, &{self.mod.global_cache()})")
         if kind == CLASSDEREF:
             return self.call(f"zrt::load_class_deref(L_ns, {ident}, {self.free_cell(name)}, {_cstr(name)})")
         if kind == NAME:
             if self.unit.kind == "class":
                 return self.call(f"zrt::load_class_name(&S, L_ns, {ident})")
-            return self.call(f"zrt::load_global(&S, {ident})")
+            return self.call(f"zrt::load_global_cached(&S, {ident}, &{self.mod.global_cache()})")
         raise AssertionError(kind)
 
     def store_name(self, name: str, val: Val) -> None:
@@ -814,7 +814,7 @@ class UnitEmitter:
             self.close("}")
         self.emit(f"goto {end};")
         self.label(handler)
-        self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
+        self.emit(f"{self.traceback_call()};")
         self.label(handler + "_nt")
         self.open("{")
         exc = self.enter_handler()
@@ -878,7 +878,7 @@ class UnitEmitter:
                 self.close("}")
         self.emit(f"goto {end};")
         self.label(exc_label)
-        self.emit(f'zrt::add_traceback({_cstr(self.code_name())}, S.filename_c, L_line);')
+        self.emit(f"{self.traceback_call()};")
         self.label(exc_label + "_nt")
         self.open("{")
         exc = self.enter_handler()
@@ -1478,6 +1478,9 @@ class UnitEmitter:
             and self.scope.is_function and self.access("super") == GLOBAL
         ):
             return self.super_call(node)
+        starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        if isinstance(node.func, ast.Attribute) and not starred:
+            return self.method_call(node)
         func = self.expr(node.func, owned=True)
         # builtins that read the caller's frame get this code's namespaces instead: the
         # module globals, the class namespace, or a snapshot of a function's locals (what
@@ -1489,7 +1492,6 @@ class UnitEmitter:
             and node.func.id in ("globals", "locals", "vars", "dir", "eval", "exec")
             and (len(node.args) == 0 or node.func.id in ("eval", "exec"))
         )
-        starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         if starred:
             args = self.positional_tuple(node.args, func.expr)
             kw = self.keywords_dict(node.keywords, func.expr) if node.keywords else Val("nullptr")
@@ -1546,6 +1548,26 @@ class UnitEmitter:
             self.emit(f"if ({var}) {{ if (PyDict_SetItem({d}.p, {key}, {var}) < 0) {self.fail()} }}")
             self.emit(f"else if (PyDict_DelItem({d}.p, {key}) < 0) PyErr_Clear();")
         return Val(f"{d}.p", d)
+
+    def method_call(self, node: ast.Call) -> Val:
+        """obj.name(args): looked up like the interpreter's LOAD_METHOD, before the
+        arguments are evaluated, without making a bound method for plain methods."""
+        attr = node.func
+        assert isinstance(attr, ast.Attribute)
+        obj = self.expr(attr.value, owned=True)
+        raw, is_meth = self.fresh("m"), self.fresh("im")
+        self.emit(f"PyObject* {raw} = nullptr;")
+        self.emit(f"int {is_meth} = zrt::get_method({obj.expr}, {self.mod.ident(attr.attr)}, &{raw});")
+        meth = self.fresh()
+        self.emit(f"zrt::Ref {meth}({raw});")
+        self.check_null(meth)
+        vals = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
+        kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
+        arr = self.fresh("a")
+        self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
+        return self.call(
+            f"PyObject_Vectorcall({meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+        )
 
     def super_call(self, node: ast.Call) -> Val:
         sup = self.load_name("super")
@@ -1642,6 +1664,15 @@ class UnitEmitter:
     def code_name(self) -> str:
         return self.unit.name
 
+    def traceback_call(self) -> str:
+        """The call that adds this unit's entry to the traceback of the current exception."""
+        if not hasattr(self, "_tb_site"):
+            self._tb_site = f"TB_{self.mod.next_id()}"
+            line = getattr(self.unit.node, "lineno", 1)
+            # (kept apart from prototypes: a rolled-back statement must not take it along)
+            self.mod.tb_sites.append(f"static zrt::TbSite {self._tb_site} = {{{_cstr(self.code_name())}, {line}, nullptr}};")
+        return f"zrt::add_traceback(&{self._tb_site}, S.globals, S.filename, L_line)"
+
     def _locals_decls(self) -> list[str]:
         out = []
         for name in self.unit.function_locals():
@@ -1721,7 +1752,7 @@ class UnitEmitter:
                 else:
                     head.append(f"    {nm.LOCAL}{nm.ident(p)}.p = L_slots[{i}];")
             head.append("    if (L_bind < 0) return nullptr;")
-            tail = ["L_error:", f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
+            tail = ["L_error:", f"    {self.traceback_call()};",
                     "L_error_nt:", "    return nullptr;", "}"]
             self.mod.bodies.append("\n".join(head + self.lines + tail))
             return
@@ -1768,7 +1799,7 @@ class UnitEmitter:
         head.append('        default: PyErr_SetString(PyExc_SystemError, "ziggurat: bad generator state"); return zrt::gen_error(G);')
         head.append("    }")
         head.append("    if (!L_sent) goto L_error;  // thrown into a just-started generator")
-        tail = ["L_error:", f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
+        tail = ["L_error:", f"    {self.traceback_call()};",
                 "L_error_nt:", "    return zrt::gen_error(G);", "}"]
         self.mod.bodies.append("\n".join(create))
         self.mod.bodies.append("\n".join(head + self.lines + tail))
@@ -1796,7 +1827,7 @@ class UnitEmitter:
         self.emit("return 0;")
         tail = [
             "L_error:",
-            f"    zrt::add_traceback({_cstr(scope.name)}, S.filename_c, L_line);",
+            f"    {self.traceback_call()};",
             "L_error_nt:",
             "    return -1;",
             "}",
