@@ -200,9 +200,9 @@ def wheel_members(wheel: Path) -> dict[str, int]:
         return {info.filename: info.file_size for info in zf.infolist()}
 
 
-def venv(where: Path, env: dict[str, str]) -> Path:
-    """A fresh virtual environment of the running interpreter; returns its bin directory."""
-    run([sys.executable, "-m", "venv", where], env=env, cwd=where.parent).check()
+def venv(where: Path, env: dict[str, str], python: str | Path = sys.executable) -> Path:
+    """A fresh virtual environment (of the running interpreter by default); returns its bin directory."""
+    run([python, "-m", "venv", where], env=env, cwd=where.parent).check()
     return where / "bin"
 
 
