@@ -36,6 +36,15 @@ def case_files() -> list[Path]:
     return sorted(CASES.glob("*.py"))
 
 
+def required_version(source: Path) -> tuple[int, int]:
+    """A case may start with `# requires-python: >=3.11` (new syntax it needs)."""
+    for line in source.read_text(encoding="utf-8").splitlines()[:5]:
+        if line.startswith("# requires-python: >="):
+            major, minor = line.split(">=")[1].strip().split(".")[:2]
+            return int(major), int(minor)
+    return (3, 0)
+
+
 @dataclass
 class CaseBuild:
     name: str
@@ -52,6 +61,8 @@ def build_cases(sources: list[Path], python: str, out: Path) -> list[CaseBuild]:
     builds: list[CaseBuild] = []
     jobs: list[ExtensionJob] = []
     for src in sources:
+        if abi.version < required_version(src):
+            continue
         name = src.stem
         keep = KEEP_ROOT / abi.python_tag / name
         if keep.exists():

@@ -36,6 +36,8 @@ struct ModuleState {
     PyObject* filename;  // str, the source path recorded in code objects and tracebacks
     const char* filename_c;
     PyObject* make_code; // helper that turns the stub template into a code object
+    PyObject* eg_match;  // except* helpers (None before 3.11)
+    PyObject* prep_reraise_star;
 };
 
 ZRT_INLINE PyObject* function_reduce(PyObject* self, PyObject*) {
@@ -91,7 +93,51 @@ static const char* const stub_source =
     "              co_cellvars=(), co_flags=flags)\n"
     "    if hasattr(t, 'co_qualname'):\n"
     "        kw['co_qualname'] = qualname\n"
-    "    return t.replace(**kw)\n";
+    "    return t.replace(**kw)\n"
+    // except* (3.11+): what the interpreter's CHECK_EG_MATCH and PREP_RERAISE_STAR do
+    "def _ziggurat_eg_match(exc, typ):\n"
+    "    for t in (typ if isinstance(typ, tuple) else (typ,)):\n"
+    "        if not (isinstance(t, type) and issubclass(t, BaseException)):\n"
+    "            raise TypeError('catching classes that do not inherit from BaseException is not allowed')\n"
+    "        if issubclass(t, BaseExceptionGroup):\n"
+    "            raise TypeError('catching ExceptionGroup with except* is not allowed. Use except instead.')\n"
+    "    if exc is None:\n"
+    "        return None, None\n"
+    "    if isinstance(exc, typ):\n"
+    "        if isinstance(exc, BaseExceptionGroup):\n"
+    "            return exc, None\n"
+    "        group = BaseExceptionGroup('', [exc])\n"
+    "        group.__traceback__ = exc.__traceback__\n"
+    "        return group, None\n"
+    "    if isinstance(exc, BaseExceptionGroup):\n"
+    "        return exc.split(typ)\n"
+    "    return None, exc\n"
+    "def _ziggurat_prep_reraise_star(orig, excs):\n"
+    "    if not excs:\n"
+    "        return None\n"
+    "    if not isinstance(orig, BaseExceptionGroup):\n"
+    "        return excs[0]\n"
+    "    def same(a, b):\n"
+    "        return (a.__traceback__ is b.__traceback__ and a.__cause__ is b.__cause__ and\n"
+    "                a.__context__ is b.__context__ and\n"
+    "                getattr(a, '__notes__', None) is getattr(b, '__notes__', None))\n"
+    "    raised = [e for e in excs if e is not None and not same(e, orig)]\n"
+    "    reraised = [e for e in excs if e is not None and same(e, orig)]\n"
+    "    ids = set()\n"
+    "    def leaves(e):\n"
+    "        if isinstance(e, BaseExceptionGroup):\n"
+    "            for x in e.exceptions:\n"
+    "                leaves(x)\n"
+    "        else:\n"
+    "            ids.add(id(e))\n"
+    "    for e in reraised:\n"
+    "        leaves(e)\n"
+    "    kept = orig.split(lambda e: not isinstance(e, BaseExceptionGroup) and id(e) in ids)[0]\n"
+    "    if not raised:\n"
+    "        return kept\n"
+    "    if kept is not None:\n"
+    "        raised.append(kept)\n"
+    "    return BaseExceptionGroup('', raised) if len(raised) > 1 else raised[0]\n";
 
 // Where tracebacks say the source is: next to the extension module, under the source's own
 // file name (so a kept .py is found by linecache); the recorded relative path otherwise.
@@ -124,7 +170,9 @@ ZRT_INLINE int init_module_state(ModuleState* st, PyObject* module, const char* 
         Ref r(PyRun_String(stub_source, Py_file_input, ns.p, ns.p));
         if (!r.p) return -1;
         st->make_code = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_make_code"));
-        if (!st->make_code) return -1;
+        st->eg_match = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_eg_match"));
+        st->prep_reraise_star = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_prep_reraise_star"));
+        if (!st->make_code || !st->eg_match || !st->prep_reraise_star) return -1;
     }
     return 0;
 }
@@ -186,6 +234,32 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 
 ZRT_INLINE PyObject* closure_cell(PyObject* func, int i) {
     return PyTuple_GET_ITEM(PyFunction_GET_CLOSURE(func), i);
+}
+
+}  // namespace zrt
+
+namespace zrt {
+
+// except* T: split `rest` into the part T matches (*match) and the rest (*rest_out).
+ZRT_INLINE int eg_match(ModuleState* st, PyObject* rest, PyObject* type, PyObject** match, PyObject** rest_out) {
+    *match = *rest_out = nullptr;
+    PyObject* args[] = {rest ? rest : Py_None, type};
+    Ref pair(PyObject_Vectorcall(st->eg_match, args, 2, nullptr));
+    if (!pair.p) return -1;
+    PyObject* m = PyTuple_GET_ITEM(pair.p, 0);
+    PyObject* r = PyTuple_GET_ITEM(pair.p, 1);
+    *match = m == Py_None ? nullptr : newref(m);
+    *rest_out = r == Py_None ? nullptr : newref(r);
+    return 0;
+}
+
+// After the except* clauses: what is raised again (NULL result with no error: nothing).
+ZRT_INLINE int prep_reraise_star(ModuleState* st, PyObject* orig, PyObject* excs, PyObject** out) {
+    PyObject* args[] = {orig, excs};
+    Ref r(PyObject_Vectorcall(st->prep_reraise_star, args, 2, nullptr));
+    if (!r.p) return -1;
+    *out = r.p == Py_None ? nullptr : r.release();
+    return 0;
 }
 
 }  // namespace zrt

@@ -34,9 +34,6 @@ class _Finder(ast.NodeVisitor):
     def _add(self, node: ast.AST, reason: str) -> None:
         self.found.append(Unsupported(node, reason))
 
-    def visit_TryStar(self, node: ast.AST) -> None:
-        self._add(node, "except* not compiled yet")
-
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node)):
             self._add(node, "async generator not compiled yet")

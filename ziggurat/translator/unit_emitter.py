@@ -847,6 +847,86 @@ class UnitEmitter:
         self.close("}")
         self.label(end)
 
+    def stmt_TryStar(self, node: ast.AST) -> None:
+        if node.finalbody:  # type: ignore[attr-defined]
+            self.with_cleanup(lambda: self.try_star(node), finalbody=node.finalbody)  # type: ignore[attr-defined]
+        else:
+            self.try_star(node)
+
+    def try_star(self, node: ast.AST) -> None:
+        """try/except*: each clause takes the part of the exception group it matches; what
+        the clauses raise and what none matched is raised again together."""
+        handler, end = self.new_label("exc"), self.new_label("tend")
+        self.ctx.append(TryBody(handler))
+        self.open("{")
+        self.stmts(node.body)  # type: ignore[attr-defined]
+        self.close("}")
+        self.ctx.pop()
+        if node.orelse:  # type: ignore[attr-defined]
+            self.open("{")
+            self.stmts(node.orelse)  # type: ignore[attr-defined]
+            self.close("}")
+        self.emit(f"goto {end};")
+        self.label(handler)
+        self.emit(f"{self.traceback_call()};")
+        self.label(handler + "_nt")
+        self.open("{")
+        exc = self.enter_handler()
+        raised, rest, match = self.long_ref("raised"), self.long_ref("rest"), self.long_ref("match")
+        after = self.new_label("starend")
+        self.emit(f"{raised}.set(PyList_New(0));")
+        self.check_null(raised)
+        self.emit(f"{rest}.set(zrt::newref({exc}.p));")
+        for h in node.handlers:  # type: ignore[attr-defined]
+            self.set_line(h)
+            self.open("{")
+            ty = self.expr(h.type)
+            m_raw, r_raw = self.fresh("mm"), self.fresh("rr")
+            self.emit(f"PyObject* {m_raw}; PyObject* {r_raw};")
+            self.emit(f"if (zrt::eg_match(&S, {rest}.p, {ty.expr}, &{m_raw}, &{r_raw}) < 0) {self.fail()}")
+            self.emit(f"{match}.set({m_raw}); {rest}.set({r_raw});")
+            self.close("}")
+            self.open(f"if ({match}.p) {{")
+            self.emit(f"zrt::set_handled({match}.p);")
+            unbind = ""
+            if h.name:
+                self.store_name(h.name, Val(f"{match}.p"))
+                unbind = self.unbind_code(h.name)
+            caught, done = self.new_label("hstar"), self.new_label("hdone")
+            self.ctx.append(TryBody(caught))
+            self.open("{")
+            self.stmts(h.body)
+            self.close("}")
+            self.ctx.pop()
+            self.emit(f"goto {done};")
+            self.label(caught)
+            self.emit(f"{self.traceback_call()};")
+            self.label(caught + "_nt")
+            self.open("{")
+            got = self.fresh()
+            self.emit(f"zrt::Ref {got}(zrt::fetch_exception());")
+            self.emit(f"if (PyList_Append({raised}.p, {got}.p) < 0) {self.fail()}")
+            self.close("}")
+            self.label(done)
+            if unbind:
+                self.emit(unbind)
+            self.emit(f"{match}.clear(); zrt::set_handled({exc}.p);")
+            self.close("}")
+            self.emit(f"if (!{rest}.p) goto {after};")
+        self.label(after)
+        self.open("{")
+        self.emit(f"if ({rest}.p && PyList_Append({raised}.p, {rest}.p) < 0) {self.fail()}")
+        out = self.fresh("again")
+        self.emit(f"PyObject* {out} = nullptr;")
+        self.emit(f"if (zrt::prep_reraise_star(&S, {exc}.p, {raised}.p, &{out}) < 0) {self.fail()}")
+        self.emit(f"{raised}.clear(); {rest}.clear();")
+        self.emit(f"if (!{out}) {{ {self.handler_exit()} goto {end}; }}")
+        self.emit(f"{exc}.set({out});")
+        self.close("}")
+        self.leave_handler_reraise(exc)
+        self.close("}")
+        self.label(end)
+
     def with_cleanup(self, body, finalbody: list[ast.stmt] | None = None, orelse_inside: object = None,
                      exit_var: str | None = None, is_async: bool = False) -> None:
         """try/finally (finalbody) or the exit half of `with` / `async with` (exit_var)."""
