@@ -57,6 +57,14 @@ def test_translate_prints_cpp(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "m: 1/1 functions native" in err
 
 
+def test_compiler_detected_syntax_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "bad2.py"
+    src.write_text("def f():\n    pass\nreturn 5\n")
+    assert main(["translate", str(src)]) == 1
+    err = capsys.readouterr().err
+    assert "bad2.py:3:1: error: syntax error: 'return' outside function" in err
+
+
 def test_syntax_error_is_one_clean_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "bad.py"
     src.write_text("x = 1\ndef f(:\n    pass\n")
@@ -70,6 +78,6 @@ def test_syntax_error_is_one_clean_message(tmp_path: Path, capsys: pytest.Captur
 
 def test_fallback_error_names_the_construct(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "m.py"
-    src.write_text("x = 1\nasync def g():\n    yield x\n")
+    src.write_text("async def g(xs):\n    return [x async for x in xs]\n")
     assert main(["compile", str(src), "--fallback", "error"]) == 1
-    assert "m.py:2:1: error: async generator not compiled yet" in capsys.readouterr().err
+    assert "m.py:2:12: error: async comprehension not compiled yet" in capsys.readouterr().err

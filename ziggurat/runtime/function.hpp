@@ -157,6 +157,11 @@ ZRT_INLINE PyObject* source_path(PyObject* module, const char* filename) {
 ZRT_INLINE int init_module_state(ModuleState* st, PyObject* module, const char* filename) {
     st->globals = PyModule_GetDict(module);
     st->builtins = PyEval_GetBuiltins();
+    // Interpreted code running in this module (fallbacks, exec) and PyImport_Import look
+    // up __builtins__ in the globals, as every Python module has it.
+    if (!PyDict_GetItemString(st->globals, "__builtins__") &&
+        PyDict_SetItemString(st->globals, "__builtins__", st->builtins) < 0)
+        return -1;
     PyObject* path = source_path(module, filename);
     if (!path) return -1;
     Py_XSETREF(st->filename, path);

@@ -17,7 +17,7 @@ namespace zrt {
 struct GenObject;
 typedef PyObject* (*GenResume)(GenObject* g, PyObject* sent);
 
-enum { GEN_GENERATOR = 0, GEN_COROUTINE = 1 };
+enum { GEN_GENERATOR = 0, GEN_COROUTINE = 1, GEN_ASYNCGEN = 2 };
 
 struct GenObject {
     PyObject_VAR_HEAD
@@ -28,6 +28,8 @@ struct GenObject {
     PyObject* retval;
     PyObject* yf;         // the iterator delegated to by yield from / await, while suspended in it
     PyObject* weakreflist;
+    PyObject* finalizer; // async generators: the event loop's finalizer hook
+    int hooks_inited;
     int state;
     int running;
     int kind;
@@ -42,11 +44,12 @@ ZRT_INLINE Ref& slot(PyObject*& p) { return *reinterpret_cast<Ref*>(&p); }
 static PyTypeObject GeneratorType = {PyVarObject_HEAD_INIT(nullptr, 0) "generator"};
 static PyTypeObject CoroutineType = {PyVarObject_HEAD_INIT(nullptr, 0) "coroutine"};
 static PyTypeObject CoroWrapperType = {PyVarObject_HEAD_INIT(nullptr, 0) "coroutine_wrapper"};
+static PyTypeObject AsyncGenType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator"};
 
 ZRT_INLINE bool is_gen(PyObject* o) { return Py_TYPE(o) == &GeneratorType || Py_TYPE(o) == &CoroutineType; }
 
 ZRT_INLINE PyObject* gen_new(PyObject* func, int nslots, int nints, GenResume resume, int kind) {
-    PyTypeObject* tp = kind == GEN_COROUTINE ? &CoroutineType : &GeneratorType;
+    PyTypeObject* tp = kind == GEN_COROUTINE ? &CoroutineType : kind == GEN_ASYNCGEN ? &AsyncGenType : &GeneratorType;
     // the variable part holds the slots, then the ints
     Py_ssize_t n = nslots + ((Py_ssize_t)nints * (Py_ssize_t)sizeof(int) + (Py_ssize_t)sizeof(PyObject*) - 1) /
                                 (Py_ssize_t)sizeof(PyObject*) + 1;
@@ -100,7 +103,7 @@ ZRT_INLINE void set_stop_iteration_value(PyObject* value) {
 // suspension point. Returns the yielded value, or NULL: finished (*result receives the
 // return value, new reference) or error.
 ZRT_INLINE PyObject* gen_send_ex(GenObject* g, PyObject* arg, PyObject** result, bool closing = false) {
-    const char* what = g->kind == GEN_COROUTINE ? "coroutine" : "generator";
+    const char* what = g->kind == GEN_COROUTINE ? "coroutine" : g->kind == GEN_ASYNCGEN ? "async generator" : "generator";
     *result = nullptr;
     if (g->running) {
         PyErr_Format(PyExc_ValueError, "%s already executing", what);
@@ -127,10 +130,12 @@ ZRT_INLINE PyObject* gen_send_ex(GenObject* g, PyObject* arg, PyObject** result,
     if (!exc) {
         *result = g->retval ? g->retval : newref(Py_None);
         g->retval = nullptr;
-    } else if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+    } else if (PyErr_ExceptionMatches(PyExc_StopIteration) ||
+               (g->kind == GEN_ASYNCGEN && PyErr_ExceptionMatches(PyExc_StopAsyncIteration))) {
         // PEP 479: a StopIteration escaping the body becomes RuntimeError
+        bool async_stop = !PyErr_ExceptionMatches(PyExc_StopIteration);
         PyObject* inner = fetch_exception();
-        PyErr_Format(PyExc_RuntimeError, "%s raised StopIteration", what);
+        PyErr_Format(PyExc_RuntimeError, "%s raised %s", what, async_stop ? "StopAsyncIteration" : "StopIteration");
         PyObject* outer = fetch_exception();
         PyException_SetCause(outer, newref(inner));
         PyException_SetContext(outer, inner);
@@ -311,6 +316,17 @@ ZRT_INLINE PyObject* gen_close(PyObject* self, PyObject*) {
 ZRT_INLINE void gen_finalize(PyObject* self) {
     GenObject* g = (GenObject*)self;
     if (g->state <= 0) return;
+    if (g->kind == GEN_ASYNCGEN) {
+        // the event loop closes it (asyncio's hook schedules aclose()); without a hook
+        // there is nothing to await the cleanup with, as in CPython
+        if (g->finalizer) {
+            PyObject* saved = fetch_exception();
+            Ref r(PyObject_CallOneArg(g->finalizer, self));
+            if (!r.p) PyErr_WriteUnraisable(self);
+            if (saved) restore_exception(saved);
+        }
+        return;
+    }
     PyObject* saved = fetch_exception();
     Ref r(gen_close(self));
     if (!r.p) PyErr_WriteUnraisable(self);
@@ -327,6 +343,7 @@ ZRT_INLINE void gen_dealloc(PyObject* self) {
     Py_CLEAR(g->name);
     Py_CLEAR(g->qualname);
     Py_CLEAR(g->retval);
+    Py_CLEAR(g->finalizer);
     PyObject_GC_Del(self);
 }
 

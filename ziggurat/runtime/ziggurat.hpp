@@ -26,5 +26,6 @@
 #include "imports.hpp"
 #include "classes.hpp"
 #include "generator.hpp"
+#include "asyncgen.hpp"
 #include "match.hpp"
 #include "module.hpp"

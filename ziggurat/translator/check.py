@@ -34,11 +34,6 @@ class _Finder(ast.NodeVisitor):
     def _add(self, node: ast.AST, reason: str) -> None:
         self.found.append(Unsupported(node, reason))
 
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node)):
-            self._add(node, "async generator not compiled yet")
-        self.visit_FunctionDef(node)  # type: ignore[arg-type]
-
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         saved = self.in_function
         for d in node.decorator_list:

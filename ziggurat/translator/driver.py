@@ -46,6 +46,17 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
         raise TranslationError(
             [Diagnostic(filename, line, exc.offset or 1, f"syntax error: {exc.msg}", text.rstrip("\n"))]
         ) from None
+    # CPython's compiler finds errors the parser lets through (`return` outside a function,
+    # an async comprehension outside an async function, misplaced nonlocal...): they are
+    # syntax errors of the module, reported the same way.
+    try:
+        compile(tree, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        text = exc.text if exc.text is not None else (lines[line - 1] if 0 < line <= len(lines) else "")
+        raise TranslationError(
+            [Diagnostic(filename, line, exc.offset or 1, f"syntax error: {exc.msg}", text.rstrip("\n"))]
+        ) from None
     # 2. analyse scopes
     scopes = analyse_scopes(tree)
     future_flags = _future_flags(tree)

@@ -218,7 +218,8 @@ class ModuleEmitter:
             "static int zrt_exec(PyObject* module) {",
             f"    if (zrt::init_module_state(&{nm.STATE}, module, {c_string(self.filename.encode('utf-8'))}) < 0) return -1;",
             "    if (zrt_init_constants() < 0) return -1;",
-            *(["    if (zrt::ready_generator_types() < 0) return -1;"] if self.uses_generators else []),
+            *(["    if (zrt::ready_generator_types() < 0 || zrt::ready_asyncgen_types() < 0) return -1;"]
+              if self.uses_generators else []),
             "    return zrt_module_body(module);",
             "}",
             "static PyModuleDef_Slot zrt_slots[] = {",

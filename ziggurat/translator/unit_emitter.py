@@ -434,7 +434,10 @@ class UnitEmitter:
             self.open("{")
             val = produce()
             self.emit(f"G->state = {k}; {give_back}")
-            self.emit(f"return {val.steal()};")
+            if self.gen == "asyncgen":  # wrapped, to tell it from an inner await's value
+                self.emit(f"return zrt::asyncgen_wrap({val.steal()});")
+            else:
+                self.emit(f"return {val.steal()};")
             self.close("}")
             self.label(label)
             self.open("{")
@@ -1007,7 +1010,7 @@ class UnitEmitter:
         self.with_items(node.items, node.body, is_async=False)
 
     def stmt_AsyncWith(self, node: ast.AsyncWith) -> None:
-        if self.gen != "coroutine":
+        if self.gen not in ("coroutine", "asyncgen"):
             raise NotCompilable(node, "async with outside a coroutine")
         self.with_items(node.items, node.body, is_async=True)
 
@@ -1055,7 +1058,7 @@ class UnitEmitter:
         self.emit(f"{exit_var}.clear();")
 
     def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
-        if self.gen != "coroutine":
+        if self.gen not in ("coroutine", "asyncgen"):
             raise NotCompilable(node, "async for outside a coroutine")
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
         it = self.long_ref("ait")
@@ -1677,6 +1680,8 @@ class UnitEmitter:
     def comprehension(self, node: ast.AST, create: str, elts: list[ast.expr], kind: str) -> Val:
         scope = self.scopes.of(node)
         gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        if any(g.is_async for g in gens):
+            raise NotCompilable(node, "async comprehension not compiled yet")
         first_iter = self.expr(gens[0].iter)
         res = self.call(create)
         saved_scope = self.scope
@@ -1771,11 +1776,9 @@ class UnitEmitter:
         is_async = isinstance(node, ast.AsyncFunctionDef)
         is_gen = isinstance(node, ast.GeneratorExp) or any(
             isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
-        if is_async and is_gen:
-            raise NotCompilable(node, "async generator not compiled yet")
         if isinstance(node, ast.GeneratorExp) and any(g.is_async for g in node.generators):
             raise NotCompilable(node, "asynchronous generator expression not compiled yet")
-        self.gen = "coroutine" if is_async else ("generator" if is_gen else None)
+        self.gen = ("asyncgen" if is_gen else "coroutine") if is_async else ("generator" if is_gen else None)
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):
             body_stmts = _genexpr_body(node)
@@ -1789,7 +1792,8 @@ class UnitEmitter:
                 except Unspillable as exc:
                     raise NotCompilable(exc.node, exc.reason) from None
         varnames = scope.function_locals()
-        flags = {"coroutine": "0x80", "generator": "0x20", None: "0"}[self.gen]  # CO_COROUTINE / CO_GENERATOR
+        # CO_COROUTINE / CO_ASYNC_GENERATOR / CO_GENERATOR, for inspect
+        flags = {"coroutine": "0x80", "asyncgen": "0x200", "generator": "0x20", None: "0"}[self.gen]
         self.mod.add_spec(FuncSpecInfo(
             index=index, name=scope.name, qualname=scope.qualname, firstlineno=getattr(node, "lineno", 1),
             argcount=len(positional), posonly=len(posonly), kwonly=len(kwonly),
@@ -1838,7 +1842,7 @@ class UnitEmitter:
             return
         # a generator or coroutine: f_<k> binds the arguments into a new frame, g_<k> runs it
         self.mod.uses_generators = True
-        kind = "zrt::GEN_COROUTINE" if self.gen == "coroutine" else "zrt::GEN_GENERATOR"
+        kind = {"coroutine": "zrt::GEN_COROUTINE", "asyncgen": "zrt::GEN_ASYNCGEN"}.get(self.gen, "zrt::GEN_GENERATOR")
         create = [
             f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent);",
             f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",

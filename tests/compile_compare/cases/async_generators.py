@@ -1,0 +1,50 @@
+"""Async generators: async for over them, asend/athrow/aclose, finalization by asyncio."""
+
+import asyncio
+import inspect
+
+
+async def ticks(n):
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield i
+    yield "last"
+
+
+async def echo():
+    received = []
+    try:
+        while True:
+            got = yield len(received)
+            received.append(got)
+    except ValueError as e:
+        yield ("thrown", str(e))
+    finally:
+        print("echo cleanup", received)
+
+
+async def main():
+    out = []
+    async for v in ticks(3):
+        out.append(v)
+    g = echo()
+    out.append(await g.__anext__())
+    out.append(await g.asend("a"))
+    out.append(await g.asend("b"))
+    out.append(await g.athrow(ValueError("boom")))
+    try:
+        await g.__anext__()
+    except StopAsyncIteration:
+        out.append("stopped")
+    g2 = echo()
+    await g2.__anext__()
+    await g2.aclose()
+    out.append(type(ticks(1)).__name__)
+    out.append(inspect.isasyncgenfunction(ticks))
+    unfinished = ticks(5)
+    out.append(await unfinished.__anext__())
+    return out
+
+
+def test_async_generators():
+    print(asyncio.run(main()))
