@@ -56,6 +56,17 @@ ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalC
 }
 #pragma clang diagnostic pop
 
+// f(a): the one-argument calls of builtin types that the interpreter also shortcuts
+// (str(x), type(x), tuple(x), list(x)); anything else is an ordinary vectorcall.
+ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
+    if (f == (PyObject*)&PyUnicode_Type) return PyObject_Str(a);
+    if (f == (PyObject*)&PyType_Type) return newref((PyObject*)Py_TYPE(a));
+    if (f == (PyObject*)&PyTuple_Type) return PySequence_Tuple(a);
+    if (f == (PyObject*)&PyList_Type) return PySequence_List(a);
+    PyObject* args[] = {nullptr, a};
+    return PyObject_Vectorcall(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+}
+
 // LOAD_NAME in a class body: the namespace mapping first.
 ZRT_INLINE PyObject* load_class_name(ModuleState* st, PyObject* ns, PyObject* name) {
     if (PyDict_CheckExact(ns)) {

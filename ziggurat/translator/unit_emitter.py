@@ -1591,6 +1591,8 @@ class UnitEmitter:
             else:
                 ns = self.locals_snapshot(node).expr
             return self.call(f"zrt::frame_call(&S, {ns}, {func.expr}, {arr}, {nargs})")
+        if nargs == 1 and not node.keywords:
+            return self.call(f"zrt::call_one({func.expr}, {vals[0].expr})")
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")

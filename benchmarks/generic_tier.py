@@ -1,0 +1,62 @@
+"""Generic-tier benchmark: each workload of benchmarks/workloads/generic_mix.py run
+interpreted and compiled, alternately, in fresh processes of the same interpreter; prints
+the median time of each and the speedup. Not a test: run it by hand.
+
+    python benchmarks/generic_tier.py [--python EXE] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORKLOADS = [("fib", 25), ("loops", 300000), ("floats", 300000), ("dicts", 100000), ("gens", 300000),
+             ("strings", 100000), ("objects", 100000), ("exceptions", 100000)]
+TIMER = """
+import sys, time, importlib
+sys.path.insert(0, sys.argv[1])
+m = importlib.import_module("generic_mix")
+f = getattr(m, sys.argv[2]); n = int(sys.argv[3])
+f(n)
+best = min((lambda t0: (f(n), time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(3))
+print(best, m.__file__)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        interp, compiled = Path(tmp, "interp"), Path(tmp, "compiled")
+        for d in (interp, compiled):
+            d.mkdir()
+            shutil.copy(HERE / "workloads" / "generic_mix.py", d)
+        subprocess.run([sys.executable, "-m", "ziggurat.cli", "compile", str(compiled / "generic_mix.py"),
+                        "--python", args.python], check=True, capture_output=True)
+        (compiled / "generic_mix.py").unlink()
+        print(f"{'workload':<12} {'interpreted':>12} {'compiled':>12} {'speedup':>8}")
+        ratios = []
+        for name, n in WORKLOADS:
+            times: dict[Path, list[float]] = {interp: [], compiled: []}
+            for _ in range(args.rounds):
+                for d in (interp, compiled):  # alternate, so drift hits both
+                    out = subprocess.run([args.python, "-c", TIMER, str(d), name, str(n)],
+                                         check=True, capture_output=True, text=True).stdout.split()
+                    times[d].append(float(out[0]))
+            a, b = statistics.median(times[interp]), statistics.median(times[compiled])
+            ratios.append(a / b)
+            print(f"{name:<12} {a * 1000:>10.2f}ms {b * 1000:>10.2f}ms {a / b:>7.2f}x")
+        print(f"{'geomean':<12} {'':>12} {'':>12} {statistics.geometric_mean(ratios):>7.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
