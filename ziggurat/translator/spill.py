@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import copy
 
-from .scopes import Scope
+from .scopes import Scope, ScopeTree
 
 SUSPEND = (ast.Yield, ast.YieldFrom, ast.Await)
 NO_DESCEND = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
@@ -45,6 +45,8 @@ def suspends(node: ast.AST | None) -> bool:
         if isinstance(n, SUSPEND):
             return True
         if isinstance(n, NO_DESCEND):
+            if isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp)) and _async_comprehension(n):
+                return True
             if isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
                 # only the first iterable is evaluated here
                 stack.append(n.generators[0].iter)
@@ -53,9 +55,20 @@ def suspends(node: ast.AST | None) -> bool:
     return False
 
 
+def _async_comprehension(n: ast.AST) -> bool:
+    """A list/set/dict comprehension with `async for` or `await` (it suspends the frame)."""
+    gens = n.generators  # type: ignore[attr-defined]
+    if any(g.is_async for g in gens):
+        return True
+    parts: list[ast.AST] = [*(g.iter for g in gens[1:]), *(c for g in gens for c in g.ifs)]
+    parts += [n.key, n.value] if isinstance(n, ast.DictComp) else [n.elt]  # type: ignore[attr-defined]
+    return any(suspends(p) for p in parts)
+
+
 class _Spiller:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, scopes: "ScopeTree | None" = None) -> None:
         self.scope = scope
+        self.scopes = scopes
         self.count = 0
 
     def temp(self, like: ast.AST) -> str:
@@ -118,6 +131,8 @@ class _Spiller:
                 tail.append(ast.copy_location(ast.If(self.name(t, e), body, []), e))
                 tail, right = body, nxt
             return self.name(t, e)
+        if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp)) and _async_comprehension(e):
+            return self.comprehension_loops(e, out)
         if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             raise Unspillable(e, "await/yield in the iterable of a comprehension")
         if isinstance(e, ast.NamedExpr):
@@ -126,6 +141,47 @@ class _Spiller:
         # every other node: its children in evaluation order, each saved before the next
         # one that suspends
         return self.generic(e, out)
+
+    def comprehension_loops(self, e: ast.expr, out: list[ast.stmt]) -> ast.expr:
+        """An async comprehension as loops that fill a new container, its variables renamed
+        to synthetic locals of the function (it has no closures, so nothing else sees them)."""
+        comp = self.scopes.of(e) if self.scopes is not None else None
+        if comp is None or comp.children:
+            raise Unspillable(e, "async comprehension with a nested function or comprehension")
+        rename = {}
+        for name in sorted(comp.bound):
+            self.count += 1
+            rename[name] = f"$c{self.count}_{name}"
+            self.scope.bound.add(rename[name])
+        gens = e.generators  # type: ignore[attr-defined]
+        first_iter = gens[0].iter
+        _rename(e, rename, skip=first_iter)
+        result = self.temp(e)
+        if isinstance(e, ast.ListComp):
+            empty: ast.expr = ast.List([], ast.Load())
+        elif isinstance(e, ast.SetComp):  # {*()}: an empty set without looking up `set`
+            empty = ast.Set([ast.Starred(ast.Tuple([], ast.Load()), ast.Load())])
+        else:
+            empty = ast.Dict([], [])
+        out.append(self.assign(result, ast.copy_location(empty, e)))
+
+        def method(name: str, args: list[ast.expr]) -> ast.stmt:
+            call = ast.Call(ast.Attribute(self.name(result, e), name, ast.Load()), args, [])
+            return ast.copy_location(ast.Expr(ast.copy_location(call, e)), e)
+
+        if isinstance(e, ast.DictComp):  # __setitem__: the key is evaluated first
+            body: list[ast.stmt] = [method("__setitem__", [e.key, e.value])]
+        else:
+            body = [method("append" if isinstance(e, ast.ListComp) else "add", [e.elt])]  # type: ignore[attr-defined]
+        for gen in reversed(gens):
+            for cond in reversed(gen.ifs):
+                body = [ast.copy_location(ast.If(cond, body, []), cond)]
+            loop_type = ast.AsyncFor if gen.is_async else ast.For
+            body = [ast.copy_location(loop_type(gen.target, gen.iter, body, []), e)]
+        for stmt in body:
+            ast.fix_missing_locations(stmt)
+            out.extend(self.stmt(stmt))
+        return self.name(result, e)
 
     def spilled(self, e: ast.expr, out: list[ast.stmt]) -> ast.expr:
         """The value of e, saved in a temporary unless it is a constant."""
@@ -265,6 +321,18 @@ class _Spiller:
         return loop
 
 
+def _rename(node: ast.AST, rename: dict[str, str], skip: ast.AST) -> None:
+    for n in ast.walk(node):
+        if n is skip:
+            continue
+        if isinstance(n, ast.Name) and n.id in rename and not _within(n, skip):
+            n.id = rename[n.id]
+
+
+def _within(n: ast.AST, tree: ast.AST) -> bool:
+    return any(x is n for x in ast.walk(tree))
+
+
 def _nested_suspend(e: ast.expr) -> bool:
     """A suspension whose own operand suspends too (e.g. `await (yield)`)."""
     return suspends(getattr(e, "value", None))
@@ -326,8 +394,8 @@ def _children_in_order(e: ast.expr):  # type: ignore[no-untyped-def]
     return None
 
 
-def spill_suspensions(body: list[ast.stmt], scope: Scope) -> list[ast.stmt]:
+def spill_suspensions(body: list[ast.stmt], scope: Scope, scopes: "ScopeTree | None" = None) -> list[ast.stmt]:
     """The body with every suspension at statement level (see the module docstring)."""
     # (rewritten in place: nested functions and comprehensions keep their identity, which
     # the scope tree is keyed on)
-    return _Spiller(scope).body(body)
+    return _Spiller(scope, scopes).body(body)

@@ -1790,7 +1790,7 @@ class UnitEmitter:
                 body_stmts = body_stmts[1:]
             if self.gen:
                 try:
-                    body_stmts = spill_suspensions(body_stmts, scope)
+                    body_stmts = spill_suspensions(body_stmts, scope, self.scopes)
                 except Unspillable as exc:
                     raise NotCompilable(exc.node, exc.reason) from None
         varnames = scope.function_locals()

@@ -48,3 +48,16 @@ async def main():
 
 def test_async_generators():
     print(asyncio.run(main()))
+
+
+async def comprehensions():
+    squares = [v * v async for v in ticks(4) if v != "last"]
+    evens = {v async for v in ticks(5) if isinstance(v, int) and v % 2 == 0}
+    table = {str(v): await asyncio.sleep(0, v) async for v in ticks(2)}
+    awaited = [await asyncio.sleep(0, x) for x in range(3)]
+    v = "outer v survives"
+    return squares, sorted(evens), table, awaited, v
+
+
+def test_async_comprehensions():
+    print(asyncio.run(comprehensions()))

@@ -1,4 +1,5 @@
-"""Constructs not yet compiled natively (async comprehensions) run interpreted at the
+"""Constructs not yet compiled natively (an async comprehension holding another
+comprehension or a closure) run interpreted at the
 smallest sound unit - a top-level function or class (or a module-level statement) - with
 the same behaviour, while the rest of the module stays compiled and calls into them."""
 
@@ -12,12 +13,12 @@ async def numbers(n):
 
 
 async def squares(n):
-    return [i * i async for i in numbers(n)]
+    return [[j for j in range(i)] async for i in numbers(n)]
 
 
 class UsesAsyncComprehension:
     async def evens(self, n):
-        return {i async for i in numbers(n) if i % 2 == 0}
+        return {(lambda: i)() async for i in numbers(n) if i % 2 == 0}
 
 
 def compiled_caller():
