@@ -97,7 +97,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
     from .toolchains import TARGET_TABLE
 
     for row in TARGET_TABLE:
-        print("  ".join(str(x) for x in row))
+        print(f"{row.alias:<20} {row.zig_triple:<24} {'.'.join(row.wheel_tags)}")
     return 0
 
 

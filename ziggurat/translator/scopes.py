@@ -135,9 +135,9 @@ class _Collector(ast.NodeVisitor):
         # defaults and annotations are evaluated in the enclosing scope
         for d in args.defaults:
             self.visit(d)
-        for d in args.kw_defaults:
-            if d is not None:
-                self.visit(d)
+        for kd in args.kw_defaults:
+            if kd is not None:
+                self.visit(kd)
         for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if a is not None and a.annotation is not None:
                 self.visit(a.annotation)
@@ -166,7 +166,7 @@ class _Collector(ast.NodeVisitor):
         self._params(scope, node.args)
         self._walk_in(scope, list(node.body))
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._visit_args(node.args)

@@ -90,7 +90,7 @@ class _Spiller:
         if isinstance(e, SUSPEND):
             inner = copy.copy(e)
             if getattr(e, "value", None) is not None:
-                inner.value = self.expr(e.value, out)  # type: ignore[union-attr]
+                inner.value = self.expr(e.value, out)  # type: ignore[arg-type]
             t = self.temp(e)
             out.append(self.assign(t, inner))
             return self.name(t, e)
@@ -111,11 +111,11 @@ class _Spiller:
         if isinstance(e, ast.IfExp):
             t = self.temp(e)
             test = self.expr(e.test, out)
-            body: list[ast.stmt] = []
-            body.append(self.assign(t, self.expr(e.body, body)))
+            then: list[ast.stmt] = []
+            then.append(self.assign(t, self.expr(e.body, then)))
             orelse: list[ast.stmt] = []
             orelse.append(self.assign(t, self.expr(e.orelse, orelse)))
-            out.append(ast.copy_location(ast.If(test, body, orelse), e))
+            out.append(ast.copy_location(ast.If(test, then, orelse), e))
             return self.name(t, e)
         if isinstance(e, ast.Compare) and len(e.ops) > 1:
             # a < b < c  ->  t = a < b; if t: t = b < c   (b saved once)
@@ -220,7 +220,7 @@ class _Spiller:
             if isinstance(getattr(s, field, None), list) and not isinstance(s, NO_DESCEND):
                 setattr(s, field, self.body(getattr(s, field)))
         if hasattr(s, "handlers"):
-            for h in s.handlers:  # type: ignore[attr-defined]
+            for h in s.handlers:
                 if suspends(h.type):
                     raise Unspillable(h, "await/yield in an except clause's type")
                 h.body = self.body(h.body)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Callable
 
 from . import names as nm
 from .check import own_nodes
@@ -524,8 +525,8 @@ class UnitEmitter:
     def expr_Yield(self, node: ast.Yield) -> Val:
         raise NotCompilable(node, "yield inside an expression not compiled yet")
 
-    expr_YieldFrom = expr_Yield  # type: ignore[assignment]
-    expr_Await = expr_Yield  # type: ignore[assignment]
+    expr_YieldFrom = expr_Yield
+    expr_Await = expr_Yield
 
     def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -930,7 +931,7 @@ class UnitEmitter:
         self.close("}")
         self.label(end)
 
-    def with_cleanup(self, body, finalbody: list[ast.stmt] | None = None, orelse_inside: object = None,
+    def with_cleanup(self, body: Callable[[], None], finalbody: list[ast.stmt] | None = None, orelse_inside: object = None,
                      exit_var: str | None = None, is_async: bool = False) -> None:
         """try/finally (finalbody) or the exit half of `with` / `async with` (exit_var)."""
         fin = self.new_label("fin")
@@ -1297,7 +1298,7 @@ class UnitEmitter:
         self.emit(f"PyObject* {arr}[] = {{{', '.join(v.steal() for v in items)}}};")
         return self.call(f"zrt::build_tuple({arr}, {len(items)})")
 
-    stmt_AsyncFunctionDef = stmt_FunctionDef  # type: ignore[assignment]
+    stmt_AsyncFunctionDef = stmt_FunctionDef
 
     def stmt_ClassDef(self, node: ast.ClassDef) -> None:
         scope = self.scopes.of(node)
@@ -1586,7 +1587,7 @@ class UnitEmitter:
             self.emit(f"PyObject* {arr}[] = {{{', '.join(v.expr for v in vals) or 'nullptr'}}};")
             if self.unit.kind in ("module", "class") and self.scope is self.unit:
                 ns = self.ns()
-            elif node.func.id == "globals":
+            elif isinstance(node.func, ast.Name) and node.func.id == "globals":
                 ns = "S.globals"
             else:
                 ns = self.locals_snapshot(node).expr
