@@ -91,8 +91,9 @@ class Build:
 class Builds:
     """Builds each sample project once per session, on first use, and records the figures."""
 
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
+    def __init__(self, root: Path, env: dict[str, str], ziggurat_source: Path) -> None:
         self.root, self.env = root, env
+        self.ziggurat_source = ziggurat_source  # the sources the wheelhouse's ziggurat was built from
         self.done: dict[str, Build] = {}
         self.failed: dict[str, str] = {}
 
@@ -150,7 +151,7 @@ class Builds:
 
 @pytest.fixture(scope="session")
 def builds(e2e_root: Path, frontend_env: dict[str, str]) -> Builds:
-    return Builds(e2e_root / "projects", frontend_env)
+    return Builds(e2e_root / "projects", frontend_env, e2e_root / "ziggurat-src")
 
 
 @pytest.fixture(params=list(PROJECTS), ids=list(PROJECTS))

@@ -19,6 +19,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "sample_projects"
@@ -116,8 +117,8 @@ PROJECTS: dict[str, SampleProject] = {
 class Figures:
     """Measurements printed at the end of the session (and kept for the closing note)."""
 
-    builds: list[dict[str, object]] = field(default_factory=list)
-    sizes: list[dict[str, object]] = field(default_factory=list)
+    builds: list[dict[str, Any]] = field(default_factory=list)
+    sizes: list[dict[str, Any]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []

@@ -8,11 +8,13 @@ contents are in support.PROJECTS.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -216,6 +218,7 @@ def test_syntax_error_fails_cleanly_and_leaves_no_wheel(builds: Builds, tmp_path
     with pytest.raises(SyntaxError) as info:
         compile(broken, "orders.py", "exec")
     line, col = info.value.lineno, info.value.offset
+    assert line is not None and col is not None
 
     outdir = tmp_path / "dist"
     result = python_build(tree, outdir, builds.env, "--wheel")
@@ -234,23 +237,38 @@ def test_syntax_error_fails_cleanly_and_leaves_no_wheel(builds: Builds, tmp_path
     assert not outdir.exists() or not any(outdir.iterdir()), sorted(p.name for p in outdir.iterdir())
 
 
-def translator_reports(project: SampleProject, tree: Path) -> list:
-    """What the translator of this checkout says about each compiled module of a project."""
-    from ziggurat.translator import translate_module
+REPORTS = """
+import json, sys
+from pathlib import Path
+from ziggurat.translator import translate_module
+root, out = Path(sys.argv[1]), []
+for source, name in zip(sys.argv[2::2], sys.argv[3::2]):
+    report = translate_module((root / source).read_text(encoding="utf-8"), filename=source, module_name=name).report
+    out.append({"summary": report.summary(), "fallbacks": len(report.fallbacks)})
+print(json.dumps(out))
+"""
 
-    reports = []
+
+def translator_reports(builds: Builds, project: SampleProject, tree: Path) -> list[dict[str, Any]]:
+    """What the translator that built the wheels says about each compiled module of a project.
+
+    Run from the copy the wheelhouse was built from, not from this checkout, which may be
+    edited while the session runs.
+    """
+    args: list[str | Path] = [sys.executable, "-c", REPORTS, tree / project.source_root]
     for source in project.source_files(tree):
         if source not in project.kept_sources:
-            path = tree / project.source_root / source
-            text = path.read_text(encoding="utf-8")
-            reports.append(translate_module(text, filename=source, module_name=module_name(source)).report)
+            args += [source, module_name(source)]
+    env = {**builds.env, "PYTHONPATH": str(builds.ziggurat_source)}
+    result = run(args, env=env, cwd=builds.ziggurat_source).check()
+    reports: list[dict[str, Any]] = json.loads(result.output)
     return reports
 
 
-def skip_without_fallbacks(reports: list) -> None:
+def skip_without_fallbacks(reports: list[dict[str, Any]]) -> None:
     # The translator keeps learning constructs; when fallbacks_demo has nothing left that falls
     # back, these tests have nothing to prove until it is given constructs that still do.
-    if not any(report.fallbacks for report in reports):
+    if not any(report["fallbacks"] for report in reports):
         pytest.skip("the translator compiles all of fallbacks_demo natively now: give it constructs that still fall back")
 
 
@@ -258,10 +276,10 @@ def test_fallbacks_are_listed_in_the_build_log(builds: Builds) -> None:
     project = PROJECTS["fallbacks_demo"]
     build = builds(project.dirname)
     output = build.log.output
-    reports = translator_reports(project, build.tree)
+    reports = translator_reports(builds, project, build.tree)
     # The build log carries, per module, the translator's own report: every fallback with its reason.
     for report in reports:
-        for line in report.summary().splitlines():
+        for line in report["summary"].splitlines():
             assert f"ziggurat: {line}" in output, f"missing from the build log: {line}\n{output}"
     skip_without_fallbacks(reports)
     assert re.search(r"^ziggurat:     fallback x\d+: ", output, re.M), output
@@ -272,7 +290,7 @@ def test_fallback_error_setting_fails_the_build(builds: Builds, tmp_path: Path) 
     if sys.version_info < project.requires_python:
         pytest.skip("fallbacks_demo uses Python 3.11 syntax")
     tree = copy_project(project, tmp_path / "strict")
-    skip_without_fallbacks(translator_reports(project, tree))
+    skip_without_fallbacks(translator_reports(builds, project, tree))
     outdir = tmp_path / "dist"
     result = python_build(tree, outdir, builds.env, "--wheel", "-C", "fallback=error")
     assert result.returncode != 0

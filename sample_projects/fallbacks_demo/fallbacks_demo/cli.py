@@ -22,7 +22,8 @@ def main():
         print("area", s, "->", shapes.describe(s))
     print("jobs ok:", jobs.run(["alpha", "be", "gamma"]))
     print("jobs failing:", jobs.run(["alpha", "bad-1", "zero", "bad-2"]))
-    print("ticks:", jobs.run_ticks(5))
+    print("ticks:", jobs.run_ticks(5), "| comprehensions:", jobs.run_comprehensions(6))
     print("snapshot:", introspect.snapshot(1), "| eval:", introspect.evaluate("x * 3", 7), introspect.evaluate_in("x - 1", 7))
+    print("evaluate_all:", introspect.evaluate_all(["1 + 2", "scale([4], 3)", "len('abc')"]))
     print("scale:", introspect.scale([1, 2, 3]), "| legacy:", legacy.shout("hello"), legacy.origin())
     return 0

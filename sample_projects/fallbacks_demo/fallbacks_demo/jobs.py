@@ -1,5 +1,5 @@
-"""A job runner: coroutines, an async generator, `async for` / `async with` and `except*`
-(the last three interpreted for now) beside compiled helpers."""
+"""A job runner: coroutines, an async generator, `async for` / `async with`, `except*`, and
+async comprehensions (which the build log lists as interpreted fallbacks, for now)."""
 
 import asyncio
 
@@ -48,9 +48,24 @@ async def collect_ticks(n):
     return [t async for t in ticks(n)]
 
 
+async def squares_in_order(n):
+    """`await` inside a comprehension."""
+    return [await asyncio.sleep(0, result=i * i) for i in range(n)]
+
+
+async def even_ticks(n):
+    """An asynchronous generator expression, consumed by an async comprehension."""
+    evens = (t async for t in ticks(n) if t % 2 == 0)
+    return [t async for t in evens]
+
+
 def run(names):
     return asyncio.run(run_all(names))
 
 
 def run_ticks(n):
     return asyncio.run(collect_ticks(n))
+
+
+def run_comprehensions(n):
+    return asyncio.run(squares_in_order(n)), asyncio.run(even_ticks(n))
