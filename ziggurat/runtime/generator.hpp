@@ -589,12 +589,9 @@ ZRT_INLINE PyObject* async_with_enter(PyObject* mgr, PyObject** exit_out) {
     Ref exit(lookup_special(mgr, "__aexit__"));
     if (!exit.p) {
         if (PyErr_Occurred()) return nullptr;
-#if ZRT_PY(3, 13)
+#if ZRT_PY(3, 11)
         PyErr_Format(PyExc_TypeError,
                      "'%.200s' object does not support the asynchronous context manager protocol (missed __aexit__ method)",
-                     Py_TYPE(mgr)->tp_name);
-#elif ZRT_PY(3, 11)
-        PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the asynchronous context manager protocol",
                      Py_TYPE(mgr)->tp_name);
 #else
         PyErr_SetString(PyExc_AttributeError, "__aexit__");

@@ -455,13 +455,9 @@ ZRT_INLINE PyObject* lookup_special(PyObject* o, const char* name) {
 
 // The error `with` raises for an object that is not a context manager, per version.
 ZRT_INLINE void not_a_context_manager(PyObject* mgr, bool missing_exit) {
-#if ZRT_PY(3, 13)
+#if ZRT_PY(3, 11)
     PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the context manager protocol%s",
                  Py_TYPE(mgr)->tp_name, missing_exit ? " (missed __exit__ method)" : "");
-#elif ZRT_PY(3, 11)
-    (void)missing_exit;
-    PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the context manager protocol",
-                 Py_TYPE(mgr)->tp_name);
 #else
     (void)mgr;
     PyErr_SetString(PyExc_AttributeError, missing_exit ? "__exit__" : "__enter__");

@@ -294,6 +294,8 @@ def _resolve(scope: Scope) -> None:
         wanted.update(child.frees)
         if child.kind == "comprehension":
             wanted.update(_comprehension_needs(child))
+            # an inline comprehension reads its free names straight from this scope
+            wanted.update(_comprehension_reads(child))
     for name in sorted(wanted):
         if scope.kind == "comprehension":
             continue  # comprehensions forward to their parent (handled above)
@@ -331,6 +333,15 @@ def _captured_by_function(scope: Scope, name: str) -> bool:
         elif name in c.frees:
             return True
     return False
+
+
+def _comprehension_reads(comp: Scope) -> set[str]:
+    """Names an inline comprehension (and those nested in it) uses but does not bind."""
+    names = set(comp.used) - comp.bound
+    for child in comp.children:
+        if child.kind == "comprehension":
+            names.update(n for n in _comprehension_reads(child) if n not in comp.bound)
+    return names
 
 
 def _comprehension_needs(comp: Scope) -> set[str]:

@@ -231,6 +231,13 @@ class UnitEmitter:
         self.check_null(t)
         return Val(f"{t}.p", t)
 
+    def release(self, *vals: Val) -> None:
+        """Drop owned temporaries as soon as they are consumed, as the interpreter pops its
+        stack (an object's lifetime is observable through weakrefs and __del__)."""
+        for v in vals:
+            if v.owner:
+                self.emit(f"{v.owner}.clear();")
+
     def check_int(self, expr: str) -> None:
         self.emit(f"if ({expr} < 0) {self.fail()}")
 
@@ -932,7 +939,7 @@ class UnitEmitter:
         self.label(end)
 
     def with_cleanup(self, body: Callable[[], None], finalbody: list[ast.stmt] | None = None, orelse_inside: object = None,
-                     exit_var: str | None = None, is_async: bool = False) -> None:
+                     exit_var: str | None = None, is_async: bool = False, line: int = 0) -> None:
         """try/finally (finalbody) or the exit half of `with` / `async with` (exit_var)."""
         fin = self.new_label("fin")
         exc_label = self.new_label("fexc")
@@ -951,8 +958,10 @@ class UnitEmitter:
         if finalbody is not None:
             self.stmts(finalbody)
         elif is_async:
+            self.emit(f"L_line = {line};")  # __exit__ runs on the with statement's line
             self.suspend_core("await", lambda: self.call(f"zrt::with_exit_ok({exit_var})"), lambda r: None)
         else:
+            self.emit(f"L_line = {line};")
             self.call(f"zrt::with_exit_ok({exit_var})")
         self.close("}")
         for code, kind in ((1, "return"), (2, "break"), (3, "continue")):
@@ -970,6 +979,7 @@ class UnitEmitter:
             self.stmts(finalbody)
             self.leave_handler_reraise(exc)
         else:
+            self.emit(f"L_line = {line};")
             def decide(r: str) -> None:
                 t = self.fresh("b")
                 self.emit(f"int {t} = zrt::truth({r}.p);")
@@ -1017,6 +1027,7 @@ class UnitEmitter:
 
     def with_items(self, items: list[ast.withitem], body: list[ast.stmt], is_async: bool) -> None:
         item = items[0]
+        self.lineno_of_with = getattr(item.context_expr, "lineno", self.lineno)
         exit_var = self.long_ref("exit")
         entered = self.long_ref("entered")
         if is_async:
@@ -1055,7 +1066,7 @@ class UnitEmitter:
             else:
                 self.stmts(body)
 
-        self.with_cleanup(inner, exit_var=f"{exit_var}.p", is_async=is_async)
+        self.with_cleanup(inner, exit_var=f"{exit_var}.p", is_async=is_async, line=self.lineno_of_with)
         self.emit(f"{exit_var}.clear();")
 
     def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
@@ -1579,7 +1590,9 @@ class UnitEmitter:
         if starred:
             args = self.positional_tuple(node.args, func.expr)
             kw = self.keywords_dict(node.keywords, func.expr) if node.keywords else Val("nullptr")
-            return self.call(f"PyObject_Call({func.expr}, {args.expr}, {kw.expr})")
+            result = self.call(f"PyObject_Call({func.expr}, {args.expr}, {kw.expr})")
+            self.release(func, args, kw)
+            return result
         vals = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
         nargs = len(node.args)
         if frame_sensitive:
@@ -1593,13 +1606,17 @@ class UnitEmitter:
                 ns = self.locals_snapshot(node).expr
             return self.call(f"zrt::frame_call(&S, {ns}, {func.expr}, {arr}, {nargs})")
         if nargs == 1 and not node.keywords:
-            return self.call(f"zrt::call_one({func.expr}, {vals[0].expr})")
+            result = self.call(f"zrt::call_one({func.expr}, {vals[0].expr})")
+            self.release(func, *vals)
+            return result
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
-        return self.call(
+        result = self.call(
             f"PyObject_Vectorcall({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
+        self.release(func, *vals)
+        return result
 
     def locals_snapshot(self, node: ast.AST) -> Val:
         """A dict of the bound locals and free variables of this function, as locals()."""
@@ -1651,9 +1668,12 @@ class UnitEmitter:
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
-        return self.call(
+        result = self.call(
             f"PyObject_Vectorcall({meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
+        self.emit(f"{meth}.clear();")
+        self.release(obj, *vals)
+        return result
 
     def super_call(self, node: ast.Call) -> Val:
         sup = self.load_name("super")
