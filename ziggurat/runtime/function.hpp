@@ -211,6 +211,16 @@ ZRT_INLINE PyObject* spec_code(ModuleState* st, FuncSpec* spec) {
                                            spec->firstlineno, spec->args.argcount, spec->args.posonly,
                                            spec->args.kwonly, flags, varnames.p, freevars.p);
     if (!code) return nullptr;
+    // Remember which C++ implements this stub, process-wide (all compiled modules share the
+    // table), so a function given another compiled function's __code__ runs that code.
+    PyObject* table = PySys_GetObject("_ziggurat_stubs");  // borrowed
+    if (!table) {
+        Ref fresh(PyDict_New());
+        if (!fresh.p || PySys_SetObject("_ziggurat_stubs", fresh.p) < 0) return nullptr;
+        table = fresh.p;
+    }
+    Ref impl(PyCapsule_New((void*)spec->impl, "ziggurat.impl", nullptr));
+    if (!impl.p || PyDict_SetItem(table, code, impl.p) < 0) return nullptr;
     spec->code = code;
     spec->qualname_obj = qualname.release();
     return code;
@@ -235,6 +245,42 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 #endif
     Py_SET_TYPE(f.p, &FunctionType);  // same layout; a static type needs no reference
     return f.release();
+}
+
+// Entering a compiled function counts against the recursion limit, as a Python frame does,
+// so runaway recursion is a RecursionError and not a crash of the C stack.
+struct RecursionGuard {
+    bool ok;
+    RecursionGuard() : ok(Py_EnterRecursiveCall("") == 0) {}
+    RecursionGuard(const RecursionGuard&) = delete;
+    RecursionGuard& operator=(const RecursionGuard&) = delete;
+    ~RecursionGuard() {
+        if (ok) Py_LeaveRecursiveCall();
+    }
+};
+
+// f.__code__ was replaced: the function runs what it now holds - interpreted code through the
+// interpreter, another compiled function's stub through that function's C++.
+ZRT_INLINE bool code_replaced(PyObject* func, FuncSpec* spec) { return PyFunction_GET_CODE(func) != spec->code; }
+
+ZRT_INLINE PyObject* call_replaced_code(PyObject* func, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+    PyObject* table = PySys_GetObject("_ziggurat_stubs");
+    PyObject* impl = table ? PyDict_GetItemWithError(table, PyFunction_GET_CODE(func)) : nullptr;
+    if (impl) {
+        vectorcallfunc f = (vectorcallfunc)PyCapsule_GetPointer(impl, "ziggurat.impl");
+        if (!f) return nullptr;
+        return f(func, args, nargsf, kwnames);
+    }
+    if (PyErr_Occurred()) return nullptr;
+    // interpreted code: run it as a plain function with the same state
+    PyFunctionObject* f = (PyFunctionObject*)func;
+    Ref plain(PyFunction_NewWithQualName(f->func_code, f->func_globals, f->func_qualname));
+    if (!plain.p) return nullptr;
+    if ((f->func_defaults && PyFunction_SetDefaults(plain.p, f->func_defaults) < 0) ||
+        (f->func_kwdefaults && PyFunction_SetKwDefaults(plain.p, f->func_kwdefaults) < 0) ||
+        (f->func_closure && PyFunction_SetClosure(plain.p, f->func_closure) < 0))
+        return nullptr;
+    return PyObject_Vectorcall(plain.p, args, nargsf, kwnames);
 }
 
 ZRT_INLINE PyObject* closure_cell(PyObject* func, int i) {

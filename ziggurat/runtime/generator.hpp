@@ -272,7 +272,13 @@ ZRT_INLINE PyObject* gen_throw(PyObject* self, PyObject* const* args, Py_ssize_t
         if (val && val != Py_None && PyObject_TypeCheck(val, (PyTypeObject*)typ)) exc.set(newref(val));
         else if (val && val != Py_None) exc.set(PyObject_CallOneArg(typ, val));
         else exc.set(PyObject_CallNoArgs(typ));
-        if (!exc.p) return nullptr;
+        if (exc.p && !PyExceptionInstance_Check(exc.p)) {
+            PyErr_Format(PyExc_TypeError, "calling %R should have returned an instance of BaseException, not %s",
+                         typ, Py_TYPE(exc.p)->tp_name);
+            exc.clear();
+        }
+        // an exception that could not be made is raised inside the generator instead
+        if (!exc.p) exc.set(fetch_exception());
     } else if (PyExceptionInstance_Check(typ)) {
         if (val && val != Py_None) {
             PyErr_SetString(PyExc_TypeError, "instance exception may not have a separate value");

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import Diagnostic, TranslationError
 from .check import Unsupported, find_unsupported
+from .mangle import mangle_private_names
 from .module_emitter import ModuleEmitter, c_string
 from .report import FunctionReport, ModuleReport
 from .scopes import Scope, ScopeTree, analyse_scopes
@@ -57,6 +58,8 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
         raise TranslationError(
             [Diagnostic(filename, line, exc.offset or 1, f"syntax error: {exc.msg}", text.rstrip("\n"))]
         ) from None
+    # private names (`__x` inside a class) are mangled before anything looks at names
+    mangle_private_names(tree)
     # 2. analyse scopes
     scopes = analyse_scopes(tree)
     future_flags = _future_flags(tree)

@@ -19,6 +19,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .mangle import binding_name
+
 FUNCTION_KINDS = ("function", "lambda", "genexpr")
 
 # access kinds
@@ -109,7 +111,8 @@ class _Collector(ast.NodeVisitor):
     # -- helpers -------------------------------------------------------------------------
     def _child(self, kind: str, node: ast.AST, name: str) -> Scope:
         parent = self.scope
-        if parent.kind == "module":
+        if parent.kind == "module" or name in parent.global_decls:
+            # a def/class whose name is declared global has its plain name as qualname
             qual = name
         elif parent.kind == "class":
             qual = f"{parent.qualname}.{name}"
@@ -159,7 +162,7 @@ class _Collector(ast.NodeVisitor):
         self._visit_args(node.args)
         if node.returns is not None:
             self.visit(node.returns)
-        self._bind(node.name)
+        self._bind(binding_name(node))
         scope = self._child("function", node, node.name)
         if getattr(node, "type_params", None):
             scope.problems.append((node, "type parameters (PEP 695) not compiled yet"))
@@ -181,7 +184,7 @@ class _Collector(ast.NodeVisitor):
             self.visit(b)
         for k in node.keywords:
             self.visit(k.value)
-        self._bind(node.name)
+        self._bind(binding_name(node))
         scope = self._child("class", node, node.name)
         if getattr(node, "type_params", None):
             scope.problems.append((node, "type parameters (PEP 695) not compiled yet"))

@@ -24,6 +24,7 @@ from typing import Callable
 
 from . import names as nm
 from .check import own_nodes
+from .mangle import binding_name
 from .module_emitter import FuncSpecInfo, ModuleEmitter
 from .spill import Unspillable, spill_suspensions
 from .scopes import CELL, CLASSDEREF, COMP, COMPCELL, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
@@ -1252,7 +1253,7 @@ class UnitEmitter:
         fn = self.make_function(node, node.args, docstring_of(node.body), node.returns)
         for d in reversed(decorators):
             fn = self.call(f"PyObject_CallOneArg({d.expr}, {fn.expr})")
-        self.store_name(node.name, fn)
+        self.store_name(binding_name(node), fn)
 
     def make_function(self, node: ast.AST, args: ast.arguments, doc: str | None, returns: ast.expr | None) -> Val:
         scope = self.scopes.of(node)
@@ -1326,7 +1327,7 @@ class UnitEmitter:
         )
         for d in reversed(decorators):
             cls = self.call(f"PyObject_CallOneArg({d.expr}, {cls.expr})")
-        self.store_name(node.name, cls)
+        self.store_name(binding_name(node), cls)
 
     # -- expressions ---------------------------------------------------------------------
     def expr(self, node: ast.expr, owned: bool = False) -> Val:
@@ -1845,6 +1846,9 @@ class UnitEmitter:
         if not self.gen:
             head = [
                 f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+                f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
+                "    zrt::RecursionGuard L_recursion;",
+                "    if (!L_recursion.ok) return nullptr;",
                 f"    int L_line = {lineno};",
                 "    zrt::Ref L_ret;",
                 "    PyObject* L_closure = PyFunction_GET_CLOSURE(L_func);",
@@ -1869,6 +1873,7 @@ class UnitEmitter:
         create = [
             f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent);",
             f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
             f"    zrt::Ref L_gen(zrt::gen_new(L_func, {self.nslots}, {self.nints}, g_{index}, {kind}));",
             "    if (!L_gen.p) return nullptr;",
             "    PyObject** F = zrt::gen_slots(L_gen.p);",
@@ -1888,6 +1893,8 @@ class UnitEmitter:
         create += ["    if (L_bind < 0) return nullptr;", "    return L_gen.release();", "}"]
         head = [
             f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent) {{",
+            "    zrt::RecursionGuard L_recursion;",
+            "    if (!L_recursion.ok) return zrt::gen_error(G);",
             "    PyObject** F = G->slots;",
             "    int* FI = G->ints;",
             "    int& L_line = FI[0];",

@@ -230,3 +230,45 @@ class WithClassAttr:
 
 def test_class_body_names():
     print(WithClassAttr.derived)
+
+
+class Proxy:
+    def __init__(self, obj):
+        self.__obj = obj
+
+    def __getattribute__(self, name):
+        if name.startswith("_Proxy__"):
+            return object.__getattribute__(self, name)
+        return getattr(self.__obj, name)
+
+    def __private(self, __arg=1):
+        return ("private", __arg)
+
+    def call(self):
+        return self.__private(2)
+
+
+class _Underscored:
+    def __m(self):
+        return "m"
+
+
+def test_private_name_mangling():
+    class Target:
+        x = 5
+
+    p = Proxy(Target())
+    print(p.x, type(p._Proxy__obj).__name__, Proxy.call(p), sorted(k for k in Proxy.__dict__ if "private" in k))
+    print(Proxy._Proxy__private.__qualname__, Proxy._Proxy__private.__name__, _Underscored()._Underscored__m())
+    import inspect
+
+    print(inspect.signature(Proxy._Proxy__private))
+
+
+def test_global_class_qualname():
+    global GlobalDeclared
+
+    class GlobalDeclared:
+        pass
+
+    print(GlobalDeclared.__qualname__)

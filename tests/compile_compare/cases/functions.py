@@ -131,3 +131,28 @@ def test_binding():
     print(bound(1), Holder.method(h, 2), Holder.cm(3), h.cm(4), Holder.sm(5), h.sm(6))
     print(bound.__self__ is h, bound.__func__ is Holder.method)
     print(inspect.signature(bound))
+
+
+def runaway(n):
+    return runaway(n + 1)
+
+
+def test_recursion_limit():
+    try:
+        runaway(0)
+    except RecursionError as e:
+        print("RecursionError", e)
+
+
+def three():
+    return 3
+
+
+def test_code_reassignment():
+    def nothing():
+        pass
+
+    nothing.__code__ = three.__code__
+    print(nothing())
+    nothing.__code__ = compile("def f():\n    return 'interpreted'\n", "<s>", "exec").co_consts[0]
+    print(nothing())

@@ -1,0 +1,108 @@
+"""Normalize pass: private name mangling, as CPython's compiler does it.
+
+In: a parsed module. Out: the same tree (changed in place) in which every identifier of the
+form `__name` (not ending in `__`) written inside a class body - in the class or in any
+function nested in it - is rewritten to `_Class__name`, `Class` being the innermost
+enclosing class with its leading underscores stripped (no mangling when nothing is left).
+Names, attributes, parameters, global/nonlocal names, except-as names and capture
+patterns are mangled (keyword arguments of calls are not, as in CPython). The names of functions and classes defined in a class
+are mangled where they are *stored*: the node's `name` keeps the written spelling (it is
+the `__name__`/`__qualname__`), and the binding name is recorded as `node.binding_name`.
+
+    class C:                    class C:
+        def __f(self):              def __f(self):          # binding_name = "_C__f"
+            return self.__x             return self._C__x
+"""
+
+from __future__ import annotations
+
+import ast
+
+
+def mangle(name: str, class_name: str | None) -> str:
+    if class_name is None or not name.startswith("__") or name.endswith("__") or "." in name:
+        return name
+    stripped = class_name.lstrip("_")
+    if not stripped:
+        return name
+    return f"_{stripped}{name}"
+
+
+def binding_name(node: ast.AST) -> str:
+    """The name a def/class statement stores its result under."""
+    return getattr(node, "binding_name", getattr(node, "name"))
+
+
+class _Mangler(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.cls: str | None = None
+
+    def m(self, name: str) -> str:
+        return mangle(name, self.cls)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        node.binding_name = self.m(node.name)  # type: ignore[attr-defined]
+        for n in [*node.decorator_list, *node.bases, *node.keywords]:
+            self.visit(n)
+        saved, self.cls = self.cls, node.name
+        for stmt in node.body:
+            self.visit(stmt)
+        self.cls = saved
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        node.binding_name = self.m(node.name)  # type: ignore[union-attr]
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Name(self, node: ast.Name) -> None:
+        node.id = self.m(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        node.attr = self.m(node.attr)
+        self.generic_visit(node)
+
+    def visit_arg(self, node: ast.arg) -> None:
+        node.arg = self.m(node.arg)
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        node.names = [self.m(n) for n in node.names]
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        node.names = [self.m(n) for n in node.names]
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            node.name = self.m(node.name)
+        self.generic_visit(node)
+
+    def visit_alias(self, node: ast.alias) -> None:
+        # `import __x` stores a mangled name; the module imported keeps its name
+        if node.asname:
+            node.asname = self.m(node.asname)
+        elif self.cls is not None and node.name != "*" and "." not in node.name and self.m(node.name) != node.name:
+            node.asname = self.m(node.name)
+
+    def visit_MatchAs(self, node: ast.AST) -> None:
+        if getattr(node, "name", None):
+            node.name = self.m(node.name)  # type: ignore[attr-defined]
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.AST) -> None:
+        if getattr(node, "name", None):
+            node.name = self.m(node.name)  # type: ignore[attr-defined]
+
+    def visit_MatchMapping(self, node: ast.AST) -> None:
+        if getattr(node, "rest", None):
+            node.rest = self.m(node.rest)  # type: ignore[attr-defined]
+        self.generic_visit(node)
+
+    def visit_MatchClass(self, node: ast.AST) -> None:
+        node.kwd_attrs = [self.m(a) for a in node.kwd_attrs]  # type: ignore[attr-defined]
+        self.generic_visit(node)
+
+
+def mangle_private_names(tree: ast.Module) -> ast.Module:
+    _Mangler().visit(tree)
+    return tree
