@@ -512,8 +512,11 @@ ZRT_INLINE PyObject* frame_call(ModuleState* st, PyObject* ns, PyObject* f, PyOb
                 if (!keys.p || PyList_Sort(keys.p) < 0) return nullptr;
                 return keys.release();
             }
-            if (n == 1 && (strcmp(name, "eval") == 0 || strcmp(name, "exec") == 0)) {
-                PyObject* a[] = {args[0], st->globals, ns};
+            if (n >= 1 && n <= 3 && (strcmp(name, "eval") == 0 || strcmp(name, "exec") == 0)) {
+                // missing or None namespaces mean the caller's, as for interpreted code
+                PyObject* g = n >= 2 && args[1] != Py_None ? args[1] : nullptr;
+                PyObject* l = n >= 3 && args[2] != Py_None ? args[2] : nullptr;
+                PyObject* a[] = {args[0], g ? g : st->globals, l ? l : (g ? g : ns)};
                 return PyObject_Vectorcall(f, a, 3, nullptr);
             }
         }

@@ -134,7 +134,10 @@ class _Spiller:
         if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp)) and _async_comprehension(e):
             return self.comprehension_loops(e, out)
         if isinstance(e, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            raise Unspillable(e, "await/yield in the iterable of a comprehension")
+            # the suspension is in the first iterable, which the enclosing code evaluates
+            first = e.generators[0]
+            first.iter = self.spilled(first.iter, out)
+            return e
         if isinstance(e, ast.NamedExpr):
             value = self.expr(e.value, out)
             return ast.copy_location(ast.NamedExpr(e.target, value), e)

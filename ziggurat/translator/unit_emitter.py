@@ -1586,7 +1586,7 @@ class UnitEmitter:
             and not node.keywords
             and not any(isinstance(a, ast.Starred) for a in node.args)
             and node.func.id in ("globals", "locals", "vars", "dir", "eval", "exec")
-            and (len(node.args) == 0 or node.func.id in ("eval", "exec"))
+            and (len(node.args) == 0 or (node.func.id in ("eval", "exec") and len(node.args) <= 3))
         )
         if starred:
             args = self.positional_tuple(node.args, func.expr)

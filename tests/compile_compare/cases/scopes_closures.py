@@ -133,3 +133,12 @@ def test_frame_readers():
     print(eval("a + 1"), eval("len(b)", None, {"b": "xyz"}), sorted(vars()), dir()[:2])
     exec("zz = a * 10")
     print("zz" in locals(), globals()["counter"] >= 0)
+
+
+def test_eval_with_none_namespaces():
+    value = 41
+
+    def check(expr, g=None, l=None):
+        return eval(expr, g, l)
+
+    print(check("len('abc')"), eval("value + 1", None, None), eval("value", {"value": 1}))

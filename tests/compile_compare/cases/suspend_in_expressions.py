@@ -64,3 +64,19 @@ async def combine():
 
 def test_await_in_expressions():
     print(asyncio.run(combine()))
+
+
+def yield_in_first_iterable():
+    got = [x * 2 for x in [(yield 1), (yield 2)]]
+    total = sum(y for y in (yield "gen"))
+    return got, total
+
+
+def test_yield_in_comprehension_iterable():
+    g = yield_in_first_iterable()
+    out = [next(g), g.send(10), g.send(20)]
+    try:
+        g.send([1, 2, 3])
+    except StopIteration as e:
+        out.append(e.value)
+    print(out)
