@@ -278,7 +278,10 @@ ZRT_INLINE PyObject* asyncgen_athrow(PyObject* self, PyObject* const* args, Py_s
     // normalise (type[, value[, tb]]) the way throw() does, into one exception instance
     Ref exc;
     if (is_exception_class(args[0])) {
-        exc.set(n > 1 && args[1] != Py_None ? PyObject_CallOneArg(args[0], args[1]) : PyObject_CallNoArgs(args[0]));
+        if (n > 1 && args[1] != Py_None && PyObject_TypeCheck(args[1], (PyTypeObject*)args[0]))
+            exc.set(newref(args[1]));  // (type, instance): the instance itself
+        else
+            exc.set(n > 1 && args[1] != Py_None ? PyObject_CallOneArg(args[0], args[1]) : PyObject_CallNoArgs(args[0]));
     } else if (PyExceptionInstance_Check(args[0])) {
         exc.set(newref(args[0]));
     } else {
@@ -321,8 +324,8 @@ static PyAsyncMethods asyncgen_as_async = {nullptr, PyObject_SelfIter, asyncgen_
 };
 
 static PyGetSetDef asyncgen_getset[] = {
-    {"__name__", gen_get_name, nullptr, nullptr, nullptr},
-    {"__qualname__", gen_get_qualname, nullptr, nullptr, nullptr},
+    {"__name__", gen_get_name, gen_set_name, nullptr, nullptr},
+    {"__qualname__", gen_get_qualname, gen_set_name, nullptr, (void*)1},
     {"ag_running", gen_get_running, nullptr, nullptr, nullptr},
     {"ag_suspended", gen_get_suspended, nullptr, nullptr, nullptr},
     {"ag_frame", gen_get_frame, nullptr, nullptr, nullptr},

@@ -36,7 +36,8 @@ ZRT_INLINE PyObject* resolve_bases(PyObject* bases) {
             return nullptr;
         }
         if (!out.p) {
-            out.set(PyList_GetSlice(bases, 0, i));
+            Ref head(PyTuple_GetSlice(bases, 0, i));
+            out.set(head.p ? PySequence_List(head.p) : nullptr);
             if (!out.p) return nullptr;
         }
         if (list_extend(out.p, entries.p) < 0) return nullptr;

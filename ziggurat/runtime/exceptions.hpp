@@ -102,6 +102,10 @@ ZRT_INLINE void add_traceback(TbSite* site, PyObject* globals, PyObject* filenam
         PyObject* fname = PyUnicode_FromString(site->name);
         PyCodeObject* code = fname ? PyCode_NewEmpty(PyUnicode_AsUTF8(filename), site->name, site->firstline) : nullptr;
         if (code) site->frame = (PyObject*)PyFrame_New(PyThreadState_Get(), code, globals, nullptr);
+#if !ZRT_PY(3, 11)
+        // 3.10's PyFrame_New links the caller's frame as f_back: a stale reference, dropped
+        if (site->frame) Py_CLEAR(((PyFrameObject*)site->frame)->f_back);
+#endif
         Py_XDECREF(code);
         Py_XDECREF(fname);
         if (!site->frame) PyErr_Clear();

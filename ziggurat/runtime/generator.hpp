@@ -29,6 +29,7 @@ struct GenObject {
     PyObject* yf;         // the iterator delegated to by yield from / await, while suspended in it
     PyObject* weakreflist;
     PyObject* finalizer; // async generators: the event loop's finalizer hook
+    PyObject* frame;     // made on first access of gi_frame / cr_frame / ag_frame
     int hooks_inited;
     int state;
     int running;
@@ -350,6 +351,7 @@ ZRT_INLINE void gen_dealloc(PyObject* self) {
     Py_CLEAR(g->qualname);
     Py_CLEAR(g->retval);
     Py_CLEAR(g->finalizer);
+    Py_CLEAR(g->frame);
     PyObject_GC_Del(self);
 }
 
@@ -358,12 +360,14 @@ ZRT_INLINE int gen_traverse(PyObject* self, visitproc visit, void* arg) {
     for (int i = 0; i < g->nslots; i++) Py_VISIT(g->slots[i]);
     Py_VISIT(g->func);
     Py_VISIT(g->yf);
+    Py_VISIT(g->frame);
     Py_VISIT(g->retval);
     return 0;
 }
 
 ZRT_INLINE int gen_clear(PyObject* self) {
     gen_clear_frame((GenObject*)self);
+    Py_CLEAR(((GenObject*)self)->frame);
     return 0;
 }
 
@@ -376,7 +380,47 @@ ZRT_INLINE PyObject* gen_get_name(PyObject* self, void*) { return newref(((GenOb
 ZRT_INLINE PyObject* gen_get_qualname(PyObject* self, void*) { return newref(((GenObject*)self)->qualname); }
 ZRT_INLINE PyObject* gen_get_running(PyObject* self, void*) { return bool_obj(((GenObject*)self)->running); }
 ZRT_INLINE PyObject* gen_get_suspended(PyObject* self, void*) { return bool_obj(((GenObject*)self)->state > 0); }
-ZRT_INLINE PyObject* gen_get_frame(PyObject*, void*) { Py_RETURN_NONE; }
+// A frame object for introspection (inspect.getgeneratorstate, gi_frame.f_code...): made
+// from the function's stub code; None once the generator has finished, as in CPython.
+ZRT_INLINE PyObject* gen_get_frame(PyObject* self, void*) {
+    GenObject* g = (GenObject*)self;
+    if (g->state == -1) Py_RETURN_NONE;
+    if (!g->frame) {
+        PyFunctionObject* f = (PyFunctionObject*)g->func;
+        g->frame = (PyObject*)PyFrame_New(PyThreadState_Get(), (PyCodeObject*)f->func_code, f->func_globals, nullptr);
+        if (!g->frame) return nullptr;
+#if !ZRT_PY(3, 11)
+        Py_CLEAR(((PyFrameObject*)g->frame)->f_back);  // see add_traceback
+#endif
+    }
+#if !ZRT_PY(3, 11)
+    // 3.10's inspect.getgeneratorstate tells "created" from "suspended" by f_lasti
+    ((PyFrameObject*)g->frame)->f_lasti = g->state > 0 ? 0 : -1;
+#endif
+    return newref(g->frame);
+}
+
+ZRT_INLINE int gen_set_name(PyObject* self, PyObject* value, void* which) {
+    if (!value || !PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%s must be set to a string object", which ? "__qualname__" : "__name__");
+        return -1;
+    }
+    GenObject* g = (GenObject*)self;
+    if (which) Py_XSETREF(g->qualname, newref(value));
+    else Py_XSETREF(g->name, newref(value));
+    return 0;
+}
+
+// A thrown exception raised at a suspension point inside an except block gets the
+// exception being handled there as its __context__ (CPython's _PyErr_ChainStackItem).
+ZRT_INLINE void chain_handled() {
+    PyObject* exc = fetch_exception();
+    if (!exc) return;
+    PyObject* handled = get_handled();
+    if (handled && handled != exc) PyException_SetContext(exc, handled);
+    else Py_XDECREF(handled);
+    restore_exception(exc);
+}
 ZRT_INLINE PyObject* gen_get_code(PyObject* self, void*) {
     return newref(PyFunction_GET_CODE(((GenObject*)self)->func));
 }
@@ -386,8 +430,8 @@ ZRT_INLINE PyObject* gen_get_yf(PyObject* self, void*) {
 }
 
 static PyGetSetDef gen_getset[] = {
-    {"__name__", gen_get_name, nullptr, nullptr, nullptr},
-    {"__qualname__", gen_get_qualname, nullptr, nullptr, nullptr},
+    {"__name__", gen_get_name, gen_set_name, nullptr, nullptr},
+    {"__qualname__", gen_get_qualname, gen_set_name, nullptr, (void*)1},
     {"gi_running", gen_get_running, nullptr, nullptr, nullptr},
     {"gi_suspended", gen_get_suspended, nullptr, nullptr, nullptr},
     {"gi_frame", gen_get_frame, nullptr, nullptr, nullptr},
@@ -547,7 +591,8 @@ ZRT_INLINE int delegate_step(GenObject* g, PyObject* it, PyObject* sent, PyObjec
     if (sent == Py_None && Py_TYPE(it)->tp_iternext) {
         r = Py_TYPE(it)->tp_iternext(it);
     } else {
-        r = PyObject_CallMethod(it, "send", "O", sent);
+        Ref name(PyUnicode_InternFromString("send"));
+        r = name.p ? PyObject_CallMethodOneArg(it, name.p, sent) : nullptr;
     }
     if (r) {
         *out = r;

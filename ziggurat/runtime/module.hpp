@@ -16,4 +16,44 @@ ZRT_INLINE int exec_source(ModuleState* st, const char* src, PyObject* ns, int f
     return r.p ? 0 : -1;
 }
 
+// Run the module body under a real (one-line) Python frame whose globals are the module's,
+// so code that looks at its caller's frame - namedtuple(), Enum('E', ...), TypeVar(),
+// warnings.warn(), logging - sees this module, as it would for interpreted module code.
+// The trampoline's own traceback entry is dropped: the body adds its exact one.
+ZRT_INLINE void forget_trampoline(ModuleState* st, const char* name) {
+    PyObject* pending = fetch_exception();
+    if (PyDict_DelItemString(st->builtins, name) < 0) PyErr_Clear();
+    if (pending) restore_exception(pending);
+}
+
+ZRT_INLINE int run_module_body(ModuleState* st, PyObject* module, PyMethodDef* body) {
+    // The frame's locals are the module globals too (exec/eval/locals() reached through an
+    // alias read them). The trampoline is found in the builtins, only while the call starts,
+    // so the module's own namespace never shows it.
+    Ref fn(PyCFunction_New(body, module));
+    if (!fn.p || PyDict_SetItemString(st->builtins, body->ml_name, fn.p) < 0) return -1;
+    Ref call(PyUnicode_FromFormat("%s()", body->ml_name));
+    Ref code(call.p ? Py_CompileString(PyUnicode_AsUTF8(call.p), st->filename_c, Py_eval_input) : nullptr);
+    Ref r(code.p ? PyEval_EvalCode(code.p, st->globals, st->globals) : nullptr);
+    {
+        PyObject* pending = fetch_exception();
+        if (PyDict_DelItemString(st->builtins, body->ml_name) < 0) PyErr_Clear();
+        if (pending) restore_exception(pending);
+    }
+    if (r.p) return 0;
+    if (!code.p) return -1;
+    PyObject* exc = fetch_exception();
+    if (!exc) return -1;
+    PyObject* tb = PyException_GetTraceback(exc);
+    if (tb) {
+        PyTracebackObject* head = (PyTracebackObject*)tb;
+        Ref head_code((PyObject*)PyFrame_GetCode(head->tb_frame));
+        if (head_code.p == code.p)
+            PyException_SetTraceback(exc, head->tb_next ? (PyObject*)head->tb_next : Py_None);
+        Py_DECREF(tb);
+    }
+    restore_exception(exc);
+    return -1;
+}
+
 }  // namespace zrt

@@ -244,6 +244,14 @@ class _Collector(ast.NodeVisitor):
             target.used.add(node.target.id)
             self.scope.used.add(node.target.id)
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        # `(x): int` with no value annotates without binding: x stays global (symtable.c)
+        if isinstance(node.target, ast.Name) and not node.simple and node.value is None:
+            self.scope.used.add(node.target.id)
+            self.visit(node.annotation)
+            return
+        self.generic_visit(node)
+
     def visit_Global(self, node: ast.Global) -> None:
         self.scope.global_decls.update(node.names)
 
@@ -373,6 +381,8 @@ def _bound_in_enclosing_function(scope: Scope, name: str) -> bool:
                 return False
             if name in p.bound or name in p.nonlocal_decls:
                 return True
+        elif p.kind == "comprehension" and name in p.bound:
+            return True  # a comprehension variable, captured: it lives in a cell
         p = p.parent
     return False
 

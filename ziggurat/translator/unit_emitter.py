@@ -192,6 +192,10 @@ class UnitEmitter:
 
     def jump(self, kind: str, ret: Val | None = None) -> None:
         """Emit a return / break / continue, running the cleanups it leaves."""
+        if ret is not None and ret.owner is None:
+            # own the value before any cleanup (unbinding `except ... as e`, leaving a
+            # handler) can drop the last reference to what it borrows from
+            ret = self.call(f"zrt::newref({ret.expr})")
         cleanup: list[str] = []
         for entry in reversed(self.ctx):
             if isinstance(entry, Handler) and entry.unbind:
@@ -438,6 +442,7 @@ class UnitEmitter:
         result = self.fresh("sent")
         give_back = f"zrt::set_handled({self.active[0][1]}.p); " if self.active else ""
         take_again = (f"{self.active[0][1]}.set(zrt::get_handled()); zrt::set_handled({self.active[-1][0]}.p);"
+                      f" if (!L_sent) zrt::chain_handled();"
                       if self.active else "")
         if kind == "yield":
             self.open("{")
@@ -1183,12 +1188,14 @@ class UnitEmitter:
         elif isinstance(p, ast.MatchOr):
             ok = self.new_label("orok")
             self.open("{")
+            own = set(_capture_names(p))  # only what the alternatives bind is reset
             for i, alt in enumerate(p.patterns):
                 last = i == len(p.patterns) - 1
                 nxt = fail if last else self.new_label("oralt")
                 self.open("{")
-                for var in caps.values():
-                    self.emit(f"{var}.clear();")
+                for name, var in caps.items():
+                    if name in own:
+                        self.emit(f"{var}.clear();")
                 self.match_pattern(alt, subj, caps, nxt)
                 self.emit(f"goto {ok};")
                 self.close("}")
@@ -1204,6 +1211,9 @@ class UnitEmitter:
         stars = [i for i, q in enumerate(pats) if isinstance(q, ast.MatchStar)]
         self.open("{")
         self.emit(f"if (!zrt::match_is_sequence({subj})) goto {fail};")
+        if len(pats) == 1 and stars and _is_wildcard_star(pats[0]):
+            self.close("}")  # [*_] matches any sequence without asking its length
+            return
         n = self.fresh("n")
         self.emit(f"Py_ssize_t {n} = PyObject_Length({subj});")
         self.emit(f"if ({n} < 0) {self.fail()}")
@@ -1806,6 +1816,12 @@ class UnitEmitter:
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):
             body_stmts = _genexpr_body(node)
+        elif isinstance(node, ast.Lambda) and self.gen:
+            # a generator lambda: its body's value is the generator's return value
+            try:
+                body_stmts = spill_suspensions([ast.copy_location(ast.Return(node.body), node.body)], scope, self.scopes)
+            except Unspillable as exc:
+                raise NotCompilable(exc.node, exc.reason) from None
         elif not isinstance(node, ast.Lambda):
             body_stmts = list(node.body)  # type: ignore[attr-defined]
             if has_doc:
@@ -1830,7 +1846,7 @@ class UnitEmitter:
         if self.gen:
             self.nslots = len(varnames)
         # the body
-        if isinstance(node, ast.Lambda):
+        if isinstance(node, ast.Lambda) and not self.gen:
             self.open("{")
             body_val = self.expr(node.body)
             self.emit(f"return {body_val.steal()};")
@@ -1972,6 +1988,10 @@ def _capture_names(p: ast.AST) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def _is_wildcard_star(p: ast.AST) -> bool:
+    return isinstance(p, ast.MatchStar) and p.name is None
 
 
 def _is_wildcard(p: ast.AST) -> bool:

@@ -272,3 +272,22 @@ def test_global_class_qualname():
         pass
 
     print(GlobalDeclared.__qualname__)
+
+
+from typing import Generic, NamedTuple, TypeVar
+
+TV = TypeVar("TV")
+
+
+class Named(NamedTuple):
+    a: int
+    b: str = "x"
+
+
+class Box(Generic[TV]):
+    def __init__(self, item: TV):
+        self.item = item
+
+
+def test_mro_entries():
+    print(Named(1), Box[int](3).item, Box.__orig_bases__ if hasattr(Box, "__orig_bases__") else None, TV.__module__)

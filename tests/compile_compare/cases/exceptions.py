@@ -188,3 +188,15 @@ def test_traceback_names_compiled_frames():
     except IndexError as e:
         frames = traceback.extract_tb(e.__traceback__)
         print([(f.name, f.lineno) for f in frames], frames[-1].filename.endswith("exceptions.py"))
+
+
+def returns_bound_exception():
+    try:
+        raise ValueError(1)
+    except ValueError as e:
+        return e
+
+
+def test_return_bound_exception():
+    for _ in range(3):
+        print(repr(returns_bound_exception()))

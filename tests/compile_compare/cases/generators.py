@@ -159,3 +159,33 @@ def test_coroutines():
     c = add_later(1, 1)
     print(type(c).__name__, asyncio.iscoroutine(c))
     c.close()
+
+
+def test_generator_introspection():
+    gen = counter(2)
+    print(inspect.getgeneratorstate(gen))
+    next(gen)
+    print(inspect.getgeneratorstate(gen), gen.gi_frame.f_code.co_name)
+    gen.__name__ = "renamed"
+    print(gen.__name__, repr(gen).split(" at ")[0])
+    gen.close()
+    print(inspect.getgeneratorstate(gen), gen.gi_frame)
+    lam = lambda: (yield 1)
+    g = lam()
+    print(next(g), type(g).__name__)
+
+
+def context_in_handler():
+    try:
+        raise KeyError("a")
+    except Exception:
+        yield
+
+
+def test_thrown_exception_context():
+    g = context_in_handler()
+    g.send(None)
+    try:
+        g.throw(ValueError)
+    except ValueError as e:
+        print(type(e.__context__).__name__, e.__context__.args)

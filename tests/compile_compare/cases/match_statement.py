@@ -128,3 +128,12 @@ def test_mapping_duplicates():
                 pass
     except ValueError as e:
         print(e)
+
+
+def test_capture_before_or_pattern():
+    match (False, 2, True):
+        case [y, (1 | 2), z]:
+            print(y, z)
+    match [1, 2, 3]:
+        case [*_]:
+            print("any sequence")

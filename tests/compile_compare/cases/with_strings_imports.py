@@ -103,3 +103,18 @@ except ValueError:
 
 def test_module_level_statements():
     print(LEVEL, HANDLED)
+
+
+import builtins as _builtins
+from collections import namedtuple as _namedtuple
+
+_exec_alias = getattr(_builtins, "exec")
+_exec_alias("def made_by_exec():\n    return 42")
+Pair = _namedtuple("Pair", "left right")
+
+
+def test_module_level_frame_users():
+    import pickle
+
+    print(made_by_exec(), Pair.__module__, pickle.loads(pickle.dumps(Pair(1, 2))))
+    print("__ziggurat_module_body__" in globals())
