@@ -30,7 +30,8 @@ def mangle(name: str, class_name: str | None) -> str:
 
 def binding_name(node: ast.AST) -> str:
     """The name a def/class statement stores its result under."""
-    return getattr(node, "binding_name", getattr(node, "name"))
+    name: str = getattr(node, "binding_name", getattr(node, "name"))
+    return name
 
 
 class _Mangler(ast.NodeVisitor):
