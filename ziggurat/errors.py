@@ -43,7 +43,9 @@ class Diagnostic:
     severity: str = "error"
 
     def render(self) -> str:
-        text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        # "path:line:col: message" for errors (the caller's "ziggurat: error:" says what it is)
+        kind = "" if self.severity == "error" else f"{self.severity}: "
+        text = f"{self.path}:{self.line}:{self.col}: {kind}{self.message}"
         if self.source_line:
             stripped = self.source_line.rstrip("\n")
             caret = " " * max(self.col - 1, 0) + "^"

@@ -86,8 +86,8 @@ def test_decode_source_like_python(data: bytes, text: str) -> None:
 @pytest.mark.parametrize(
     "data, message",
     [
-        (b"# coding: nope\n", "pkg/m.py:1:1: error: cannot decode source: unknown encoding: nope"),
-        (b"x = '\xff'\n", "pkg/m.py:1:1: error: cannot decode source:"),
+        (b"# coding: nope\n", "pkg/m.py:1:1: cannot decode source: unknown encoding: nope"),
+        (b"x = '\xff'\n", "pkg/m.py:1:1: cannot decode source:"),
     ],
 )
 def test_decode_source_errors_name_the_file(data: bytes, message: str) -> None:
@@ -141,3 +141,14 @@ def test_summary_lines() -> None:
         "compiled 0 modules (0 built, 0 from cache): 0/0 functions native, 0 interpreted fallbacks, "
         "0 modules wholly interpreted, 0.0 s"
     ]
+
+
+def test_project_source_path_finds_src_layout(tmp_path: Path) -> None:
+    from ziggurat.backend.build import project_source_path
+
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "mod.py").write_text("x = 1\n")
+    (tmp_path / "flat.py").write_text("")
+    assert project_source_path("pkg/mod.py", tmp_path) == "src/pkg/mod.py"
+    assert project_source_path("flat.py", tmp_path) == "flat.py"
+    assert project_source_path("gone/x.py", tmp_path) == "gone/x.py"

@@ -62,7 +62,7 @@ def test_compiler_detected_syntax_error(tmp_path: Path, capsys: pytest.CaptureFi
     src.write_text("def f():\n    pass\nreturn 5\n")
     assert main(["translate", str(src)]) == 1
     err = capsys.readouterr().err
-    assert "bad2.py:3:1: error: syntax error: 'return' outside function" in err
+    assert "bad2.py:3:1: syntax error: 'return' outside function" in err
 
 
 def test_syntax_error_is_one_clean_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,7 +70,7 @@ def test_syntax_error_is_one_clean_message(tmp_path: Path, capsys: pytest.Captur
     src.write_text("x = 1\ndef f(:\n    pass\n")
     assert main(["compile", str(src)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("ziggurat: error: bad.py:2:7: error: syntax error")
+    assert err.startswith("ziggurat: error: bad.py:2:7: syntax error")
     assert "def f(:\n          ^" in err
     assert "Traceback" not in err
     assert not list(tmp_path.glob("*.so"))
@@ -80,4 +80,4 @@ def test_fallback_error_names_the_construct(tmp_path: Path, capsys: pytest.Captu
     src = tmp_path / "m.py"
     src.write_text("async def g(xs):\n    return [[y for y in x] async for x in xs]\n")
     assert main(["compile", str(src), "--fallback", "error"]) == 1
-    assert "m.py:2:12: error: async comprehension with a nested function or comprehension" in capsys.readouterr().err
+    assert "m.py:2:12: async comprehension with a nested function or comprehension" in capsys.readouterr().err

@@ -225,7 +225,7 @@ def test_syntax_error_fails_cleanly_and_leaves_no_wheel(builds: Builds, tmp_path
     assert result.returncode != 0
     output = result.output
     # path:line:col, the source line, and a caret under the column; no Python traceback.
-    match = re.search(rf"^ziggurat: error: (src/)?stockroom/models/orders\.py:{line}:{col}: error: syntax error.*$",
+    match = re.search(rf"^ziggurat: error: src/stockroom/models/orders\.py:{line}:{col}: syntax error.*$",
                       output, re.M)
     assert match, output
     shown, caret = output[match.end():].splitlines()[1:3]

@@ -27,8 +27,9 @@ import tempfile
 import time
 import tokenize
 from collections import Counter
+import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ziggurat import __version__
@@ -156,6 +157,20 @@ def decode_source(data: bytes, path: str) -> str:
         raise TranslationError([Diagnostic(path, 1, 1, f"cannot decode source: {reason}")]) from None
 
 
+def project_source_path(member_path: str, root: Path | None = None) -> str:
+    """The project-relative path of the source a wheel member came from, if it can be found
+    (a src/ layout or a package_dir moves it); else the member path itself."""
+    root = root or Path.cwd()
+    if (root / member_path).is_file():
+        return member_path
+    name = PurePosixPath(member_path)
+    for candidate in sorted(root.rglob(name.name)):
+        rel = candidate.relative_to(root)
+        if rel.parts[-len(name.parts):] == name.parts and not {"build", "dist", ".git"} & set(rel.parts):
+            return rel.as_posix()
+    return member_path
+
+
 def translate_modules(
     modules: Iterable[ModuleSource], settings: Settings, ext_suffix: str
 ) -> tuple[tuple[CompiledModule, str], ...]:
@@ -166,9 +181,14 @@ def translate_modules(
     for module in modules:
         source = decode_source(module.data, module.member_path)
         log.debug("translating %s (%s)", module.module_name, module.member_path)
-        result = translate_module(
-            source, filename=module.member_path, module_name=module.module_name, fallback=settings.fallback
-        )
+        try:
+            result = translate_module(
+                source, filename=module.member_path, module_name=module.module_name, fallback=settings.fallback
+            )
+        except TranslationError as exc:
+            # name the file the user edits (src/pkg/mod.py), not its place in the wheel
+            where = project_source_path(module.member_path)
+            raise TranslationError([dataclasses.replace(d, path=where) for d in exc.diagnostics]) from None
         stem = module.member_path[: -len(".py")]
         results.append((CompiledModule(module, stem + ext_suffix, result.report), result.cpp))
     return tuple(results)

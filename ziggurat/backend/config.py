@@ -227,11 +227,8 @@ def read_pyproject_table(project_dir: Path) -> Mapping[str, Any]:
         return {}
     if sys.version_info >= (3, 11):
         import tomllib
-    else:  # Python 3.10: tomli, or the copy setuptools vendors
-        try:
-            import tomli as tomllib
-        except ImportError:
-            from setuptools.extern import tomli as tomllib
+    else:  # Python 3.10: tomli (a dependency of ziggurat there)
+        import tomli as tomllib
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
