@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
