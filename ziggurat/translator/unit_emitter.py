@@ -1954,6 +1954,16 @@ class UnitEmitter:
         if any(isinstance(s, ast.AnnAssign) for s in _shallow_stmts(body)):
             self.setup_annotations("L_ns")
         self.stmts(body)
+        # 3.13 records where the class starts and the attributes its methods set on self
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        attrs = self.mod.const(tuple(_static_attributes(node)))
+        self.lines.append("#if PY_VERSION_HEX >= 0x030D0000")
+        self.open("{")
+        line = self.call(f"PyLong_FromLong({first})")
+        self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__firstlineno__')}, {line.expr})")
+        self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__static_attributes__')}, {attrs})")
+        self.close("}")
+        self.lines.append("#endif")
         self.emit("return 0;")
         tail = [
             "L_error:",
@@ -1976,6 +1986,25 @@ class UnitEmitter:
         self.check_int(f"zrt::store_name({ns}, {ident}, {d.expr})")
         self.close("}")
         self.close("}")
+
+
+def _static_attributes(cls: ast.ClassDef) -> list[str]:
+    """Names its methods assign as `<first parameter>.name` (3.13's __static_attributes__)."""
+    names: set[str] = set()
+    for item in cls.body:
+        if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        params = [*item.args.posonlyargs, *item.args.args]
+        if not params:
+            continue
+        first = params[0].arg
+        nodes = own_nodes(item)
+        augmented = {id(n.target) for n in nodes if isinstance(n, ast.AugAssign)}  # not counted
+        for n in nodes:
+            if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and id(n) not in augmented
+                    and isinstance(n.value, ast.Name) and n.value.id == first):
+                names.add(n.attr)
+    return sorted(names)
 
 
 def _capture_names(p: ast.AST) -> list[str]:

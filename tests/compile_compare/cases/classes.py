@@ -291,3 +291,16 @@ class Box(Generic[TV]):
 
 def test_mro_entries():
     print(Named(1), Box[int](3).item, Box.__orig_bases__ if hasattr(Box, "__orig_bases__") else None, TV.__module__)
+
+
+class WithStatics:
+    def __init__(self):
+        self.a = 1
+        self.b, self.c = 2, 3
+
+    def bump(self):
+        self.d += 1
+
+
+def test_class_metadata_313():
+    print(getattr(WithStatics, "__static_attributes__", None), getattr(WithStatics, "__firstlineno__", None))

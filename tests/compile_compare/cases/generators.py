@@ -189,3 +189,16 @@ def test_thrown_exception_context():
         g.throw(ValueError)
     except ValueError as e:
         print(type(e.__context__).__name__, e.__context__.args)
+
+
+def returns_on_close():
+    try:
+        yield 1
+    except GeneratorExit:
+        return "bye"
+
+
+def test_close_return_value():
+    g = returns_on_close()
+    next(g)
+    print(g.close())
