@@ -78,6 +78,6 @@ def test_syntax_error_is_one_clean_message(tmp_path: Path, capsys: pytest.Captur
 
 def test_fallback_error_names_the_construct(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "m.py"
-    src.write_text("async def g(xs):\n    return [[y for y in x] async for x in xs]\n")
+    src.write_text("async def g(xs):\n    return [(lambda: x) async for x in xs]\n")
     assert main(["compile", str(src), "--fallback", "error"]) == 1
     assert "m.py:2:12: async comprehension with a nested function or comprehension" in capsys.readouterr().err

@@ -149,7 +149,8 @@ class _Spiller:
         """An async comprehension as loops that fill a new container, its variables renamed
         to synthetic locals of the function (it has no closures, so nothing else sees them)."""
         comp = self.scopes.of(e) if self.scopes is not None else None
-        if comp is None or comp.children:
+        if comp is None or any(_mentions(child, comp.bound) for child in comp.children):
+            # renaming the comprehension's variables must not reach into a nested scope
             raise Unspillable(e, "async comprehension with a nested function or comprehension")
         rename = {}
         for name in sorted(comp.bound):
@@ -322,6 +323,18 @@ class _Spiller:
         check = ast.copy_location(ast.If(ast.copy_location(ast.UnaryOp(ast.Not(), test), s), exit_branch, []), s)
         loop = ast.copy_location(ast.While(ast.copy_location(ast.Constant(True), s), [*pre, check, *s.body], []), s)
         return loop
+
+
+def _mentions(scope: Scope, names: set[str]) -> bool:
+    """Would renaming `names` reach into this nested scope wrongly? An inline comprehension
+    that only reads them is fine (it reads its parent's variables, renamed with them); one
+    that binds them, or a function, lambda or generator expression that mentions them, not."""
+    if scope.kind == "comprehension":
+        if names & scope.bound:
+            return True
+    elif names & (scope.used | scope.bound | set(scope.frees)):
+        return True
+    return any(_mentions(child, names) for child in scope.children)
 
 
 def _rename(node: ast.AST, rename: dict[str, str], skip: ast.AST) -> None:

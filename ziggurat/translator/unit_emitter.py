@@ -1549,7 +1549,9 @@ class UnitEmitter:
     def expr_GeneratorExp(self, node: ast.GeneratorExp) -> Val:
         # iter() of the first iterable happens here, eagerly; the rest runs in the generator
         first = self.expr(node.generators[0].iter)
-        it = self.call(f"PyObject_GetIter({first.expr})")
+        # an asynchronous generator expression iterates its first iterable with aiter()
+        getter = "zrt::get_aiter" if node.generators[0].is_async else "PyObject_GetIter"
+        it = self.call(f"{getter}({first.expr})")
         args = ast.arguments(posonlyargs=[], args=[ast.arg(".0")], vararg=None, kwonlyargs=[],
                              kw_defaults=[], kwarg=None, defaults=[])
         fn = self.make_function(node, args, None, None)
@@ -1807,15 +1809,19 @@ class UnitEmitter:
         positional = posonly + [a.arg for a in args.args]
         kwonly = [a.arg for a in args.kwonlyargs]
         params = scope.params
-        is_async = isinstance(node, ast.AsyncFunctionDef)
+        is_async = isinstance(node, ast.AsyncFunctionDef) or (
+            isinstance(node, ast.GeneratorExp) and _async_genexp(node))
         is_gen = isinstance(node, ast.GeneratorExp) or any(
             isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
-        if isinstance(node, ast.GeneratorExp) and any(g.is_async for g in node.generators):
-            raise NotCompilable(node, "asynchronous generator expression not compiled yet")
         self.gen = ("asyncgen" if is_gen else "coroutine") if is_async else ("generator" if is_gen else None)
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):
             body_stmts = _genexpr_body(node)
+            if self.gen == "asyncgen":
+                try:
+                    body_stmts = spill_suspensions(body_stmts, scope, self.scopes)
+                except Unspillable as exc:
+                    raise NotCompilable(exc.node, exc.reason) from None
         elif isinstance(node, ast.Lambda) and self.gen:
             # a generator lambda: its body's value is the generator's return value
             try:
@@ -2027,6 +2033,14 @@ def _is_wildcard(p: ast.AST) -> bool:
     return isinstance(p, ast.MatchAs) and p.pattern is None and p.name is None
 
 
+def _async_genexp(node: ast.GeneratorExp) -> bool:
+    """A generator expression with `async for` or `await` is an async generator."""
+    from .spill import suspends
+
+    parts: list[ast.AST] = [node.elt, *(g.iter for g in node.generators[1:]), *(c for g in node.generators for c in g.ifs)]
+    return any(g.is_async for g in node.generators) or any(suspends(p) for p in parts)
+
+
 def _genexpr_body(node: ast.GeneratorExp) -> list[ast.stmt]:
     """A generator expression as the body of its generator function (the first iterator
     arrives as the parameter `.0`)."""
@@ -2036,7 +2050,12 @@ def _genexpr_body(node: ast.GeneratorExp) -> list[ast.stmt]:
         for cond in reversed(gen.ifs):
             body = [ast.copy_location(ast.If(test=cond, body=body, orelse=[]), cond)]
         it: ast.expr = ast.copy_location(ast.Name(".0", ast.Load()), gen.iter) if i == 0 else gen.iter
-        body = [ast.copy_location(ast.For(target=gen.target, iter=it, body=body, orelse=[]), gen.target)]
+        if gen.is_async and i == 0:
+            # .0 already holds the aiter() of the first iterable; async for calls aiter()
+            # again, which an async iterator answers with itself
+            pass
+        loop = ast.AsyncFor if gen.is_async else ast.For
+        body = [ast.copy_location(loop(target=gen.target, iter=it, body=body, orelse=[]), gen.target)]
     return body
 
 

@@ -61,3 +61,23 @@ async def comprehensions():
 
 def test_async_comprehensions():
     print(asyncio.run(comprehensions()))
+
+
+async def async_genexps():
+    doubled = (v * 2 async for v in ticks(3) if v != "last")
+    awaited = (await asyncio.sleep(0, x) for x in range(3))
+    return [v async for v in doubled], [v async for v in awaited], type(doubled).__name__
+
+
+def test_async_generator_expressions():
+    print(asyncio.run(async_genexps()))
+
+
+async def nested_async_comprehensions():
+    inner_async = [[i + j async for i in ticks(2) if i != "last"] for j in [10, 20]]
+    inner_sync = [[k * v for k in range(2)] async for v in ticks(2) if v != "last"]
+    return inner_async, inner_sync
+
+
+def test_nested_async_comprehensions():
+    print(asyncio.run(nested_async_comprehensions()))
