@@ -192,7 +192,7 @@ def test_undecodable_source_names_the_file(
     (tiny_project / "tiny_demo" / "core.py").write_bytes(b"# -*- coding: klingon -*-\nx = 1\n")
     with pytest.raises(SystemExit):
         build(tmp_path / "dist")
-    assert "ziggurat: error: tiny_demo/core.py:1:1: error: cannot decode source: unknown encoding" in capsys.readouterr().err
+    assert "ziggurat: error: tiny_demo/core.py:1:1: cannot decode source: unknown encoding" in capsys.readouterr().err
 
 
 def test_other_exceptions_keep_their_traceback(tiny_project: Path, tmp_path: Path, fake_toolchain: FakeToolchain) -> None:

@@ -295,7 +295,7 @@ def test_fallback_error_setting_fails_the_build(builds: Builds, tmp_path: Path) 
     result = python_build(tree, outdir, builds.env, "--wheel", "-C", "fallback=error")
     assert result.returncode != 0
     assert re.search(
-        r'^ziggurat: error: fallbacks_demo/\w+\.py:\d+:\d+: error: .+ \(fallback = "error" forbids running it interpreted\)$',
+        r'^ziggurat: error: (src/)?fallbacks_demo/\w+\.py:\d+:\d+: .+ \(fallback = "error" forbids running it interpreted\)$',
         result.output,
         re.M,
     ), result.output
