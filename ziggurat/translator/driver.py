@@ -38,23 +38,15 @@ class TranslationResult:
 
 def translate_module(source: str, *, filename: str, module_name: str, fallback: str = "interpret") -> TranslationResult:
     lines = source.splitlines()
-    # 1. parse
-    try:
-        tree = ast.parse(source, filename=filename)
-    except SyntaxError as exc:
-        line = exc.lineno or 1
-        text = exc.text if exc.text is not None else (lines[line - 1] if 0 < line <= len(lines) else "")
-        raise TranslationError(
-            [Diagnostic(filename, line, exc.offset or 1, f"syntax error: {exc.msg}", text.rstrip("\n"))]
-        ) from None
-    # CPython's compiler finds errors the parser lets through (`return` outside a function,
-    # an async comprehension outside an async function, misplaced nonlocal...): they are
+    # 1. parse; CPython's compiler then finds the errors the parser lets through (`return`
+    # outside a function, an async comprehension outside an async function...): both are
     # syntax errors of the module, reported the same way.
     try:
+        tree = ast.parse(source, filename=filename)
         compile(tree, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
         line = exc.lineno or 1
-        text = exc.text if exc.text is not None else (lines[line - 1] if 0 < line <= len(lines) else "")
+        text = exc.text if exc.text is not None else _line(lines, line)
         raise TranslationError(
             [Diagnostic(filename, line, exc.offset or 1, f"syntax error: {exc.msg}", text.rstrip("\n"))]
         ) from None

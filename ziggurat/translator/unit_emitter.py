@@ -720,24 +720,25 @@ class UnitEmitter:
         self.label(brk)
 
     def stmt_For(self, node: ast.For) -> None:
+        self.for_loop(node, "PyObject_GetIter", self.next_item)
+
+    def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
+        if self.gen not in ("coroutine", "asyncgen"):
+            raise NotCompilable(node, "async for outside a coroutine")
+        self.for_loop(node, "zrt::get_aiter", self.next_item_async)
+
+    def for_loop(self, node: ast.For | ast.AsyncFor, getter: str,
+                 fetch: Callable[[ast.For | ast.AsyncFor, str, str], None]) -> None:
+        """for / async for: `fetch` assigns the next item to the target or jumps to `done`."""
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
         it = self.long_ref("it")
         self.open("{")
         src = self.expr(node.iter)
-        self.emit(f"{it}.set(PyObject_GetIter({src.expr}));")
+        self.emit(f"{it}.set({getter}({src.expr}));")
         self.check_null(it)
         self.close("}")
         self.open("for (;;) {")
-        self.open("{")
-        v, rc = self.fresh("v"), self.fresh("r")
-        self.emit(f"PyObject* {v} = nullptr;")
-        self.emit(f"int {rc} = zrt::iter_next({it}.p, &{v});")
-        self.emit(f"if ({rc} < 0) {self.fail()}")
-        self.emit(f"if ({rc} == 0) goto {done};")
-        item = self.fresh()
-        self.emit(f"zrt::Ref {item}({v});")
-        self.assign(node.target, Val(f"{item}.p", item), keep=False)
-        self.close("}")
+        fetch(node, it, done)
         self.ctx.append(Loop(brk, cont))
         self.open("{")
         self.stmts(node.body)
@@ -755,6 +756,29 @@ class UnitEmitter:
             self.close("}")
         self.label(brk)
         self.emit(f"{it}.clear();")
+
+    def next_item(self, node: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+        self.open("{")
+        v, rc = self.fresh("v"), self.fresh("r")
+        self.emit(f"PyObject* {v} = nullptr;")
+        self.emit(f"int {rc} = zrt::iter_next({it}.p, &{v});")
+        self.emit(f"if ({rc} < 0) {self.fail()}")
+        self.emit(f"if ({rc} == 0) goto {done};")
+        item = self.fresh()
+        self.emit(f"zrt::Ref {item}({v});")
+        self.assign(node.target, Val(f"{item}.p", item), keep=False)
+        self.close("}")
+
+    def next_item_async(self, node: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+        self.open("{")
+        self.suspend_core(
+            "await",
+            lambda: self.call(f"zrt::get_anext({it}.p)"),
+            lambda r: self.assign(node.target, Val(f"{r}.p", r), keep=False),
+            on_error=lambda: self.emit(
+                f"if (PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {{ PyErr_Clear(); goto {done}; }}"),
+        )
+        self.close("}")
 
     def stmt_Raise(self, node: ast.Raise) -> None:
         if node.exc is None:
@@ -1074,44 +1098,6 @@ class UnitEmitter:
 
         self.with_cleanup(inner, exit_var=f"{exit_var}.p", is_async=is_async, line=self.lineno_of_with)
         self.emit(f"{exit_var}.clear();")
-
-    def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
-        if self.gen not in ("coroutine", "asyncgen"):
-            raise NotCompilable(node, "async for outside a coroutine")
-        brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
-        it = self.long_ref("ait")
-        self.open("{")
-        src = self.expr(node.iter)
-        self.emit(f"{it}.set(zrt::get_aiter({src.expr}));")
-        self.check_null(it)
-        self.close("}")
-        self.open("for (;;) {")
-        self.open("{")
-        self.suspend_core(
-            "await",
-            lambda: self.call(f"zrt::get_anext({it}.p)"),
-            lambda r: self.assign(node.target, Val(f"{r}.p", r), keep=False),
-            on_error=lambda: self.emit(
-                f"if (PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {{ PyErr_Clear(); goto {done}; }}"),
-        )
-        self.close("}")
-        self.ctx.append(Loop(brk, cont))
-        self.open("{")
-        self.stmts(node.body)
-        self.close("}")
-        self.ctx.pop()
-        self.label(cont)
-        self.emit(f"L_line = {node.lineno};")
-        self.lineno = node.lineno
-        self.close("}")
-        self.label(done)
-        self.emit(f"{it}.clear();")
-        if node.orelse:
-            self.open("{")
-            self.stmts(node.orelse)
-            self.close("}")
-        self.label(brk)
-        self.emit(f"{it}.clear();")
 
     # -- match ---------------------------------------------------------------------------
     def stmt_Match(self, node: ast.AST) -> None:
