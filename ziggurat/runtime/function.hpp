@@ -249,14 +249,35 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 
 // Entering a compiled function counts against the recursion limit, as a Python frame does,
 // so runaway recursion is a RecursionError and not a crash of the C stack.
+// From 3.12 the interpreter counts Python frames apart from C recursion, and
+// sys.setrecursionlimit() sets only the former: a compiled call takes one of each (the C
+// count still guards the C stack a compiled call does use).
 struct RecursionGuard {
     bool ok;
+#if ZRT_PY(3, 12)
+    PyThreadState* ts;
+    RecursionGuard() : ok(false), ts(PyThreadState_Get()) {
+        if (ts->py_recursion_remaining <= 0) {
+            PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
+            return;
+        }
+        if (Py_EnterRecursiveCall("")) return;
+        ts->py_recursion_remaining--;
+        ok = true;
+    }
+    ~RecursionGuard() {
+        if (!ok) return;
+        ts->py_recursion_remaining++;
+        Py_LeaveRecursiveCall();
+    }
+#else
     RecursionGuard() : ok(Py_EnterRecursiveCall("") == 0) {}
-    RecursionGuard(const RecursionGuard&) = delete;
-    RecursionGuard& operator=(const RecursionGuard&) = delete;
     ~RecursionGuard() {
         if (ok) Py_LeaveRecursiveCall();
     }
+#endif
+    RecursionGuard(const RecursionGuard&) = delete;
+    RecursionGuard& operator=(const RecursionGuard&) = delete;
 };
 
 // f.__code__ was replaced: the function runs what it now holds - interpreted code through the

@@ -156,3 +156,39 @@ def test_code_reassignment():
     print(nothing())
     nothing.__code__ = compile("def f():\n    return 'interpreted'\n", "<s>", "exec").co_consts[0]
     print(nothing())
+
+
+
+def _set_relative_recursion_limit(n):
+    import sys
+
+    depth = 1
+    while True:
+        try:
+            sys.setrecursionlimit(depth)
+        except RecursionError:
+            depth += 1
+        else:
+            break
+    sys.setrecursionlimit(depth + n)
+
+
+def _both():
+    try:
+        _both()
+    except RecursionError:
+        _both()
+
+
+def test_recursion_limit_is_honoured():
+    import sys
+
+    old = sys.getrecursionlimit()
+    try:
+        _set_relative_recursion_limit(8)
+        try:
+            _both()
+        except RecursionError:
+            print("RecursionError with a low limit")
+    finally:
+        sys.setrecursionlimit(old)
