@@ -324,6 +324,7 @@ static PyAsyncMethods asyncgen_as_async = {nullptr, PyObject_SelfIter, asyncgen_
 };
 
 static PyGetSetDef asyncgen_getset[] = {
+    {"__class__", gen_get_class, nullptr, nullptr, nullptr},
     {"__name__", gen_get_name, gen_set_name, nullptr, nullptr},
     {"__qualname__", gen_get_qualname, gen_set_name, nullptr, (void*)1},
     {"ag_running", gen_get_running, nullptr, nullptr, nullptr},

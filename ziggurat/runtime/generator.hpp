@@ -437,7 +437,18 @@ ZRT_INLINE PyObject* gen_get_yf(PyObject* self, void*) {
     return newref(yf ? yf : Py_None);
 }
 
+// obj.__class__ answers CPython's own generator/coroutine type, so the checks Python code
+// makes - isinstance(g, types.GeneratorType), inspect.isgenerator/iscoroutine, `g.__class__
+// in {...}` - accept compiled ones (isinstance consults __class__ when type() differs). C
+// code that tests the exact type still sees ours, whose layout it must not read.
+ZRT_INLINE PyObject* gen_get_class(PyObject* self, void*) {
+    int kind = ((GenObject*)self)->kind;
+    PyTypeObject* t = kind == GEN_COROUTINE ? &PyCoro_Type : kind == GEN_ASYNCGEN ? &PyAsyncGen_Type : &PyGen_Type;
+    return newref((PyObject*)t);
+}
+
 static PyGetSetDef gen_getset[] = {
+    {"__class__", gen_get_class, nullptr, nullptr, nullptr},
     {"__name__", gen_get_name, gen_set_name, nullptr, nullptr},
     {"__qualname__", gen_get_qualname, gen_set_name, nullptr, (void*)1},
     {"gi_running", gen_get_running, nullptr, nullptr, nullptr},

@@ -202,3 +202,19 @@ def test_close_return_value():
     g = returns_on_close()
     next(g)
     print(g.close())
+
+
+def test_generator_type_checks():
+    import types
+
+    async def co():
+        pass
+
+    async def ag():
+        yield 1
+
+    g, c, a = counter(1), co(), ag()
+    print(isinstance(g, types.GeneratorType), inspect.isgenerator(g), g.__class__ in {types.GeneratorType})
+    print(isinstance(c, types.CoroutineType), inspect.iscoroutine(c), inspect.isawaitable(c))
+    print(isinstance(a, types.AsyncGeneratorType), inspect.isasyncgen(a))
+    c.close()
