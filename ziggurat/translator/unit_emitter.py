@@ -997,7 +997,7 @@ class UnitEmitter:
         for code, kind in ((1, "return"), (2, "break"), (3, "continue")):
             if code in entry.uses:
                 self.open(f"if ({why} == {code}) {{")
-                self.jump(kind, None) if kind != "return" else self.jump_return_pending()
+                self.jump(kind, None)  # a return's value already sits in L_ret
                 self.close("}")
         self.emit(f"goto {end};")
         self.label(exc_label)
@@ -1030,22 +1030,6 @@ class UnitEmitter:
             self.leave_handler()
         self.close("}")
         self.label(end)
-
-    def jump_return_pending(self) -> None:
-        """Continue a `return` whose value already sits in L_ret."""
-        cleanup: list[str] = []
-        for entry in reversed(self.ctx):
-            if isinstance(entry, Handler) and entry.unbind:
-                cleanup.append(entry.unbind)
-            elif isinstance(entry, Cleanup):
-                entry.uses.add(1)
-                for c in cleanup:
-                    self.emit(c)
-                self.emit(f"{entry.why} = 1; goto {entry.label};")
-                return
-        for c in cleanup:
-            self.emit(c)
-        self.emit(self.return_code("L_ret.release()"))
 
     def stmt_With(self, node: ast.With) -> None:
         self.with_items(node.items, node.body, is_async=False)
