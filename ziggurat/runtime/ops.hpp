@@ -243,6 +243,17 @@ ZRT_INLINE int add_keyword(PyObject* dict, PyObject* func, PyObject* key, PyObje
     return PyDict_SetItem(dict, key, value);
 }
 
+// iter() for an unpacking assignment, with its message for what cannot be iterated.
+ZRT_INLINE PyObject* unpack_iter(PyObject* seq) {
+    PyObject* it = PyObject_GetIter(seq);
+    if (!it && PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(seq)->tp_iter == nullptr &&
+        !PySequence_Check(seq)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", Py_TYPE(seq)->tp_name);
+    }
+    return it;
+}
+
 // Unpack exactly n items (a, b = x) into out[] as new references.
 ZRT_INLINE int unpack(PyObject* seq, Py_ssize_t n, PyObject** out) {
     if (PyTuple_CheckExact(seq) || PyList_CheckExact(seq)) {
@@ -258,15 +269,8 @@ ZRT_INLINE int unpack(PyObject* seq, Py_ssize_t n, PyObject** out) {
             PyErr_Format(PyExc_ValueError, "too many values to unpack (expected %zd)", n);
         return -1;
     }
-    Ref it(PyObject_GetIter(seq));
-    if (!it.p) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(seq)->tp_iter == nullptr &&
-            !PySequence_Check(seq)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", Py_TYPE(seq)->tp_name);
-        }
-        return -1;
-    }
+    Ref it(unpack_iter(seq));
+    if (!it.p) return -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         out[i] = PyIter_Next(it.p);
         if (!out[i]) {
@@ -286,15 +290,8 @@ ZRT_INLINE int unpack(PyObject* seq, Py_ssize_t n, PyObject** out) {
 
 // a, *b, c = x: `before` items, a list, `after` items, into out[before + 1 + after].
 ZRT_INLINE int unpack_star(PyObject* seq, Py_ssize_t before, Py_ssize_t after, PyObject** out) {
-    Ref it(PyObject_GetIter(seq));
-    if (!it.p) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(seq)->tp_iter == nullptr &&
-            !PySequence_Check(seq)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", Py_TYPE(seq)->tp_name);
-        }
-        return -1;
-    }
+    Ref it(unpack_iter(seq));
+    if (!it.p) return -1;
     for (Py_ssize_t i = 0; i < before; i++) {
         out[i] = PyIter_Next(it.p);
         if (!out[i]) {
