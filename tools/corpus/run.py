@@ -140,9 +140,13 @@ PACKAGES: dict[str, Package] = {
             pytest_args=("tests",),
             pyproject={"project": {"name": "sqlparse", "version": "0.5.1", "requires-python": ">=3.8",
                                    "scripts": {"sqlformat": "sqlparse.__main__:main"}},
-                       "tool": {"setuptools": {"packages": ["sqlparse", "sqlparse.engine", "sqlparse.filters"]}}},
+                       "tool": {"setuptools": {"packages": ["sqlparse", "sqlparse.engine", "sqlparse.filters"]},
+                                "ziggurat": {"exclude": ["sqlparse.cli"]}}},
             note="hatch reads the version from sqlparse/__init__.py; setuptools gets it static "
-                 "and an explicit package list.",
+                 "and an explicit package list. tests/test_cli.py runs `python -m sqlparse.cli`, "
+                 "and runpy cannot run an extension module (it needs a code object), so, as a "
+                 "user who runs that module with -m would, the build copy keeps sqlparse.cli "
+                 "as source with `[tool.ziggurat] exclude`.",
         ),
         Package(
             "cachetools", "5.5.0", ("cachetools",), "setuptools (setup.cfg)",

@@ -105,7 +105,7 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
         "    return -1;",
         "}",
     ])
-    report = ModuleReport(module_name, filename, tuple(functions))
+    report = ModuleReport(module_name, filename, tuple(functions), main_guard_line=main_guard_line(tree))
     return TranslationResult(module_name, mod.render(module_body, doc), report)
 
 
@@ -181,3 +181,20 @@ def _at_module_level(node: ast.AST, tree: ast.Module) -> bool:
 
 def _line(lines: list[str], n: int) -> str:
     return lines[n - 1] if 0 < n <= len(lines) else ""
+
+
+def main_guard_line(tree: ast.Module) -> int:
+    """The line of a top-level `if __name__ == "__main__":` (either operand order), else 0."""
+    for stmt in tree.body:
+        test = stmt.test if isinstance(stmt, ast.If) else None
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)
+        ):
+            sides = [test.left, test.comparators[0]]
+            names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+            mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+            if names and mains:
+                return stmt.lineno
+    return 0

@@ -24,6 +24,10 @@ class ModuleReport:
     filename: str
     functions: tuple[FunctionReport, ...] = field(default_factory=tuple)
     module_fallback_reason: str = ""  # non-empty when the whole module runs interpreted
+    # line of a top-level `if __name__ == "__main__":`, 0 when there is none. Such a module is
+    # meant to be run with `python -m`, which cannot run an extension module (runpy needs a
+    # code object; CPython's ExtensionFileLoader has none), so the build log says so.
+    main_guard_line: int = 0
 
     @property
     def native_count(self) -> int:
@@ -42,4 +46,10 @@ class ModuleReport:
         lines = [head]
         for f in self.fallbacks:
             lines.append(f"    interpreted: {f.qualname} (line {f.line}): {f.reason}")
+        if self.main_guard_line:
+            lines.append(
+                f"    note: {self.filename}:{self.main_guard_line}: `if __name__ == \"__main__\"` block; "
+                f"`python -m {self.module_name}` cannot run a compiled module: list it in "
+                f"[tool.ziggurat] exclude to keep it runnable that way"
+            )
         return "\n".join(lines)
