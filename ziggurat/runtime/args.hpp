@@ -51,6 +51,11 @@ ZRT_INLINE void missing_args(PyObject* qualname, PyObject** missing, Py_ssize_t 
 ZRT_INLINE int bind_args(PyObject* func, const ArgSpec& s, PyObject* const* args, size_t nargsf,
                          PyObject* kwnames, PyObject** out) {
     Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (!kwnames && n == s.argcount && !s.kwonly && !s.flags) {
+        // The common call: exactly the positional parameters, nothing else to bind.
+        for (Py_ssize_t i = 0; i < n; i++) out[i] = newref(args[i]);
+        return 0;
+    }
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     int total = s.argcount + s.kwonly;
     int slot_varargs = (s.flags & ARG_VARARGS) ? total : -1;

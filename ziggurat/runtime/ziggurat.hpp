@@ -23,6 +23,7 @@
 #include "args.hpp"
 #include "function.hpp"
 #include "ops.hpp"
+#include "attrcache.hpp"
 #include "imports.hpp"
 #include "classes.hpp"
 #include "generator.hpp"

@@ -59,6 +59,12 @@ class ModuleEmitter:
     counter: int = 0
     uses_generators: bool = False
     global_caches: int = 0
+    attr_caches: int = 0
+
+    def attr_cache(self) -> str:
+        """A new attribute-site cache (see zrt::AttrCache)."""
+        self.attr_caches += 1
+        return f"AC[{self.attr_caches - 1}]"
 
     def global_cache(self) -> str:
         """A new load-site cache for a global name (see zrt::GlobalCache)."""
@@ -195,6 +201,7 @@ class ModuleEmitter:
             f"static PyObject* {nm.NAME_ARRAY}[{max(len(self.idents), 1)}];",
             f"static zrt::ModuleState {nm.STATE};",
             f"static zrt::GlobalCache GC[{max(self.global_caches, 1)}];",
+            f"static zrt::AttrCache AC[{max(self.attr_caches, 1)}];",
             "static PyObject* zrt_frozenset_steal(PyObject* t) {",
             "    if (!t) return nullptr;",
             "    PyObject* r = PyFrozenSet_New(t);",

@@ -582,10 +582,10 @@ class UnitEmitter:
         elif isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
             attr = self.mod.ident(target.attr)
-            cur = self.call(f"PyObject_GetAttr({obj.expr}, {attr})")
+            cur = self.call(f"zrt::getattr_cached({obj.expr}, {attr}, &{self.mod.attr_cache()})")
             rhs = self.expr(node.value)
             res = self.call(f"{op}({cur.expr}, {rhs.expr})")
-            self.check_int(f"PyObject_SetAttr({obj.expr}, {attr}, {res.expr})")
+            self.check_int(f"zrt::setattr_cached({obj.expr}, {attr}, {res.expr}, &{self.mod.attr_cache()})")
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
@@ -602,7 +602,8 @@ class UnitEmitter:
             self.store_name(target.id, Val(val.expr) if keep else val)
         elif isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
-            self.check_int(f"PyObject_SetAttr({obj.expr}, {self.mod.ident(target.attr)}, {val.expr})")
+            attr = self.mod.ident(target.attr)
+            self.check_int(f"zrt::setattr_cached({obj.expr}, {attr}, {val.expr}, &{self.mod.attr_cache()})")
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
@@ -1418,7 +1419,8 @@ class UnitEmitter:
 
     def expr_Attribute(self, node: ast.Attribute) -> Val:
         obj = self.expr(node.value)
-        return self.call(f"PyObject_GetAttr({obj.expr}, {self.mod.ident(node.attr)})")
+        attr = self.mod.ident(node.attr)
+        return self.call(f"zrt::getattr_cached({obj.expr}, {attr}, &{self.mod.attr_cache()})")
 
     def subscript_key(self, node: ast.expr) -> Val:
         if isinstance(node, ast.Slice):

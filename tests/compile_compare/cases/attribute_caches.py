@@ -1,0 +1,211 @@
+"""Attribute loads and stores at one site seeing objects whose layout or class changes
+between calls: the per-site caches of compiled code must never return a stale answer."""
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+
+def get_x(o):
+    return o.x
+
+
+def set_x(o, v):
+    o.x = v
+
+
+def bump_x(o):
+    o.x += 1
+    return o.x
+
+
+def warm(site, *objs):
+    for _ in range(3):
+        for o in objs:
+            site(o)
+
+
+def test_load_store_and_augmented():
+    p = Point(1, 2)
+    warm(get_x, p)
+    assert get_x(p) == 1
+    set_x(p, 5)
+    set_x(p, 6)
+    assert p.x == 6 and get_x(p) == 6
+    assert bump_x(p) == 7 and bump_x(p) == 8
+    assert p.__dict__ == {"x": 8, "y": 2}
+    assert list(vars(p)) == ["x", "y"]
+
+
+def test_deleted_attribute_raises():
+    p = Point(1, 2)
+    warm(get_x, p)
+    del p.x
+    try:
+        get_x(p)
+    except AttributeError as e:
+        assert "'Point' object has no attribute 'x'" in str(e)
+    else:
+        raise AssertionError("no AttributeError")
+    set_x(p, 3)
+    assert get_x(p) == 3
+    assert list(p.__dict__) == ["y", "x"]
+
+
+def test_property_added_to_class_later():
+    class C:
+        def __init__(self):
+            self.x = 1
+
+    c = C()
+    warm(get_x, c)
+    warm(lambda o: set_x(o, 1), c)
+    C.x = property(lambda self: "from property", lambda self, v: setattr(self, "seen", v))
+    assert get_x(c) == "from property"
+    set_x(c, 42)
+    assert c.seen == 42
+    assert c.__dict__["x"] == 1
+    del C.x
+    assert get_x(c) == 1
+
+
+def test_class_attribute_added_later_does_not_shadow_instance():
+    class C:
+        def __init__(self):
+            self.x = "instance"
+
+    c = C()
+    warm(get_x, c)
+    C.x = "class"
+    assert get_x(c) == "instance"
+    del c.x
+    assert get_x(c) == "class"
+
+
+def test_getattr_and_setattr_hooks_added_later():
+    class C:
+        def __init__(self):
+            self.x = 1
+
+    c = C()
+    warm(get_x, c)
+    warm(lambda o: set_x(o, 1), c)
+    log = []
+    C.__getattribute__ = lambda self, name: ("hooked", name)
+    assert get_x(c) == ("hooked", "x")
+    del C.__getattribute__
+
+    def setattr_hook(self, name, value):
+        log.append((name, value))
+        object.__setattr__(self, name, value * 10)
+
+    C.__setattr__ = setattr_hook
+    set_x(c, 2)
+    assert log == [("x", 2)] and get_x(c) == 20
+
+
+def test_dict_materialised_or_replaced():
+    p = Point(1, 2)
+    warm(get_x, p)
+    d = p.__dict__
+    d["x"] = 100
+    assert get_x(p) == 100
+    set_x(p, 101)
+    assert d["x"] == 101
+    p.__dict__ = {"x": "replaced"}
+    assert get_x(p) == "replaced"
+    set_x(p, "again")
+    assert p.__dict__ == {"x": "again"}
+
+
+def test_class_reassigned():
+    class A:
+        def __init__(self):
+            self.x = "a"
+
+    class B:
+        @property
+        def x(self):
+            return "b property"
+
+    a = A()
+    warm(get_x, a)
+    a.__class__ = B
+    assert get_x(a) == "b property"
+    a.__class__ = A
+    assert get_x(a) == "a"
+
+
+def test_many_types_at_one_site():
+    class S:
+        __slots__ = ("x",)
+
+        def __init__(self):
+            self.x = "slot"
+
+    class Sub(Point):
+        pass
+
+    class Many:
+        def __init__(self):
+            for i in range(40):
+                setattr(self, f"a{i}", i)
+            self.x = "many"
+
+    class Meta(type):
+        x = "meta"
+
+    class WithMeta(metaclass=Meta):
+        pass
+
+    objs = [Point("p", 0), S(), Sub("sub", 0), Many(), WithMeta, Point, type("T", (), {"x": "t"})()]
+    try:
+        Point.x
+    except AttributeError:
+        pass
+    expected = ["p", "slot", "sub", "many", "meta", None, "t"]
+    for _ in range(3):
+        got = []
+        for o in objs:
+            try:
+                got.append(get_x(o))
+            except AttributeError:
+                got.append(None)
+        assert got == expected, got
+    for o in objs[:4]:
+        set_x(o, "set")
+        assert get_x(o) == "set"
+
+
+def test_attribute_error_messages_and_stores_on_builtins():
+    warm(get_x, Point(1, 2))
+    for obj in (1, "s", None, [1]):
+        try:
+            get_x(obj)
+        except AttributeError as e:
+            print(type(obj).__name__, e)
+        try:
+            set_x(obj, 1)
+        except AttributeError as e:
+            print(type(obj).__name__, e)
+
+
+def test_store_keeps_references_right():
+    import sys
+
+    class Tracked:
+        pass
+
+    p = Point(1, 2)
+    warm(lambda o: set_x(o, 0), p)
+    t = Tracked()
+    before = sys.getrefcount(t)
+    for _ in range(5):
+        set_x(p, t)
+    # (separate statements: compiled code may hold a statement's temporaries until its end)
+    assert sys.getrefcount(t) == before + 1
+    assert p.x is t
+    set_x(p, None)
+    assert sys.getrefcount(t) == before
