@@ -150,4 +150,68 @@ ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, At
 #endif
 }
 
+// obj.name(...) lookups (LOAD_METHOD): a site remembers the plain method a type gave,
+// with the type's version tag, when no instance attribute can shadow it: the type has no
+// instance dict at all (list.append, str.join), or its instances keep their attributes in
+// the values array and the shared keys (append-only) did not hold the name and have not
+// grown since. Otherwise, or on any miss, CPython's own _PyObject_GetMethod decides.
+struct MethodCache {
+    unsigned int version;
+    PyObject* method;      // borrowed: the type's dict holds it while the version is unchanged
+    Py_ssize_t nentries;   // shared keys' entry count when checked; -1: the type has no dict
+};
+
+#ifdef ZRT_ATTR_CACHE
+ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name, PyObject* method) {
+    PyTypeObject* tp = Py_TYPE(obj);
+    if (tp->tp_getattro != PyObject_GenericGetAttr || !PyUnicode_CheckExact(name)) return;
+    if (_PyType_Lookup(tp, name) != method) return;
+    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
+    Py_ssize_t nentries = -1;
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !values_layout(tp) || !instance_values(obj)) return;
+        KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
+        if (!keys || keys->dk_kind != KEYS_SPLIT) return;
+        UnicodeEntry* entries = (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+        for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
+            if (entries[i].me_key == name) return;  // an instance may shadow it
+        nentries = keys->dk_nentries;
+    } else if (tp->tp_dictoffset != 0) {
+        return;
+    }
+    c->version = tp->tp_version_tag;
+    c->method = method;
+    c->nentries = nentries;
+}
+
+ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj) {
+    PyTypeObject* tp = Py_TYPE(obj);
+    if (!c->version || tp->tp_version_tag != c->version || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG))
+        return false;
+    if (c->nentries < 0) return true;
+    KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
+    return keys && keys->dk_nentries == c->nentries && instance_values(obj);
+}
+#endif
+
+// Like _PyObject_GetMethod: 1 and the unbound method, or 0 and the attribute, or -1 (error,
+// *out NULL). New reference in *out.
+extern "C" int _PyObject_GetMethod(PyObject* obj, PyObject* name, PyObject** method);
+
+ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    bool cached = method_cache_hit(c, obj);
+    if (cached) {
+        *out = Py_NewRef(c->method);
+        return 1;
+    }
+    int r = _PyObject_GetMethod(obj, name, out);
+    if (r == 1) method_cache_fill(c, obj, name, *out);
+    return r;
+#else
+    (void)c;
+    return _PyObject_GetMethod(obj, name, out);
+#endif
+}
+
 }  // namespace zrt

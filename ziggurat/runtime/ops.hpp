@@ -409,12 +409,6 @@ ZRT_INLINE PyObject* join_strings(PyObject** items, Py_ssize_t n) {  // steals t
     return r;
 }
 
-// obj.name(...): the unbound method and 1 when `name` is a plain method of the type (the
-// call then passes obj first, and no bound method is made), else the attribute and 0.
-ZRT_INLINE int get_method(PyObject* obj, PyObject* name, PyObject** out) {
-    return _PyObject_GetMethod(obj, name, out);
-}
-
 ZRT_INLINE PyObject* slice(PyObject* lo, PyObject* hi, PyObject* step) {
     return PySlice_New(lo, hi, step);
 }

@@ -60,6 +60,12 @@ class ModuleEmitter:
     uses_generators: bool = False
     global_caches: int = 0
     attr_caches: int = 0
+    method_caches: int = 0
+
+    def method_cache(self) -> str:
+        """A new method-call-site cache (see zrt::MethodCache)."""
+        self.method_caches += 1
+        return f"MC[{self.method_caches - 1}]"
 
     def attr_cache(self) -> str:
         """A new attribute-site cache (see zrt::AttrCache)."""
@@ -202,6 +208,7 @@ class ModuleEmitter:
             f"static zrt::ModuleState {nm.STATE};",
             f"static zrt::GlobalCache GC[{max(self.global_caches, 1)}];",
             f"static zrt::AttrCache AC[{max(self.attr_caches, 1)}];",
+            f"static zrt::MethodCache MC[{max(self.method_caches, 1)}];",
             "static PyObject* zrt_frozenset_steal(PyObject* t) {",
             "    if (!t) return nullptr;",
             "    PyObject* r = PyFrozenSet_New(t);",

@@ -209,3 +209,55 @@ def test_store_keeps_references_right():
     assert p.x is t
     set_x(p, None)
     assert sys.getrefcount(t) == before
+
+
+def call_speak(o):
+    return o.speak()
+
+
+def test_method_calls_see_shadowing_and_replacement():
+    class Talker:
+        def __init__(self):
+            self.name = "t"
+
+        def speak(self):
+            return "class method"
+
+    a, b = Talker(), Talker()
+    warm(call_speak, a, b)
+    b.speak = lambda: "instance attribute"
+    assert call_speak(a) == "class method"
+    assert call_speak(b) == "instance attribute"
+    Talker.speak = lambda self: "replaced on the class"
+    assert call_speak(a) == "replaced on the class"
+    del b.speak
+    assert call_speak(b) == "replaced on the class"
+    b.__dict__["speak"] = lambda: "through __dict__"
+    assert call_speak(b) == "through __dict__"
+    c = Talker()
+    c.other = 1  # a new shared key after the site was warmed
+    assert call_speak(c) == "replaced on the class"
+    c.speak = staticmethod(lambda: "static in instance")
+    assert call_speak(c) == "static in instance"
+
+
+def test_method_calls_on_builtins_and_hooks():
+    class L(list):
+        def speak(self):
+            return f"list of {len(self)}"
+
+    class WithGetattr:
+        def __getattr__(self, name):
+            return lambda: f"getattr {name}"
+
+    items = [L([1, 2]), WithGetattr(), L()]
+    for _ in range(3):
+        assert [call_speak(o) for o in items] == ["list of 2", "getattr speak", "list of 0"]
+    parts = []
+    for i in range(5):
+        parts.append(i)
+    assert parts == [0, 1, 2, 3, 4]
+    try:
+        call_speak(1)
+    except AttributeError as e:
+        print(e)
