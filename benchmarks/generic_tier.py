@@ -3,6 +3,12 @@ interpreted and compiled, alternately, in fresh processes of the same interprete
 the median time of each and the speedup. Not a test: run it by hand.
 
     python benchmarks/generic_tier.py [--python EXE] [--rounds 5]
+    python benchmarks/generic_tier.py --instructions     # needs valgrind
+
+`--instructions` counts instructions with valgrind's callgrind instead of timing: the work
+of a call is the difference between a large and a small run (so start-up and import cancel
+out). Counts repeat exactly whatever else the machine is doing, which wall-clock
+times on a shared machine do not; they ignore cache misses and branch prediction.
 """
 
 from __future__ import annotations
@@ -18,6 +24,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORKLOADS = [("fib", 25), ("loops", 300000), ("floats", 300000), ("dicts", 100000), ("gens", 300000),
              ("strings", 100000), ("objects", 100000), ("exceptions", 100000)]
+COUNTER = """
+import sys, importlib
+sys.path.insert(0, sys.argv[1])
+m = importlib.import_module("generic_mix")
+getattr(m, sys.argv[2])(int(sys.argv[3]))
+"""
 TIMER = """
 import sys, time, importlib
 sys.path.insert(0, sys.argv[1])
@@ -33,7 +45,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind) instead of timing")
     args = parser.parse_args()
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions needs valgrind (apt-get install valgrind)")
     with tempfile.TemporaryDirectory() as tmp:
         interp, compiled = Path(tmp, "interp"), Path(tmp, "compiled")
         for d in (interp, compiled):
@@ -42,6 +57,8 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "ziggurat.cli", "compile", str(compiled / "generic_mix.py"),
                         "--python", args.python], check=True, capture_output=True)
         (compiled / "generic_mix.py").unlink()
+        if args.instructions:
+            return _count_instructions(args.python, interp, compiled)
         print(f"{'workload':<12} {'interpreted':>12} {'compiled':>12} {'speedup':>8}")
         ratios = []
         for name, n in WORKLOADS:
@@ -55,6 +72,29 @@ def main() -> int:
             ratios.append(a / b)
             print(f"{name:<12} {a * 1000:>10.2f}ms {b * 1000:>10.2f}ms {a / b:>7.2f}x")
         print(f"{'geomean':<12} {'':>12} {'':>12} {statistics.geometric_mean(ratios):>7.2f}x")
+    return 0
+
+
+def _instructions(python: str, where: Path, name: str, n: int) -> int:
+    run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", COUNTER,
+                          str(where), name, str(n)], check=True, capture_output=True, text=True)
+    refs = [line for line in run.stderr.splitlines() if "Collected" in line or "refs:" in line]
+    return int(refs[-1].split()[-1].replace(",", ""))
+
+
+def _count_instructions(python: str, interp: Path, compiled: Path) -> int:
+    print(f"{'workload':<12} {'interpreted':>14} {'compiled':>14} {'ratio':>8}   (instructions per call)")
+    ratios = []
+    for name, n in WORKLOADS:
+        # fib's argument is a depth, not a count: two depths differ by ~11x in calls
+        small, large = (n - 7, n - 2) if name == "fib" else (n // 10, 4 * (n // 10))
+        per_call = {}
+        for d in (interp, compiled):
+            per_call[d] = _instructions(python, d, name, large) - _instructions(python, d, name, small)
+        ratio = per_call[interp] / per_call[compiled]
+        ratios.append(ratio)
+        print(f"{name:<12} {per_call[interp]:>14,} {per_call[compiled]:>14,} {ratio:>7.2f}x")
+    print(f"{'geomean':<12} {'':>14} {'':>14} {statistics.geometric_mean(ratios):>7.2f}x")
     return 0
 
 
