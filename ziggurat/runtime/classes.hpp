@@ -140,9 +140,19 @@ ZRT_INLINE PyObject* build_class(ModuleState* st, ClassBody body, PyObject* clos
     return cls.release();
 }
 
-// super() with no arguments inside a method: super(__class__, <first argument>).
-ZRT_INLINE PyObject* super0(PyObject* super_obj, PyObject* classcell, PyObject* first) {
+// super() with no arguments inside a method: super(__class__, <first argument>), with
+// CPython's checks in CPython's order. `nargs` is the function's positional parameter count;
+// `first` its first parameter's current value (NULL once deleted).
+ZRT_INLINE PyObject* super0(PyObject* super_obj, PyObject* classcell, PyObject* first, int nargs) {
     if (super_obj != (PyObject*)&PySuper_Type) return PyObject_CallNoArgs(super_obj);
+    if (nargs == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "super(): no arguments");
+        return nullptr;
+    }
+    if (!first) {
+        PyErr_SetString(PyExc_RuntimeError, "super(): arg[0] deleted");
+        return nullptr;
+    }
     if (!classcell) {
         PyErr_SetString(PyExc_RuntimeError, "super(): __class__ cell not found");
         return nullptr;
@@ -150,10 +160,6 @@ ZRT_INLINE PyObject* super0(PyObject* super_obj, PyObject* classcell, PyObject* 
     PyObject* cls = PyCell_GET(classcell);
     if (!cls) {
         PyErr_SetString(PyExc_RuntimeError, "super(): empty __class__ cell");
-        return nullptr;
-    }
-    if (!first) {
-        PyErr_SetString(PyExc_RuntimeError, "super(): no arguments");
         return nullptr;
     }
     PyObject* args[] = {cls, first};

@@ -82,8 +82,8 @@ class Scope:
                 return FREE if name in self.parent.frees and parent_access == CLASSDEREF else GLOBAL
             return parent_access
         if self.kind == "class":
-            if name == "__class__" and self.needs_classcell and name not in self.bound:
-                return CELL
+            # (a class's implicit __class__ cell is for its methods only: its own body sees
+            # `__class__` like any other name, CPython's LOAD_CLASSDEREF from further out)
             if name in self.nonlocal_decls:
                 return FREE
             if name in self.bound:
@@ -310,6 +310,18 @@ def _resolve(scope: Scope) -> None:
     for name in sorted(wanted):
         if scope.kind == "comprehension":
             continue  # comprehensions forward to their parent (handled above)
+        if name == "__class__" and scope.kind == "class":
+            if any("__class__" in c.frees for c in scope.children) or any(
+                "__class__" in _comprehension_needs(c) for c in scope.children if c.kind == "comprehension"
+            ):
+                scope.needs_classcell = True
+            # the body's own `__class__` (read, or `nonlocal __class__`) is the enclosing
+            # method's, not this class's implicit cell
+            own_use = name in scope.used or name in scope.nonlocal_decls
+            own_binding = name in scope.global_decls or (name in scope.bound and name not in scope.nonlocal_decls)
+            if own_use and not own_binding and _enclosing_class(scope):
+                scope.add_free(name)
+            continue
         if name in scope.global_decls:
             continue
         if scope.is_function and name in scope.bound and name not in scope.nonlocal_decls:
@@ -325,12 +337,6 @@ def _resolve(scope: Scope) -> None:
             # spelling comes from further out
             if not any(name in c.frees for c in scope.children):
                 continue
-        if name == "__class__" and scope.kind == "class":
-            if any("__class__" in c.frees for c in scope.children) or any(
-                "__class__" in _comprehension_needs(c) for c in scope.children if c.kind == "comprehension"
-            ):
-                scope.needs_classcell = True
-            continue
         if _bound_in_enclosing_function(scope, name) or (name == "__class__" and _enclosing_class(scope)):
             scope.add_free(name)
     scope.frees.sort()

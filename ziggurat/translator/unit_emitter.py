@@ -1667,14 +1667,16 @@ class UnitEmitter:
         if "__class__" in self.unit.frees:
             cell = self.free_cell("__class__")
         first = "nullptr"
-        if self.unit.params:
+        node_args = getattr(self.unit.node, "args", None)
+        nargs = len(node_args.posonlyargs) + len(node_args.args) if isinstance(node_args, ast.arguments) else 0
+        if nargs:
             p = self.unit.params[0]
             kind = self.unit.access(p)
             if kind == FAST:
                 first = f"{nm.LOCAL}{nm.ident(p)}.p"
             elif kind == CELL:
                 first = f"PyCell_GET({nm.CELL}{nm.ident(p)}.p)"
-        return self.call(f"zrt::super0({sup.expr}, {cell}, {first})")
+        return self.call(f"zrt::super0({sup.expr}, {cell}, {first}, {nargs})")
 
     # comprehensions (inline, own scope)
     def expr_ListComp(self, node: ast.ListComp) -> Val:
