@@ -20,7 +20,7 @@ struct ASend {  // __anext__() / asend(v)
 struct AThrow {  // athrow(...) / aclose()
     PyObject_HEAD
     GenObject* gen;
-    PyObject* exc;  // NULL: aclose()
+    PyObject* args;  // athrow()'s arguments as a tuple, checked when thrown; NULL: aclose()
     int state;
 };
 
@@ -62,49 +62,85 @@ ZRT_INLINE int asyncgen_init_hooks(GenObject* g) {
     return 0;
 }
 
-// One step's outcome seen from the awaitable: a wrapped value completes it (StopIteration
-// carrying the value), anything else goes to the event loop; a finished generator is
-// StopAsyncIteration.
-ZRT_INLINE PyObject* asyncgen_unwrap(PyObject* r, PyObject* result) {
-    if (r) {
-        if (Py_TYPE(r) != &AsyncGenValueType) return r;
-        PyObject* v = ((AsyncGenValue*)r)->value;
-        if (v == Py_None) PyErr_SetNone(PyExc_StopIteration);
-        else set_stop_iteration_value(v);
-        Py_DECREF(r);
+// One step's outcome seen from the awaitable (CPython's async_gen_unwrap_value): a wrapped
+// value completes the step (StopIteration carrying the value), anything else goes to the
+// event loop; an error or the end of the body completes it too (StopAsyncIteration when the
+// body finished). A completed step gives up its claim on the generator (running_async).
+ZRT_INLINE PyObject* agen_unwrap(GenObject* g, PyObject* r) {
+    if (!r) {
+        if (!PyErr_Occurred()) PyErr_SetNone(PyExc_StopAsyncIteration);
+        if (PyErr_ExceptionMatches(PyExc_StopAsyncIteration) || PyErr_ExceptionMatches(PyExc_GeneratorExit))
+            g->ag_closed = 1;
+        g->running_async = 0;
         return nullptr;
     }
-    if (result) {
-        Py_DECREF(result);
-        PyErr_SetNone(PyExc_StopAsyncIteration);
+    if (Py_TYPE(r) != &AsyncGenValueType) return r;
+    g->running_async = 0;
+    PyObject* v = ((AsyncGenValue*)r)->value;
+    if (v == Py_None) PyErr_SetNone(PyExc_StopIteration);
+    else set_stop_iteration_value(v);
+    Py_DECREF(r);
+    return nullptr;
+}
+
+// gen.send() of the body: a `return` (the body finished) becomes NULL with no error set.
+ZRT_INLINE PyObject* agen_send_body(GenObject* g, PyObject* arg) {
+    PyObject* result = nullptr;
+    PyObject* r = gen_send_ex(g, arg, &result);
+    if (!r && result) Py_DECREF(result);
+    return r;
+}
+
+// gen.throw() into the body: StopIteration out of it means the body finished.
+ZRT_INLINE PyObject* agen_throw_body(GenObject* g, PyObject* const* args, Py_ssize_t n) {
+    PyObject* r = gen_throw((PyObject*)g, args, n);
+    if (!r && PyErr_ExceptionMatches(PyExc_StopIteration)) PyErr_Clear();
+    return r;
+}
+
+ZRT_INLINE PyObject* already_running(const char* method) {
+    PyErr_Format(PyExc_RuntimeError, "%s(): asynchronous generator is already running", method);
+    return nullptr;
+}
+
+// close() of an asend/athrow awaitable (3.13): throw GeneratorExit in; a body that catches
+// it and suspends again has ignored it.
+ZRT_INLINE PyObject* awaitable_close(PyObject* self, PyObject* (*throw_fn)(PyObject*, PyObject* const*, Py_ssize_t)) {
+    PyObject* exit_type = PyExc_GeneratorExit;
+    PyObject* r = throw_fn(self, &exit_type, 1);
+    if (r) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_RuntimeError, "coroutine ignored GeneratorExit");
+        return nullptr;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration) || PyErr_ExceptionMatches(PyExc_StopAsyncIteration) ||
+        PyErr_ExceptionMatches(PyExc_GeneratorExit)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
     }
     return nullptr;
 }
 
 ZRT_INLINE PyObject* asend_send(PyObject* self, PyObject* arg) {
     ASend* o = (ASend*)self;
+    GenObject* g = o->gen;
     if (o->state == 2) {
         PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited __anext__()/asend()");
         return nullptr;
     }
     if (o->state == 0) {
+        if (g->running_async) {
+#if ZRT_PY(3, 13)
+            o->state = 2;
+#endif
+            return already_running("anext");
+        }
         if (!arg || arg == Py_None) arg = o->sendval;
         o->state = 1;
-        if (asyncgen_init_hooks(o->gen) < 0) return nullptr;
+        if (asyncgen_init_hooks(g) < 0) return nullptr;
     }
-    if (o->gen->state == -1) {
-        o->state = 2;
-        PyErr_SetNone(PyExc_StopAsyncIteration);
-        return nullptr;
-    }
-    PyObject* result;
-    PyObject* r = asyncgen_unwrap(gen_send_ex(o->gen, arg, &result), nullptr);
-    if (!r && !PyErr_Occurred()) PyErr_SetNone(PyExc_StopAsyncIteration);
-    if (!r && result) {
-        Py_DECREF(result);
-        PyErr_Clear();
-        PyErr_SetNone(PyExc_StopAsyncIteration);
-    }
+    g->running_async = 1;
+    PyObject* r = agen_unwrap(g, agen_send_body(g, arg ? arg : Py_None));
     if (!r) o->state = 2;
     return r;
 }
@@ -113,113 +149,179 @@ ZRT_INLINE PyObject* asend_iternext(PyObject* self) { return asend_send(self, Py
 
 ZRT_INLINE PyObject* asend_throw(PyObject* self, PyObject* const* args, Py_ssize_t n) {
     ASend* o = (ASend*)self;
+    GenObject* g = o->gen;
     if (o->state == 2) {
         PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited __anext__()/asend()");
         return nullptr;
     }
-    PyObject* r = gen_throw((PyObject*)o->gen, args, n);
-    if (r) return asyncgen_unwrap(r, nullptr);
-    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {  // the generator returned
-        PyErr_Clear();
-        PyErr_SetNone(PyExc_StopAsyncIteration);
+#if ZRT_PY(3, 13)
+    if (o->state == 0) {
+        if (g->running_async) {
+            o->state = 2;
+            return already_running("anext");
+        }
+        o->state = 1;
+        g->running_async = 1;
     }
-    o->state = 2;
-    return nullptr;
+#endif
+    PyObject* r = agen_unwrap(g, agen_throw_body(g, args, n));
+    if (!r) o->state = 2;
+    return r;
 }
 
 ZRT_INLINE PyObject* asend_close(PyObject* self, PyObject*) {
+#if ZRT_PY(3, 13)
+    if (((ASend*)self)->state == 2) Py_RETURN_NONE;
+    return awaitable_close(self, asend_throw);
+#else
     ((ASend*)self)->state = 2;
     Py_RETURN_NONE;
+#endif
 }
 
-ZRT_INLINE PyObject* athrow_send(PyObject* self, PyObject* arg) {
-    AThrow* o = (AThrow*)self;
+// aclose() mode: the step ends by an error; a completed aclose() is StopIteration. Before
+// 3.13 an error out of throw() left the awaitable (and the generator's claim) as they were.
+ZRT_INLINE PyObject* aclose_outcome(AThrow* o, PyObject* r, bool from_throw = false) {
     GenObject* g = o->gen;
-    bool closing = o->exc == nullptr;
-    if (o->state == 2) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited aclose()/athrow()");
-        return nullptr;
-    }
-    PyObject* r;
-    if (o->state == 0) {
-        if (g->state == -1 || (closing && g->state == 0)) {
-            o->state = 2;
-            g->state = -1;
-            if (closing) PyErr_SetNone(PyExc_StopIteration);
-            else PyErr_SetNone(PyExc_StopAsyncIteration);
-            return nullptr;
-        }
-        if (arg && arg != Py_None) {
-            PyErr_SetString(PyExc_RuntimeError, "can't send non-None value to a just-started coroutine");
-            return nullptr;
-        }
-        o->state = 1;
-        if (asyncgen_init_hooks(g) < 0) return nullptr;
-        Ref exc(closing ? PyObject_CallNoArgs(PyExc_GeneratorExit) : newref(o->exc));
-        if (!exc.p) return nullptr;
-        r = gen_throw_exc(g, exc.p);
-    } else {
-        PyObject* result;
-        r = gen_send_ex(g, arg ? arg : Py_None, &result);
-        if (!r && result) {
-            Py_DECREF(result);
-            PyErr_SetNone(PyExc_StopIteration);  // the generator returned
-        }
-    }
     if (r) {
         if (Py_TYPE(r) != &AsyncGenValueType) return r;  // an inner await's value
-        if (closing) {
-            Py_DECREF(r);
-            o->state = 2;
-            PyErr_SetString(PyExc_RuntimeError, "async generator ignored GeneratorExit");
-            return nullptr;
-        }
+        Py_DECREF(r);
+        g->running_async = 0;
         o->state = 2;
-        return asyncgen_unwrap(r, nullptr);
-    }
-    o->state = 2;
-    if (closing) {
-        if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_StopAsyncIteration) ||
-            PyErr_ExceptionMatches(PyExc_GeneratorExit) || PyErr_ExceptionMatches(PyExc_StopIteration)) {
-            PyErr_Clear();
-            PyErr_SetNone(PyExc_StopIteration);
-        }
-    } else if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
-        PyErr_Clear();
-        PyErr_SetNone(PyExc_StopAsyncIteration);
-    }
-    return nullptr;
-}
-
-ZRT_INLINE PyObject* athrow_iternext(PyObject* self) { return athrow_send(self, Py_None); }
-
-ZRT_INLINE PyObject* athrow_throw(PyObject* self, PyObject* const* args, Py_ssize_t n) {
-    AThrow* o = (AThrow*)self;
-    if (o->state == 2) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited aclose()/athrow()");
+        PyErr_SetString(PyExc_RuntimeError, "async generator ignored GeneratorExit");
         return nullptr;
     }
-    PyObject* r = gen_throw((PyObject*)o->gen, args, n);
-    if (r) {
-        if (Py_TYPE(r) != &AsyncGenValueType) return r;
-        if (!o->exc) {
-            Py_DECREF(r);
-            PyErr_SetString(PyExc_RuntimeError, "async generator ignored GeneratorExit");
-            return nullptr;
-        }
-        return asyncgen_unwrap(r, nullptr);
+    if (!from_throw || ZRT_PY(3, 13)) {
+        g->running_async = 0;
+        o->state = 2;
     }
-    if (!o->exc && (PyErr_ExceptionMatches(PyExc_StopAsyncIteration) || PyErr_ExceptionMatches(PyExc_GeneratorExit))) {
+    if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_StopAsyncIteration) ||
+        PyErr_ExceptionMatches(PyExc_GeneratorExit)) {
         PyErr_Clear();
         PyErr_SetNone(PyExc_StopIteration);
     }
     return nullptr;
 }
 
+// athrow() takes 1 to 3 arguments, checked when they are thrown in, as CPython does.
+ZRT_INLINE bool athrow_arg_count_error(Py_ssize_t n) {
+    if (n < 1) PyErr_SetString(PyExc_TypeError, "athrow expected at least 1 argument, got 0");
+    else if (n > 3) PyErr_Format(PyExc_TypeError, "athrow expected at most 3 arguments, got %zd", n);
+    return n < 1 || n > 3;
+}
+
+ZRT_INLINE PyObject* athrow_send(PyObject* self, PyObject* arg) {
+    AThrow* o = (AThrow*)self;
+    GenObject* g = o->gen;
+    bool closing = o->args == nullptr;
+    if (o->state == 2) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited aclose()/athrow()");
+        return nullptr;
+    }
+    if (g->state == -1) {  // the body has finished
+        o->state = 2;
+        PyErr_SetNone(PyExc_StopIteration);
+        return nullptr;
+    }
+    if (o->state == 0) {
+        if (g->running_async) {
+            o->state = 2;
+            return already_running(closing ? "aclose" : "athrow");
+        }
+        if (g->ag_closed) {
+            o->state = 2;
+            PyErr_SetNone(PyExc_StopAsyncIteration);
+            return nullptr;
+        }
+        if (arg && arg != Py_None) {
+            PyErr_SetString(PyExc_RuntimeError, "can't send non-None value to a just-started coroutine");
+            return nullptr;
+        }
+        if (closing && g->state == 0) {  // never started: closing it runs nothing
+            o->state = 2;
+            g->state = -1;
+            g->ag_closed = 1;
+            PyErr_SetNone(PyExc_StopIteration);
+            return nullptr;
+        }
+        o->state = 1;
+        if (asyncgen_init_hooks(g) < 0) return nullptr;
+        g->running_async = 1;
+        if (closing) {
+            g->ag_closed = 1;
+            Ref exc(PyObject_CallNoArgs(PyExc_GeneratorExit));
+            if (!exc.p) return aclose_outcome(o, nullptr);
+            return aclose_outcome(o, gen_throw_exc(g, exc.p));
+        }
+        Py_ssize_t n = PyTuple_GET_SIZE(o->args);
+        PyObject* r = athrow_arg_count_error(n) ? nullptr : agen_throw_body(g, &PyTuple_GET_ITEM(o->args, 0), n);
+        r = agen_unwrap(g, r);
+        if (!r) o->state = 2;
+        return r;
+    }
+    PyObject* r = agen_send_body(g, arg ? arg : Py_None);
+    if (closing) return aclose_outcome(o, r);
+    r = agen_unwrap(g, r);
+    if (!r) o->state = 2;
+    return r;
+}
+
+ZRT_INLINE PyObject* athrow_iternext(PyObject* self) { return athrow_send(self, Py_None); }
+
+ZRT_INLINE PyObject* athrow_throw(PyObject* self, PyObject* const* args, Py_ssize_t n) {
+    AThrow* o = (AThrow*)self;
+    GenObject* g = o->gen;
+    if (o->state == 2) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited aclose()/athrow()");
+        return nullptr;
+    }
+#if ZRT_PY(3, 13)
+    if (o->state == 0) {
+        if (g->running_async) {
+            o->state = 2;
+            return already_running(o->args ? "athrow" : "aclose");
+        }
+        o->state = 1;
+        g->running_async = 1;
+    }
+#endif
+    PyObject* r = agen_throw_body(g, args, n);
+    if (!o->args) return aclose_outcome(o, r, true);
+    r = agen_unwrap(g, r);
+#if ZRT_PY(3, 13)
+    if (!r) o->state = 2;
+#endif
+    return r;
+}
+
 ZRT_INLINE PyObject* athrow_close(PyObject* self, PyObject*) {
+#if ZRT_PY(3, 13)
+    if (((AThrow*)self)->state == 2) Py_RETURN_NONE;
+    return awaitable_close(self, athrow_throw);
+#else
     ((AThrow*)self)->state = 2;
     Py_RETURN_NONE;
+#endif
 }
+
+#if ZRT_PY(3, 13)
+// An asend/athrow/aclose awaitable collected before it was ever driven (3.13 warns).
+ZRT_INLINE void warn_unawaited(PyObject* self, GenObject* g, int state, const char* method) {
+    if (state != 0) return;
+    PyObject* pending = fetch_exception();
+    if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "coroutine method '%s' of '%U' was never awaited", method,
+                         g->qualname) < 0)
+        PyErr_WriteUnraisable(self);
+    restore_exception(pending);
+}
+ZRT_INLINE void asend_finalize(PyObject* self) {
+    warn_unawaited(self, ((ASend*)self)->gen, ((ASend*)self)->state, "asend");
+}
+ZRT_INLINE void athrow_finalize(PyObject* self) {
+    AThrow* o = (AThrow*)self;
+    warn_unawaited(self, o->gen, o->state, o->args ? "athrow" : "aclose");
+}
+#endif
 
 template <typename T>
 ZRT_INLINE void awaitable_dealloc(PyObject* self) {
@@ -228,12 +330,19 @@ ZRT_INLINE void awaitable_dealloc(PyObject* self) {
     PyObject_GC_Del(self);
 }
 
+// The finalizer (3.13's "never awaited" warning) runs before anything is cleared; it may
+// resurrect the object.
+ZRT_INLINE bool awaitable_finalized(PyObject* self) {
+    return !Py_TYPE(self)->tp_finalize || PyObject_CallFinalizerFromDealloc(self) == 0;
+}
 ZRT_INLINE void asend_dealloc(PyObject* self) {
+    if (!awaitable_finalized(self)) return;
     Py_CLEAR(((ASend*)self)->sendval);
     awaitable_dealloc<ASend>(self);
 }
 ZRT_INLINE void athrow_dealloc(PyObject* self) {
-    Py_CLEAR(((AThrow*)self)->exc);
+    if (!awaitable_finalized(self)) return;
+    Py_CLEAR(((AThrow*)self)->args);
     awaitable_dealloc<AThrow>(self);
 }
 ZRT_INLINE int asend_traverse(PyObject* self, visitproc visit, void* arg) {
@@ -243,7 +352,7 @@ ZRT_INLINE int asend_traverse(PyObject* self, visitproc visit, void* arg) {
 }
 ZRT_INLINE int athrow_traverse(PyObject* self, visitproc visit, void* arg) {
     Py_VISIT((PyObject*)((AThrow*)self)->gen);
-    Py_VISIT(((AThrow*)self)->exc);
+    Py_VISIT(((AThrow*)self)->args);
     return 0;
 }
 
@@ -257,11 +366,11 @@ ZRT_INLINE PyObject* make_asend(PyObject* gen, PyObject* value) {
     return (PyObject*)o;
 }
 
-ZRT_INLINE PyObject* make_athrow(PyObject* gen, PyObject* exc) {
+ZRT_INLINE PyObject* make_athrow(PyObject* gen, PyObject* args) {
     AThrow* o = PyObject_GC_New(AThrow, &AThrowType);
     if (!o) return nullptr;
     o->gen = (GenObject*)newref(gen);
-    o->exc = xnewref(exc);
+    o->args = xnewref(args);
     o->state = 0;
     PyObject_GC_Track((PyObject*)o);
     return (PyObject*)o;
@@ -271,27 +380,18 @@ ZRT_INLINE PyObject* asyncgen_anext(PyObject* self) { return make_asend(self, nu
 ZRT_INLINE PyObject* asyncgen_asend(PyObject* self, PyObject* v) { return make_asend(self, v); }
 ZRT_INLINE PyObject* asyncgen_aclose(PyObject* self, PyObject*) { return make_athrow(self, nullptr); }
 ZRT_INLINE PyObject* asyncgen_athrow(PyObject* self, PyObject* const* args, Py_ssize_t n) {
-    if (n < 1) {
-        PyErr_SetString(PyExc_TypeError, "athrow expected at least 1 argument, got 0");
+#if ZRT_PY(3, 12)
+    if (n > 1 && PyErr_WarnEx(PyExc_DeprecationWarning,
+                              "the (type, exc, tb) signature of athrow() is deprecated, "
+                              "use the single-arg signature instead.",
+                              1) < 0)
         return nullptr;
-    }
-    // normalise (type[, value[, tb]]) the way throw() does, into one exception instance
-    Ref exc;
-    if (is_exception_class(args[0])) {
-        if (n > 1 && args[1] != Py_None && PyObject_TypeCheck(args[1], (PyTypeObject*)args[0]))
-            exc.set(newref(args[1]));  // (type, instance): the instance itself
-        else
-            exc.set(n > 1 && args[1] != Py_None ? PyObject_CallOneArg(args[0], args[1]) : PyObject_CallNoArgs(args[0]));
-    } else if (PyExceptionInstance_Check(args[0])) {
-        exc.set(newref(args[0]));
-    } else {
-        PyErr_Format(PyExc_TypeError,
-                     "exceptions must be classes or instances deriving from BaseException, not %s",
-                     Py_TYPE(args[0])->tp_name);
-        return nullptr;
-    }
-    if (!exc.p) return nullptr;
-    return make_athrow(self, exc.p);
+#endif
+    // the arguments are checked when the awaitable throws them in, as CPython does
+    Ref tuple(PyTuple_New(n));
+    if (!tuple.p) return nullptr;
+    for (Py_ssize_t i = 0; i < n; i++) PyTuple_SET_ITEM(tuple.p, i, newref(args[i]));
+    return make_athrow(self, tuple.p);
 }
 
 static PyMethodDef asend_methods[] = {
@@ -362,6 +462,10 @@ ZRT_INLINE int ready_asyncgen_types() {
     ASendType.tp_traverse = asend_traverse;
     ASendType.tp_iternext = asend_iternext;
     ASendType.tp_methods = asend_methods;
+#if ZRT_PY(3, 13)
+    ASendType.tp_finalize = asend_finalize;
+    AThrowType.tp_finalize = athrow_finalize;
+#endif
     AThrowType.tp_basicsize = sizeof(AThrow);
     AThrowType.tp_dealloc = athrow_dealloc;
     AThrowType.tp_traverse = athrow_traverse;

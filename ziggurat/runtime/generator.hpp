@@ -31,6 +31,8 @@ struct GenObject {
     PyObject* finalizer; // async generators: the event loop's finalizer hook
     PyObject* frame;     // made on first access of gi_frame / cr_frame / ag_frame
     int hooks_inited;
+    int running_async;  // async generators: an asend/athrow step has claimed the generator
+    int ag_closed;      // async generators: aclose() started or the body finished
     int state;
     int running;
     int kind;

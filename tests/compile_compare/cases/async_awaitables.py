@@ -1,0 +1,119 @@
+"""The awaitables of async generators (asend/__anext__, athrow, aclose) driven by hand:
+one step at a time owns the generator, each awaitable is one-shot, athrow's arguments are
+checked when thrown, close() of a mid-flight step, and warnings for unawaited ones. The
+exact messages differ between CPython versions; each run is compared with its own CPython."""
+
+import gc
+import types
+import warnings
+
+
+@types.coroutine
+def _async_yield(v):
+    return (yield v)
+
+
+class MyExc(Exception):
+    pass
+
+
+def outcome(step):
+    try:
+        return ("value", step())
+    except BaseException as e:  # noqa: B036 - the point is to see every outcome
+        return (type(e).__name__, str(e))
+
+
+def test_one_step_owns_the_generator():
+    async def agenfn():
+        while True:
+            try:
+                await _async_yield(None)
+            except MyExc:
+                pass
+        return
+        yield
+
+    agen = agenfn()
+    first = agen.asend(None)
+    print(outcome(lambda: first.send(None)))
+    second = agen.asend(None)
+    print(outcome(lambda: second.throw(MyExc)))
+    print(outcome(lambda: second.send(None)))
+    third = agen.athrow(MyExc)
+    print(outcome(lambda: third.send(None)))
+    print(outcome(lambda: third.send(None)))
+    print(outcome(lambda: first.throw(MyExc)))
+    print(outcome(lambda: first.close()))
+
+
+def test_awaitables_are_one_shot():
+    async def it():
+        yield 1
+        yield 2
+
+    g = it()
+    nxt = g.aclose()
+    print(outcome(lambda: nxt.throw(GeneratorExit)))
+    print(outcome(lambda: nxt.throw(GeneratorExit)))
+    g = it()
+    t = g.athrow(MyExc)
+    print(outcome(lambda: t.throw(MyExc)))
+    print(outcome(lambda: t.throw(MyExc)))
+    g = it()
+    a = g.asend(None)
+    print(outcome(lambda: a.send(None)))
+    print(outcome(lambda: a.send(None)))
+
+
+def test_athrow_arguments_checked_when_thrown():
+    async def it():
+        yield 1
+
+    g = it()
+    print(outcome(lambda: g.asend(None).send(None)))
+    bad = g.athrow(None)
+    print(outcome(lambda: bad.send(None)))
+    print(outcome(lambda: type(g.athrow()).__name__))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        three = g.athrow(MyExc, MyExc("x"), None)
+    print([w.category.__name__ for w in caught])
+    print(outcome(lambda: three.send(None)))
+
+
+def test_close_of_a_step_in_flight():
+    async def ignores_exit():
+        try:
+            await _async_yield(None)
+        except GeneratorExit:
+            await _async_yield(None)
+        return
+        yield
+
+    step = ignores_exit().asend(None)
+    step.send(None)
+    print(outcome(step.close))
+
+    async def lets_exit_out():
+        await _async_yield(None)
+        yield 1
+
+    step = lets_exit_out().asend(None)
+    step.send(None)
+    print(outcome(step.close))
+
+
+def test_unawaited_awaitables():
+    async def gen():
+        yield 1
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        g = gen()
+        g.asend(None)
+        g.athrow(RuntimeError)
+        g.aclose()
+        del g
+        gc.collect()
+    print(sorted(str(w.message) for w in caught if w.category is RuntimeWarning))
