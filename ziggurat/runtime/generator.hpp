@@ -330,8 +330,31 @@ ZRT_INLINE PyObject* gen_close(PyObject* self, PyObject*) {
     return nullptr;
 }
 
+// A coroutine collected before it ever ran: CPython's RuntimeWarning, through
+// warnings._warn_unawaited_coroutine (which adds cr_origin's frames when tracked), else
+// directly, as _PyErr_WarnUnawaitedCoroutine does.
+ZRT_INLINE void warn_unawaited_coroutine(PyObject* self) {
+    PyObject* saved = fetch_exception();
+    bool warned = false;
+    Ref warnings(PyImport_ImportModule("warnings"));
+    Ref fn(warnings.p ? PyObject_GetAttrString(warnings.p, "_warn_unawaited_coroutine") : nullptr);
+    if (fn.p) {
+        Ref r(PyObject_CallOneArg(fn.p, self));
+        warned = r.p || PyErr_ExceptionMatches(PyExc_RuntimeWarning);
+    }
+    if (PyErr_Occurred()) PyErr_WriteUnraisable(self);
+    if (!warned && PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "coroutine '%S' was never awaited",
+                                    ((GenObject*)self)->qualname) < 0)
+        PyErr_WriteUnraisable(self);
+    if (saved) restore_exception(saved);
+}
+
 ZRT_INLINE void gen_finalize(PyObject* self) {
     GenObject* g = (GenObject*)self;
+    if (g->kind == GEN_COROUTINE && g->state == 0) {
+        warn_unawaited_coroutine(self);
+        return;
+    }
     if (g->state <= 0) return;
     if (g->kind == GEN_ASYNCGEN) {
         // the event loop closes it (asyncio's hook schedules aclose()); without a hook
@@ -387,6 +410,9 @@ ZRT_INLINE PyObject* gen_repr(PyObject* self) {
 }
 
 ZRT_INLINE PyObject* gen_get_name(PyObject* self, void*) { return newref(((GenObject*)self)->name); }
+// cr_origin: where the coroutine was created, when sys.set_coroutine_origin_tracking_depth()
+// asks for it. Compiled code has no frames to record, so it is always None.
+ZRT_INLINE PyObject* gen_get_origin(PyObject*, void*) { Py_RETURN_NONE; }
 ZRT_INLINE PyObject* gen_get_qualname(PyObject* self, void*) { return newref(((GenObject*)self)->qualname); }
 ZRT_INLINE PyObject* gen_get_running(PyObject* self, void*) { return bool_obj(((GenObject*)self)->running); }
 ZRT_INLINE PyObject* gen_get_suspended(PyObject* self, void*) { return bool_obj(((GenObject*)self)->state > 0); }
@@ -463,6 +489,7 @@ static PyGetSetDef gen_getset[] = {
     {"cr_frame", gen_get_frame, nullptr, nullptr, nullptr},
     {"cr_code", gen_get_code, nullptr, nullptr, nullptr},
     {"cr_await", gen_get_yf, nullptr, nullptr, nullptr},
+    {"cr_origin", gen_get_origin, nullptr, nullptr, nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 static PyMethodDef gen_methods[] = {
@@ -554,9 +581,19 @@ ZRT_INLINE int ready_generator_types() {
 }
 
 // The iterator `await o` delegates to (CPython's _PyCoro_GetAwaitableIter).
+ZRT_INLINE PyObject* being_awaited_already() {
+    PyErr_SetString(PyExc_RuntimeError, "coroutine is being awaited already");
+    return nullptr;
+}
+
 ZRT_INLINE PyObject* get_awaitable_iter(PyObject* o) {
-    if (Py_TYPE(o) == &CoroutineType) return coro_await(o);
-    if (PyCoro_CheckExact(o)) return newref(o);
+    // a coroutine suspended in an await of its own cannot be awaited a second time
+    if (Py_TYPE(o) == &CoroutineType) return ((GenObject*)o)->yf ? being_awaited_already() : coro_await(o);
+    if (PyCoro_CheckExact(o)) {
+        Ref inner(PyObject_GetAttrString(o, "cr_await"));
+        if (!inner.p) return nullptr;
+        return inner.p != Py_None ? being_awaited_already() : newref(o);
+    }
     unaryfunc getter = Py_TYPE(o)->tp_as_async ? Py_TYPE(o)->tp_as_async->am_await : nullptr;
     if (!getter) {
         // a generator-based coroutine (types.coroutine) is awaitable as itself

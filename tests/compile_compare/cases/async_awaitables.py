@@ -117,3 +117,31 @@ def test_unawaited_awaitables():
         del g
         gc.collect()
     print(sorted(str(w.message) for w in caught if w.category is RuntimeWarning))
+
+
+def test_coroutine_awaited_twice_and_never_awaited():
+    @types.coroutine
+    def nop():
+        yield
+
+    async def coroutine():
+        await nop()
+
+    async def waiter(coro):
+        await coro
+
+    coro = coroutine()
+    coro.send(None)
+    print(outcome(lambda: waiter(coro).send(None)))
+    coro.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = coroutine()
+        del c
+        gc.collect()
+        closed = coroutine()
+        closed.close()
+        del closed
+        gc.collect()
+    print([str(w.message) for w in caught])
+    print(coroutine().cr_origin)
