@@ -586,7 +586,34 @@ ZRT_INLINE PyObject* being_awaited_already() {
     return nullptr;
 }
 
-ZRT_INLINE PyObject* get_awaitable_iter(PyObject* o) {
+// Where an await comes from: its error messages name it, as CPython's do.
+enum AwaitContext { AWAIT_PLAIN = 0, AWAIT_AENTER = 1, AWAIT_AEXIT = 2, AWAIT_ANEXT = 3 };
+
+ZRT_INLINE PyObject* get_awaitable_iter_plain(PyObject* o);
+
+ZRT_INLINE PyObject* get_awaitable_iter(PyObject* o, AwaitContext context = AWAIT_PLAIN) {
+    PyObject* r = get_awaitable_iter_plain(o);
+    if (r || context == AWAIT_PLAIN) return r;
+    PyTypeObject* tp = Py_TYPE(o);
+    if (context == AWAIT_ANEXT) {
+        // GET_ANEXT: the original error becomes the cause
+        PyObject* cause = fetch_exception();
+        PyErr_Format(PyExc_TypeError, "'async for' received an invalid object from __anext__: %.100s", tp->tp_name);
+        if (cause) {
+            PyObject* exc = fetch_exception();
+            PyException_SetCause(exc, newref(cause));
+            PyException_SetContext(exc, cause);
+            restore_exception(exc);
+        }
+    } else if (!tp->tp_as_async || !tp->tp_as_async->am_await) {
+        PyErr_Format(PyExc_TypeError,
+                     "'async with' received an object from __a%s__ that does not implement __await__: %.100s",
+                     context == AWAIT_AENTER ? "enter" : "exit", tp->tp_name);
+    }
+    return nullptr;
+}
+
+ZRT_INLINE PyObject* get_awaitable_iter_plain(PyObject* o) {
     // a coroutine suspended in an await of its own cannot be awaited a second time
     if (Py_TYPE(o) == &CoroutineType) return ((GenObject*)o)->yf ? being_awaited_already() : coro_await(o);
     if (PyCoro_CheckExact(o)) {

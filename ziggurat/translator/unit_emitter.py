@@ -463,8 +463,12 @@ class UnitEmitter:
             it = self.long_ref("yf")
             self.open("{")
             src = produce()
-            getter = "zrt::get_awaitable_iter" if kind == "await" else "zrt::yield_from_iter"
-            self.emit(f"{it}.set({getter}({src.expr}));")
+            if kind == "yield_from":
+                self.emit(f"{it}.set(zrt::yield_from_iter({src.expr}));")
+            else:  # await; the context names the error, as CPython's GET_AWAITABLE/GET_ANEXT do
+                context = {"await": "AWAIT_PLAIN", "await_aenter": "AWAIT_AENTER", "await_aexit": "AWAIT_AEXIT",
+                           "await_anext": "AWAIT_ANEXT"}[kind]
+                self.emit(f"{it}.set(zrt::get_awaitable_iter({src.expr}, zrt::{context}));")
             self.check_null(it)
             self.close("}")
             self.emit("L_sent = Py_None;")
@@ -773,7 +777,7 @@ class UnitEmitter:
     def next_item_async(self, node: ast.For | ast.AsyncFor, it: str, done: str) -> None:
         self.open("{")
         self.suspend_core(
-            "await",
+            "await_anext",
             lambda: self.call(f"zrt::get_anext({it}.p)"),
             lambda r: self.assign(node.target, Val(f"{r}.p", r), keep=False),
             on_error=lambda: self.emit(
@@ -990,7 +994,7 @@ class UnitEmitter:
             self.stmts(finalbody)
         elif is_async:
             self.emit(f"L_line = {line};")  # __exit__ runs on the with statement's line
-            self.suspend_core("await", lambda: self.call(f"zrt::with_exit_ok({exit_var})"), lambda r: None)
+            self.suspend_core("await_aexit", lambda: self.call(f"zrt::with_exit_ok({exit_var})"), lambda r: None)
         else:
             self.emit(f"L_line = {line};")
             self.call(f"zrt::with_exit_ok({exit_var})")
@@ -1021,7 +1025,7 @@ class UnitEmitter:
                 self.close("}")
 
             if is_async:
-                self.suspend_core("await", lambda: self.call(f"zrt::with_exit_exc({exit_var}, {exc}.p)"), decide)
+                self.suspend_core("await_aexit", lambda: self.call(f"zrt::with_exit_exc({exit_var}, {exc}.p)"), decide)
             else:
                 self.open("{")
                 r = self.call(f"zrt::with_exit_exc({exit_var}, {exc}.p)")
@@ -1056,7 +1060,7 @@ class UnitEmitter:
                 self.check_null(t)
                 return Val(f"{t}.p", t)
 
-            self.suspend_core("await", produce, lambda r: self.emit(f"{entered}.set({r}.release());"))
+            self.suspend_core("await_aenter", produce, lambda r: self.emit(f"{entered}.set({r}.release());"))
         else:
             self.open("{")
             mgr = self.expr(item.context_expr)

@@ -145,3 +145,45 @@ def test_coroutine_awaited_twice_and_never_awaited():
         gc.collect()
     print([str(w.message) for w in caught])
     print(coroutine().cr_origin)
+
+
+def test_messages_name_the_await_that_failed():
+    class BadAnext:
+        def __aiter__(self):
+            return self
+
+        def __anext__(self):
+            return (1, 2)
+
+    class BadEnter:
+        def __aenter__(self):
+            return 1
+
+        def __aexit__(self, *exc):
+            return 2
+
+    class BadExit:
+        async def __aenter__(self):
+            return self
+
+        def __aexit__(self, *exc):
+            return 3
+
+    async def use_anext():
+        async for _ in BadAnext():
+            pass
+
+    async def use_enter():
+        async with BadEnter():
+            pass
+
+    async def use_exit(fail):
+        async with BadExit():
+            if fail:
+                raise ValueError
+
+    for coro in (use_anext(), use_enter(), use_exit(False), use_exit(True)):
+        try:
+            coro.send(None)
+        except TypeError as e:
+            print(e, "| cause:", type(e.__cause__).__name__, "| context:", type(e.__context__).__name__)
