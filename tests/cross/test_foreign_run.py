@@ -160,7 +160,10 @@ def test_unprovisioned_interpreter_says_how_to_provision(tmp_path: Path) -> None
 
 def test_provision_rejects_unknown_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert provision.main(["linux-riscv64", "--cache", str(tmp_path)]) == 1
-    assert "cannot provision linux-riscv64" in capsys.readouterr().err
+    assert "no foreign interpreter for target 'linux-riscv64'" in capsys.readouterr().err
+    assert provision.main(["macos-arm64", "--cache", str(tmp_path)]) == 1
+    assert provision.target_alias("manylinux_2_17_aarch64") == "linux-aarch64"
+    assert provision.target_alias("win_amd64") == "windows-x64"
 
 
 def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

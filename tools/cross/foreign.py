@@ -30,14 +30,7 @@ from ziggurat.errors import ToolchainError
 from ziggurat.toolchains.run import run
 
 from . import provision
-from .provision import LINUX_AARCH64, TARGETS, WINDOWS_X64
-
-_TARGET_SPELLINGS = {
-    "linux-aarch64": LINUX_AARCH64, "aarch64-linux": LINUX_AARCH64, "linux-arm64": LINUX_AARCH64,
-    "windows-x64": WINDOWS_X64, "windows-x86_64": WINDOWS_X64, "windows-amd64": WINDOWS_X64,
-    "win_amd64": WINDOWS_X64,
-}
-
+from .provision import LINUX_AARCH64, target_alias
 
 @dataclass(frozen=True)
 class ForeignPython:
@@ -96,16 +89,9 @@ class ForeignPython:
         return tag.platform == "win_amd64"
 
 
-def _target_alias(target: str) -> str:
-    alias = _TARGET_SPELLINGS.get(target.strip().lower())
-    if alias is None:
-        raise ToolchainError(f"no foreign interpreter for target '{target}' (have: {', '.join(TARGETS)})")
-    return alias
-
-
 def foreign_python(target: str, version: str, *, cache: Path | None = None) -> ForeignPython:
     """The provisioned interpreter for `target`; ToolchainError (saying how to provision) if absent."""
-    alias = _target_alias(target)
+    alias = target_alias(target)
     cache = cache or provision.cache_dir()
     hint = f"; run `python -m tools.cross.provision {alias}`"
     if alias == LINUX_AARCH64:
@@ -131,7 +117,7 @@ def foreign_python(target: str, version: str, *, cache: Path | None = None) -> F
 
 def provisioned_python(target: str, version: str, *, cache: Path | None = None) -> ForeignPython:
     """Provision `target`'s interpreter `version` when needed (skipped when done), then return it."""
-    alias = _target_alias(target)
+    alias = target_alias(target)
     if alias == LINUX_AARCH64:
         provision.provision([alias], cache=cache, aarch64_versions=[version])
     else:

@@ -42,8 +42,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ziggurat.errors import ToolchainError
+from ziggurat.errors import ConfigError, ToolchainError
 from ziggurat.toolchains.run import run
+from ziggurat.toolchains.targets import TARGET_TABLE, parse_target
 
 log = logging.getLogger("ziggurat.cross")
 
@@ -83,6 +84,19 @@ AARCH64_DEBS = (
 WINDOWS_PYTHON_VERSIONS = ("3.11", "3.13")
 
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
+
+
+def target_alias(name: str) -> str:
+    """The TARGETS alias for any name ziggurat accepts for a target (`linux-arm64`,
+    `win_amd64`, `manylinux_2_17_aarch64`, ...); ToolchainError when it has no interpreter here."""
+    try:
+        target = parse_target(name)
+    except ConfigError:
+        target = None
+    alias = next((row.alias for row in TARGET_TABLE if row.target == target), name)
+    if alias not in TARGETS:
+        raise ToolchainError(f"no foreign interpreter for target '{name}' (have: {', '.join(TARGETS)})")
+    return alias
 
 
 def cache_dir() -> Path:
@@ -356,11 +370,10 @@ def provision(
     windows_versions: Sequence[str] = WINDOWS_PYTHON_VERSIONS,
     aarch64_versions: Sequence[str] = AARCH64_PYTHON_VERSIONS,
 ) -> tuple[StepResult, ...]:
-    """Provision the interpreters for `targets` (aliases from TARGETS); returns each step's result."""
+    """Provision the interpreters for `targets` (TARGETS, in any spelling ziggurat accepts);
+    returns each step's result."""
     cache = cache or cache_dir()
-    unknown = sorted(set(targets) - set(TARGETS))
-    if unknown:
-        raise ToolchainError(f"cannot provision {', '.join(unknown)} (known: {', '.join(TARGETS)})")
+    targets = [target_alias(name) for name in targets]
     p = _Provisioner(cache)
     with _lock(cache):
         if LINUX_AARCH64 in targets:
