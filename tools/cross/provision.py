@@ -194,7 +194,7 @@ class _Provisioner:
 
     def _apt(self, argv: list[str], *, cwd: Path | None = None) -> None:
         """An apt-get command; on failure with possibly stale or missing lists, update and retry."""
-        self._require_root(" ".join(argv[2:]))
+        self._require_root(" ".join(a for a in argv[2:] if not a.startswith("-")))
         try:
             run(argv, env=_env(APT_ENV), cwd=cwd)
         except ToolchainError:
