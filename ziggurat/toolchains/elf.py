@@ -59,11 +59,11 @@ def _file_offset(data: bytes, vaddr: int) -> int:
     for i in range(phnum):
         p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
         if p_type == PT_LOAD and p_vaddr <= vaddr < p_vaddr + p_filesz:
-            return p_offset + vaddr - p_vaddr
+            return int(p_offset + vaddr - p_vaddr)
     raise InternalError("toolchains", f"address {vaddr:#x} is in no PT_LOAD segment")
 
 
-def _string(data: bytes, strtab: int, offset: int) -> str:
+def _string(data: bytes | bytearray, strtab: int, offset: int) -> str:
     start = strtab + offset
     return data[start : data.index(b"\0", start)].decode("utf-8")
 

@@ -85,7 +85,7 @@ def check_opt_level(opt_level: str) -> str:
     return opt_level
 
 
-def _target_flags(target: Target, version_script: Path) -> list[str]:
+def _target_flags(target: Target, version_script: Path, output: Path) -> list[str]:
     """Link flags one target needs; `version_script` is the exports file (exports_file_text)."""
     if target.os == "linux":
         flags = [
@@ -105,7 +105,12 @@ def _target_flags(target: Target, version_script: Path) -> list[str]:
         # time; without this zig's Mach-O linker fails on `undefined symbol: _PyModule_Create2`.
         # (zig's Mach-O linker ignores version scripts and rejects -exported_symbol, so the
         # export list cannot be trimmed there; -fvisibility=hidden does the main work.)
-        return ["-Wl,-undefined,dynamic_lookup"]
+        return [
+            "-Wl,-undefined,dynamic_lookup",
+            # zig's Mach-O linker records the output's absolute path as the dylib's id: a
+            # build's temp dir, so every build's bytes differed and leaked the build path.
+            f"-Wl,-install_name,@rpath/{output.name}",
+        ]
     # Windows: the exports .def is an input file. Without it lld's MinGW mode exports every
     # external symbol (_CRT_INIT, atexit, ...), since the generated code marks none dllexport.
     return [str(version_script)]
@@ -139,7 +144,7 @@ def compile_argv(
         # The same flag set as the one-step command (-shared/-s are unused here, silently).
         argv.append("-c")
     else:
-        argv += _target_flags(target, version_script)
+        argv += _target_flags(target, version_script, output)
     for directory in (*include_dirs, *python.include_dirs):
         argv.append(f"-I{directory}")
     for directory in python.after_include_dirs:
@@ -160,6 +165,6 @@ def link_argv(
 ) -> list[str]:
     """One `zig c++` command linking `objects` (and e.g. an import library) into `output`,
     with exactly the flags of the one-step command, so zig reuses the same runtime libs."""
-    argv = _head(zig, target, opt_level) + _target_flags(target, version_script)
+    argv = _head(zig, target, opt_level) + _target_flags(target, version_script, output)
     argv += [*map(str, objects), *map(str, libraries), "-o", str(output)]
     return argv
