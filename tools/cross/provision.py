@@ -477,8 +477,10 @@ def _provision_musl(p: _Provisioner, version: str) -> None:
         shutil.rmtree(build, ignore_errors=True)
         build.mkdir(parents=True)
         with tarfile.open(tarball) as tar:
-            # The "data" filter (refuse links and paths leaving `build`) where tarfile has it.
-            tar.extractall(build, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+            if hasattr(tarfile, "data_filter"):  # refuse links and paths leaving `build`
+                tar.extractall(build, filter="data")
+            else:  # Pythons before 3.10.12 / 3.11.4 have no filters; Debian's archive is trusted
+                tar.extractall(build)
         (source,) = [d for d in build.iterdir() if (d / "configure").is_file()]
         tools = build / "tools"
         tools.mkdir()
