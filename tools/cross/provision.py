@@ -466,7 +466,10 @@ exec {musl_gcc} "$@"
 
 
 def _provision_musl(p: _Provisioner, version: str) -> None:
-    p.step("musl-tools (apt)", MUSL_GCC.is_file, lambda: p.apt_install(["musl-tools"]))
+    # musl-tools depends on musl-dev only; its musl-gcc drives the system gcc, and the build needs make.
+    p.step("musl-tools, gcc, make (apt)",
+           lambda: MUSL_GCC.is_file() and all(shutil.which(tool) for tool in ("gcc", "make")),
+           lambda: p.apt_install(["musl-tools", "gcc", "make"]))
     if version not in MUSL_PYTHON_VERSIONS:
         raise ToolchainError(f"no CPython {version} source in Debian's packages (have: {', '.join(MUSL_PYTHON_VERSIONS)})")
     folder = musl_python_dir(p.cache, version)
