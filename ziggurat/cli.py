@@ -132,7 +132,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     pythons += [python_abi_from_headers(Path(d)) for d in args.python_headers or ()]
     if not pythons:
         pythons = [host_python_abi()]
-    requests = [WheelRequest(target, python) for python in pythons for target in targets]
+    # dict.fromkeys: a version named twice (or by version and by headers) builds one wheel.
+    requests = list(dict.fromkeys(WheelRequest(target, python) for python in pythons for target in targets))
     output = Path(args.output).resolve() if args.output else project / "dist"
     if args.jobs:
         settings = dataclasses.replace(settings, jobs=args.jobs)

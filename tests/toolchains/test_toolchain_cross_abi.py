@@ -277,3 +277,19 @@ def test_unsupported_versions_and_free_threaded_windows(tmp_path: Path) -> None:
 def test_python_abi_is_hashable_for_the_lru_cache() -> None:
     abi = PythonABI((3, 11), (Path("/x"),), ".so", "cp311", "cp311")
     assert hash(abi) == hash(PythonABI((3, 11), (Path("/x"),), ".so", "cp311", "cp311"))
+
+
+def test_debian_style_headers(tmp_path: Path) -> None:
+    """Debian's python3.X-dev: a stub pyconfig.h including the multiarch one under /usr/include."""
+    inc = _headers(tmp_path / "usr" / "include", 11, "#include <x86_64-linux-gnu/python3.11/pyconfig.h>\n")
+    real = tmp_path / "usr" / "include" / "x86_64-linux-gnu" / "python3.11"
+    real.mkdir(parents=True)
+    (real / "pyconfig.h").write_text("#define SIZEOF_LONG 8\n#define SIZEOF_WCHAR_T 4\n")
+    (tmp_path / "usr" / "include" / "stdio.h").write_text("/* the host's libc: never copied */\n")
+    abi = python_abi_from_headers(inc)
+    assert abi.after_include_dirs == (tmp_path / "usr" / "include",)
+    assert target_python_abi(abi, Target("aarch64", "macos", macos_min="11.0")).include_dirs == (inc,)
+    windows = target_python_abi(abi, Target("x86_64", "windows"), tmp_path / "cache")
+    (shadow,) = windows.include_dirs
+    assert sorted(p.name for p in shadow.iterdir()) == ["Python.h", "patchlevel.h", "pyconfig.h"]
+    assert windows.after_include_dirs == ()

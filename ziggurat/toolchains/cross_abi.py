@@ -105,7 +105,9 @@ def _windows_abi(python: PythonABI, target: Target, cache_dir: Path | None) -> P
             key="python-version",
         )
     name = f"windows-{python.identity()}"
-    sources = (*python.include_dirs, *python.after_include_dirs)
+    # Not after_include_dirs: that is Debian's whole /usr/include, there only for the
+    # multiarch pyconfig.h, which the generated one replaces.
+    sources = python.include_dirs
     try:
         shadow = windows_include_dir(sources, python.version, _headers_root(cache_dir) / name)
     except OSError as exc:
