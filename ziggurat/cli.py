@@ -3,6 +3,8 @@
   ziggurat compile PATH... [--inplace | -o DIR]   .py files (or directories) -> extension
                                                   modules for an interpreter, like cythonize -i
   ziggurat translate FILE.py                      print the generated C++
+  ziggurat build [PROJECT] [--target T]... [--python-version 3.X]... [-o DIR]
+                                                  wheels for several targets / Pythons at once
   ziggurat targets                                the targets ziggurat knows
   ziggurat doctor                                 check the toolchain
 
@@ -13,11 +15,15 @@ User errors (ZigguratError) print one `ziggurat: error:` message and exit 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
+import os
 import sys
+import tempfile
 import tokenize
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from . import __version__
 from .errors import ZigguratError
@@ -93,11 +99,64 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_targets(args: argparse.Namespace) -> int:
-    from .toolchains import TARGET_TABLE
+@contextlib.contextmanager
+def _inside(directory: Path) -> Iterator[None]:
+    """Run setuptools as a PEP 517 frontend would: in the project's directory."""
+    previous = Path.cwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .backend.build import WheelRequest, build_wheels, prepare_project, report_wheels
+    from .backend.config import check_wheel_settings, load_settings
+    from .backend.wheel import zip_date_time
+    from .toolchains import (
+        host_python_abi, host_target, parse_python_version, parse_targets, python_abi_for_version,
+        python_abi_from_headers,
+    )
+
+    project = Path(args.project).resolve()
+    if not (project / "pyproject.toml").is_file() and not (project / "setup.py").is_file():
+        raise ZigguratError(f"{project} is not a Python project (no pyproject.toml or setup.py)")
+    settings = load_settings(project, environ=os.environ)
+    check_wheel_settings(settings)
+    date_time = zip_date_time(os.environ)
+    # Targets: the command line, else [tool.ziggurat] targets (all of them), else the host.
+    names = args.target or list(settings.targets)
+    targets = parse_targets(names) if names else (host_target(),)
+    pythons = [python_abi_for_version(parse_python_version(v)) for v in args.python_version or ()]
+    pythons += [python_abi_from_headers(Path(d)) for d in args.python_headers or ()]
+    if not pythons:
+        pythons = [host_python_abi()]
+    # dict.fromkeys: a version named twice (or by version and by headers) builds one wheel.
+    requests = list(dict.fromkeys(WheelRequest(target, python) for python in pythons for target in targets))
+    output = Path(args.output).resolve() if args.output else project / "dist"
+    if args.jobs:
+        settings = dataclasses.replace(settings, jobs=args.jobs)
+    with tempfile.TemporaryDirectory(prefix="ziggurat-build-") as tmp, _inside(project):
+        # stdout is for the wheel paths (scripts read them); setuptools' chatter goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            prepared = prepare_project(settings, Path(tmp))
+        wheels = build_wheels(prepared, requests, settings, output, work=Path(tmp), date_time=date_time)
+    report_wheels(wheels)
+    for wheel in wheels:
+        print(wheel.path)
+    return 0
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from .toolchains import TARGET_TABLE, host_target
+
+    host = host_target()
+    print(f"{'alias':<20} {'zig target':<24} wheel platform tags")
     for row in TARGET_TABLE:
-        print(f"{row.alias:<20} {row.zig_triple:<24} {'.'.join(row.wheel_tags)}")
+        mark = "  (host)" if row.target == host else ""
+        print(f"{row.alias:<20} {row.zig_triple:<24} {'.'.join(row.wheel_tags)}{mark}")
+    print("'all' names all of them; any wheel platform tag of these targets works too")
     return 0
 
 
@@ -136,6 +195,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fallback", choices=["interpret", "error"], default="interpret")
     p.set_defaults(func=cmd_translate)
 
+    p = sub.add_parser(
+        "build", help="build wheels for several targets and Python versions at once",
+        description="Build the project's native wheels: translated once, compiled for every "
+        "target x Python version in parallel. Prints each wheel's path.",
+    )
+    p.add_argument("project", nargs="?", default=".", help="the project directory (default: .)")
+    p.add_argument("-t", "--target", action="append", metavar="T",
+                   help="alias, wheel platform tag or 'all'; repeatable (default: [tool.ziggurat] "
+                   "targets, else this machine)")
+    p.add_argument("--python-version", action="append", metavar="3.X",
+                   help="build for this CPython version, with the headers of a matching "
+                   "interpreter on this machine (PATH or pyenv); repeatable (default: this one)")
+    p.add_argument("--python-headers", action="append", metavar="DIR",
+                   help="build for the CPython whose headers (Python.h) are in DIR; repeatable")
+    p.add_argument("-o", "--output", metavar="DIR", help="where the wheels go (default: PROJECT/dist)")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="parallel compile jobs (default: CPUs)")
+    p.set_defaults(func=cmd_build)
+
     p = sub.add_parser("targets", help="list the targets")
     p.set_defaults(func=cmd_targets)
     p = sub.add_parser("doctor", help="check the toolchain")
@@ -146,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    # setuptools (run in-process by `build`) may lower the root logger to INFO; ours stays put.
+    logging.getLogger("ziggurat").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))
     except ZigguratError as exc:

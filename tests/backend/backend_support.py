@@ -111,6 +111,15 @@ class FakeJob:
 
 
 @dataclass(frozen=True)
+class FakeSet:
+    """Shaped like toolchains.ExtensionSet."""
+
+    target: Any
+    python: Any
+    jobs: tuple[FakeJob, ...]
+
+
+@dataclass(frozen=True)
 class FakeBuildResult:
     """Shaped like toolchains.BuildResult: counts of fresh and cached modules."""
 
@@ -146,6 +155,15 @@ class FakeToolchain:
             cached += digest in self.seen
             self.seen.add(digest)
         return FakeBuildResult(compiled=len(jobs) - cached, cached=cached)
+
+
+    def build_extension_sets(self, sets: list[FakeSet], **options: Any) -> tuple[FakeBuildResult, ...]:
+        # Recorded as one call, like the single build_extensions call of a one-wheel build.
+        return tuple(self.build_extensions(list(s.jobs), **options) for s in sets)
+
+    @staticmethod
+    def target_python_abi(python: Any, target: Any, cache_dir: Path | None = None) -> Any:
+        return python
 
 
 def wheel_names(path: Path) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from backend_support import EXT_SUFFIX, FakeJob, FakeToolchain, forget_distutils_created_paths, write_project
+from backend_support import EXT_SUFFIX, FakeJob, FakeSet, FakeToolchain, forget_distutils_created_paths, write_project
 
 
 @pytest.fixture
@@ -47,6 +47,9 @@ def fake_toolchain(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolchain]:
     monkeypatch.setattr(translator, "translate_module", fake.translate_module, raising=False)
     monkeypatch.setattr(toolchains, "ExtensionJob", FakeJob, raising=False)
     monkeypatch.setattr(toolchains, "build_extensions", fake.build_extensions, raising=False)
+    monkeypatch.setattr(toolchains, "ExtensionSet", FakeSet, raising=False)
+    monkeypatch.setattr(toolchains, "build_extension_sets", fake.build_extension_sets, raising=False)
+    monkeypatch.setattr(toolchains, "target_python_abi", fake.target_python_abi, raising=False)
     monkeypatch.setattr(toolchains, "host_target", lambda: "host-target", raising=False)
     monkeypatch.setattr(
         toolchains,

@@ -153,3 +153,31 @@ def test_project_source_path_finds_src_layout(tmp_path: Path) -> None:
     assert project_source_path("pkg/mod.py", tmp_path) == "src/pkg/mod.py"
     assert project_source_path("flat.py", tmp_path) == "flat.py"
     assert project_source_path("gone/x.py", tmp_path) == "gone/x.py"
+
+
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        (Settings(), "host"),
+        (Settings(targets=("win_amd64", "linux-x86_64")), "host"),  # the host when it is listed
+        (Settings(targets=("all",)), "host"),
+        (Settings(targets=("win_amd64", "macos-arm64")), "win_amd64"),  # else the first listed
+        (Settings(targets=("win_amd64",), target="linux-aarch64"), "linux-aarch64"),  # `target` wins
+        (Settings(target="manylinux_2_17_aarch64"), "linux-aarch64"),
+    ],
+)
+def test_the_one_target_of_a_pep517_build(settings: Settings, expected: str) -> None:
+    from ziggurat.backend.build import wheel_target
+    from ziggurat.toolchains import host_target, parse_target
+
+    if platform.machine() != "x86_64" or not sys.platform.startswith("linux"):
+        pytest.skip("the table assumes an x86-64 Linux host")
+    assert wheel_target(settings) == (host_target() if expected == "host" else parse_target(expected))
+
+
+def test_a_bad_target_name_is_a_config_error() -> None:
+    from ziggurat.backend.build import wheel_target
+
+    with pytest.raises(Exception, match="did you mean 'linux-aarch64'") as info:
+        wheel_target(Settings(target="linux-aarch46"))
+    assert info.value.key == "targets"  # type: ignore[attr-defined]

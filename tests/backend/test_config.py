@@ -50,6 +50,7 @@ opt-level = 3
 keep-sources = true
 jobs = 4
 targets = ["linux-aarch64", "win_amd64"]
+target = "win_amd64"
 abi3 = false
 cache-dir = ".zcache"
 [tool.ziggurat.executables]
@@ -65,6 +66,7 @@ aa = "pkg:run"
         keep_sources=True,
         jobs=4,
         targets=("linux-aarch64", "win_amd64"),
+        target="win_amd64",
         abi3=False,
         executables=(("aa", "pkg:run"), ("zz", "pkg.cli:main")),
         cache_dir=".zcache",
@@ -80,6 +82,7 @@ def test_every_key_from_environment(tmp_path: Path) -> None:
         "ZIGGURAT_KEEP_SOURCES": "1",
         "ZIGGURAT_JOBS": "2",
         "ZIGGURAT_TARGETS": "all",
+        "ZIGGURAT_TARGET": " macos-arm64 ",
         "ZIGGURAT_ABI3": "false",
         "ZIGGURAT_EXECUTABLES": "tool=pkg.cli:main,other=pkg:go",
         "ZIGGURAT_CACHE_DIR": "/tmp/zc",
@@ -96,6 +99,7 @@ def test_every_key_from_environment(tmp_path: Path) -> None:
         keep_sources=True,
         jobs=2,
         targets=("all",),
+        target="macos-arm64",
         executables=(("other", "pkg:go"), ("tool", "pkg.cli:main")),
         cache_dir="/tmp/zc",
     )
@@ -247,3 +251,18 @@ def test_abi3_is_stored_but_refused_for_wheels(tmp_path: Path) -> None:
         check_wheel_settings(settings)
     assert info.value.key == "abi3"
     check_wheel_settings(Settings())
+
+
+def test_one_target_for_a_pep517_build(tmp_path: Path) -> None:
+    # -C target wins over the environment, which wins over pyproject.toml
+    assert load(tmp_path, 'target = "linux-aarch64"').target == "linux-aarch64"
+    assert load(tmp_path, 'target = "linux-aarch64"', env={"ZIGGURAT_TARGET": "win_amd64"}).target == "win_amd64"
+    settings = load(tmp_path, 'target = "linux-aarch64"', env={"ZIGGURAT_TARGET": "win_amd64"}, cs={"target": "macos-arm64"})
+    assert settings.target == "macos-arm64"
+
+
+@pytest.mark.parametrize("toml, cs", [('target = ["linux-aarch64"]', None), ('target = ""', None), ("", {"target": "a,b"})])
+def test_target_is_one_name(tmp_path: Path, toml: str, cs: dict[str, Any] | None) -> None:
+    with pytest.raises(ConfigError, match="one name") as info:
+        load(tmp_path, toml, cs=cs)
+    assert info.value.key == "target"

@@ -81,3 +81,24 @@ def test_fallback_error_names_the_construct(tmp_path: Path, capsys: pytest.Captu
     src.write_text("async def g(xs):\n    return [(lambda: x) async for x in xs]\n")
     assert main(["compile", str(src), "--fallback", "error"]) == 1
     assert "m.py:2:12: async comprehension with a nested function or comprehension" in capsys.readouterr().err
+
+
+def test_targets_lists_the_eight(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["targets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines[1:9]]
+    assert [r[0] for r in rows] == ["linux-x86_64", "linux-aarch64", "musllinux-x86_64", "musllinux-aarch64",
+                                   "macos-x86_64", "macos-arm64", "windows-x64", "windows-arm64"]
+    assert ["win_arm64"] == rows[7][2:3] and sum("(host)" in line for line in lines) == 1
+    assert "'all'" in lines[-1]
+
+
+def test_build_outside_a_project_is_one_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"ziggurat: error: {tmp_path.resolve()} is not a Python project")
+
+
+def test_build_rejects_a_bad_python_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
+    assert main(["build", str(tmp_path), "--python-version", "2.7"]) == 1
+    assert "not a Python version: '2.7'" in capsys.readouterr().err

@@ -134,3 +134,35 @@ def test_version_script_exports_only_init() -> None:
     assert version_script_text(["b.z", "a.y", "c.y"]) == (
         "{\n  global:\n    PyInit_y;\n    PyInit_z;\n  local: *;\n};\n"
     )
+
+
+WINDOWS = Target("x86_64", "windows")
+MUSL = Target("aarch64", "linux", "musl", "1.2")
+
+
+def test_windows_exports_through_a_def_file() -> None:
+    from ziggurat.toolchains.flags import exports_file_name, exports_file_text
+
+    assert exports_file_name(WINDOWS) == "exports.def" and exports_file_name(LINUX) == "exports.map"
+    assert exports_file_text(WINDOWS, ["pkg.b", "pkg.a"]) == "EXPORTS\n    PyInit_a\n    PyInit_b\n"
+    assert exports_file_text(LINUX, ["pkg.a"]) == version_script_text(["pkg.a"])
+
+
+def test_windows_compiles_then_links_with_the_same_flags() -> None:
+    from ziggurat.toolchains.flags import link_argv
+
+    obj = compile_argv(ZIG, WINDOWS, PY, source=Path("/w/m.cpp"), output=Path("/w/m.obj"),
+                       include_dirs=[Path("/rt")], opt_level="2", version_script=Path("/w/exports.def"),
+                       compile_only=True)
+    assert "-c" in obj and "/w/exports.def" not in obj  # no link inputs in the compile step
+    link = link_argv(ZIG, WINDOWS, objects=[Path("/w/m.obj")], libraries=[Path("/w/libpython311.a")],
+                     output=Path("/w/m.pyd"), opt_level="2", version_script=Path("/w/exports.def"))
+    assert [a for a in link if a in RELEASE_FLAGS] == list(RELEASE_FLAGS)
+    assert link[-5:] == ["/w/exports.def", "/w/m.obj", "/w/libpython311.a", "-o", "/w/m.pyd"]
+    assert obj[: obj.index("-target") + 2] == link[: link.index("-target") + 2]
+
+
+def test_musl_plants_the_libc_name_for_the_needed_patch() -> None:
+    argv = argv_for(MUSL)
+    assert "-Wl,-rpath,libc.musl-aarch64.so.1" in argv
+    assert not any("rpath" in a for a in argv_for(LINUX))

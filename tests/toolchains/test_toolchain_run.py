@@ -40,6 +40,13 @@ def test_failure_carries_command_code_and_stderr() -> None:
     assert "exit code: 7" in str(error) and "boom" in str(error)
 
 
+def test_check_false_returns_a_failure_as_it_is() -> None:
+    proc = run([sys.executable, "-c", "import sys; print('out'); sys.exit(5)"], check=False)
+    assert (proc.returncode, proc.stdout) == (5, "out\n")
+    with pytest.raises(ToolchainError, match="not found"):
+        run(["/no/such/program"], check=False)  # failing to start still raises
+
+
 def test_missing_program(tmp_path: Path) -> None:
     with pytest.raises(ToolchainError, match="not found"):
         run([str(tmp_path / "no-such-tool"), "--help"])

@@ -1,15 +1,20 @@
-"""The native wheel build: setuptools' pure wheel in, a compiled platform wheel out.
+"""The native wheel build: setuptools' pure wheel in, compiled platform wheels out.
 
-`build_native_wheel` is the whole stage, as a short list of steps:
+Two stages, so several wheels (targets x Python versions) share one translation:
 
-  1. setuptools builds the ordinary pure wheel into a private temporary directory;
-  2. `select_modules` picks the project's modules to compile (config include/exclude);
-  3. each is decoded as Python would and translated to C++ (`translate_module`);
-  4. all are compiled in one parallel, cached `build_extensions` call;
-  5. `assemble_members` swaps each compiled `.py` for its extension module and rewrites WHEEL;
-  6. the wheel is written reproducibly and atomically into the output directory;
-  7. a summary goes to the log and to stderr.
+  `prepare_project` (once per project)
+    1. setuptools builds the ordinary pure wheel into a private temporary directory;
+    2. `select_modules` picks the project's modules to compile (config include/exclude);
+    3. each is decoded as Python would and translated to C++ (`translate_modules`); the
+       C++ is the same for every target and Python version (version checks are #ifs);
+  `build_wheels` (per wheel: a Target and a PythonABI)
+    4. every wheel's modules are compiled in one parallel, cached `build_extension_sets` call;
+    5. `assemble_members` swaps each compiled `.py` for its extension module and rewrites WHEEL;
+    6. each wheel is written reproducibly and atomically into the output directory;
+    7. a summary goes to the log and to stderr.
 
+`build_native_wheel` is the PEP 517 path (one wheel, for `wheel_target(settings)` and the
+running interpreter); the `ziggurat build` command calls the two stages itself.
 Everything setuptools does (metadata, package data, entry points) is kept byte for byte
 apart from WHEEL and RECORD. This module must not parse Python, run compilers itself, or
 know zig flags: it only hands sources to the translator and C++ to the toolchains.
@@ -30,7 +35,7 @@ from collections import Counter
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ziggurat import __version__
 from ziggurat.backend.config import Settings, check_wheel_settings
@@ -49,6 +54,7 @@ from ziggurat.backend.wheel import (
 from ziggurat.errors import ConfigError, Diagnostic, TranslationError
 
 if TYPE_CHECKING:
+    from ziggurat.toolchains import PythonABI, Target
     from ziggurat.translator.report import ModuleReport
 
 log = logging.getLogger(__name__)
@@ -61,6 +67,20 @@ class ModuleSource:
     module_name: str  # dotted import name; a package's __init__.py is the package itself
     member_path: str  # path inside the wheel, e.g. "pkg/mod.py"; also the translator's filename
     data: bytes  # the source file's bytes as setuptools packed them
+
+
+@dataclass(frozen=True)
+class TranslatedModule:
+    """A module after translation: its C++ serves every target and Python version."""
+
+    source: ModuleSource
+    cpp: str
+    report: ModuleReport
+
+    def compiled(self, ext_suffix: str) -> CompiledModule:
+        """Where its extension module goes in a wheel whose interpreter uses `ext_suffix`."""
+        stem = self.source.member_path[: -len(".py")]
+        return CompiledModule(self.source, stem + ext_suffix, self.report)
 
 
 @dataclass(frozen=True)
@@ -81,9 +101,11 @@ class BuildSummary:
     cached: int  # extension modules taken from the compile cache
     seconds: float
 
-    def lines(self) -> list[str]:
+    def lines(self, per_module: bool = True) -> list[str]:
+        """The log lines; `per_module=False` leaves out the per-module report (a build of
+        several wheels from one translation prints that once)."""
         out: list[str] = []
-        for module in self.modules:
+        for module in self.modules if per_module else ():
             out.extend(module.report.summary().splitlines())
         total = sum(len(m.report.functions) for m in self.modules)
         native = sum(m.report.native_count for m in self.modules)
@@ -171,13 +193,11 @@ def project_source_path(member_path: str, root: Path | None = None) -> str:
     return member_path
 
 
-def translate_modules(
-    modules: Iterable[ModuleSource], settings: Settings, ext_suffix: str
-) -> tuple[tuple[CompiledModule, str], ...]:
-    """Translate every module; returns (module, C++ text) pairs."""
+def translate_modules(modules: Iterable[ModuleSource], settings: Settings) -> tuple[TranslatedModule, ...]:
+    """Translate every module (once: the C++ does not depend on the target)."""
     from ziggurat.translator import translate_module
 
-    results: list[tuple[CompiledModule, str]] = []
+    results: list[TranslatedModule] = []
     for module in modules:
         source = decode_source(module.data, module.member_path)
         log.debug("translating %s (%s)", module.module_name, module.member_path)
@@ -189,8 +209,7 @@ def translate_modules(
             # name the file the user edits (src/pkg/mod.py), not its place in the wheel
             where = project_source_path(module.member_path)
             raise TranslationError([dataclasses.replace(d, path=where) for d in exc.diagnostics]) from None
-        stem = module.member_path[: -len(".py")]
-        results.append((CompiledModule(module, stem + ext_suffix, result.report), result.cpp))
+        results.append(TranslatedModule(module, result.cpp, result.report))
     return tuple(results)
 
 
@@ -222,6 +241,128 @@ def _check_pure(contents: WheelContents) -> None:
         )
 
 
+@dataclass(frozen=True)
+class PreparedProject:
+    """Stages 1-3, shared by every wheel built from them."""
+
+    contents: WheelContents  # setuptools' pure wheel
+    translated: tuple[TranslatedModule, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class WheelRequest:
+    """One wheel to build: for this target, against this Python's headers."""
+
+    target: Target
+    python: PythonABI
+
+
+@dataclass(frozen=True)
+class BuiltWheel:
+    """One wheel written by build_wheels."""
+
+    request: WheelRequest
+    filename: str
+    path: Path
+    summary: BuildSummary
+
+
+def wheel_target(settings: Settings) -> Target:
+    """The one target a PEP 517 build produces.
+
+    `target` (e.g. `-C target=linux-aarch64`) if set; else, when `targets` lists several,
+    the host if it is among them, otherwise the first listed; else the host. (The
+    `ziggurat build` command builds every listed target.)
+    """
+    from ziggurat.toolchains import host_target, parse_target, parse_targets
+
+    if settings.target:
+        return parse_target(settings.target)
+    if settings.targets:
+        listed = parse_targets(settings.targets)
+        host = host_target()
+        return host if host in listed else listed[0]
+    return host_target()
+
+
+def prepare_project(
+    settings: Settings,
+    work: Path,
+    *,
+    setuptools_settings: dict[str, str | list[str] | None] | None = None,
+    metadata_directory: str | None = None,
+) -> PreparedProject:
+    """Stages 1-3 for the project in the current directory; `work` is a private temp dir."""
+    started = time.monotonic()
+    # 1. setuptools' own wheel: metadata, package data, entry points, all as usual.
+    pure_name = setuptools_backend().build_wheel(str(work / "pure"), setuptools_settings, metadata_directory)
+    contents = read_wheel(work / "pure" / pure_name)
+    _check_pure(contents)
+    # 2-3. choose and translate.
+    modules = select_modules(contents, settings)
+    return PreparedProject(contents, translate_modules(modules, settings), time.monotonic() - started)
+
+
+def build_wheels(
+    prepared: PreparedProject,
+    requests: Iterable[WheelRequest],
+    settings: Settings,
+    wheel_directory: Path,
+    *,
+    work: Path,
+    date_time: tuple[int, int, int, int, int, int],
+) -> tuple[BuiltWheel, ...]:
+    """Stages 4-7: compile every request's modules in one worker pool, then write each
+    wheel. Nothing is written unless every module of every wheel compiled."""
+    from ziggurat.toolchains import ExtensionJob, ExtensionSet, build_extension_sets, target_python_abi
+
+    started = time.monotonic()
+    cache_dir = Path(settings.cache_dir).resolve() if settings.cache_dir else None
+    plans: list[tuple[WheelRequest, PythonABI, tuple[CompiledModule, ...], tuple[Any, ...]]] = []
+    for index, request in enumerate(requests):
+        # The target's suffix, headers (a Windows pyconfig.h) and DLL, from the interpreter's.
+        abi = target_python_abi(request.python, request.target, cache_dir)
+        compiled = tuple(t.compiled(abi.ext_suffix) for t in prepared.translated)
+        jobs = tuple(
+            ExtensionJob(module_name=c.source.module_name, cpp_source=t.cpp, output=work / f"ext{index}" / c.extension_path)
+            for c, t in zip(compiled, prepared.translated)
+        )
+        plans.append((request, abi, compiled, jobs))
+    # 4. one call for everything, so the toolchain runs every target's jobs in one pool.
+    results: tuple[Any, ...] = ()
+    if any(jobs for *_, jobs in plans):  # nothing selected: no need for zig at all
+        results = build_extension_sets(
+            [ExtensionSet(request.target, abi, jobs) for request, abi, _, jobs in plans],
+            opt_level=settings.opt_level,
+            cache_dir=cache_dir,
+            parallel=settings.jobs,
+        )
+    contents = prepared.contents
+    built_wheels: list[BuiltWheel] = []
+    for index, (request, abi, compiled, jobs) in enumerate(plans):
+        extensions = {c.extension_path: job.output.read_bytes() for c, job in zip(compiled, jobs)}
+        # 5-6. the new wheel, written in one piece.
+        tags = native_wheel_tags(abi, request.target)
+        info = WheelInfo(
+            root_is_purelib=False, tags=tags, build=contents.info.build, generator=f"ziggurat {__version__}"
+        )
+        members = assemble_members(contents, compiled, extensions, info, settings)
+        filename = wheel_filename(contents.name, contents.version, tags, build=info.build)
+        path = write_wheel_atomically(
+            wheel_directory, filename, members, dist_info=contents.dist_info, date_time=date_time
+        )
+        result = results[index] if results else None
+        summary = BuildSummary(
+            compiled,
+            result.compiled if result else 0,
+            result.cached if result else 0,
+            prepared.seconds + time.monotonic() - started,
+        )
+        built_wheels.append(BuiltWheel(request, filename, path, summary))
+    return tuple(built_wheels)
+
+
 def build_native_wheel(
     wheel_directory: Path,
     settings: Settings,
@@ -230,60 +371,31 @@ def build_native_wheel(
     metadata_directory: str | None,
     environ: Mapping[str, str],
 ) -> str:
-    """Build the project in the current directory into a native wheel; returns its basename."""
-    from ziggurat.toolchains import ExtensionJob, build_extensions, host_python_abi, host_target
+    """Build the project in the current directory into one native wheel (PEP 517): for
+    `wheel_target(settings)`, against the running interpreter. Returns its basename."""
+    from ziggurat.toolchains import host_python_abi
 
     check_wheel_settings(settings)
-    if settings.targets:
-        _say(f"note: targets {list(settings.targets)} are not built by the build backend yet; building for this host")
-    started = time.monotonic()
     date_time = zip_date_time(environ)  # fail on a bad SOURCE_DATE_EPOCH before any work
-    target, abi = host_target(), host_python_abi()
-    tags = native_wheel_tags(abi, target)
-
+    request = WheelRequest(wheel_target(settings), host_python_abi())
     with tempfile.TemporaryDirectory(prefix="ziggurat-build-") as tmp:
         work = Path(tmp)
-        # 1. setuptools' own wheel: metadata, package data, entry points, all as usual.
-        pure_name = setuptools_backend().build_wheel(str(work / "pure"), setuptools_settings, metadata_directory)
-        contents = read_wheel(work / "pure" / pure_name)
-        _check_pure(contents)
-        # 2-3. choose and translate.
-        modules = select_modules(contents, settings)
-        translated = translate_modules(modules, settings, abi.ext_suffix)
-        # 4. compile everything in one call so the toolchain can run jobs in parallel.
-        jobs = [
-            ExtensionJob(module_name=m.source.module_name, cpp_source=cpp, output=work / "ext" / m.extension_path)
-            for m, cpp in translated
-        ]
-        built = cached = 0
-        if jobs:  # nothing selected: no need for zig at all
-            result = build_extensions(
-                jobs,
-                target=target,
-                python=abi,
-                opt_level=settings.opt_level,
-                cache_dir=Path(settings.cache_dir).resolve() if settings.cache_dir else None,
-                parallel=settings.jobs,
-            )
-            built, cached = result.compiled, result.cached
-        extensions = {m.extension_path: job.output.read_bytes() for (m, _), job in zip(translated, jobs)}
-
-    # 5-6. the new wheel, written in one piece.
-    compiled = tuple(m for m, _ in translated)
-    info = WheelInfo(
-        root_is_purelib=False, tags=tags, build=contents.info.build, generator=f"ziggurat {__version__}"
-    )
-    members = assemble_members(contents, compiled, extensions, info, settings)
-    filename = wheel_filename(contents.name, contents.version, tags, build=info.build)
-    write_wheel_atomically(wheel_directory, filename, members, dist_info=contents.dist_info, date_time=date_time)
-
+        prepared = prepare_project(
+            settings, work, setuptools_settings=setuptools_settings, metadata_directory=metadata_directory
+        )
+        (wheel,) = build_wheels(prepared, [request], settings, wheel_directory, work=work, date_time=date_time)
     # 7. report.
-    summary = BuildSummary(compiled, built, cached, time.monotonic() - started)
-    for line in summary.lines():
-        log.info("%s", line)
-        _say(line)
-    _say(f"built {filename}")
-    return filename
+    report_wheels([wheel])
+    return wheel.filename
+
+
+def report_wheels(wheels: Sequence[BuiltWheel]) -> None:
+    """Stage 7: the per-module report once, then one summary per wheel (log and stderr)."""
+    for index, wheel in enumerate(wheels):
+        for line in wheel.summary.lines(per_module=index == 0):
+            log.info("%s", line)
+            _say(line)
+        _say(f"built {wheel.filename}")
 
 
 def setuptools_backend() -> Any:
@@ -297,16 +409,16 @@ def _say(line: str) -> None:
     sys.stderr.flush()
 
 
-def prepare_native_metadata(metadata_directory: str, dist_info: str) -> None:
+def prepare_native_metadata(metadata_directory: str, dist_info: str, settings: Settings | None = None) -> None:
     """Make a prepared .dist-info's WHEEL match what build_native_wheel will write."""
-    from ziggurat.toolchains import host_python_abi, host_target
+    from ziggurat.toolchains import host_python_abi
 
     wheel_file = Path(metadata_directory, dist_info, "WHEEL")
     if not wheel_file.is_file():
         return
     info = WheelInfo(
         root_is_purelib=False,
-        tags=native_wheel_tags(host_python_abi(), host_target()),
+        tags=native_wheel_tags(host_python_abi(), wheel_target(settings or Settings())),
         build=parse_wheel_file(wheel_file.read_bytes()).build,
         generator=f"ziggurat {__version__}",
     )

@@ -48,7 +48,11 @@ class Settings:
     jobs: int | None = None
     """Parallel compile jobs; None lets the toolchain choose (one per CPU)."""
     targets: tuple[str, ...] = ()
-    """Wheel platform tags or aliases to build for; empty means the host. Not built yet."""
+    """Wheel platform tags or aliases to build for (`all` for the eight); empty means the host.
+    `ziggurat build` builds them all; a PEP 517 build builds one (see `target`)."""
+    target: str | None = None
+    """The one target a PEP 517 build produces (`-C target=linux-aarch64`). Unset: the host
+    if `targets` is empty or lists it, else the first of `targets`."""
     abi3: bool = False
     """Build against the limited API and tag the wheel abi3. Not supported yet."""
     executables: tuple[tuple[str, str], ...] = ()
@@ -62,7 +66,7 @@ class Settings:
 @dataclass(frozen=True)
 class _Key:
     attr: str
-    kind: Literal["strings", "choice", "bool", "jobs", "executables", "path"]
+    kind: Literal["strings", "choice", "bool", "jobs", "executables", "path", "name"]
     choices: tuple[str, ...] = ()
 
 
@@ -74,6 +78,7 @@ _KEYS: dict[str, _Key] = {
     "keep-sources": _Key("keep_sources", "bool"),
     "jobs": _Key("jobs", "jobs"),
     "targets": _Key("targets", "strings"),
+    "target": _Key("target", "name"),
     "abi3": _Key("abi3", "bool"),
     "executables": _Key("executables", "executables"),
     "cache-dir": _Key("cache_dir", "path"),
@@ -131,6 +136,10 @@ def _validate(key: str, value: Any, where: str) -> Any:
         if not isinstance(value, str) or not value:
             raise _fail(key, "a non-empty path string", value, where)
         return value
+    if spec.kind == "name":
+        if not isinstance(value, str) or not value.strip() or "," in value:
+            raise _fail(key, "one name (e.g. linux-aarch64 or manylinux_2_17_aarch64)", value, where)
+        return value.strip()
     # executables: a table of name -> "module:function", like [project.scripts]
     if not isinstance(value, dict):
         raise _fail(key, 'a table of name = "module:function"', value, where)

@@ -5,8 +5,10 @@
 
 // Exported by every supported CPython (3.10-3.13) but declared only in internal headers
 // from 3.13 on: the interpreter's own LOAD_METHOD and BUILD_STRING primitives.
-extern "C" int _PyObject_GetMethod(PyObject* obj, PyObject* name, PyObject** method);
-extern "C" PyObject* _PyUnicode_JoinArray(PyObject* separator, PyObject* const* items, Py_ssize_t seqlen);
+// PyAPI_FUNC as in CPython's own declarations: on Windows it is __declspec(dllimport), and
+// a plain redeclaration after the headers' one draws -Winconsistent-dllimport.
+extern "C" PyAPI_FUNC(int) _PyObject_GetMethod(PyObject* obj, PyObject* name, PyObject** method);
+extern "C" PyAPI_FUNC(PyObject*) _PyUnicode_JoinArray(PyObject* separator, PyObject* const* items, Py_ssize_t seqlen);
 
 namespace zrt {
 

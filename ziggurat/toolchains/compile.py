@@ -1,8 +1,14 @@
 """Cached, parallel compilation of translated modules into extension modules.
 
 In: `ExtensionJob`s (dotted module name, C++ text, final output path), a target, a Python
-ABI. Out: the extension modules written atomically at the jobs' output paths, and a
-`BuildResult` saying which were compiled and which came from the cache.
+ABI; or several such `ExtensionSet`s (one per target and Python version), which
+`build_extension_sets` compiles in one shared pool of workers. Out: the extension modules
+written atomically at the jobs' output paths, and per set a `BuildResult` saying which were
+compiled and which came from the cache.
+
+Per target: Linux and macOS are one `zig c++` command per module (musl's libc NEEDED entry
+renamed afterwards, elf.py); Windows compiles to an object, makes an import library for the
+Python DLL from the symbols the object uses (windows.py), then links.
 
 The cache is content-addressed: the key hashes the C++ text, the full `zig c++` command
 with every path replaced by a placeholder, the linker version script, the zig version,
@@ -31,10 +37,13 @@ from pathlib import Path
 
 from .. import runtime
 from ..errors import InternalError, ToolchainError
-from .flags import compile_argv, init_symbol, version_script_text
+from .cross_abi import target_python_abi
+from .elf import retarget_needed
+from .flags import compile_argv, exports_file_name, exports_file_text, init_symbol, link_argv
 from .python_abi import PythonABI, host_python_abi
 from .run import run
-from .targets import Target, host_target, zig_triple
+from .targets import Target, host_target, musl_libc_soname, zig_triple
+from .windows import import_library
 from .zig import ZigInfo, find_zig
 
 log = logging.getLogger(__name__)
@@ -128,6 +137,15 @@ def default_cache_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class ExtensionSet:
+    """Jobs that share a target and a Python ABI (for build_extension_sets)."""
+
+    target: Target
+    python: PythonABI
+    jobs: tuple[ExtensionJob, ...]
+
+
+@dataclass(frozen=True)
 class _Plan:
     """Everything one job needs, decided up front in the calling thread."""
 
@@ -163,72 +181,91 @@ def build_extensions(
     Raises ToolchainError if any module fails to compile: the first failing one in job
     order, with its command, zig's stderr and where its C++ source was kept.
     """
+    chosen = ExtensionSet(target or host_target(), python or host_python_abi(), tuple(jobs))
+    return build_extension_sets([chosen], opt_level=opt_level, cache_dir=cache_dir, parallel=parallel)[0]
+
+
+def build_extension_sets(
+    sets: Sequence[ExtensionSet],
+    *,
+    opt_level: str = "2",
+    cache_dir: Path | None = None,
+    parallel: int | None = None,
+) -> tuple[BuildResult, ...]:
+    """Build several targets' (and Python versions') jobs in one pool of `parallel`
+    workers (default os.cpu_count()), so a slow first build for one target (zig building
+    its libc) overlaps with work for the others. One BuildResult per set, in order.
+
+    Each set's `python` may be an interpreter's ABI; it is prepared for the set's target
+    (target_python_abi). Failures are raised as in build_extensions, the first set first.
+    """
     started = time.monotonic()
-    job_list = list(jobs)
-    _check_jobs(job_list)
-    if not job_list:
-        # Nothing to compile: do not demand a zig.
-        return BuildResult(modules=(), seconds=time.monotonic() - started)
-    target = target or host_target()
-    python = python or host_python_abi()
-    if target.os == "windows":
-        # Needs a generated Windows pyconfig.h and a python3XY.dll import library
-        # (notes/cross-compiling-facts.md §2); until that exists, refuse clearly.
-        raise ToolchainError(
-            f"building extension modules for {zig_triple(target)} is not supported yet"
-        )
-    host = host_target()
-    if (target.arch, target.os, target.libc) != (host.arch, host.os, host.libc):
-        log.warning(
-            "cross-compiling for %s with the headers of %s: not verified yet",
-            zig_triple(target), python.executable or "the host Python",
-        )
+    _check_jobs([job for chosen in sets for job in chosen.jobs])
+    results: list[BuildResult | None] = [None] * len(sets)
+    for index, chosen in enumerate(sets):
+        if not chosen.jobs:
+            # Nothing to compile: do not demand a zig.
+            results[index] = BuildResult(modules=(), seconds=0.0)
+    busy = [i for i, chosen in enumerate(sets) if chosen.jobs]
+    if not busy:
+        return tuple(r for r in results if r is not None)
     zig = find_zig()
-    ctx = _Context(
-        zig=zig,
-        target=target,
-        python=python,
-        opt_level=opt_level,
-        include_dirs=(runtime.include_dir(),),
-        entries=_prepare_cache(cache_dir if cache_dir is not None else default_cache_dir()),
-        python_identity=python.identity(),
-        runtime_hash=runtime.runtime_hash(),
-    )
-    plans = [_plan(ctx, job) for job in job_list]
-    workers = max(1, min(parallel or os.cpu_count() or 1, len(plans) or 1))
+    entries = _prepare_cache(cache_dir if cache_dir is not None else default_cache_dir())
+    runtime_hash = runtime.runtime_hash()
+    plans: list[tuple[int, _Context, _Plan]] = []
+    for index in busy:
+        chosen = sets[index]
+        python = target_python_abi(chosen.python, chosen.target, cache_dir)
+        ctx = _Context(
+            zig=zig,
+            target=chosen.target,
+            python=python,
+            opt_level=opt_level,
+            include_dirs=(runtime.include_dir(),),
+            entries=entries,
+            python_identity=python.identity(),
+            runtime_hash=runtime_hash,
+        )
+        plans += [(index, ctx, _plan(ctx, job)) for job in chosen.jobs]
+    workers = max(1, min(parallel or os.cpu_count() or 1, len(plans)))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ziggurat-cc") as pool:
-        futures = [pool.submit(_build_one, ctx, plan) for plan in plans]
+        futures = [(index, pool.submit(_build_one, ctx, plan)) for index, ctx, plan in plans]
         # Let every job finish (a user fixing code wants all errors), then report.
-        outcomes: list[ModuleBuild | ToolchainError] = []
-        for future in futures:
+        outcomes: dict[int, list[ModuleBuild | ToolchainError]] = {i: [] for i in busy}
+        for index, future in futures:
             try:
-                outcomes.append(future.result())
+                outcomes[index].append(future.result())
             except ToolchainError as exc:
-                outcomes.append(exc)
+                outcomes[index].append(exc)
 
+    for index in busy:
+        _raise_failures(outcomes[index])
+        modules = tuple(o for o in outcomes[index] if isinstance(o, ModuleBuild))
+        result = BuildResult(modules=modules, seconds=time.monotonic() - started)
+        log.info("%s: %s", zig_triple(sets[index].target), result.summary())
+        results[index] = result
+    return tuple(r for r in results if r is not None)
+
+
+def _raise_failures(outcomes: Sequence[ModuleBuild | ToolchainError]) -> None:
     failures = [o for o in outcomes if isinstance(o, ToolchainError)]
-    if failures:
-        first = failures[0]
-        others = [f for f in failures[1:] if isinstance(f, ModuleCompileError)]
-        if isinstance(first, ModuleCompileError) and others:
-            listing = "".join(
-                f"\n    {o.module_name} (source kept at {o.kept_source})" for o in others
-            )
-            raise ModuleCompileError(
-                f"{first.message}\n  {len(others)} more module(s) failed:{listing}",
-                module_name=first.module_name,
-                kept_source=first.kept_source,
-                command=first.command,
-                returncode=first.returncode,
-                stderr=first.stderr,
-                also_failed=[(o.module_name, o.kept_source) for o in others],
-            ) from first
-        raise first
-    modules = tuple(o for o in outcomes if isinstance(o, ModuleBuild))
-    result = BuildResult(modules=modules, seconds=time.monotonic() - started)
-    log.info("%s", result.summary())
-    return result
+    if not failures:
+        return
+    first = failures[0]
+    others = [f for f in failures[1:] if isinstance(f, ModuleCompileError)]
+    if isinstance(first, ModuleCompileError) and others:
+        listing = "".join(f"\n    {o.module_name} (source kept at {o.kept_source})" for o in others)
+        raise ModuleCompileError(
+            f"{first.message}\n  {len(others)} more module(s) failed:{listing}",
+            module_name=first.module_name,
+            kept_source=first.kept_source,
+            command=first.command,
+            returncode=first.returncode,
+            stderr=first.stderr,
+            also_failed=[(o.module_name, o.kept_source) for o in others],
+        ) from first
+    raise first
 
 
 def _check_jobs(jobs: Sequence[ExtensionJob]) -> None:
@@ -256,7 +293,7 @@ def _prepare_cache(cache_dir: Path) -> Path | None:
 
 
 def _plan(ctx: _Context, job: ExtensionJob) -> _Plan:
-    script = version_script_text([job.module_name])
+    script = exports_file_text(ctx.target, [job.module_name])
     # The key must not contain paths (temp dirs differ per build; the cache is shared), so
     # the command is rendered with placeholders and the headers enter by content hash.
     neutral_python = replace(
@@ -276,6 +313,17 @@ def _plan(ctx: _Context, job: ExtensionJob) -> _Plan:
         opt_level=ctx.opt_level,
         version_script=Path("<version-script>"),
     )
+    if ctx.target.is_windows:
+        # Two steps there (object, import library, link): the link line is part of the key.
+        argv += link_argv(
+            ctx.zig,
+            ctx.target,
+            objects=[Path("<object>")],
+            libraries=[Path("<import-library>")],
+            output=Path("<output>"),
+            opt_level=ctx.opt_level,
+            version_script=Path("<version-script>"),
+        )[len(ctx.zig.argv):]
     material = {
         "format": CACHE_FORMAT,
         "source": hashlib.sha256(job.cpp_source.encode()).hexdigest(),
@@ -284,6 +332,7 @@ def _plan(ctx: _Context, job: ExtensionJob) -> _Plan:
         "zig": ctx.zig.version,
         "target": zig_triple(ctx.target),
         "python": ctx.python_identity,
+        "dll": ctx.python.dll_name,
         "runtime": ctx.runtime_hash,
     }
     key = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
@@ -325,24 +374,48 @@ def _compile(ctx: _Context, plan: _Plan) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f"ziggurat-{name}-"))
     source = work / f"{name}.cpp"
     source.write_text(plan.job.cpp_source, encoding="utf-8")
-    script = work / "exports.map"
+    script = work / exports_file_name(ctx.target)
     script.write_text(plan.script, encoding="utf-8")
-    built = work / f"{name.rsplit('.', 1)[-1]}.so"
-    argv = compile_argv(
-        ctx.zig,
-        ctx.target,
-        ctx.python,
-        source=source,
-        output=built,
-        include_dirs=ctx.include_dirs,
-        opt_level=ctx.opt_level,
-        version_script=script,
-    )
+    leaf = name.rsplit(".", 1)[-1]
+    built = work / f"{leaf}{'.pyd' if ctx.target.is_windows else '.so'}"
+
+    def compile_to(output: Path, compile_only: bool) -> list[str]:
+        return compile_argv(
+            ctx.zig, ctx.target, ctx.python, source=source, output=output, include_dirs=ctx.include_dirs,
+            opt_level=ctx.opt_level, version_script=script, compile_only=compile_only,
+        )
+
+    try:
+        if ctx.target.is_windows:
+            obj = work / f"{leaf}.obj"
+            _step(ctx, name, source, work, compile_to(obj, compile_only=True))
+            library = import_library(ctx.zig, [obj], dll_name=ctx.python.dll_name, target=ctx.target, directory=work)
+            _step(ctx, name, source, work, link_argv(
+                ctx.zig, ctx.target, objects=[obj], libraries=[library], output=built,
+                opt_level=ctx.opt_level, version_script=script,
+            ))
+        else:
+            _step(ctx, name, source, work, compile_to(built, compile_only=False))
+    except ModuleCompileError:
+        raise
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if not built.is_file() or built.stat().st_size == 0:
+        raise ToolchainError(f"zig c++ reported success for {name} but wrote no output at {built}")
+    if ctx.target.libc == "musl":
+        retarget_needed(built, "libc.so", musl_libc_soname(ctx.target))
+    return built
+
+
+def _step(ctx: _Context, name: str, source: Path, work: Path, argv: list[str]) -> None:
+    """Run one zig command for module `name`; a failure keeps `work` and names the source."""
     try:
         proc = run(argv, cwd=work)
     except ToolchainError as exc:
         # Re-runnable by hand from any directory: every path in argv is absolute.
-        (work / "command.txt").write_text(shlex.join(argv) + "\n", encoding="utf-8")
+        with open(work / "command.txt", "a", encoding="utf-8") as f:
+            f.write(shlex.join(argv) + "\n")
         raise ModuleCompileError(
             f"compiling module {name} for {zig_triple(ctx.target)} failed; "
             f"its C++ source is kept at {source}",
@@ -352,17 +425,8 @@ def _compile(ctx: _Context, plan: _Plan) -> Path:
             returncode=exc.returncode,
             stderr=exc.stderr,
         ) from exc
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     if proc.stderr.strip():
         log.warning("zig c++ warnings for %s:\n%s", name, proc.stderr.rstrip())
-    if not built.is_file() or built.stat().st_size == 0:
-        raise ToolchainError(
-            f"zig c++ reported success for {name} but wrote no output at {built}",
-            command=argv,
-        )
-    return built
 
 
 def _copy_if_present(entry: Path, output: Path) -> bool:

@@ -1,7 +1,9 @@
 """The `zig c++` command line for one extension module, as pure functions.
 
-`compile_argv()` returns one compile+link command; `version_script_text()` the linker map
-that exports only `PyInit_<name>`. Nothing here runs a process or touches a file.
+`compile_argv()` returns one compile+link command (or, with `compile_only`, the compile to
+an object that Windows needs before its import library exists); `link_argv()` links objects;
+`exports_file_text()` is the file that exports only `PyInit_<name>` (a GNU version script,
+or a module-definition file on Windows). Nothing here runs a process or touches a file.
 
 ONE fixed flag set, on purpose: zig caches the runtime libraries it builds for a target
 (compiler-rt, libc stubs) keyed on the flags, and every new combination pays that cold
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from .python_abi import PythonABI
-from .targets import Target, zig_triple
+from .targets import Target, musl_libc_soname, zig_triple
 from .zig import ZigInfo
 
 OPT_LEVELS = ("0", "1", "2", "3", "s", "z")
@@ -61,6 +63,19 @@ def version_script_text(module_names: Sequence[str]) -> str:
     return "{\n  global:\n" + "".join(f"    {s};\n" for s in symbols) + "  local: *;\n};\n"
 
 
+def exports_file_name(target: Target) -> str:
+    """What the exports file is called: zig recognises a module-definition file by `.def`."""
+    return "exports.def" if target.is_windows else "exports.map"
+
+
+def exports_file_text(target: Target, module_names: Sequence[str]) -> str:
+    """The link's export list for `target`: only the modules' PyInit_* symbols."""
+    if target.is_windows:
+        symbols = sorted({init_symbol(name) for name in module_names})
+        return "EXPORTS\n" + "".join(f"    {s}\n" for s in symbols)
+    return version_script_text(module_names)
+
+
 def check_opt_level(opt_level: str) -> str:
     if opt_level not in OPT_LEVELS:
         raise ConfigError(
@@ -70,24 +85,41 @@ def check_opt_level(opt_level: str) -> str:
     return opt_level
 
 
-def _target_flags(target: Target, version_script: Path) -> list[str]:
+def _target_flags(target: Target, version_script: Path, output: Path) -> list[str]:
+    """Link flags one target needs; `version_script` is the exports file (exports_file_text)."""
     if target.os == "linux":
-        return [
+        flags = [
             # Drop unreferenced sections: smaller modules, same behaviour.
             "-Wl,--gc-sections",
             # Without it the .so exports every non-hidden symbol zig links in.
             f"-Wl,--version-script={version_script}",
         ]
+        if target.libc == "musl":
+            # musl: zig's libc stub is named `libc.so`, the musllinux policy wants
+            # `libc.musl-<arch>.so.1`. This -rpath only plants that string in .dynstr;
+            # elf.retarget_needed() then points DT_NEEDED at it and removes the RUNPATH.
+            flags.append(f"-Wl,-rpath,{musl_libc_soname(target)}")
+        return flags
     if target.os == "macos":
         # macOS: the Py* symbols must stay undefined for the interpreter to provide at load
         # time; without this zig's Mach-O linker fails on `undefined symbol: _PyModule_Create2`.
         # (zig's Mach-O linker ignores version scripts and rejects -exported_symbol, so the
         # export list cannot be trimmed there; -fvisibility=hidden does the main work.)
-        return ["-Wl,-undefined,dynamic_lookup"]
-    # Windows needs a generated pyconfig.h and an import library for python3XY.dll
-    # (notes/cross-compiling-facts.md §2); building for it is not implemented yet and
-    # compile.build_extensions refuses it before getting here.
-    return []
+        return [
+            "-Wl,-undefined,dynamic_lookup",
+            # zig's Mach-O linker records the output's absolute path as the dylib's id: a
+            # build's temp dir, so every build's bytes differed and leaked the build path.
+            f"-Wl,-install_name,@rpath/{output.name}",
+        ]
+    # Windows: the exports .def is an input file. Without it lld's MinGW mode exports every
+    # external symbol (_CRT_INIT, atexit, ...), since the generated code marks none dllexport.
+    return [str(version_script)]
+
+
+def _head(zig: ZigInfo, target: Target, opt_level: str) -> list[str]:
+    std, *rest = RELEASE_FLAGS
+    # Always an explicit -O: without one zig builds Debug (and its runtime libs again).
+    return [*zig.argv, "c++", std, f"-O{check_opt_level(opt_level)}", *rest, "-target", zig_triple(target)]
 
 
 def compile_argv(
@@ -100,19 +132,39 @@ def compile_argv(
     include_dirs: Sequence[Path],
     opt_level: str,
     version_script: Path,
+    compile_only: bool = False,
 ) -> list[str]:
-    """One `zig c++` command compiling `source` and linking it into extension `output`.
+    """One `zig c++` command compiling `source` and linking it into extension `output`;
+    with `compile_only`, compiling it to the object `output` (no link flags).
 
     `include_dirs` (e.g. the runtime's) come before the Python ones, so our headers win.
     """
-    std, *rest = RELEASE_FLAGS
-    # Always an explicit -O: without one zig builds Debug (and its runtime libs again).
-    argv = [*zig.argv, "c++", std, f"-O{check_opt_level(opt_level)}", *rest]
-    argv += ["-target", zig_triple(target)]
-    argv += _target_flags(target, version_script)
+    argv = _head(zig, target, opt_level)
+    if compile_only:
+        # The same flag set as the one-step command (-shared/-s are unused here, silently).
+        argv.append("-c")
+    else:
+        argv += _target_flags(target, version_script, output)
     for directory in (*include_dirs, *python.include_dirs):
         argv.append(f"-I{directory}")
     for directory in python.after_include_dirs:
         argv += ["-idirafter", str(directory)]
     argv += [str(source), "-o", str(output)]
+    return argv
+
+
+def link_argv(
+    zig: ZigInfo,
+    target: Target,
+    *,
+    objects: Sequence[Path],
+    libraries: Sequence[Path],
+    output: Path,
+    opt_level: str,
+    version_script: Path,
+) -> list[str]:
+    """One `zig c++` command linking `objects` (and e.g. an import library) into `output`,
+    with exactly the flags of the one-step command, so zig reuses the same runtime libs."""
+    argv = _head(zig, target, opt_level) + _target_flags(target, version_script, output)
+    argv += [*map(str, objects), *map(str, libraries), "-o", str(output)]
     return argv

@@ -5,8 +5,8 @@ another CPython (through run()) so the CLI can build for e.g. a pyenv 3.13. Both
 the same probe, `_PROBE`, so they cannot disagree. `PythonABI.identity()` hashes the header
 contents, for compile caches whose key must not contain paths.
 
-Only CPython is supported. This module must not compile anything; for cross targets it
-knows nothing yet (their headers, pyconfig.h and import libraries are a later issue).
+Only CPython is supported. This module must not compile anything; what a foreign target
+changes (extension suffix, a Windows pyconfig.h, the DLL to import) is cross_abi.py's.
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ class PythonABI:
     abi_tag: str
     after_include_dirs: tuple[Path, ...] = ()
     executable: str = ""
+    # Set by cross_abi.target_python_abi() when these facts were prepared for a target:
+    # its zig triple ("" = the interpreter's own platform, as probed) and, for Windows,
+    # the DLL the module imports CPython from ("python311.dll").
+    target_triple: str = ""
+    dll_name: str = ""
 
     def identity(self) -> str:
         """A hash of everything about these headers that can change generated machine code:
@@ -51,7 +56,7 @@ class PythonABI:
         the same CPython share compile-cache entries)."""
         return _headers_identity(
             self.version, self.abi_tag, self.ext_suffix, self.include_dirs, self.after_include_dirs
-        )
+        ) + (f"-{self.dll_name}" if self.dll_name else "")
 
 
 # Evaluated inside the target interpreter (maybe much older than ours), so plain Python 3

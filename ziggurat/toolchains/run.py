@@ -26,10 +26,13 @@ def run(
     cwd: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv`, capture stdout/stderr as text, raise ToolchainError unless it exits 0.
 
     `env` replaces the environment when given (None inherits ours), like subprocess.
+    `check=False` returns a non-zero exit as it is (for callers that compare exit codes,
+    e.g. a program run under a foreign interpreter); failing to start still raises.
     """
     args = [os.fspath(a) for a in argv]
     if not args:
@@ -61,7 +64,7 @@ def run(
         raise ToolchainError(
             f"'{args[0]}' did not finish within {timeout} s", command=args, stderr=stderr
         ) from exc
-    if proc.returncode != 0:
+    if proc.returncode != 0 and check:
         raise ToolchainError(
             f"command failed: {Path(args[0]).name}",
             command=args,

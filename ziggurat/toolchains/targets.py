@@ -185,6 +185,11 @@ def zig_triple(target: Target) -> str:
     return f"{target.arch}-windows-gnu"
 
 
+def musl_libc_soname(target: Target) -> str:
+    """The name musl systems (and the musllinux policy) give libc: `libc.musl-x86_64.so.1`."""
+    return f"libc.musl-{target.arch}.so.1"
+
+
 def wheel_platform_tags(target: Target) -> tuple[str, ...]:
     """Platform tags for the wheel, most specific first (PEP 600 / 656 / macOS / Windows)."""
     if target.os == "linux":
