@@ -1,0 +1,216 @@
+"""Tables and the plot of a benchmark run, from the plain data `run.py` writes as results.json.
+
+In: that data (a dict). Out: markdown text (speedups; builds; failures; peers' status) and a
+PNG bar chart of the speedups per benchmark and tool (matplotlib, pip-installed when missing).
+Must not measure anything or drop a failure: a tool that failed to build, crashed or gave
+different output shows as such in every table and is left out of the geometric means.
+
+    python -m benchmarks.report results.json    # re-render results.md and speedups.png
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+Data = dict[str, Any]
+
+
+class NoPlot(Exception):
+    """matplotlib could not be had."""
+
+
+def _tools(data: Data) -> list[str]:
+    return [t for t in data["tools"] if t != "cpython"]
+
+
+def _speedup(b: Data, tool: str) -> float | None:
+    """The median speedup, only for a tool that built, ran and gave CPython's output."""
+    t = b["tools"].get(tool)
+    if not t or not t["ratios"] or t["error"] or t["identical"] is not True:
+        return None
+    return float(statistics.median(t["ratios"]))
+
+
+def _cell(b: Data, tool: str) -> str:
+    t = b["tools"].get(tool)
+    if b["error"]:
+        return "—"
+    if t is None:
+        return "n/a"
+    if not t["build"]["ok"]:
+        return "build failed"
+    if t["error"]:
+        return "crashed" if "failed" in t["error"] else "error"
+    if not t["ratios"]:
+        return "not timed"
+    med = statistics.median(t["ratios"])
+    text = f"{med:.2f}x ({min(t['ratios']):.2f}–{max(t['ratios']):.2f})"
+    return text if t["identical"] else f"output differs ({text})"
+
+
+def _identical(b: Data, tools: list[str]) -> str:
+    if b["error"]:
+        return "—"
+    bad = [t for t in tools if t in b["tools"] and b["tools"][t]["build"]["ok"]
+           and (b["tools"][t]["identical"] is False)]
+    ran = [t for t in tools if t in b["tools"] and b["tools"][t]["identical"] is True]
+    if bad:
+        return "NO: " + ", ".join(bad)
+    return "yes" if ran else "—"
+
+
+def _geomean(values: list[float | None]) -> tuple[float | None, int]:
+    ok = [v for v in values if v is not None]
+    return (statistics.geometric_mean(ok) if ok else None), len(ok)
+
+
+def markdown(data: Data) -> str:
+    tools = _tools(data)
+    benches: list[Data] = data["benchmarks"]
+    out = [f"# Benchmarks: speedup over CPython {data['python']}",
+           "",
+           f"pyperformance {data['pyperformance']}, ziggurat {data['ziggurat']}, {data['rounds']} rounds; "
+           "speedup = CPython's time / the tool's time in the same round, median (min–max over rounds). "
+           "Output identical: each build's results (return values, printed output, module globals, "
+           "files written) compared with CPython's.",
+           "",
+           "| benchmark | CPython ms | " + " | ".join(tools) + " | output identical |",
+           "|---|---:|" + "---:|" * len(tools) + "---|"]
+    for b in benches:
+        cpy = b["tools"]["cpython"]["seconds"]
+        ms = f"{statistics.median(cpy) * 1000:.1f}" if cpy else "—"
+        name = b["spec"]["name"] + ("" if b["spec"]["group"] != "extra" else " ◦")
+        out.append(f"| {name} | {ms} | " + " | ".join(_cell(b, t) for t in tools) + f" | {_identical(b, tools)} |")
+    named = [b for b in benches if b["spec"]["group"] == "named"]
+    if named:
+        cells = []
+        for t in tools:
+            g, n = _geomean([_speedup(b, t) for b in named])
+            cells.append(f"**{g:.2f}x** ({n}/{len(data['named'])})" if g else f"— (0/{len(data['named'])})")
+        out.append("| **geomean, the 13 named** | | " + " | ".join(cells) + " | |")
+    out += ["", "◦ = an extra benchmark (not one of the 13 named). The geomean counts only the benchmarks "
+            "a tool built and ran with identical output (how many, in brackets)."]
+
+    typed = [b for b in benches if b["spec"]["group"] == "typed"]
+    if typed:
+        by_name = {b["spec"]["name"]: b for b in benches}
+        out += ["", "## What annotations buy (typed variants: annotations added, nothing else)", "",
+                "| benchmark | " + " | ".join(f"{t} untyped | {t} typed" for t in tools) + " |",
+                "|---|" + "---:|---:|" * len(tools)]
+        for b in typed:
+            base = by_name.get(b["spec"]["base"])
+            cells = []
+            for t in tools:
+                cells.append(_cell(base, t) if base else "not run")
+                cells.append(_cell(b, t))
+            out.append(f"| {b['spec']['base']} | " + " | ".join(cells) + " |")
+
+    out += ["", "## Builds: compile time (s, cold) and extension size (KiB)", "",
+            "| benchmark | " + " | ".join(f"{t} s" for t in tools) + " | " + " | ".join(f"{t} KiB" for t in tools) + " |",
+            "|---|" + "---:|" * (2 * len(tools))]
+    for b in benches:
+        secs, sizes = [], []
+        for t in tools:
+            tr = b["tools"].get(t)
+            if tr is None:
+                secs.append("n/a")
+                sizes.append("n/a")
+            elif not tr["build"]["ok"]:
+                secs.append(f"failed ({tr['build']['seconds']:.1f})")
+                sizes.append("—")
+            else:
+                secs.append(f"{tr['build']['seconds']:.1f}")
+                sizes.append(f"{tr['build']['size'] / 1024:.0f}")
+        out.append(f"| {b['spec']['name']} | " + " | ".join(secs) + " | " + " | ".join(sizes) + " |")
+    totals = []
+    for t in tools:
+        built = [b["tools"][t]["build"] for b in benches if t in b["tools"] and b["tools"][t]["build"]["ok"]]
+        totals.append(f"{sum(x['seconds'] for x in built):.1f} ({len(built)} built)")
+    out.append("| **total** | " + " | ".join(totals) + " |" + " |" * len(tools))
+
+    problems = []
+    for b in benches:
+        name = b["spec"]["name"]
+        if b["error"]:
+            problems.append(f"- **{name}**: {_one_line(b['error'])}")
+        for t in tools:
+            tr = b["tools"].get(t)
+            if tr is None:
+                continue
+            if not tr["build"]["ok"]:
+                problems.append(f"- **{name}** / {t}: build failed: `{_one_line(tr['build']['error'])}`")
+            elif tr["error"]:
+                problems.append(f"- **{name}** / {t}: {_one_line(tr['error'])}")
+            elif tr["identical"] is False:
+                problems.append(f"- **{name}** / {t}: output differs from CPython in {', '.join(tr['differences'])}")
+        if b["unstable"]:
+            problems.append(f"- **{name}**: not compared (CPython itself varies between runs): "
+                            + ", ".join(b["unstable"]))
+    out += ["", "## Failures and differences", ""] + (problems or ["none"])
+    if data["peer_status"]:
+        out += ["", "## Peers", ""] + [f"- {k}: {v}" for k, v in data["peer_status"].items()]
+    out += ["", f"Run took {data['seconds']:.0f} s.", ""]
+    return "\n".join(out)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    s = " ⏎ ".join(lines[-3:])
+    return s if len(s) <= limit else "…" + s[-limit:]
+
+
+def plot(data: Data, path: Path) -> None:
+    """Grouped bars: one group per benchmark, one bar per tool, log scale, 1x marked."""
+    if importlib.util.find_spec("matplotlib") is None:
+        from .tools import ensure_installed
+
+        why = ensure_installed("matplotlib")
+        if why:
+            raise NoPlot(f"cannot install matplotlib: {why}")
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a build machine
+    import matplotlib.pyplot as plt
+
+    tools = _tools(data)
+    benches = [b for b in data["benchmarks"] if not b["error"]]
+    width = 0.8 / max(1, len(tools))
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.7 * len(benches) * max(1, len(tools)) / 2 + 3), 5))
+    for i, t in enumerate(tools):
+        xs, ys = [], []
+        for j, b in enumerate(benches):
+            s = _speedup(b, t)
+            if s is not None:
+                xs.append(j + (i - (len(tools) - 1) / 2) * width)
+                ys.append(s)
+        ax.bar(xs, ys, width, label=t)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(benches)))
+    ax.set_xticklabels([b["spec"]["name"] for b in benches], rotation=45, ha="right")
+    ax.set_ylabel(f"speedup over CPython {data['python']} (log)")
+    ax.set_title("pyperformance benchmarks: median speedup (missing bar: failed build, crash or different output)",
+                 fontsize=9)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    path = Path((argv if argv is not None else sys.argv[1:])[0])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    text = markdown(data)
+    path.with_name("results.md").write_text(text, encoding="utf-8")
+    print(text)
+    plot(data, path.with_name("speedups.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
