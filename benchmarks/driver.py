@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import hashlib
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -198,6 +199,10 @@ def main() -> int:
     sys.modules["pyperf"] = make_fake_pyperf(bench_args, calls)
     sys.path.insert(0, opts.module_dir)
     sys.argv = [opts.source, *bench_args]
+    # Where the import system finds the module, before importing it: some tools (Nuitka) set
+    # a compiled module's __file__ to its source's path, so __file__ would not tell.
+    spec = importlib.util.find_spec(opts.module)
+    origin = spec.origin if spec is not None else None
     t0 = time.perf_counter()
     module = importlib.import_module(opts.module)
     import_seconds = time.perf_counter() - t0
@@ -207,7 +212,7 @@ def main() -> int:
         raise SystemExit("the benchmark made no bench_func/bench_time_func call")
 
     result: dict[str, Any] = {
-        "file": module.__file__,
+        "file": origin,
         "calls": [{"kind": c.kind, "name": c.name, "inner_loops": c.inner_loops} for c in calls],
         "import_seconds": import_seconds,
     }

@@ -78,7 +78,8 @@ def _env(cache: str) -> dict[str, str]:
 
 
 def _last_lines(text: str, n: int = 12) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    # pip's warnings about unusable index locations are this machine's, not the tool's.
+    lines = [line for line in text.strip().splitlines() if line.strip() and not line.startswith("WARNING: Location")]
     return "\n".join(lines[-n:])
 
 
