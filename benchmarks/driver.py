@@ -160,8 +160,11 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def check(calls: list[BenchCall], module: types.ModuleType) -> dict[str, str]:
-    """Fingerprints of everything the workload produced, by component name."""
+def check(calls: list[BenchCall], module: types.ModuleType, module_dir: str) -> dict[str, str]:
+    """Fingerprints of everything the workload produced, by component name.
+
+    Each tool runs from its own directory, so paths into it (a data file's name, say) are
+    written as <MODULE_DIR>: the directory is not the workload's output."""
     before = set(os.listdir("."))
     out: dict[str, str] = {}
     for i, call in enumerate(calls):
@@ -178,6 +181,8 @@ def check(calls: list[BenchCall], module: types.ModuleType) -> dict[str, str]:
     for name in sorted(set(os.listdir(".")) - before):
         with open(name, "rb") as f:
             out[f"file {name}"] = hashlib.sha256(f.read()).hexdigest()
+    for d in sorted({os.path.abspath(module_dir), os.path.realpath(module_dir)}, key=len, reverse=True):
+        out = {k: v.replace(d, "<MODULE_DIR>") for k, v in out.items()}
     # Long values are compared by hash; short ones are kept readable for the report.
     return {k: v if len(v) <= 200 else "sha256:" + digest(v) for k, v in out.items()}
 
@@ -227,7 +232,7 @@ def main() -> int:
                 per_loop.append(call.run(n) / n)
         result["seconds_per_loop"] = per_loop
     elif opts.mode == "check":
-        result["fingerprint"] = check(calls, module)
+        result["fingerprint"] = check(calls, module, opts.module_dir)
     with open(opts.result, "w", encoding="utf-8") as f:
         json.dump(result, f)
     return 0

@@ -83,7 +83,7 @@ def markdown(data: Data) -> str:
            "|---|---:|" + "---:|" * len(tools) + "---|"]
     for b in benches:
         cpy = b["tools"]["cpython"]["seconds"]
-        ms = f"{statistics.median(cpy) * 1000:.1f}" if cpy else "—"
+        ms = _ms(statistics.median(cpy)) if cpy else "—"
         name = b["spec"]["name"] + ("" if b["spec"]["group"] != "extra" else " ◦")
         out.append(f"| {name} | {ms} | " + " | ".join(_cell(b, t) for t in tools) + f" | {_identical(b, tools)} |")
     named = [b for b in benches if b["spec"]["group"] == "named"]
@@ -156,6 +156,12 @@ def markdown(data: Data) -> str:
         out += ["", "## Peers", ""] + [f"- {k}: {v}" for k, v in data["peer_status"].items()]
     out += ["", f"Run took {data['seconds']:.0f} s.", ""]
     return "\n".join(out)
+
+
+def _ms(seconds: float) -> str:
+    """Milliseconds with three significant digits, however small."""
+    ms = seconds * 1000
+    return f"{ms:.1f}" if ms >= 10 else f"{ms:.3g}"
 
 
 def _one_line(text: str, limit: int = 300) -> str:
