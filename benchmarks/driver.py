@@ -81,7 +81,7 @@ class BenchCall:
 
 def make_fake_pyperf(argv: list[str], calls: list[BenchCall]) -> types.ModuleType:
     """A `pyperf` whose Runner records bench calls instead of spawning workers."""
-    import pyperf as real  # the real one, for everything but Runner
+    import pyperf as real  # type: ignore[import-untyped]  # the real one, for everything but Runner
 
     class Runner:
         def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -26,7 +26,8 @@ reports the median over rounds and the spread (min-max).
 
 Writes results.json, results.md (the tables) and speedups.png into --out
 (default benchmarks/results/, which git ignores). The per-tool work directories, with the
-built extension modules, are kept under --out/work/ for inspection.
+built extension modules, are kept under --work (default: ziggurat-benchmarks in the temporary
+directory) for inspection.
 
 Must not: modify a benchmark's source (the typed variants are separate files), count a tool
 whose output differs as a speedup without saying so, or run as part of the test suite.
@@ -114,7 +115,7 @@ class BenchResult:
 def pyperformance_dir() -> Path:
     """The installed pyperformance's benchmark directory (installing it when missing)."""
     try:
-        import pyperformance
+        import pyperformance  # type: ignore[import-untyped]
     except ImportError:
         why = ensure_installed("pyperformance")
         if why:
@@ -271,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target-seconds", type=float, default=0.3,
                         help="CPython's time per measurement the loop count is calibrated to")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ziggurat-benchmarks",
+                        help="where the per-tool builds go (kept for inspection; default: %(default)s)")
     args = parser.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -299,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
             tools.append(peer)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    work = args.out / "work"
+    # Not inside the repository: mypy (mypyc) and Cython name a module after the packages
+    # (directories with __init__.py) above it, and benchmarks/ is one.
+    work = args.work.resolve()
     results = []
     started = time.time()
     for spec in specs:

@@ -122,7 +122,7 @@ def test_report_marks_failures_and_leaves_them_out_of_the_geomean() -> None:
 
 def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--bench", "nqueens", "--rounds", "1",
-                           "--target-seconds", "0.05", "--out", str(tmp_path)],
+                           "--target-seconds", "0.05", "--out", str(tmp_path), "--work", str(tmp_path / "work")],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "results.md").read_text(encoding="utf-8")
