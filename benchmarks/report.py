@@ -133,6 +133,8 @@ def markdown(data: Data) -> str:
         totals.append(f"{sum(x['seconds'] for x in built):.1f} ({len(built)} built)")
     out.append("| **total** | " + " | ".join(totals) + " |" + " |" * len(tools))
 
+    out += ["", "## The bars (issue #5), as measured in this run", ""] + bars(data)
+
     problems = []
     for b in benches:
         name = b["spec"]["name"]
@@ -156,6 +158,68 @@ def markdown(data: Data) -> str:
         out += ["", "## Peers", ""] + [f"- {k}: {v}" for k, v in data["peer_status"].items()]
     out += ["", f"Run took {data['seconds']:.0f} s.", ""]
     return "\n".join(out)
+
+
+NUMERIC = ("nbody", "spectral_norm", "float", "fannkuch", "nqueens")  # the kernels with typed variants
+
+
+def bars(data: Data) -> list[str]:
+    """ziggurat against the targets issue #5 sets, one line each, with PASS / FAIL / not measured."""
+    benches = {b["spec"]["name"]: b for b in data["benchmarks"]}
+    peers = [t for t in _tools(data) if t != "ziggurat"]
+    zig = {n: _speedup(b, "ziggurat") for n, b in benches.items()}
+    named = [n for n in data["named"] if n in benches]
+    lines = []
+
+    def verdict(ok: bool) -> str:
+        return "PASS" if ok else "FAIL"
+
+    if named:
+        g, n = _geomean([zig[x] for x in named])
+        lines.append(f"- geomean over the 13 named >= 3x: {g or 0:.2f}x over {n}/{len(data['named'])} "
+                     f"-> {verdict(g is not None and g >= 3 and n == len(data['named']))}")
+        slower = [x for x in named if (zig[x] or 0) <= 1]
+        lines.append(f"- each of them faster than CPython: {len(named) - len(slower)}/{len(named)} "
+                     f"-> {verdict(not slower)}" + (f" (not: {', '.join(slower)})" if slower else ""))
+        if peers:
+            behind = []
+            for x in named:
+                best = max((s for s in (_speedup(benches[x], p) for p in peers) if s is not None), default=None)
+                if best is not None and (zig[x] or 0) <= best:
+                    behind.append(f"{x} {zig[x] or 0:.2f}x vs {best:.2f}x")
+            lines.append(f"- each faster than the best peer: {len(named) - len(behind)}/{len(named)} "
+                         f"-> {verdict(not behind)}" + (f" (not: {'; '.join(behind)})" if behind else ""))
+        else:
+            lines.append("- each faster than the best peer: not measured (run with --peers)")
+    kernels = [(k, zig.get(k), zig.get(k + "_typed")) for k in NUMERIC if k in benches or k + "_typed" in benches]
+    if kernels:
+        top = {k: max((v for v in (u, t) if v is not None), default=0.0) for k, u, t in kernels}
+        low = [k for k in top if top[k] < 10]
+        lines.append("- numeric kernels >= 10x (best of untyped/typed): "
+                     + ", ".join(f"{k} {top[k]:.2f}x" for k in top) + f" -> {verdict(not low)}")
+    ss = [k for k in ("nbody_typed", "spectral_norm_typed") if k in benches]
+    if ss:
+        if "shedskin" not in data["tools"]:
+            lines.append("- typed nbody/spectral_norm within 2x of Shed Skin: not measured (Shed Skin: "
+                         + data["peer_status"].get("shedskin", "not run; --peers") + ")")
+        else:
+            parts = []
+            for k in ss:
+                s = _speedup(benches[k], "shedskin")
+                parts.append(f"{k}: ziggurat {zig[k] or 0:.2f}x, Shed Skin " + (f"{s:.2f}x" if s else "failed"))
+            ok = all((zig[k] or 0) * 2 >= (_speedup(benches[k], "shedskin") or float("inf")) for k in ss)
+            lines.append("- typed nbody/spectral_norm within 2x of Shed Skin: " + "; ".join(parts) + f" -> {verdict(ok)}")
+    if "cython" in data["tools"]:
+        both = [b for b in data["benchmarks"] if all(t in b["tools"] and b["tools"][t]["build"]["ok"]
+                                                     for t in ("ziggurat", "cython"))]
+        z = sum(b["tools"]["ziggurat"]["build"]["seconds"] for b in both)
+        c = sum(b["tools"]["cython"]["build"]["seconds"] for b in both)
+        worse = [b["spec"]["name"] for b in both
+                 if b["tools"]["ziggurat"]["build"]["seconds"] > b["tools"]["cython"]["build"]["seconds"]]
+        lines.append(f"- compile time no worse than Cython's: ziggurat {z:.1f} s vs Cython {c:.1f} s over the "
+                     f"{len(both)} both built -> {verdict(z <= c)}"
+                     + (f" (slower on: {', '.join(worse)})" if worse else ""))
+    return lines
 
 
 def _ms(seconds: float) -> str:

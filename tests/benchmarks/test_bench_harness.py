@@ -118,6 +118,9 @@ def test_report_marks_failures_and_leaves_them_out_of_the_geomean() -> None:
     assert "**2.00x** (2/13)" in text and "**4.00x** (2/13)" in text
     assert "go** / ziggurat: output differs from CPython in return[0]" in text
     assert "nbody** / cython: build failed: `boom`" in text
+    assert "- geomean over the 13 named >= 3x: 2.00x over 2/13 -> FAIL" in text
+    assert "- each of them faster than CPython: 1/3 -> FAIL (not: float, go)" in text
+    assert "(not: float 1.00x vs 8.00x; go 0.00x vs 2.00x)" in text
 
 
 def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
