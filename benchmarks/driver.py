@@ -139,8 +139,9 @@ PLAIN = (type(None), bool, int, float, complex, str, bytes)
 
 
 def plain_repr(value: Any, depth: int = 0) -> str:
-    """repr of plain data, recursively; any other object shows only its type's name, so the
-    fingerprint does not depend on how a tool represents classes and functions."""
+    """repr of plain data, recursively; any other object shows only its type's name (a
+    callable not even that), so the fingerprint does not depend on how a tool represents
+    classes and functions."""
     if isinstance(value, PLAIN):
         return repr(value)
     if depth > 6:
@@ -153,6 +154,10 @@ def plain_repr(value: Any, depth: int = 0) -> str:
                                for k, v in value.items()) + "}"
     if isinstance(value, (set, frozenset)):
         return "{" + ", ".join(sorted(plain_repr(v, depth + 1) for v in value)) + "}"
+    if callable(value):
+        # Functions and classes: each tool has its own function type (compiled_function,
+        # cython_function_or_method, builtin_function_or_method), which is not output.
+        return "<callable>"
     return f"<{type(value).__name__}>"
 
 
@@ -176,7 +181,7 @@ def check(calls: list[BenchCall], module: types.ModuleType, module_dir: str) -> 
     for name, value in sorted(vars(module).items()):
         if not name.startswith("__") and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
             text = plain_repr(value)
-            if not re.fullmatch(r"<\w+>", text):  # opaque objects say nothing
+            if not re.fullmatch(r"<\w+>", text) and not callable(value):  # opaque objects say nothing
                 out[f"global {name}"] = text
     for name in sorted(set(os.listdir(".")) - before):
         with open(name, "rb") as f:

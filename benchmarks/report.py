@@ -5,7 +5,10 @@ PNG bar chart of the speedups per benchmark and tool (matplotlib, pip-installed 
 Must not measure anything or drop a failure: a tool that failed to build, crashed or gave
 different output shows as such in every table and is left out of the geometric means.
 
-    python -m benchmarks.report results.json    # re-render results.md and speedups.png
+    python -m benchmarks.report results.json [rerun.json ...]
+        re-render results.md and speedups.png beside results.json; benchmarks in a later file
+        (a re-run of some benchmarks with the same tools) replace the earlier ones, and the
+        merged data is written back to results.json
 """
 
 from __future__ import annotations
@@ -156,6 +159,8 @@ def markdown(data: Data) -> str:
     out += ["", "## Failures and differences", ""] + (problems or ["none"])
     if data["peer_status"]:
         out += ["", "## Peers", ""] + [f"- {k}: {v}" for k, v in data["peer_status"].items()]
+    if data.get("merged"):
+        out += ["", "Re-run separately and merged into this run: " + ", ".join(data["merged"]) + "."]
     out += ["", f"Run took {data['seconds']:.0f} s.", ""]
     return "\n".join(out)
 
@@ -272,9 +277,32 @@ def plot(data: Data, path: Path) -> None:
     plt.close(fig)
 
 
+def merge(base: Data, other: Data) -> Data:
+    """`base` with each benchmark `other` also ran replaced by other's run of it (a benchmark
+    re-run on its own after a fix); tools must agree, and the merge is said in the report."""
+    if other["tools"] != base["tools"]:
+        raise SystemExit(f"cannot merge runs of different tools: {base['tools']} vs {other['tools']}")
+    names = {b["spec"]["name"] for b in other["benchmarks"]}
+    merged = dict(base)
+    merged["benchmarks"] = [next(o for o in other["benchmarks"] if o["spec"]["name"] == b["spec"]["name"])
+                            if b["spec"]["name"] in names else b for b in base["benchmarks"]]
+    merged["benchmarks"] += [o for o in other["benchmarks"]
+                             if o["spec"]["name"] not in {b["spec"]["name"] for b in base["benchmarks"]}]
+    merged["merged"] = list(base.get("merged", [])) + sorted(names)
+    merged["seconds"] = base["seconds"] + other["seconds"]
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
-    path = Path((argv if argv is not None else sys.argv[1:])[0])
+    paths = [Path(p) for p in (argv if argv is not None else sys.argv[1:])]
+    if not paths:
+        raise SystemExit("usage: python -m benchmarks.report RESULTS.json [RERUN.json ...]")
+    path = paths[0]
     data = json.loads(path.read_text(encoding="utf-8"))
+    for other in paths[1:]:
+        data = merge(data, json.loads(other.read_text(encoding="utf-8")))
+    if len(paths) > 1:
+        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     text = markdown(data)
     path.with_name("results.md").write_text(text, encoding="utf-8")
     print(text)

@@ -74,7 +74,7 @@ def _drive_check(tmp_path: Path, factor: int) -> dict[str, str]:
     body = f"FACTOR = {factor}"
     (d / "bm_tiny.py").write_text(
         "import pyperf\n" + body + "\ndef work(n):\n    STATE.append(n)\n    return n * FACTOR\n"
-        "STATE = []\n"
+        "STATE = []\nHANDLERS = {'w': work, 'i': int}\n"
         "if __name__ == '__main__':\n    pyperf.Runner().bench_func('tiny', work, 21)\n", encoding="utf-8")
     out = tmp_path / f"{d.name}.json"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "driver.py"), str(out), str(d), "bm_tiny",
@@ -88,6 +88,8 @@ def test_driver_check_sees_a_different_result(tmp_path: Path, bm_dir: Path) -> N
     three = _drive_check(tmp_path, 3)
     assert two["return[0]"] == "42" and three["return[0]"] == "63"
     assert two["global STATE"] == three["global STATE"] == "[21]"
+    # Each tool has its own function type; a function is only "<callable>".
+    assert two["global HANDLERS"] == "{'w': <callable>, 'i': <callable>}"
     assert {k for k in two if two[k] != three.get(k)} == {"return[0]", "global FACTOR"}
 
 
@@ -138,3 +140,18 @@ def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
     assert zig["file"].endswith(EXT_SUFFIX) and len(zig["ratios"]) == 1
     assert "| **geomean, the 13 named** |" in table and "## Builds" in table
     assert (tmp_path / "speedups.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_merges_a_rerun() -> None:
+    base = {"python": "3.11.7", "pyperformance": "1.14.0", "ziggurat": "0.1.0", "rounds": 1,
+            "tools": ["cpython", "ziggurat"], "peer_status": {}, "named": list(run.NAMED), "seconds": 10.0,
+            "benchmarks": [_bench("nbody", "named", ziggurat={"ratios": [4.0]}),
+                           _bench("go", "named", ziggurat={"ratios": [1.0], "identical": False})]}
+    rerun = dict(base, seconds=5.0, benchmarks=[_bench("go", "named", ziggurat={"ratios": [9.0]})])
+    merged = report.merge(base, rerun)
+    assert [b["spec"]["name"] for b in merged["benchmarks"]] == ["nbody", "go"]
+    assert merged["benchmarks"][1]["tools"]["ziggurat"]["ratios"] == [9.0] and merged["seconds"] == 15.0
+    text = report.markdown(merged)
+    assert "**6.00x** (2/13)" in text and "Re-run separately and merged into this run: go." in text
+    with pytest.raises(SystemExit):
+        report.merge(base, dict(rerun, tools=["cpython", "ziggurat", "cython"]))
