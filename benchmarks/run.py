@@ -1,0 +1,355 @@
+"""The benchmark suite: pyperformance's benchmarks, unmodified, compiled by ziggurat (and by
+Nuitka, Cython, mypyc and Shed Skin with --peers) and timed against CPython, alternately, in
+one run. Not a test; run it by hand from the repository root:
+
+    python -m benchmarks.run [--peers] [--bench NAME|GROUP ...] [--rounds N] [--out DIR]
+
+GROUP is `named` (the 13 benchmarks the speed bars are set on; the default together with
+`typed`), `typed` (annotated copies of numeric kernels in benchmarks/typed/), `extra` (more
+pyperformance benchmarks that need no third-party package) or `all`.
+
+Steps, each benchmark in turn:
+  1. copy pyperformance's `bm_NAME/run_benchmark.py` (installed from PyPI with the
+     `pyperformance` package; pip-installed here when missing) into a directory per tool as
+     `bm_NAME.py`, beside the benchmark's data files;
+  2. build it with each tool (compile time and extension size recorded; a failed build is
+     reported with its last error lines);
+  3. check: run every build once in a fresh process on the benchmark's default input and
+     compare what the workload produced (return values, printed output, the plain-data module
+     globals afterwards, files written) with CPython's; components CPython itself does not
+     reproduce between two runs are left out and listed;
+  4. time: the loop count is calibrated once on CPython (about --target-seconds per
+     measurement), then every round runs each tool once, in a fresh process, in a rotating
+     order, so drift in machine load hits all tools alike.
+The speedup of a tool in a round is CPython's time in that round over the tool's; the table
+reports the median over rounds and the spread (min-max).
+
+Writes results.json, results.md (the tables) and speedups.png into --out
+(default benchmarks/results/, which git ignores). The per-tool work directories, with the
+built extension modules, are kept under --work (default: ziggurat-benchmarks in the temporary
+directory) for inspection.
+
+Must not: modify a benchmark's source (the typed variants are separate files), count a tool
+whose output differs as a speedup without saying so, or run as part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ziggurat.errors import ToolchainError
+from ziggurat.toolchains.run import run
+
+from . import report
+from .tools import CPYTHON, EXT_SUFFIX, PEERS, ZIGGURAT, Build, Tool, ensure_installed, warm_zig_cache
+
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "driver.py"
+RUN_TIMEOUT = 900.0
+
+# The 13 benchmarks issue #5 sets the speed bars on.
+NAMED = ("nbody", "richards", "spectral_norm", "fannkuch", "float", "nqueens", "raytrace",
+         "deltablue", "chaos", "go", "hexiom", "unpack_sequence", "json_dumps")
+# More of pyperformance's benchmarks that need no package beyond pyperf (or one the harness
+# installs) and run through the driver (a Runner with bench_func / bench_time_func /
+# bench_async_func). Not `coverage`: it times coverage.py tracing the workload, and compiled
+# functions have no Python frames to trace, so its "speedup" would measure nothing.
+EXTRA = ("richards_super", "pidigits", "meteor_contest", "scimark", "generators", "coroutines",
+         "comprehensions", "deepcopy", "pprint", "pyflate", "json_loads", "logging",
+         "crypto_pyaes", "mdp", "bpe_tokeniser", "regex_effbot")
+# Annotated copies in benchmarks/typed/ -> the pyperformance benchmark each derives from.
+TYPED = {"nbody_typed": "nbody", "spectral_norm_typed": "spectral_norm", "float_typed": "float",
+         "fannkuch_typed": "fannkuch", "nqueens_typed": "nqueens"}
+# Extra options for the check run only: benchmarks that can write their picture do, so the
+# picture is compared, not just the absence of an exception.
+CHECK_ARGS = {"chaos": ("--filename", "out.ppm"), "raytrace": ("--filename", "out.ppm")}
+# Benchmarks whose pyproject.toml asks for a package beyond pyperf: installed when selected.
+NEEDS = {"crypto_pyaes": "pyaes"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    source: Path  # the file that becomes the module, unmodified
+    data: Path | None  # the benchmark's directory, whose other files are copied beside it
+    group: str
+    base: str = ""  # for a typed variant: the benchmark it annotates
+
+    @property
+    def module(self) -> str:
+        return f"bm_{self.name}"
+
+
+@dataclass
+class ToolResult:
+    build: Build
+    file: str = ""
+    seconds: list[float] = field(default_factory=list)  # per round, summed over bench calls
+    ratios: list[float] = field(default_factory=list)  # CPython's time / this tool's, per round
+    identical: bool | None = None
+    differences: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class BenchResult:
+    spec: Spec
+    loops: list[int] = field(default_factory=list)
+    unstable: list[str] = field(default_factory=list)  # check components CPython itself varies
+    tools: dict[str, ToolResult] = field(default_factory=dict)
+    error: str = ""
+
+
+def pyperformance_dir() -> Path:
+    """The installed pyperformance's benchmark directory (installing it when missing)."""
+    try:
+        import pyperformance  # type: ignore[import-untyped]
+    except ImportError:
+        why = ensure_installed("pyperformance")
+        if why:
+            raise SystemExit(f"cannot install pyperformance: {why}")
+        import pyperformance
+    if importlib.util.find_spec("pyperf") is None:
+        ensure_installed("pyperf")
+    return Path(pyperformance.__file__).parent / "data-files" / "benchmarks"
+
+
+def select(names: list[str], bm_dir: Path) -> list[Spec]:
+    wanted: list[str] = []
+    for n in names or ["named", "typed"]:
+        group = {"named": NAMED, "extra": EXTRA, "typed": tuple(TYPED),
+                 "all": NAMED + tuple(TYPED) + EXTRA}.get(n, (n,))
+        wanted.extend(g for g in group if g not in wanted)
+    specs = []
+    for name in wanted:
+        if name in TYPED:
+            specs.append(Spec(name, HERE / "typed" / f"{TYPED[name]}.py", bm_dir / f"bm_{TYPED[name]}",
+                              "typed", TYPED[name]))
+        elif (bm_dir / f"bm_{name}" / "run_benchmark.py").is_file():
+            specs.append(Spec(name, bm_dir / f"bm_{name}" / "run_benchmark.py", bm_dir / f"bm_{name}",
+                              "named" if name in NAMED else "extra"))
+        else:
+            raise SystemExit(f"no benchmark {name!r}: not in pyperformance ({bm_dir}) nor in benchmarks/typed/")
+    return specs
+
+
+def prepare(spec: Spec, directory: Path) -> None:
+    """A fresh directory with the benchmark's data files and its source as MODULE.py."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    if spec.data is not None:
+        shutil.copytree(spec.data, directory, ignore=shutil.ignore_patterns(
+            "run_benchmark.py", "pyproject.toml", "requirements*.txt", "__pycache__", "*.toml"))
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(spec.source, directory / f"{spec.module}.py")
+
+
+def drive(spec: Spec, directory: Path, mode: str, loops: list[int] | None = None,
+          extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run the driver in a fresh process (cwd: a fresh directory) and return its JSON."""
+    with tempfile.TemporaryDirectory(prefix="zgbench-") as cwd:
+        out = Path(cwd, "result.json")
+        argv = [sys.executable, str(DRIVER), str(out), str(directory), spec.module, str(spec.source), mode]
+        if loops:
+            argv += ["--loops", ",".join(map(str, loops))]
+        if extra:
+            argv += ["--", *extra]
+        run(argv, cwd=cwd, timeout=RUN_TIMEOUT)
+        result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def _error(exc: ToolchainError) -> str:
+    lines = [line for line in (exc.stderr or str(exc)).strip().splitlines() if line.strip()]
+    return "\n".join(lines[-8:])
+
+
+def check_tool(spec: Spec, tool: Tool, directory: Path, result: ToolResult, reference: dict[str, str],
+               unstable: list[str]) -> None:
+    try:
+        got = drive(spec, directory, "check", extra=CHECK_ARGS.get(spec.base or spec.name, ()))
+    except ToolchainError as exc:
+        result.error = "check run failed: " + _error(exc)
+        return
+    result.file = got["file"]
+    if tool.compiled != result.file.endswith(EXT_SUFFIX):
+        result.error = f"the driver imported {result.file}, not what {tool.name} built"
+        return
+    fingerprint: dict[str, str] = got["fingerprint"]
+    keys = sorted((set(fingerprint) | set(reference)) - set(unstable))
+    result.differences = [k for k in keys if fingerprint.get(k) != reference.get(k)]
+    result.identical = not result.differences
+
+
+def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float, log: Any) -> BenchResult:
+    res = BenchResult(spec)
+    dirs = {t.name: work / spec.name / t.name for t in tools}
+    for tool in tools:
+        prepare(spec, dirs[tool.name])
+        build = tool.build(dirs[tool.name], spec.module, work / "zig-cache")
+        res.tools[tool.name] = ToolResult(build)
+        if not build.ok:
+            log(f"  {tool.name}: BUILD FAILED\n    " + build.error.replace("\n", "\n    "))
+        elif tool.compiled:
+            log(f"  {tool.name}: built in {build.seconds:.1f} s, {build.size / 1024:.0f} KiB")
+
+    # Reference output, twice, to learn what CPython itself does not reproduce.
+    cpy = res.tools["cpython"]
+    extra = CHECK_ARGS.get(spec.base or spec.name, ())
+    try:
+        first = drive(spec, dirs["cpython"], "check", extra=extra)["fingerprint"]
+        second = drive(spec, dirs["cpython"], "check", extra=extra)["fingerprint"]
+        probe = drive(spec, dirs["cpython"], "discover")
+    except ToolchainError as exc:
+        res.error = "does not run under CPython: " + _error(exc)
+        log("  " + res.error)
+        return res
+    res.unstable = sorted(k for k in set(first) | set(second) if first.get(k) != second.get(k))
+    cpy.identical = True
+    # Calibrate on CPython: about `target` seconds per measurement, shared among the calls.
+    n_calls = len(probe["calls"])
+    t1 = drive(spec, dirs["cpython"], "time", loops=[1] * n_calls)["seconds_per_loop"]
+    res.loops = [max(1, math.ceil(target / n_calls / max(t, 1e-9))) for t in t1]
+
+    live = []
+    for tool in tools:
+        tr = res.tools[tool.name]
+        if not tr.build.ok:
+            continue
+        if tool.compiled:
+            check_tool(spec, tool, dirs[tool.name], tr, first, res.unstable)
+            if tr.error:
+                log(f"  {tool.name}: {tr.error}")
+                continue
+            if not tr.identical:
+                log(f"  {tool.name}: OUTPUT DIFFERS from CPython in: {', '.join(tr.differences)}")
+        live.append(tool)
+
+    for r in range(rounds):
+        order = live[r % len(live):] + live[:r % len(live)]
+        for tool in order:
+            tr = res.tools[tool.name]
+            if tr.error:
+                continue
+            try:
+                got = drive(spec, dirs[tool.name], "time", loops=res.loops)
+            except ToolchainError as exc:
+                tr.error = "timed run failed: " + _error(exc)
+                log(f"  {tool.name}: {tr.error}")
+                continue
+            tr.seconds.append(sum(got["seconds_per_loop"]))
+        base = res.tools["cpython"].seconds
+        if len(base) == r + 1:
+            for tool in live[1:]:
+                tr = res.tools[tool.name]
+                if len(tr.seconds) == r + 1:
+                    tr.ratios.append(base[r] / tr.seconds[r])
+        log(f"  round {r + 1}: " + ", ".join(
+            f"{t.name} {res.tools[t.name].seconds[-1] * 1000:.3g} ms" for t in live
+            if len(res.tools[t.name].seconds) == r + 1))
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--peers", action="store_true",
+                        help="also build with Nuitka, Cython, mypyc and Shed Skin (installing them when missing)")
+    parser.add_argument("--bench", nargs="+", default=[], metavar="NAME",
+                        help="benchmarks or groups (named, typed, extra, all); default: named typed")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--target-seconds", type=float, default=0.3,
+                        help="CPython's time per measurement the loop count is calibrated to")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ziggurat-benchmarks",
+                        help="where the per-tool builds go (kept for inspection; default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    bm_dir = pyperformance_dir()
+    specs = select(args.bench, bm_dir)
+    for spec in specs:
+        need = NEEDS.get(spec.name)
+        if need and importlib.util.find_spec(need) is None:
+            why = ensure_installed(need)
+            if why:
+                log(f"{spec.name}: cannot install {need}: {why}")
+    tools: list[Tool] = [CPYTHON, ZIGGURAT]
+    peer_status: dict[str, str] = {}
+    if args.peers:
+        for peer in PEERS:
+            if not peer.available():
+                log(f"installing {peer.requirement} ...")
+                why = ensure_installed(peer.requirement)
+                if why or not peer.available():
+                    peer_status[peer.name] = f"not installable: {why or 'installed but not importable'}"
+                    log(f"{peer.name}: {peer_status[peer.name]}")
+                    continue
+            peer_status[peer.name] = "installed " + _version(peer.requirement)
+            tools.append(peer)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    # Not inside the repository: mypy (mypyc) and Cython name a module after the packages
+    # (directories with __init__.py) above it, and benchmarks/ is one.
+    work = args.work.resolve()
+    (work / "zig-cache").mkdir(parents=True, exist_ok=True)
+    log(f"warming a private zig cache in {work / 'zig-cache'} (not counted) ...")
+    log(f"  {warm_zig_cache(work / 'zig-cache'):.1f} s")
+    results = []
+    started = time.time()
+    for spec in specs:
+        log(f"{spec.name}:")
+        results.append(bench(spec, tools, work, args.rounds, args.target_seconds, log))
+    data = {
+        "python": sys.version.split()[0],
+        "pyperformance": _version("pyperformance"),
+        "ziggurat": _version("ziggurat"),
+        "rounds": args.rounds,
+        "tools": [t.name for t in tools],
+        "peer_status": peer_status,
+        "named": list(NAMED),
+        "seconds": round(time.time() - started, 1),
+        "benchmarks": [_plain(r) for r in results],
+    }
+    (args.out / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+    text = report.markdown(data)
+    (args.out / "results.md").write_text(text, encoding="utf-8")
+    print(text)
+    try:
+        report.plot(data, args.out / "speedups.png")
+        log(f"wrote {args.out / 'speedups.png'}")
+    except report.NoPlot as exc:
+        log(f"no plot: {exc}")
+    return 0
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _plain(r: BenchResult) -> dict[str, Any]:
+    d = asdict(r)
+    d["spec"] = {"name": r.spec.name, "source": str(r.spec.source), "group": r.spec.group, "base": r.spec.base}
+    return d
+
+
+if __name__ == "__main__":
+    sys.exit(main())

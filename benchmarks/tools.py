@@ -1,0 +1,133 @@
+"""The compilers the benchmark suite compares: how each is found or installed and how it turns
+one benchmark module into an extension module next to its data.
+
+In: a directory holding the benchmark as `MODULE.py` (plus the data files it reads). Out: a
+`Build` saying whether the tool built an extension module, how long the build took (wall
+clock, cold: ziggurat gets an empty compile cache each time; zig's own cache of libc++ stays
+warm, as a toolchain install would), the size of the extension files, and the error if any.
+After a successful build the `.py` is removed, so the driver cannot silently import it.
+
+Must not: change the benchmark's source, retry a failed build, or hide a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ziggurat.errors import ToolchainError
+from ziggurat.toolchains.run import run
+
+EXT_SUFFIX = str(sysconfig.get_config_var("EXT_SUFFIX"))
+COMPILE_TIMEOUT = 1200.0
+
+
+@dataclass(frozen=True)
+class Build:
+    ok: bool
+    seconds: float = 0.0
+    size: int = 0  # bytes of every extension module the build left
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    requirement: str  # what pip installs for it; "" for tools that need nothing
+    import_name: str  # importable when the tool is installed
+    build_argv: Callable[[Path, str], list[str]]  # (dir, module) -> the build command
+    compiled: bool = True
+
+    def available(self) -> bool:
+        return not self.import_name or importlib.util.find_spec(self.import_name) is not None
+
+    def build(self, directory: Path, module: str, zig_cache: Path | None = None) -> Build:
+        if not self.compiled:
+            return Build(ok=True)
+        before = set(directory.rglob("*"))
+        with tempfile.TemporaryDirectory(prefix="zgcache-") as cache:
+            env = _env(cache, zig_cache)
+            t0 = time.perf_counter()
+            try:
+                run(self.build_argv(directory, module), cwd=directory, env=env, timeout=COMPILE_TIMEOUT)
+            except ToolchainError as exc:
+                return Build(ok=False, seconds=time.perf_counter() - t0, error=_last_lines(exc.stderr or str(exc)))
+            seconds = time.perf_counter() - t0
+        extensions = [p for p in set(directory.rglob(f"*{EXT_SUFFIX}")) - before if p.is_file()]
+        if not any(p.name == module + EXT_SUFFIX for p in extensions):
+            return Build(ok=False, seconds=seconds, error=f"no {module}{EXT_SUFFIX} was produced")
+        (directory / f"{module}.py").unlink()
+        return Build(ok=True, seconds=seconds, size=sum(p.stat().st_size for p in extensions))
+
+
+def _env(cache: str, zig_cache: Path | None) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env["ZIGGURAT_CACHE_DIR"] = cache  # a cold build every time: compile time is measured
+    if zig_cache is not None:
+        # zig's global cache (~/.cache/zig) is shared by every zig on the machine and locked
+        # while one of them builds there: a build measured 300 s of waiting for 1.4 s of CPU
+        # while other users' zig ran. A cache of our own, warmed once (warm_zig_cache), keeps
+        # their work out of ziggurat's compile time.
+        env["ZIG_GLOBAL_CACHE_DIR"] = env["ZIG_LOCAL_CACHE_DIR"] = str(zig_cache)
+    # The venv's console scripts (cythonize's compiler driver finds gcc itself; mypyc and
+    # Nuitka run as `python -m`) and the interpreter the modules are built for.
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _last_lines(text: str, n: int = 12) -> str:
+    # pip's warnings about unusable index locations are this machine's, not the tool's.
+    lines = [line for line in text.strip().splitlines() if line.strip() and not line.startswith("WARNING: Location")]
+    return "\n".join(lines[-n:])
+
+
+PY = sys.executable
+
+CPYTHON = Tool("cpython", "", "", lambda d, m: [], compiled=False)
+ZIGGURAT = Tool("ziggurat", "", "ziggurat",
+                lambda d, m: [PY, "-m", "ziggurat.cli", "compile", f"{m}.py", "--inplace"])
+NUITKA = Tool("nuitka", "nuitka", "nuitka",
+              lambda d, m: [PY, "-m", "nuitka", "--module", f"{m}.py", "--output-dir=.", "--remove-output",
+                            "--no-pyi-file", "--quiet"])
+# Pure-Python mode: the .py as it is, language level 3, built in place.
+CYTHON = Tool("cython", "cython", "Cython",
+              lambda d, m: [PY, "-m", "Cython.Build.Cythonize", "-i", "-3", "-q", f"{m}.py"])
+# mypyc type-checks first; pyperf ships no type information, which mypy would otherwise
+# report as an error before compiling anything.
+MYPYC = Tool("mypyc", "mypy", "mypyc",
+             lambda d, m: [PY, "-m", "mypyc", "--ignore-missing-imports", f"{m}.py"])
+# Shed Skin compiles a whole program from its own type inference; extension-module mode.
+SHEDSKIN = Tool("shedskin", "shedskin", "shedskin",
+                lambda d, m: [PY, "-m", "shedskin", "build", "--extmod", f"{m}.py"])
+
+PEERS = (NUITKA, CYTHON, MYPYC, SHEDSKIN)
+
+
+def ensure_installed(requirement: str) -> str:
+    """pip-install `requirement` into the running interpreter; '' on success, else why not."""
+    try:
+        run([PY, "-m", "pip", "install", "--quiet", requirement], timeout=900)
+    except ToolchainError as exc:
+        return _last_lines(exc.stderr or str(exc), 3)
+    importlib.invalidate_caches()
+    return ""
+
+
+def warm_zig_cache(zig_cache: Path) -> float:
+    """Build a one-line module with ziggurat into `zig_cache`, so that zig's one-time work
+    (its C runtime for the target) is done before any compile time is measured; seconds taken."""
+    with tempfile.TemporaryDirectory(prefix="zgwarm-") as d:
+        Path(d, "zg_warm.py").write_text("def f(x):\n    return x + 1\n", encoding="utf-8")
+        t0 = time.perf_counter()
+        build = ZIGGURAT.build(Path(d), "zg_warm", zig_cache)
+        if not build.ok:
+            raise ToolchainError("ziggurat cannot build a one-line module:\n" + build.error)
+        return time.perf_counter() - t0
