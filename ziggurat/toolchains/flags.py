@@ -40,7 +40,8 @@ RELEASE_FLAGS: tuple[str, ...] = (
     # zig cc turns on trapping UBSan by default in debug-ish modes; a release module must
     # never trap on its own or depend on a sanitizer runtime, whatever -O is chosen.
     "-fno-sanitize=all",
-    # Export nothing by accident; the version script (Linux) then exports only PyInit_*.
+    # Export nothing by accident; the exports file (a version script on Linux, a .def on
+    # Windows) then exports only PyInit_*.
     "-fvisibility=hidden",
     "-fPIC",
     "-shared",
