@@ -158,7 +158,7 @@ def markdown(data: Data) -> str:
                             + ", ".join(b["unstable"]))
     out += ["", "## Failures and differences", ""] + (problems or ["none"])
     if data["peer_status"]:
-        out += ["", "## Peers", ""] + [f"- {k}: {v}" for k, v in data["peer_status"].items()]
+        out += ["", "## Peers", ""] + [f"- {k}: {' '.join(v.split())}" for k, v in data["peer_status"].items()]
     if data.get("merged"):
         out += ["", "Re-run separately and merged into this run: " + ", ".join(data["merged"]) + "."]
     out += ["", f"Run took {data['seconds']:.0f} s.", ""]
@@ -206,7 +206,7 @@ def bars(data: Data) -> list[str]:
     if ss:
         if "shedskin" not in data["tools"]:
             lines.append("- typed nbody/spectral_norm within 2x of Shed Skin: not measured (Shed Skin: "
-                         + data["peer_status"].get("shedskin", "not run; --peers") + ")")
+                         + " ".join(data["peer_status"].get("shedskin", "not run; --peers").split()) + ")")
         else:
             parts = []
             for k in ss:
