@@ -17,7 +17,7 @@
 // version: each is written out below for 3.11, 3.12 and 3.13 (checked against their
 // internal headers); other versions and the limited API use the generic calls only.
 #pragma once
-#include "ref.hpp"
+#include "ops.hpp"
 
 namespace zrt {
 
@@ -194,9 +194,8 @@ ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj) {
 }
 #endif
 
-// Like _PyObject_GetMethod: 1 and the unbound method, or 0 and the attribute, or -1 (error,
-// *out NULL). New reference in *out.
-extern "C" int _PyObject_GetMethod(PyObject* obj, PyObject* name, PyObject** method);
+// Like _PyObject_GetMethod (declared in ops.hpp): 1 and the unbound method, or 0 and the
+// attribute, or -1 (error, *out NULL). New reference in *out.
 
 ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
 #ifdef ZRT_ATTR_CACHE
