@@ -26,8 +26,10 @@ from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
 from .module_emitter import FuncSpecInfo, ModuleEmitter
+from .specialise import Specialiser
 from .spill import Unspillable, spill_suspensions
 from .scopes import CELL, CLASSDEREF, COMP, COMPCELL, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
+from .types import NO_TYPES, infer_function
 
 
 class NotCompilable(Exception):
@@ -128,6 +130,8 @@ class UnitEmitter:
         self.nints = 1               # ints[0] holds the line number
         self.resume_labels: list[str] = []
         self.active: list[tuple[str, str]] = []  # generator: (exception, saved) of open handlers
+        # the specialised tier's native paths (a function's Num locals are set in emit_function)
+        self.spec = Specialiser(self, NO_TYPES)
 
     # -- values that outlive one statement ------------------------------------------------
     def long_ref(self, prefix: str = "s") -> str:
@@ -286,6 +290,15 @@ class UnitEmitter:
     def load_name(self, name: str) -> Val:
         kind = self.access(name)
         ident = self.mod.ident(name)
+        if kind == FAST and self.spec.is_num_local(name):
+            var = f"{nm.LOCAL}{nm.ident(name)}"
+            self.emit(f"if (!{var}.bound()) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            box = self.fresh("x")
+            self.emit(f"PyObject* {box} = zrt::num_local_obj({var});")
+            self.emit(f"if (!{box}) {self.fail()}")
+            if self.owned_loads:
+                return self.call(f"zrt::newref({box})")
+            return Val(box)
         if kind == FAST:
             var = f"{nm.LOCAL}{nm.ident(name)}"
             self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
@@ -341,7 +354,8 @@ class UnitEmitter:
         ident = self.mod.ident(name)
         if kind in (FAST, COMP):
             var = f"{nm.LOCAL}{nm.ident(name)}" if kind == FAST else self.comp_var(name)
-            self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            bound = f"{var}.bound()" if kind == FAST and self.spec.is_num_local(name) else f"{var}.p"
+            self.emit(f"if (!{bound}) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
             self.emit(f"{var}.clear();")
         elif kind in (CELL, FREE):
             cell = f"{nm.CELL}{nm.ident(name)}.p" if kind == CELL else self.free_cell(name)
@@ -399,6 +413,9 @@ class UnitEmitter:
     def stmt_Assign(self, node: ast.Assign) -> None:
         if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
             self.suspend(node.value, node.targets)
+            return
+        if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and self.spec.assign_local(node.targets[0].id, node.value)):
             return
         val = self.expr(node.value)
         for target in node.targets:
@@ -572,6 +589,8 @@ class UnitEmitter:
         return self.expr(node)
 
     def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        if self.spec.augassign(node):
+            return
         op = BINOPS[type(node.op)][1]
         target = node.target
         if isinstance(target, ast.Name):
@@ -603,6 +622,8 @@ class UnitEmitter:
         elif isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
             self.check_int(f"PyObject_SetAttr({obj.expr}, {self.mod.ident(target.attr)}, {val.expr})")
+        elif isinstance(target, ast.Subscript) and self.spec.wants_index(target):
+            self.spec.store_subscript(target, val)
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
@@ -676,9 +697,7 @@ class UnitEmitter:
     def stmt_If(self, node: ast.If) -> None:
         t = self.long_int("b")
         self.open("{")
-        val = self.expr(node.test)
-        self.emit(f"{t} = zrt::truth({val.expr});")
-        self.emit(f"if ({t} < 0) {self.fail()}")
+        self.emit(f"{t} = {self.truth(node.test)};")
         self.close("}")
         self.open(f"if ({t}) {{")
         self.stmts(node.body)
@@ -690,6 +709,9 @@ class UnitEmitter:
 
     def truth(self, node: ast.expr) -> str:
         """Evaluate a condition into a fresh int variable (0/1); errors propagate."""
+        native = self.spec.truth(node)
+        if native is not None:
+            return native
         val = self.expr(node)
         var = self.fresh("b")
         self.emit(f"int {var} = zrt::truth({val.expr});")
@@ -720,6 +742,9 @@ class UnitEmitter:
         self.label(brk)
 
     def stmt_For(self, node: ast.For) -> None:
+        if self.spec.wants_range_loop(node):
+            self.spec.range_loop(node)
+            return
         self.for_loop(node, "PyObject_GetIter", self.next_item)
 
     def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
@@ -727,15 +752,20 @@ class UnitEmitter:
             raise NotCompilable(node, "async for outside a coroutine")
         self.for_loop(node, "zrt::get_aiter", self.next_item_async)
 
-    def for_loop(self, node: ast.For | ast.AsyncFor, getter: str,
+    def for_loop(self, node: ast.For | ast.AsyncFor, getter: str | Callable[[str], None],
                  fetch: Callable[[ast.For | ast.AsyncFor, str, str], None]) -> None:
-        """for / async for: `fetch` assigns the next item to the target or jumps to `done`."""
+        """for / async for: `getter` makes the iterator (a C API function, or a callback
+        given the iterator's variable); `fetch` assigns the next item to the target or
+        jumps to `done`."""
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
         it = self.long_ref("it")
         self.open("{")
-        src = self.expr(node.iter)
-        self.emit(f"{it}.set({getter}({src.expr}));")
-        self.check_null(it)
+        if callable(getter):
+            getter(it)
+        else:
+            src = self.expr(node.iter)
+            self.emit(f"{it}.set({getter}({src.expr}));")
+            self.check_null(it)
         self.close("}")
         self.open("for (;;) {")
         fetch(node, it, done)
@@ -1331,11 +1361,15 @@ class UnitEmitter:
         return val
 
     def expr_BinOp(self, node: ast.BinOp) -> Val:
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         left = self.expr(node.left)
         right = self.expr(node.right)
         return self.call(f"{BINOPS[type(node.op)][0]}({left.expr}, {right.expr})")
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         operand = self.expr(node.operand)
         if isinstance(node.op, ast.Not):
             return self.call(f"zrt::not_({operand.expr})")
@@ -1364,6 +1398,8 @@ class UnitEmitter:
         return Val(f"{res}.p", res)
 
     def expr_Compare(self, node: ast.Compare) -> Val:
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         res = self.fresh()
         self.emit(f"zrt::Ref {res};")
         left = self.expr(node.left)
@@ -1429,6 +1465,8 @@ class UnitEmitter:
         return self.expr(node)
 
     def expr_Subscript(self, node: ast.Subscript) -> Val:
+        if self.spec.wants_index(node):
+            return self.spec.subscript(node)
         obj = self.expr(node.value)
         key = self.subscript_key(node.slice)
         return self.call(f"PyObject_GetItem({obj.expr}, {key.expr})")
@@ -1769,6 +1807,8 @@ class UnitEmitter:
         for name in self.unit.function_locals():
             if self.unit.access(name) == CELL:
                 out.append(f"zrt::Ref {nm.CELL}{nm.ident(name)}(PyCell_New(nullptr));")
+            elif self.spec.types.is_num(name):
+                out.append(f"zrt::Num {nm.LOCAL}{nm.ident(name)};")
             else:
                 out.append(f"zrt::Ref {nm.LOCAL}{nm.ident(name)};")
         return out
@@ -1784,6 +1824,8 @@ class UnitEmitter:
         is_gen = isinstance(node, ast.GeneratorExp) or any(
             isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
         self.gen = ("asyncgen" if is_gen else "coroutine") if is_async else ("generator" if is_gen else None)
+        # 4. infer types (what the specialised tier keeps native in this function)
+        self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None))
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):
             body_stmts = _genexpr_body(node)
@@ -1852,6 +1894,8 @@ class UnitEmitter:
             for i, p in enumerate(params):
                 if scope.access(p) == CELL:
                     head.append(f"    if (L_slots[{i}]) {{ zrt::store_cell({nm.CELL}{nm.ident(p)}.p, L_slots[{i}]); }}")
+                elif self.spec.types.is_num(p):
+                    head.append(f"    {nm.LOCAL}{nm.ident(p)}.set(L_slots[{i}]);")
                 else:
                     head.append(f"    {nm.LOCAL}{nm.ident(p)}.p = L_slots[{i}];")
             head.append("    if (L_bind < 0) return nullptr;")

@@ -1,0 +1,300 @@
+"""Stage 7, emit (the specialised tier): native C++ for the operations stage 4 (types.py)
+marks as likely numeric, inside the code the generic UnitEmitter writes.
+
+In: expression and statement nodes the UnitEmitter hands over, with the function's
+FunctionTypes. Out: C++ lines through the same UnitEmitter (its blocks, temporaries, error
+handlers), so both tiers share one shape. Values are `zrt::Num`s (runtime/native.hpp):
+native int64/double where the run-time kinds allow, the generic C API call otherwise, so
+this module must never need a type to be *proved*: it only decides where trying native
+code pays. It must not emit anything whose behaviour can differ from the generic tier's:
+evaluation order, the objects Python code sees, the exceptions raised.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from . import names as nm
+from .module_emitter import c_string
+from .scopes import FAST, GLOBAL, NAME
+from .types import (ARITH_OPS, MATH_FUNCS, ORDER_OPS, FunctionTypes, is_arith, is_float_const, is_int_const,
+                    is_range_call, numeric_call, numeric_ish)
+
+if TYPE_CHECKING:
+    from .unit_emitter import UnitEmitter, Val
+
+
+class Specialiser:
+    """The native paths of one unit; `types` says which fast locals are Nums."""
+
+    def __init__(self, em: "UnitEmitter", types: FunctionTypes) -> None:
+        self.em = em
+        self.types = types
+
+    # -- what is native ------------------------------------------------------------------
+    def is_num_local(self, name: str) -> bool:
+        em = self.em
+        return self.types.is_num(name) and em.access(name) == FAST
+
+    def numeric_ish(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return self.is_num_local(node.id)
+        return numeric_ish(node, frozenset())
+
+    def wants_compare(self, node: ast.Compare) -> bool:
+        return (len(node.ops) == 1 and type(node.ops[0]) in ORDER_OPS
+                and (self.numeric_ish(node.left) or self.numeric_ish(node.comparators[0])))
+
+    def wants(self, node: ast.AST) -> bool:
+        """An expression whose value the Num path computes (then boxes)."""
+        if is_arith(node):
+            return True
+        if isinstance(node, ast.Compare):
+            return self.wants_compare(node)
+        return False
+
+    # -- Num values ----------------------------------------------------------------------
+    def num(self, node: ast.expr) -> str:
+        """Evaluate `node` into a Num; returns the C++ lvalue naming it."""
+        em = self.em
+        if isinstance(node, ast.Name) and self.is_num_local(node.id):
+            var = f"{nm.LOCAL}{nm.ident(node.id)}"
+            em.emit(f"if (!{var}.bound()) {{ zrt::unbound_local({_cstr(node.id)}); {em.fail()} }}")
+            if em.owned_loads:  # `:=` later in the statement could rebind it
+                t = em.fresh("n")
+                em.emit(f"zrt::Num {t} = zrt::num_copy({var});")
+                return t
+            return var
+        if is_int_const(node):
+            assert isinstance(node, ast.Constant) and isinstance(node.value, int)
+            t = em.fresh("n")
+            em.emit(f"zrt::Num {t} = zrt::num_int(INT64_C({node.value}));" if node.value != -(2 ** 63)
+                    else f"zrt::Num {t} = zrt::num_int(INT64_MIN);")
+            return t
+        if is_float_const(node):
+            assert isinstance(node, ast.Constant) and isinstance(node.value, float)
+            t = em.fresh("n")
+            em.emit(f"zrt::Num {t} = zrt::num_float({em.mod._double(node.value)});")
+            return t
+        if isinstance(node, ast.BinOp) and is_arith(node):
+            a = self.num(node.left)
+            b = self.num(node.right)
+            return self.checked(f"zrt::num_binop(zrt::{ARITH_OPS[type(node.op)]}, false, {a}, {b})")
+        if isinstance(node, ast.UnaryOp) and is_arith(node):
+            a = self.num(node.operand)
+            fn = "num_neg" if isinstance(node.op, ast.USub) else "num_invert"
+            return self.checked(f"zrt::{fn}({a})")
+        call = numeric_call(node)
+        if call is not None and isinstance(node, ast.Call):
+            return self.num_call(node, call)
+        val = em.expr(node)
+        t = em.fresh("n")
+        em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
+        em.release(val)
+        return t
+
+    def checked(self, expr: str) -> str:
+        em = self.em
+        t = em.fresh("n")
+        em.emit(f"zrt::Num {t} = {expr};")
+        em.emit(f"if ({t}.err()) {em.fail()}")
+        return t
+
+    def site(self) -> str:
+        """A call site's memory of the builtin it verified (see zrt::BuiltinSite)."""
+        em = self.em
+        name = f"BS_{em.mod.next_id()}"
+        em.mod.tb_sites.append(f"static zrt::BuiltinSite {name} = {{nullptr}};")
+        return name
+
+    def num_call(self, node: ast.Call, fname: str) -> str:
+        """len / abs / math functions: the callee is loaded as usual and checked at run time."""
+        em = self.em
+        func = em.expr(node.func, owned=True)
+        em.set_line(node)
+        site = self.site()
+        if fname == "len":
+            arg = em.expr(node.args[0])
+            t = self.checked(f"zrt::num_len({func.expr}, {arg.expr}, &{site})")
+            em.release(func, arg)
+            return t
+        a = self.num(node.args[0])
+        if fname == "abs":
+            t = self.checked(f"zrt::num_abs({func.expr}, {a}, &{site})")
+        else:
+            assert fname in MATH_FUNCS
+            t = self.checked(f"zrt::num_math1({func.expr}, {a}, {_cstr(fname)}, ::{fname}, &{site})")
+        em.release(func)
+        return t
+
+    def boxed(self, node: ast.expr) -> "Val":
+        """The value of an arithmetic or comparison node as an owned object."""
+        em = self.em
+        if isinstance(node, ast.Compare):
+            a = self.num(node.left)
+            b = self.num(node.comparators[0])
+            return em.call(f"zrt::num_compare({a}, {b}, {ORDER_OPS[type(node.ops[0])]})")
+        t = self.num(node)
+        return em.call(f"zrt::num_steal({t})")
+
+    def truth(self, node: ast.expr) -> str | None:
+        """An int variable holding the truth of a comparison (or not/and/or of them),
+        without making the bool objects; None when the node is not one of those."""
+        em = self.em
+        if isinstance(node, ast.Compare) and self.wants_compare(node):
+            a = self.num(node.left)
+            b = self.num(node.comparators[0])
+            var = em.fresh("b")
+            em.emit(f"int {var} = zrt::num_compare_truth({a}, {b}, {ORDER_OPS[type(node.ops[0])]});")
+            em.emit(f"if ({var} < 0) {em.fail()}")
+            return var
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and self.truth_worthy(node.operand):
+            inner = em.truth(node.operand)
+            var = em.fresh("b")
+            em.emit(f"int {var} = !{inner};")
+            return var
+        if isinstance(node, ast.BoolOp) and any(self.truth_worthy(v) for v in node.values):
+            # in a condition `a and b` needs only the truth of each operand, once each,
+            # as the interpreter's jumps take it
+            var = em.fresh("b")
+            is_and = isinstance(node.op, ast.And)
+            em.emit(f"int {var} = {0 if is_and else 1};")
+            opened = 0
+            for i, v in enumerate(node.values):
+                em.open("{")
+                opened += 1
+                inner = em.truth(v)
+                if i < len(node.values) - 1:
+                    em.open(f"if ({'' if is_and else '!'}{inner}) {{")
+                    opened += 1
+                else:
+                    em.emit(f"{var} = {inner};")
+            for _ in range(opened):
+                em.close("}")
+            return var
+        return None
+
+    def truth_worthy(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Compare):
+            return self.wants_compare(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return self.truth_worthy(node.operand)
+        if isinstance(node, ast.BoolOp):
+            return any(self.truth_worthy(v) for v in node.values)
+        return False
+
+    # -- stores ---------------------------------------------------------------------------
+    def assign_local(self, name: str, value: ast.expr) -> bool:
+        """`name = <numeric>` into a Num local, without boxing; False if not applicable."""
+        if not self.is_num_local(name) or not (is_arith(value) or numeric_call(value) is not None
+                                               or is_int_const(value) or is_float_const(value)):
+            return False
+        t = self.num(value)
+        self.em.emit(f"{nm.LOCAL}{nm.ident(name)}.assign({t});")
+        return True
+
+    def augassign(self, node: ast.AugAssign) -> bool:
+        """`x op= v` for a Num local, or for an item/attribute with a numeric operand."""
+        em = self.em
+        op = ARITH_OPS.get(type(node.op))
+        if op is None or not is_arith(ast.BinOp(node.target, node.op, node.value)):
+            return False
+        target = node.target
+        if isinstance(target, ast.Name) and self.is_num_local(target.id):
+            cur = self.num(target)
+            rhs = self.num(node.value)
+            t = self.checked(f"zrt::num_binop(zrt::{op}, true, {cur}, {rhs})")
+            em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.assign({t});")
+            return True
+        if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice) and self.numeric_ish(target.slice):
+            obj = em.expr(target.value)
+            key = self.num(target.slice)
+            res = self.inplace(em.call(f"zrt::getitem_num({obj.expr}, {key})"), op, node.value)
+            em.check_int(f"zrt::setitem_num({obj.expr}, {key}, {res.expr})")
+            return True
+        if isinstance(target, ast.Attribute) and self.numeric_ish(node.value):
+            obj = em.expr(target.value)
+            attr = em.mod.ident(target.attr)
+            res = self.inplace(em.call(f"PyObject_GetAttr({obj.expr}, {attr})"), op, node.value)
+            em.check_int(f"PyObject_SetAttr({obj.expr}, {attr}, {res.expr})")
+            return True
+        return False
+
+    def inplace(self, cur: "Val", op: str, value: ast.expr) -> "Val":
+        """`cur op= value` on the current value of an item or attribute, as an object."""
+        em = self.em
+        cur_n = em.fresh("n")
+        em.emit(f"zrt::Num {cur_n} = zrt::num_leaf({cur.expr});")
+        em.release(cur)
+        rhs = self.num(value)
+        t = self.checked(f"zrt::num_binop(zrt::{op}, true, {cur_n}, {rhs})")
+        return em.call(f"zrt::num_steal({t})")
+
+    # -- subscripts -----------------------------------------------------------------------
+    def wants_index(self, node: ast.Subscript) -> bool:
+        return not isinstance(node.slice, ast.Slice) and self.numeric_ish(node.slice)
+
+    def subscript(self, node: ast.Subscript) -> "Val":
+        em = self.em
+        obj = em.expr(node.value)
+        key = self.num(node.slice)
+        return em.call(f"zrt::getitem_num({obj.expr}, {key})")
+
+    def store_subscript(self, target: ast.Subscript, val: "Val") -> None:
+        em = self.em
+        obj = em.expr(target.value)
+        key = self.num(target.slice)
+        em.check_int(f"zrt::setitem_num({obj.expr}, {key}, {val.expr})")
+
+    # -- for x in range(...) ---------------------------------------------------------------
+    def wants_range_loop(self, node: ast.For) -> bool:
+        if em_gen(self.em) or not is_range_call(node.iter):
+            return False
+        assert isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Name)
+        return self.em.access(node.iter.func.id) in (GLOBAL, NAME)
+
+    def range_loop(self, node: ast.For) -> None:
+        """A counted native loop when `range` is the builtin and its arguments exact ints
+        that fit; the range object's iterator otherwise. One body serves both."""
+        em = self.em
+        call = node.iter
+        assert isinstance(call, ast.Call)
+        rl, native = em.fresh("rl"), em.fresh("nat")
+        em.emit(f"zrt::RangeLoop {rl};")
+        em.emit(f"int {native} = 0;")
+
+        def start(it: str) -> None:
+            fn = em.expr(call.func, owned=True)
+            args = [em.expr(a) for a in call.args]
+            arr = em.fresh("a")
+            em.emit(f"PyObject* {arr}[] = {{{', '.join(a.expr for a in args)}}};")
+            em.set_line(call)
+            em.emit(f"{native} = zrt::range_start({fn.expr}, {arr}, {len(args)}, &{rl}, &{it});")
+            em.emit(f"if ({native} < 0) {em.fail()}")
+
+        def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+            em.open(f"if ({native}) {{")
+            em.emit(f"if (!{rl}.left) goto {done};")
+            target = loop.target
+            if isinstance(target, ast.Name) and self.is_num_local(target.id):
+                em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set_int(zrt::range_next(&{rl}));")
+            else:
+                em.open("{")
+                item = em.call(f"PyLong_FromLongLong((long long)zrt::range_next(&{rl}))")
+                em.assign(target, item, keep=False)
+                em.close("}")
+            em.close("} else {")
+            em.depth += 1
+            em.next_item(loop, it, done)
+            em.close("}")
+
+        em.for_loop(node, start, fetch)
+
+
+def em_gen(em: "UnitEmitter") -> bool:
+    return em.gen is not None
+
+
+def _cstr(s: str) -> str:
+    return c_string(s.encode("utf-8", "surrogatepass"))
