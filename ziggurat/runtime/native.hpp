@@ -559,4 +559,73 @@ ZRT_INLINE int64_t range_next(RangeLoop* r) {
     return v;
 }
 
+// -- list slices with native bounds ---------------------------------------------------------
+
+// A slice bound: absent (None), or a Num.
+struct Bound {
+    const Num* n;  // nullptr: absent
+};
+
+// The slice object the generic tier would build: None for absent bounds.
+__attribute__((noinline)) static PyObject* slice_of(Bound lo, Bound hi, int step) {
+    Ref a(lo.n ? num_box(*lo.n) : newref(Py_None));
+    if (!a.p) return nullptr;
+    Ref b(hi.n ? num_box(*hi.n) : newref(Py_None));
+    if (!b.p) return nullptr;
+    Ref c(step == 1 ? newref(Py_None) : PyLong_FromLong(step));
+    if (!c.p) return nullptr;
+    return PySlice_New(a.p, b.p, c.p);
+}
+
+// A bound of an exact list's step-1 or step -1 slice as a native index, clamped as
+// PySlice_AdjustIndices does; false when it is not a native int.
+ZRT_INLINE bool slice_index(Bound b, Py_ssize_t len, Py_ssize_t dflt, int step, Py_ssize_t* out) {
+    if (!b.n) {
+        *out = dflt;
+        return true;
+    }
+    if (b.n->k != NUM_INT) return false;
+    int64_t v = b.n->i;
+    if (v < 0) {
+        v += len;
+        if (v < 0) v = step < 0 ? -1 : 0;
+    } else if (v >= len) {
+        v = step < 0 ? len - 1 : len;
+    }
+    *out = (Py_ssize_t)v;
+    return true;
+}
+
+// lst[lo:hi] and lst[lo:hi:-1] (step is the constant the source wrote; 1 when absent)
+ZRT_INLINE PyObject* list_getslice(PyObject* obj, Bound lo, Bound hi, int step) {
+    if (PyList_CheckExact(obj)) {
+        Py_ssize_t len = PyList_GET_SIZE(obj), a, b;
+        if (step == 1 && slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b))
+            return PyList_GetSlice(obj, a, b < a ? a : b);
+        if (step == -1 && slice_index(lo, len, len - 1, -1, &a) && slice_index(hi, len, -1, -1, &b)) {
+            Py_ssize_t n = a > b ? a - b : 0;
+            PyObject* r = PyList_New(n);
+            if (!r) return nullptr;
+            PyObject** src = ((PyListObject*)obj)->ob_item;
+            for (Py_ssize_t k = 0; k < n; k++) PyList_SET_ITEM(r, k, newref(src[a - k]));
+            return r;
+        }
+    }
+    Ref sl(slice_of(lo, hi, step));
+    if (!sl.p) return nullptr;
+    return PyObject_GetItem(obj, sl.p);
+}
+
+// lst[lo:hi] = v (v borrowed)
+ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObject* v) {
+    if (step == 1 && PyList_CheckExact(obj)) {
+        Py_ssize_t len = PyList_GET_SIZE(obj), a, b;
+        if (slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b))
+            return PyList_SetSlice(obj, a, b < a ? a : b, v);
+    }
+    Ref sl(slice_of(lo, hi, step));
+    if (!sl.p) return -1;
+    return PyObject_SetItem(obj, sl.p, v);
+}
+
 }  // namespace zrt

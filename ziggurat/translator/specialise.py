@@ -235,6 +235,32 @@ class Specialiser:
     def wants_index(self, node: ast.Subscript) -> bool:
         return not isinstance(node.slice, ast.Slice) and self.numeric_ish(node.slice)
 
+    def wants_slice(self, node: ast.Subscript) -> bool:
+        """`x[a:b]` / `x[a:b:-1]` with bounds absent or likely ints (exact lists native)."""
+        sl = node.slice
+        if not isinstance(sl, ast.Slice) or _slice_step(sl) is None:
+            return False
+        return all(b is None or self.numeric_ish(b) for b in (sl.lower, sl.upper))
+
+    def slice_bounds(self, sl: ast.Slice) -> str:
+        """Evaluate the bounds (in order) as Nums; the runtime's arguments for them."""
+        out = []
+        for b in (sl.lower, sl.upper):
+            out.append(f"zrt::Bound{{&{self.num(b)}}}" if b is not None else "zrt::Bound{nullptr}")
+        return f"{out[0]}, {out[1]}, {_slice_step(sl)}"
+
+    def slice_load(self, node: ast.Subscript) -> "Val":
+        em = self.em
+        obj = em.expr(node.value)
+        assert isinstance(node.slice, ast.Slice)
+        return em.call(f"zrt::list_getslice({obj.expr}, {self.slice_bounds(node.slice)})")
+
+    def slice_store(self, target: ast.Subscript, val: "Val") -> None:
+        em = self.em
+        obj = em.expr(target.value)
+        assert isinstance(target.slice, ast.Slice)
+        em.check_int(f"zrt::list_setslice({obj.expr}, {self.slice_bounds(target.slice)}, {val.expr})")
+
     def subscript(self, node: ast.Subscript) -> "Val":
         em = self.em
         obj = em.expr(node.value)
@@ -290,6 +316,17 @@ class Specialiser:
             em.close("}")
 
         em.for_loop(node, start, fetch)
+
+
+def _slice_step(sl: ast.Slice) -> int | None:
+    """1 for an absent step, -1 for a literal -1; None for any other step."""
+    if sl.step is None:
+        return 1
+    st = sl.step
+    if (isinstance(st, ast.UnaryOp) and isinstance(st.op, ast.USub) and isinstance(st.operand, ast.Constant)
+            and type(st.operand.value) is int and st.operand.value == 1):
+        return -1
+    return None
 
 
 def em_gen(em: "UnitEmitter") -> bool:

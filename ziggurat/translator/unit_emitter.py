@@ -624,6 +624,8 @@ class UnitEmitter:
             self.check_int(f"PyObject_SetAttr({obj.expr}, {self.mod.ident(target.attr)}, {val.expr})")
         elif isinstance(target, ast.Subscript) and self.spec.wants_index(target):
             self.spec.store_subscript(target, val)
+        elif isinstance(target, ast.Subscript) and self.spec.wants_slice(target):
+            self.spec.slice_store(target, val)
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
@@ -1467,6 +1469,8 @@ class UnitEmitter:
     def expr_Subscript(self, node: ast.Subscript) -> Val:
         if self.spec.wants_index(node):
             return self.spec.subscript(node)
+        if self.spec.wants_slice(node):
+            return self.spec.slice_load(node)
         obj = self.expr(node.value)
         key = self.subscript_key(node.slice)
         return self.call(f"PyObject_GetItem({obj.expr}, {key.expr})")

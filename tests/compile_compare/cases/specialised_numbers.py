@@ -370,3 +370,54 @@ def test_conditions():
     assert a != b
     vals = [v for v in range(10) if v % 3 == 0 and v > 0]
     print(vals)
+
+
+def test_list_slices_with_native_bounds():
+    base = list(range(8))
+    for lo in (None, 0, 2, -3, 7, 8, 20, -20):
+        for hi in (None, 0, 3, -1, 8, 30, -30):
+            lst = base[:]
+            a = lst[lo:hi]
+            b = lst[lo:hi:-1]
+            k = 1
+            c = lst[k + 1:]
+            d = lst[:k + 1]
+            e = lst[k::-1]
+            lst[lo:hi] = ["x", "y"]
+            print(lo, hi, a, b, c, d, e, lst)
+    for lo in (0, 2, -3, 7, 8, 20, -20):
+        for hi in (0, 3, -1, 8, 30, -30):
+            lst = base[:]
+            i = lo + 0
+            j = hi + 0
+            a, b, c, d = lst[i:j], lst[i:j:-1], lst[i:], lst[:j:-1]
+            lst[i:j] = ["x", "y"]
+            print(i, j, a, b, c, d, lst)
+    perm = [3, 1, 2, 0]
+    k = perm[0]
+    while k:
+        perm[:k + 1] = perm[k::-1]
+        k = perm[0]
+    print(perm)
+    s = "abcdef"
+    t = (1, 2, 3)
+    k = 2
+    print(s[k:], s[:k], s[k::-1], t[k:], t[k::-1])
+    big = 2 ** 70
+    print(base[:big], base[-big:], base[big::-1])
+    lst = [1, 2, 3]
+    lst[k:] = (9, 8)
+    print(lst)
+    lst[:k] = lst
+    print(lst)
+    try:
+        lst[:k] = 5
+    except TypeError as e:
+        print("TypeError", e)
+    lst[True:] = [0]
+    print(lst)
+
+    class LL(list):
+        def __getitem__(self, i):
+            return ("sub", i)
+    print(LL([1, 2])[k:], LL([1])[:k:-1])
