@@ -86,16 +86,6 @@ ZRT_INLINE Num num_err() {
     return n;
 }
 
-// An owned object result (nullptr = an error is set).
-ZRT_INLINE Num num_obj(PyObject* v) {
-    Num n;
-    if (!v) {
-        n.k = NUM_ERR;
-        return n;
-    }
-    n.o = v;
-    return n;
-}
 
 // int64_t value of an exact int, false if it does not fit.
 ZRT_INLINE bool long_to_i64(PyObject* v, int64_t* out) {
@@ -148,6 +138,18 @@ inline void Num::set(PyObject* v) {
     Py_XDECREF(old);
 }
 
+// An owned object result (nullptr = an error is set); an int or float is also kept native.
+ZRT_INLINE Num num_obj(PyObject* v) {
+    Num n;
+    if (!v) {
+        n.k = NUM_ERR;
+        return n;
+    }
+    n.o = v;
+    num_classify(n, v);
+    return n;
+}
+
 // An operand read from a borrowed object: native when it is an exact int/float.
 ZRT_INLINE Num num_leaf(PyObject* v) {
     Num n;
@@ -165,6 +167,16 @@ ZRT_INLINE Num num_copy(const Num& a) {
     return n;
 }
 
+// The value moved out of a (temporary or parameter) Num, for a by-value argument.
+ZRT_INLINE Num num_move(Num& a) {
+    Num n;
+    n.k = a.k;
+    n.i = a.i;
+    n.o = a.o;
+    a.o = nullptr;
+    return n;
+}
+
 ZRT_INLINE Num num_from_bool(int b) {  // b: 0/1, or -1 = error
     if (b < 0) return num_err();
     return num_obj(bool_obj(b));
@@ -177,6 +189,19 @@ ZRT_INLINE PyObject* num_box(const Num& a) {
     if (a.k == NUM_FLOAT) return PyFloat_FromDouble(a.f);
     PyErr_SetString(PyExc_SystemError, "ziggurat: boxing an unbound value");
     return nullptr;
+}
+
+// f(args) through vectorcall with the arguments boxed (a direct call's generic path).
+__attribute__((noinline)) static Num num_vectorcall(PyObject* f, const Num* const* args, int n) {
+    PyObject* boxed[8];
+    int k = 0;
+    for (; k < n; k++) {
+        boxed[k + 1] = num_box(*args[k]);
+        if (!boxed[k + 1]) break;
+    }
+    PyObject* r = k == n ? PyObject_Vectorcall(f, boxed + 1, (size_t)n | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr) : nullptr;
+    for (int j = 0; j < k; j++) Py_DECREF(boxed[j + 1]);
+    return num_obj(r);
 }
 
 // A borrowed reference to a local's value as an object, boxing it once (nullptr = error).
@@ -626,6 +651,54 @@ ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObje
     Ref sl(slice_of(lo, hi, step));
     if (!sl.p) return -1;
     return PyObject_SetItem(obj, sl.p, v);
+}
+
+// -- for i, x in enumerate(lst) / for x, y in zip(a, b) over exact lists -------------------
+
+// The lists are held by the loop; the index is checked against the current sizes on every
+// step, as a list iterator does, so lists that grow or shrink meanwhile behave the same.
+struct ListLoop {
+    Ref a, b;  // b: zip's second list (nullptr for enumerate)
+    Py_ssize_t k = 0;
+};
+
+// `fn(args...)` evaluated; native (1) when fn is the builtin enumerate/zip type and every
+// argument an exact list, else the object's iterator in `it` (0); -1 is an error.
+ZRT_INLINE int list_loop_start(PyObject* fn, PyTypeObject* type, PyObject* const* args, int nargs, ListLoop* r, Ref* it) {
+    if (fn == (PyObject*)type && PyList_CheckExact(args[0]) && (nargs == 1 || PyList_CheckExact(args[1]))) {
+        r->a.set(newref(args[0]));
+        if (nargs == 2) r->b.set(newref(args[1]));
+        r->k = 0;
+        return 1;
+    }
+    Ref obj(PyObject_Vectorcall(fn, args, (size_t)nargs, nullptr));
+    if (!obj.p) return -1;
+    it->set(PyObject_GetIter(obj.p));
+    return it->p ? 0 : -1;
+}
+
+ZRT_INLINE int enumerate_start(PyObject* fn, PyObject* const* args, int nargs, ListLoop* r, Ref* it) {
+    return list_loop_start(fn, &PyEnum_Type, args, nargs, r, it);
+}
+
+ZRT_INLINE int zip_start(PyObject* fn, PyObject* const* args, int nargs, ListLoop* r, Ref* it) {
+    return list_loop_start(fn, &PyZip_Type, args, nargs, r, it);
+}
+
+// The next pair (new references in *x, *y), or false at the end.
+ZRT_INLINE bool list_loop_next(ListLoop* r, PyObject** x, PyObject** y) {
+    Py_ssize_t k = r->k;
+    if (k >= PyList_GET_SIZE(r->a.p)) return false;
+    if (r->b.p) {
+        if (k >= PyList_GET_SIZE(r->b.p)) return false;
+        *x = newref(PyList_GET_ITEM(r->a.p, k));
+        *y = newref(PyList_GET_ITEM(r->b.p, k));
+    } else {
+        *x = nullptr;  // enumerate: the index is r->k - 1 after the step
+        *y = newref(PyList_GET_ITEM(r->a.p, k));
+    }
+    r->k = k + 1;
+    return true;
 }
 
 }  // namespace zrt

@@ -13,7 +13,7 @@ evaluation order, the objects Python code sees, the exceptions raised.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from . import names as nm
 from .module_emitter import c_string
@@ -50,6 +50,8 @@ class Specialiser:
         """An expression whose value the Num path computes (then boxes)."""
         if is_arith(node):
             return True
+        if isinstance(node, ast.Call):
+            return self.wants_direct(node)
         if isinstance(node, ast.Compare):
             return self.wants_compare(node)
         return False
@@ -88,6 +90,8 @@ class Specialiser:
         call = numeric_call(node)
         if call is not None and isinstance(node, ast.Call):
             return self.num_call(node, call)
+        if isinstance(node, ast.Call) and self.wants_direct(node):
+            return self.direct_call(node)
         val = em.expr(node)
         t = em.fresh("n")
         em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
@@ -125,6 +129,43 @@ class Specialiser:
         else:
             assert fname in MATH_FUNCS
             t = self.checked(f"zrt::num_math1({func.expr}, {a}, {_cstr(fname)}, ::{fname}, &{site})")
+        em.release(func)
+        return t
+
+    # -- direct calls between compiled functions ----------------------------------------------
+    def wants_direct(self, node: ast.Call) -> bool:
+        """`f(a, b)` where f names a module-level function with a direct entry, called
+        with exactly its positional parameters."""
+        f = node.func
+        return (isinstance(f, ast.Name) and self.em.access(f.id) in (GLOBAL, NAME)
+                and self.em.mod.direct.get(f.id) == len(node.args) and not node.keywords
+                and not any(isinstance(a, ast.Starred) for a in node.args))
+
+    def direct_call(self, node: ast.Call) -> str:
+        """The callee is loaded as usual; if it is still the function D_<name> runs (the
+        guard), D_<name> is called with the argument Nums, else an ordinary call."""
+        em = self.em
+        assert isinstance(node.func, ast.Name)
+        em.set_line(node)
+        func = em.expr(node.func, owned=True)
+        args = [self.num(a) for a in node.args]
+        entry, guard = em.mod.direct_names(node.func.id)
+        t = em.fresh("n")
+        em.emit(f"zrt::Num {t};")
+        em.open(f"if ({guard}({func.expr})) {{")
+        passed = [f"zrt::num_copy({a})" if a.startswith(nm.LOCAL) else f"zrt::num_move({a})" for a in args]
+        r = em.fresh("n")
+        em.emit(f"zrt::Num {r} = {entry}({', '.join(passed)});")
+        em.emit(f"{t}.assign({r});")
+        em.close("} else {")
+        em.depth += 1
+        arr = em.fresh("a")
+        em.emit(f"const zrt::Num* {arr}[] = {{{', '.join('&' + a for a in args) or 'nullptr'}}};")
+        r = em.fresh("n")
+        em.emit(f"zrt::Num {r} = zrt::num_vectorcall({func.expr}, {arr}, {len(args)});")
+        em.emit(f"{t}.assign({r});")
+        em.close("}")
+        em.emit(f"if ({t}.err()) {em.fail()}")
         em.release(func)
         return t
 
@@ -280,6 +321,75 @@ class Specialiser:
         assert isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Name)
         return self.em.access(node.iter.func.id) in (GLOBAL, NAME)
 
+    def wants_list_loop(self, node: ast.For) -> str | None:
+        """`for i, x in enumerate(seq)` / `for x, y in zip(a, b)`: the builtin's name."""
+        call, target = node.iter, node.target
+        if em_gen(self.em) or not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            return None
+        name = call.func.id
+        nargs = {"enumerate": 1, "zip": 2}.get(name)
+        if (nargs is None or len(call.args) != nargs or call.keywords
+                or any(isinstance(a, ast.Starred) for a in call.args)
+                or self.em.access(name) not in (GLOBAL, NAME)):
+            return None
+        if not isinstance(target, (ast.Tuple, ast.List)) or len(target.elts) != 2:
+            return None
+        if any(isinstance(e, ast.Starred) for e in target.elts):
+            return None
+        return name
+
+    def list_loop(self, node: ast.For, builtin: str) -> None:
+        """Exact lists are walked by index (no iterator, tuple or index object); anything
+        else (another callable bound to the name, other iterables) iterates as usual."""
+        from .unit_emitter import Val
+        em = self.em
+        call, target = node.iter, node.target
+        assert isinstance(call, ast.Call) and isinstance(target, (ast.Tuple, ast.List))
+        ll, native = em.fresh("ll"), em.fresh("nat")
+        em.emit(f"zrt::ListLoop {ll};")
+        em.emit(f"int {native} = 0;")
+        start = self.loop_start(call, native, f"zrt::{builtin}_start", ll)
+
+        def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+            em.open(f"if ({native}) {{")
+            x, y = em.fresh("x"), em.fresh("y")
+            em.emit(f"PyObject* {x} = nullptr; PyObject* {y} = nullptr;")
+            em.emit(f"if (!zrt::list_loop_next(&{ll}, &{x}, &{y})) goto {done};")
+            hx, hy = em.fresh(), em.fresh()
+            em.emit(f"zrt::Ref {hx}({x}); zrt::Ref {hy}({y});")
+            first, second = target.elts
+            if builtin == "enumerate":
+                if isinstance(first, ast.Name) and self.is_num_local(first.id):
+                    em.emit(f"{nm.LOCAL}{nm.ident(first.id)}.set_int((int64_t)({ll}.k - 1));")
+                else:
+                    em.open("{")
+                    em.assign(first, em.call(f"PyLong_FromSsize_t({ll}.k - 1)"), keep=False)
+                    em.close("}")
+            else:
+                em.assign(first, Val(f"{hx}.p", hx), keep=False)
+            em.assign(second, Val(f"{hy}.p", hy), keep=False)
+            em.close("} else {")
+            em.depth += 1
+            em.next_item(loop, it, done)
+            em.close("}")
+
+        em.for_loop(node, start, fetch)
+
+    def loop_start(self, call: ast.Call, native: str, runtime: str, state: str) -> Callable[[str], None]:
+        """Start of a loop over a builtin's result: the callable and its arguments are
+        evaluated as usual, then `runtime` decides native (1) or iterator (0)."""
+        em = self.em
+
+        def start(it: str) -> None:
+            fn = em.expr(call.func, owned=True)
+            args = [em.expr(a, owned=True) for a in call.args]
+            arr = em.fresh("a")
+            em.emit(f"PyObject* {arr}[] = {{{', '.join(a.expr for a in args)}}};")
+            em.set_line(call)
+            em.emit(f"{native} = {runtime}({fn.expr}, {arr}, {len(args)}, &{state}, &{it});")
+            em.emit(f"if ({native} < 0) {em.fail()}")
+        return start
+
     def range_loop(self, node: ast.For) -> None:
         """A counted native loop when `range` is the builtin and its arguments exact ints
         that fit; the range object's iterator otherwise. One body serves both."""
@@ -289,15 +399,7 @@ class Specialiser:
         rl, native = em.fresh("rl"), em.fresh("nat")
         em.emit(f"zrt::RangeLoop {rl};")
         em.emit(f"int {native} = 0;")
-
-        def start(it: str) -> None:
-            fn = em.expr(call.func, owned=True)
-            args = [em.expr(a) for a in call.args]
-            arr = em.fresh("a")
-            em.emit(f"PyObject* {arr}[] = {{{', '.join(a.expr for a in args)}}};")
-            em.set_line(call)
-            em.emit(f"{native} = zrt::range_start({fn.expr}, {arr}, {len(args)}, &{rl}, &{it});")
-            em.emit(f"if ({native} < 0) {em.fail()}")
+        start = self.loop_start(call, native, "zrt::range_start", rl)
 
         def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
             em.open(f"if ({native}) {{")

@@ -18,7 +18,7 @@ import ast
 from dataclasses import dataclass
 
 from .check import own_nodes
-from .scopes import FAST, Scope
+from .scopes import FAST, Scope, ScopeTree
 
 ARITH_OPS: dict[type, str] = {
     ast.Add: "NOP_ADD", ast.Sub: "NOP_SUB", ast.Mult: "NOP_MUL", ast.Div: "NOP_TRUEDIV",
@@ -32,6 +32,8 @@ ORDER_OPS: dict[type, str] = {
 MATH_FUNCS = ("sqrt", "sin", "cos", "tan", "exp", "atan", "fabs")
 NUMERIC_BUILTINS = ("len", "abs")
 NUMERIC_ANNOTATIONS = ("int", "float", "bool")
+# a direct call's generic path boxes its arguments into a fixed array (zrt::num_vectorcall)
+MAX_DIRECT_ARGS = 7
 # builtins that read the calling frame's locals: their functions keep plain locals
 FRAME_READERS = ("locals", "vars", "dir", "eval", "exec")
 
@@ -94,14 +96,14 @@ def numeric_call(node: ast.AST) -> str | None:
     return None
 
 
-def infer_function(node: ast.AST, scope: Scope, is_generator: bool) -> FunctionTypes:
-    """The fast locals of a (non-generator) function worth holding as Nums."""
+def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool = False) -> FunctionTypes:
+    """The fast locals of a (non-generator) function worth holding as Nums (with a direct
+    entry, every parameter: the entry takes Nums)."""
     if is_generator or scope.kind not in ("function", "lambda"):
         return NO_TYPES
+    if reads_frame(node):
+        return NO_TYPES
     nodes = own_nodes(node)
-    for n in nodes:
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in FRAME_READERS:
-            return NO_TYPES
     wanted: set[str] = set()
 
     def name_of(n: ast.AST) -> str | None:
@@ -135,6 +137,11 @@ def infer_function(node: ast.AST, scope: Scope, is_generator: bool) -> FunctionT
             t = name_of(n.target)
             if t:
                 wanted.add(t)
+        elif (isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Name)
+              and n.iter.func.id == "enumerate" and isinstance(n.target, ast.Tuple) and n.target.elts):
+            t = name_of(n.target.elts[0])  # the index
+            if t:
+                wanted.add(t)
         elif isinstance(n, ast.BinOp) and is_arith(n):
             for side in (n.left, n.right):
                 t = name_of(side)
@@ -147,10 +154,47 @@ def infer_function(node: ast.AST, scope: Scope, is_generator: bool) -> FunctionT
                     t = name_of(side)
                     if t:
                         wanted.add(t)
+    if direct:
+        wanted.update(scope.params)
     nums = frozenset(name for name in wanted if scope.access(name) == FAST)
     if scope.uses_super and scope.params:
         nums = nums - {scope.params[0]}  # super() reads the first argument as an object
     return FunctionTypes(nums)
+
+
+def reads_frame(node: ast.AST) -> bool:
+    """Calls a builtin that reads the calling frame's locals (they must stay plain)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in FRAME_READERS
+               for n in own_nodes(node))
+
+
+def direct_functions(module: ast.Module, scopes: ScopeTree) -> dict[str, Scope]:
+    """Module-level functions that get a direct C++ entry (`D_<name>`, Nums in, a Num
+    out) beside their vectorcall one: plain `def`s defined once at module level, with
+    positional parameters only, no closure, not generators. Callers still check at run
+    time that the global name holds the function made from that very code."""
+    defs: dict[str, list[ast.AST]] = {}
+    for child in scopes.root.children:  # every def/class whose scope is the module's
+        if child.kind in ("function", "class"):
+            defs.setdefault(child.name, []).append(child.node)
+    top = {id(stmt) for stmt in module.body}
+    out: dict[str, Scope] = {}
+    for name, nodes in sorted(defs.items()):
+        node = nodes[0]
+        if len(nodes) != 1 or not isinstance(node, ast.FunctionDef) or id(node) not in top:
+            continue
+        args = node.args
+        if args.vararg or args.kwarg or args.kwonlyargs or len(args.posonlyargs) + len(args.args) > MAX_DIRECT_ARGS:
+            continue
+        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node)):
+            continue
+        scope = scopes.of(node)
+        if scope.frees or any(scope.access(p) != FAST for p in scope.params):
+            continue
+        if reads_frame(node):
+            continue  # locals(), eval...: its locals stay plain
+        out[name] = scope
+    return out
 
 
 def is_range_call(node: ast.AST) -> bool:

@@ -132,6 +132,7 @@ class UnitEmitter:
         self.active: list[tuple[str, str]] = []  # generator: (exception, saved) of open handlers
         # the specialised tier's native paths (a function's Num locals are set in emit_function)
         self.spec = Specialiser(self, NO_TYPES)
+        self.direct: str | None = None  # a module-level function with a direct entry: its name
 
     # -- values that outlive one statement ------------------------------------------------
     def long_ref(self, prefix: str = "s") -> str:
@@ -228,6 +229,8 @@ class UnitEmitter:
         """Leave the function with an owned value (a generator finishes with it)."""
         if self.gen:
             return f"return zrt::gen_return(G, {owned});"
+        if self.direct:
+            return f"return zrt::num_obj({owned});"
         return f"return {owned};"
 
     def check_null(self, var: str) -> None:
@@ -681,6 +684,11 @@ class UnitEmitter:
         if isinstance(node.value, ast.Await):
             self.suspend(node.value, None, returning=True)
             return
+        if (self.direct and node.value is not None and self.spec.wants(node.value)
+                and not any(isinstance(e, (Cleanup, Handler)) for e in self.ctx)):
+            # a direct entry returns a number unboxed
+            self.emit(f"return {self.spec.num(node.value)};")
+            return
         val = self.expr(node.value) if node.value is not None else Val("Py_None")
         self.jump("return", val)
 
@@ -746,6 +754,10 @@ class UnitEmitter:
     def stmt_For(self, node: ast.For) -> None:
         if self.spec.wants_range_loop(node):
             self.spec.range_loop(node)
+            return
+        builtin = self.spec.wants_list_loop(node)
+        if builtin is not None:
+            self.spec.list_loop(node, builtin)
             return
         self.for_loop(node, "PyObject_GetIter", self.next_item)
 
@@ -1593,6 +1605,8 @@ class UnitEmitter:
 
     def expr_Call(self, node: ast.Call) -> Val:
         self.set_line(node)
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         if (
             isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args and not node.keywords
             and self.scope.is_function and self.access("super") == GLOBAL
@@ -1828,8 +1842,11 @@ class UnitEmitter:
         is_gen = isinstance(node, ast.GeneratorExp) or any(
             isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
         self.gen = ("asyncgen" if is_gen else "coroutine") if is_async else ("generator" if is_gen else None)
+        # a module-level function callers may call directly (types.direct_functions)
+        self.direct = (scope.name if scope.kind == "function" and scope.parent is self.scopes.root
+                       and isinstance(node, ast.FunctionDef) and scope.name in self.mod.direct else None)
         # 4. infer types (what the specialised tier keeps native in this function)
-        self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None))
+        self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None, self.direct is not None))
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):
             body_stmts = _genexpr_body(node)
@@ -1881,6 +1898,9 @@ class UnitEmitter:
             f"    PyObject* L_slots[{max(len(params), 1)}] = {{}};",
             f"    int L_bind = zrt::bind_args(L_func, {nm.FUNC_SPEC}{index}.args, L_args, L_nargsf, L_kwnames, L_slots);",
         ]
+        if self.direct:
+            self.emit_direct(index, lineno, binding)
+            return
         if not self.gen:
             head = [
                 f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
@@ -1957,6 +1977,43 @@ class UnitEmitter:
                 "L_error_nt:", "    return zrt::gen_error(G);", "}"]
         self.mod.bodies.append("\n".join(create))
         self.mod.bodies.append("\n".join(head + self.lines + tail))
+
+    def emit_direct(self, index: int, lineno: int, binding: list[str]) -> None:
+        """A module-level function with a direct entry: D_<name> runs the body (Nums in,
+        a Num out), DG_<name> tells callers whether an object is this very function (the
+        code not replaced), and f_<k>, the vectorcall entry everyone else uses, binds the
+        arguments and calls D_<name>."""
+        assert self.direct is not None
+        params = self.unit.params
+        entry, guard = self.mod.direct_names(self.direct)
+        wrapper = [
+            f"static bool {guard}(PyObject* f) {{",
+            f"    return Py_TYPE(f) == &zrt::FunctionType && PyFunction_GET_CODE(f) == {nm.FUNC_SPEC}{index}.code;",
+            "}",
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
+            *binding,
+            *[f"    zrt::Num L_a{i}; L_a{i}.set(L_slots[{i}]);" for i in range(len(params))],
+            "    if (L_bind < 0) return nullptr;",
+            f"    zrt::Num L_r = {entry}({', '.join(f'zrt::num_move(L_a{i})' for i in range(len(params)))});",
+            "    if (L_r.err()) return nullptr;",
+            "    return zrt::num_steal(L_r);",
+            "}",
+        ]
+        param_list = ", ".join(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params) or "void"
+        head = [
+            f"static zrt::Num {entry}({param_list}) {{",
+            "    zrt::RecursionGuard L_recursion;",
+            "    if (!L_recursion.ok) return zrt::num_err();",
+            f"    int L_line = {lineno};",
+            "    zrt::Ref L_ret;",
+            "    PyObject* L_closure = nullptr;",
+            "    (void)L_closure;",
+            *["    " + d for d in self._locals_decls()[len(params):]],
+            *["    " + d for d in self.top_decls],
+        ]
+        tail = ["L_error:", f"    {self.traceback_call()};", "L_error_nt:", "    return zrt::num_err();", "}"]
+        self.mod.bodies.append("\n".join(wrapper + head + self.lines + tail))
 
     def emit_class_body(self, index: int, node: ast.ClassDef) -> None:
         scope = self.unit

@@ -421,3 +421,131 @@ def test_list_slices_with_native_bounds():
         def __getitem__(self, i):
             return ("sub", i)
     print(LL([1, 2])[k:], LL([1])[:k:-1])
+
+
+def test_enumerate_and_zip_over_lists():
+    u = [1.5, 2, "x", None]
+    for j, v in enumerate(u):
+        print(j, v)
+    print(j, v)
+    a, b = [1, 2, 3], [4.0, 5.0]
+    for x, y in zip(a, b):
+        print(x, y, x * y)
+    print(x, y)
+    grow = [1, 2]
+    for i, v in enumerate(grow):
+        if i < 3:
+            grow.append(v * 10)
+    print(grow, i)
+    shrink = [1, 2, 3, 4]
+    for i, v in enumerate(shrink):
+        shrink.pop()
+    print(shrink, i, v)
+    for i, v in enumerate((7, 8)):
+        print(i, v)
+    for i, v in enumerate("ab"):
+        print(i, v)
+    for x, y in zip(a, "pq"):
+        print(x, y)
+    for x, y in zip(iter(a), b):
+        print(x, y)
+    pairs = []
+    for [p, q] in zip(a, a):
+        pairs.append(p + q)
+    print(pairs)
+    try:
+        for i, v in enumerate(5):
+            pass
+    except TypeError as e:
+        print("TypeError", e)
+    try:
+        for i, v in enumerate([1, (2, 3)][1:]):
+            print(i, v)
+        for i, (v, w) in enumerate([(1, 2), (3,)]):
+            print(i, v, w)
+    except ValueError as e:
+        print("ValueError", e)
+    e = [1]
+    for e[0], v in enumerate([5, 6]):
+        pass
+    print(e, v)
+
+
+def enumerate_shadowed(seq):
+    out = []
+    for i, v in enumerate(seq):
+        out.append((i, v))
+    return out
+
+
+def test_rebound_enumerate_and_zip():
+    saved = globals().get("enumerate")
+    globals()["enumerate"] = lambda s: [("fake", x) for x in s]
+    try:
+        print(enumerate_shadowed([1, 2]))
+    finally:
+        del globals()["enumerate"]
+    print(enumerate_shadowed([1, 2]), saved)
+
+
+def square(x):
+    return x * x
+
+
+def hyp(a, b):
+    return math.sqrt(square(a) + square(b))
+
+
+def fact(n):
+    return 1 if n <= 1 else n * fact(n - 1)
+
+
+def kinds(a, b):
+    return a + b
+
+
+def test_direct_calls_between_compiled_functions():
+    global square
+    print(hyp(3, 4), hyp(1.5, 2), fact(25), fact(30.0), kinds("a", "b"), kinds([1], [2]))
+    saved = square
+    square = lambda x: 100
+    try:
+        print(hyp(3, 4))
+    finally:
+        square = saved
+    print(hyp(3, 4))
+    saved_code = square.__code__
+    square.__code__ = (lambda x: -x).__code__
+    try:
+        print(hyp(3, 4) if False else square(3), [square(2)])
+        print(kinds(square(5), 1))
+    finally:
+        square.__code__ = saved_code
+    print(square(7), kinds(square(2), 0.5))
+    try:
+        square("s")
+    except TypeError as e:
+        print("TypeError", e)
+    try:
+        kinds(1)
+    except TypeError as e:
+        print("TypeError", e)
+    import sys
+    try:
+        fact(10 ** 6)
+    except RecursionError:
+        print("RecursionError")
+    print(sys.getrecursionlimit() > 0)
+
+
+def raises_inside(x):
+    return 1 / x
+
+
+def test_direct_call_tracebacks():
+    import traceback
+    try:
+        raises_inside(0)
+    except ZeroDivisionError as e:
+        frames = [f.name for f in traceback.extract_tb(e.__traceback__)]
+        print(e, frames)
