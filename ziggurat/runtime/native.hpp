@@ -509,6 +509,26 @@ ZRT_INLINE Num num_math1(PyObject* f, const Num& a, const char* name, double (*f
 
 // -- containers indexed by a Num ------------------------------------------------------------
 
+// Items of exact lists and tuples: the limited API (abi3) has only function calls for
+// them, with the same results.
+#ifdef Py_LIMITED_API
+ZRT_INLINE Py_ssize_t seq_size(PyObject* o) { return PyList_Check(o) ? PyList_Size(o) : PyTuple_Size(o); }
+ZRT_INLINE PyObject* seq_item(PyObject* o, Py_ssize_t i) {  // borrowed
+    return PyList_Check(o) ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i);
+}
+ZRT_INLINE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) { PyList_SetItem(o, i, v); }
+#else
+ZRT_INLINE Py_ssize_t seq_size(PyObject* o) { return PySequence_Fast_GET_SIZE(o); }
+ZRT_INLINE PyObject* seq_item(PyObject* o, Py_ssize_t i) { return PySequence_Fast_ITEMS(o)[i]; }
+// steals v; the old item is released after the store, as list.__setitem__ does
+ZRT_INLINE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) {
+    PyObject** items = ((PyListObject*)o)->ob_item;
+    PyObject* old = items[i];
+    items[i] = v;
+    Py_XDECREF(old);
+}
+#endif
+
 __attribute__((noinline)) static PyObject* getitem_generic(PyObject* obj, const Num& key) {
     Ref k(num_box(key));
     if (!k.p) return nullptr;
@@ -518,9 +538,9 @@ __attribute__((noinline)) static PyObject* getitem_generic(PyObject* obj, const 
 // obj[key]: exact lists and tuples indexed by a native int read the item directly.
 ZRT_INLINE PyObject* getitem_num(PyObject* obj, const Num& key) {
     if (key.k == NUM_INT && (PyList_CheckExact(obj) || PyTuple_CheckExact(obj))) {
-        Py_ssize_t n = PySequence_Fast_GET_SIZE(obj);
+        Py_ssize_t n = seq_size(obj);
         int64_t i = key.i < 0 ? key.i + n : key.i;
-        if (i >= 0 && i < n) return newref(PySequence_Fast_ITEMS(obj)[i]);
+        if (i >= 0 && i < n) return newref(seq_item(obj, (Py_ssize_t)i));
     }
     return getitem_generic(obj, key);
 }
@@ -528,13 +548,10 @@ ZRT_INLINE PyObject* getitem_num(PyObject* obj, const Num& key) {
 // obj[key] = v (v borrowed)
 ZRT_INLINE int setitem_num(PyObject* obj, const Num& key, PyObject* v) {
     if (key.k == NUM_INT && PyList_CheckExact(obj)) {
-        Py_ssize_t n = PyList_GET_SIZE(obj);
+        Py_ssize_t n = seq_size(obj);
         int64_t i = key.i < 0 ? key.i + n : key.i;
         if (i >= 0 && i < n) {
-            PyObject** items = ((PyListObject*)obj)->ob_item;
-            PyObject* old = items[i];
-            items[i] = newref(v);
-            Py_DECREF(old);
+            list_store(obj, (Py_ssize_t)i, newref(v));
             return 0;
         }
     }
@@ -624,15 +641,14 @@ ZRT_INLINE bool slice_index(Bound b, Py_ssize_t len, Py_ssize_t dflt, int step, 
 // lst[lo:hi] and lst[lo:hi:-1] (step is the constant the source wrote; 1 when absent)
 ZRT_INLINE PyObject* list_getslice(PyObject* obj, Bound lo, Bound hi, int step) {
     if (PyList_CheckExact(obj)) {
-        Py_ssize_t len = PyList_GET_SIZE(obj), a, b;
+        Py_ssize_t len = seq_size(obj), a, b;
         if (step == 1 && slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b))
             return PyList_GetSlice(obj, a, b < a ? a : b);
         if (step == -1 && slice_index(lo, len, len - 1, -1, &a) && slice_index(hi, len, -1, -1, &b)) {
             Py_ssize_t n = a > b ? a - b : 0;
             PyObject* r = PyList_New(n);
             if (!r) return nullptr;
-            PyObject** src = ((PyListObject*)obj)->ob_item;
-            for (Py_ssize_t k = 0; k < n; k++) PyList_SET_ITEM(r, k, newref(src[a - k]));
+            for (Py_ssize_t k = 0; k < n; k++) list_store(r, k, newref(seq_item(obj, a - k)));
             return r;
         }
     }
@@ -644,7 +660,7 @@ ZRT_INLINE PyObject* list_getslice(PyObject* obj, Bound lo, Bound hi, int step) 
 // lst[lo:hi] = v (v borrowed)
 ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObject* v) {
     if (step == 1 && PyList_CheckExact(obj)) {
-        Py_ssize_t len = PyList_GET_SIZE(obj), a, b;
+        Py_ssize_t len = seq_size(obj), a, b;
         if (slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b))
             return PyList_SetSlice(obj, a, b < a ? a : b, v);
     }
@@ -688,14 +704,14 @@ ZRT_INLINE int zip_start(PyObject* fn, PyObject* const* args, int nargs, ListLoo
 // The next pair (new references in *x, *y), or false at the end.
 ZRT_INLINE bool list_loop_next(ListLoop* r, PyObject** x, PyObject** y) {
     Py_ssize_t k = r->k;
-    if (k >= PyList_GET_SIZE(r->a.p)) return false;
+    if (k >= seq_size(r->a.p)) return false;
     if (r->b.p) {
-        if (k >= PyList_GET_SIZE(r->b.p)) return false;
-        *x = newref(PyList_GET_ITEM(r->a.p, k));
-        *y = newref(PyList_GET_ITEM(r->b.p, k));
+        if (k >= seq_size(r->b.p)) return false;
+        *x = newref(seq_item(r->a.p, k));
+        *y = newref(seq_item(r->b.p, k));
     } else {
         *x = nullptr;  // enumerate: the index is r->k - 1 after the step
-        *y = newref(PyList_GET_ITEM(r->a.p, k));
+        *y = newref(seq_item(r->a.p, k));
     }
     r->k = k + 1;
     return true;
