@@ -507,6 +507,29 @@ ZRT_INLINE Num num_math1(PyObject* f, const Num& a, const char* name, double (*f
     return num_call_generic(f, a);
 }
 
+// min(a, b, ...) / max(a, b, ...) (op Py_LT / Py_GT): over exact ints and floats the
+// builtin's own rule (an item replaces the best so far when `item op best`) decided
+// natively; the result is one of the argument objects, as the builtin returns.
+ZRT_INLINE PyObject* minmax(PyObject* f, PyObject* const* args, int n, int op, BuiltinSite* site) {
+    if (is_builtin(f, "builtins", op == Py_LT ? "min" : "max", site)) {
+        Num best = num_leaf(args[0]);
+        int pick = 0;
+        bool native = best.k != NUM_OBJ;
+        for (int k = 1; k < n && native; k++) {
+            Num item = num_leaf(args[k]);
+            int r = num_cmp_native(item, best, op);
+            if (r < 0) {
+                native = false;
+            } else if (r) {
+                best.assign(item);
+                pick = k;
+            }
+        }
+        if (native) return newref(args[pick]);
+    }
+    return PyObject_Vectorcall(f, args, (size_t)n, nullptr);
+}
+
 // -- containers indexed by a Num ------------------------------------------------------------
 
 // Items of exact lists and tuples: the limited API (abi3) has only function calls for

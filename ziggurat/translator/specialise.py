@@ -51,7 +51,7 @@ class Specialiser:
         if is_arith(node):
             return True
         if isinstance(node, ast.Call):
-            return self.wants_direct(node)
+            return self.wants_direct(node) or self.wants_minmax(node)
         if isinstance(node, ast.Compare):
             return self.wants_compare(node)
         return False
@@ -115,6 +115,12 @@ class Specialiser:
     def num_call(self, node: ast.Call, fname: str) -> str:
         """len / abs / math functions: the callee is loaded as usual and checked at run time."""
         em = self.em
+        if fname in ("min", "max"):
+            val = self.minmax(node)
+            t = em.fresh("n")
+            em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
+            em.release(val)
+            return t
         func = em.expr(node.func, owned=True)
         em.set_line(node)
         site = self.site()
@@ -131,6 +137,25 @@ class Specialiser:
             t = self.checked(f"zrt::num_math1({func.expr}, {a}, {_cstr(fname)}, ::{fname}, &{site})")
         em.release(func)
         return t
+
+    # -- min / max --------------------------------------------------------------------------
+    def wants_minmax(self, node: ast.Call) -> bool:
+        f = node.func
+        return (isinstance(f, ast.Name) and f.id in ("min", "max") and 2 <= len(node.args) <= 8
+                and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args)
+                and self.em.access(f.id) in (GLOBAL, NAME))
+
+    def minmax(self, node: ast.Call) -> "Val":
+        em = self.em
+        assert isinstance(node.func, ast.Name)
+        func = em.expr(node.func, owned=True)
+        args = [em.expr(a, owned=True) for a in node.args]
+        arr = em.fresh("a")
+        em.emit(f"PyObject* {arr}[] = {{{', '.join(a.expr for a in args)}}};")
+        op = "Py_LT" if node.func.id == "min" else "Py_GT"
+        res = em.call(f"zrt::minmax({func.expr}, {arr}, {len(args)}, {op}, &{self.site()})")
+        em.release(func, *args)
+        return res
 
     # -- direct calls between compiled functions ----------------------------------------------
     def wants_direct(self, node: ast.Call) -> bool:
@@ -176,6 +201,8 @@ class Specialiser:
             a = self.num(node.left)
             b = self.num(node.comparators[0])
             return em.call(f"zrt::num_compare({a}, {b}, {ORDER_OPS[type(node.ops[0])]})")
+        if isinstance(node, ast.Call) and self.wants_minmax(node):
+            return self.minmax(node)
         t = self.num(node)
         return em.call(f"zrt::num_steal({t})")
 

@@ -81,13 +81,17 @@ def is_arith(node: ast.AST) -> bool:
 
 
 def numeric_call(node: ast.AST) -> str | None:
-    """`len(x)`, `abs(x)`, `sqrt(x)`, `math.sqrt(x)`: the function's name, if it is one of
+    """`len(x)`, `abs(x)`, `min(a, b)`, `sqrt(x)`, `math.sqrt(x)`: the function's name, if it is one of
     the specialised ones by name (the binding is still checked at run time)."""
-    if not isinstance(node, ast.Call) or node.keywords or len(node.args) != 1:
+    if not isinstance(node, ast.Call) or node.keywords or not node.args:
         return None
-    if isinstance(node.args[0], ast.Starred):
+    if any(isinstance(a, ast.Starred) for a in node.args):
         return None
     f = node.func
+    if isinstance(f, ast.Name) and f.id in ("min", "max") and 2 <= len(node.args) <= 8:
+        return f.id
+    if len(node.args) != 1:
+        return None
     if isinstance(f, ast.Name) and f.id in (*NUMERIC_BUILTINS, *MATH_FUNCS):
         return f.id
     if (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "math"

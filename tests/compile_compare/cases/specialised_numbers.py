@@ -549,3 +549,26 @@ def test_direct_call_tracebacks():
     except ZeroDivisionError as e:
         frames = [f.name for f in traceback.extract_tb(e.__traceback__)]
         print(e, frames)
+
+
+def test_min_max():
+    a, b = 3, 2.5
+    print(min(a, b), max(a, b), min(1, 1.0), max(1.0, 1), min(2, 2.0, 1 + 1), max(-0.0, 0.0), max(0.0, -0.0))
+    nan = float("nan")
+    print(min(nan, 1.0), min(1.0, nan), max(nan, 2), max(2, nan, 3))
+    x = 1e100
+    print(min(x, 2e100) is x, max(5, 2 ** 80), min("b", "a"), max([1], [2]), min(2 ** 53 + 1, float(2 ** 53)))
+    total = 0
+    for i in range(5):
+        total += min(i, 2) * max(i, 3)
+    print(total)
+    try:
+        min(1, "a")
+    except TypeError as e:
+        print("TypeError", e)
+    globals()["max"] = lambda *a: "patched"
+    try:
+        print(max(1, 2))
+    finally:
+        del globals()["max"]
+    print(max(1, 2))
