@@ -25,6 +25,10 @@
 #include <longintrepr.h>
 #endif
 
+// The fast paths are forced inline: the operation (a constant at every call site) then
+// folds their switches down to the one native instruction and its checks.
+#define ZRT_NATIVE static inline __attribute__((always_inline))
+
 namespace zrt {
 
 enum : int { NUM_INT = 0, NUM_FLOAT = 1, NUM_OBJ = 2, NUM_ERR = 3 };
@@ -66,14 +70,14 @@ struct Num {
     void clear() { set(nullptr); }
 };
 
-ZRT_INLINE Num num_int(int64_t v) {
+ZRT_NATIVE Num num_int(int64_t v) {
     Num n;
     n.k = NUM_INT;
     n.i = v;
     return n;
 }
 
-ZRT_INLINE Num num_float(double v) {
+ZRT_NATIVE Num num_float(double v) {
     Num n;
     n.k = NUM_FLOAT;
     n.f = v;
@@ -88,7 +92,7 @@ ZRT_INLINE Num num_err() {
 
 
 // int64_t value of an exact int, false if it does not fit.
-ZRT_INLINE bool long_to_i64(PyObject* v, int64_t* out) {
+ZRT_NATIVE bool long_to_i64(PyObject* v, int64_t* out) {
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030C0000
     if (PyUnstable_Long_IsCompact((PyLongObject*)v)) {
         *out = (int64_t)PyUnstable_Long_CompactValue((PyLongObject*)v);
@@ -108,7 +112,7 @@ ZRT_INLINE bool long_to_i64(PyObject* v, int64_t* out) {
     return true;
 }
 
-ZRT_INLINE double float_value(PyObject* v) {
+ZRT_NATIVE double float_value(PyObject* v) {
 #ifdef Py_LIMITED_API
     return PyFloat_AsDouble(v);
 #else
@@ -117,7 +121,7 @@ ZRT_INLINE double float_value(PyObject* v) {
 }
 
 // Classify into n (whose o is already v or nullptr).
-ZRT_INLINE void num_classify(Num& n, PyObject* v) {
+ZRT_NATIVE void num_classify(Num& n, PyObject* v) {
     if (PyFloat_CheckExact(v)) {
         n.k = NUM_FLOAT;
         n.f = float_value(v);
@@ -128,7 +132,7 @@ ZRT_INLINE void num_classify(Num& n, PyObject* v) {
     }
 }
 
-inline void Num::set(PyObject* v) {
+inline __attribute__((always_inline)) void Num::set(PyObject* v) {
     PyObject* old = o;
     o = v;
     if (v)
@@ -139,7 +143,7 @@ inline void Num::set(PyObject* v) {
 }
 
 // An owned object result (nullptr = an error is set); an int or float is also kept native.
-ZRT_INLINE Num num_obj(PyObject* v) {
+ZRT_NATIVE Num num_obj(PyObject* v) {
     Num n;
     if (!v) {
         n.k = NUM_ERR;
@@ -151,7 +155,7 @@ ZRT_INLINE Num num_obj(PyObject* v) {
 }
 
 // An operand read from a borrowed object: native when it is an exact int/float.
-ZRT_INLINE Num num_leaf(PyObject* v) {
+ZRT_NATIVE Num num_leaf(PyObject* v) {
     Num n;
     num_classify(n, v);
     if (n.k == NUM_OBJ) n.o = newref(v);
@@ -159,7 +163,7 @@ ZRT_INLINE Num num_leaf(PyObject* v) {
 }
 
 // The same value in a new Num (a local read where `:=` could rebind it meanwhile).
-ZRT_INLINE Num num_copy(const Num& a) {
+ZRT_NATIVE Num num_copy(const Num& a) {
     Num n;
     n.k = a.k;
     n.i = a.i;
@@ -168,7 +172,7 @@ ZRT_INLINE Num num_copy(const Num& a) {
 }
 
 // The value moved out of a (temporary or parameter) Num, for a by-value argument.
-ZRT_INLINE Num num_move(Num& a) {
+ZRT_NATIVE Num num_move(Num& a) {
     Num n;
     n.k = a.k;
     n.i = a.i;
@@ -183,7 +187,7 @@ ZRT_INLINE Num num_from_bool(int b) {  // b: 0/1, or -1 = error
 }
 
 // A new reference to the value as an object.
-ZRT_INLINE PyObject* num_box(const Num& a) {
+ZRT_NATIVE PyObject* num_box(const Num& a) {
     if (a.o) return newref(a.o);
     if (a.k == NUM_INT) return PyLong_FromLongLong((long long)a.i);
     if (a.k == NUM_FLOAT) return PyFloat_FromDouble(a.f);
@@ -205,13 +209,13 @@ __attribute__((noinline)) static Num num_vectorcall(PyObject* f, const Num* cons
 }
 
 // A borrowed reference to a local's value as an object, boxing it once (nullptr = error).
-ZRT_INLINE PyObject* num_local_obj(Num& a) {
+ZRT_NATIVE PyObject* num_local_obj(Num& a) {
     if (!a.o) a.o = num_box(a);
     return a.o;
 }
 
 // Steal the value as an owned object (temporaries).
-ZRT_INLINE PyObject* num_steal(Num& a) {
+ZRT_NATIVE PyObject* num_steal(Num& a) {
     if (a.o) {
         PyObject* r = a.o;
         a.o = nullptr;
@@ -220,13 +224,13 @@ ZRT_INLINE PyObject* num_steal(Num& a) {
     return num_box(a);
 }
 
-ZRT_INLINE double num_d(const Num& a) { return a.k == NUM_INT ? (double)a.i : a.f; }
+ZRT_NATIVE double num_d(const Num& a) { return a.k == NUM_INT ? (double)a.i : a.f; }
 
 // Both int or float (not objects).
-ZRT_INLINE bool num_both(const Num& a, const Num& b) { return a.k <= NUM_FLOAT && b.k <= NUM_FLOAT; }
+ZRT_NATIVE bool num_both(const Num& a, const Num& b) { return a.k <= NUM_FLOAT && b.k <= NUM_FLOAT; }
 
 // |i| <= 2**53: the int converts to a double exactly.
-ZRT_INLINE bool exact_double(int64_t i) { return i >= -(INT64_C(1) << 53) && i <= (INT64_C(1) << 53); }
+ZRT_NATIVE bool exact_double(int64_t i) { return i >= -(INT64_C(1) << 53) && i <= (INT64_C(1) << 53); }
 
 enum : int {
     NOP_ADD, NOP_SUB, NOP_MUL, NOP_TRUEDIV, NOP_FLOORDIV, NOP_MOD, NOP_POW,
@@ -253,7 +257,7 @@ __attribute__((noinline)) static Num num_generic(int op, bool inplace, const Num
 }
 
 // float // and % exactly as CPython's float_floor_div / float_mod compute them (wx != 0).
-ZRT_INLINE double float_mod(double vx, double wx) {
+ZRT_NATIVE double float_mod(double vx, double wx) {
     double mod = fmod(vx, wx);
     if (mod) {
         if ((wx < 0) != (mod < 0)) mod += wx;
@@ -263,7 +267,7 @@ ZRT_INLINE double float_mod(double vx, double wx) {
     return mod;
 }
 
-ZRT_INLINE double float_floordiv(double vx, double wx) {
+ZRT_NATIVE double float_floordiv(double vx, double wx) {
     double mod = fmod(vx, wx);
     double div = (vx - mod) / wx;
     if (mod) {
@@ -279,7 +283,7 @@ ZRT_INLINE double float_floordiv(double vx, double wx) {
     return floordiv;
 }
 
-ZRT_INLINE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
+ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
     if (a.k == NUM_INT && b.k == NUM_INT) {
         int64_t x = a.i, y = b.i, r;
         switch (op) {
@@ -369,7 +373,7 @@ ZRT_INLINE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
     return num_generic(op, inplace, a, b);
 }
 
-ZRT_INLINE Num num_neg(const Num& a) {
+ZRT_NATIVE Num num_neg(const Num& a) {
     if (a.k == NUM_INT && a.i != INT64_MIN) return num_int(-a.i);
     if (a.k == NUM_FLOAT) return num_float(-a.f);
     Ref x(num_box(a));
@@ -377,7 +381,7 @@ ZRT_INLINE Num num_neg(const Num& a) {
     return num_obj(PyNumber_Negative(x.p));
 }
 
-ZRT_INLINE Num num_invert(const Num& a) {
+ZRT_NATIVE Num num_invert(const Num& a) {
     if (a.k == NUM_INT) return num_int(~a.i);
     Ref x(num_box(a));
     if (!x.p) return num_err();
@@ -385,7 +389,7 @@ ZRT_INLINE Num num_invert(const Num& a) {
 }
 
 template <typename T>
-ZRT_INLINE int compare_values(T x, T y, int op) {
+ZRT_NATIVE int compare_values(T x, T y, int op) {
     switch (op) {
         case Py_LT: return x < y;
         case Py_LE: return x <= y;
@@ -397,7 +401,7 @@ ZRT_INLINE int compare_values(T x, T y, int op) {
 }
 
 // Rich comparison of two natives, or -2 when the native path does not apply.
-ZRT_INLINE int num_cmp_native(const Num& a, const Num& b, int op) {
+ZRT_NATIVE int num_cmp_native(const Num& a, const Num& b, int op) {
     if (a.k == NUM_INT && b.k == NUM_INT) return compare_values(a.i, b.i, op);
     if (!num_both(a, b)) return -2;
     // int vs float compares exactly in CPython; the conversion is exact up to 2**53
@@ -414,14 +418,14 @@ __attribute__((noinline)) static PyObject* num_cmp_generic(const Num& a, const N
 }
 
 // `a <op> b` as a value: a new reference (a bool unless an object's method says otherwise).
-ZRT_INLINE PyObject* num_compare(const Num& a, const Num& b, int op) {
+ZRT_NATIVE PyObject* num_compare(const Num& a, const Num& b, int op) {
     int r = num_cmp_native(a, b, op);
     if (r >= 0) return bool_obj(r);
     return num_cmp_generic(a, b, op);
 }
 
 // `if a <op> b`: 1, 0 or -1 with an error set.
-ZRT_INLINE int num_compare_truth(const Num& a, const Num& b, int op) {
+ZRT_NATIVE int num_compare_truth(const Num& a, const Num& b, int op) {
     int r = num_cmp_native(a, b, op);
     if (r >= 0) return r;
     Ref v(num_cmp_generic(a, b, op));
@@ -429,7 +433,7 @@ ZRT_INLINE int num_compare_truth(const Num& a, const Num& b, int op) {
     return truth(v.p);
 }
 
-ZRT_INLINE int num_truth(const Num& a) {
+ZRT_NATIVE int num_truth(const Num& a) {
     if (a.k == NUM_INT) return a.i != 0;
     if (a.k == NUM_FLOAT) return a.f != 0.0;
     return truth(a.o);
@@ -535,16 +539,16 @@ ZRT_INLINE PyObject* minmax(PyObject* f, PyObject* const* args, int n, int op, B
 // Items of exact lists and tuples: the limited API (abi3) has only function calls for
 // them, with the same results.
 #ifdef Py_LIMITED_API
-ZRT_INLINE Py_ssize_t seq_size(PyObject* o) { return PyList_Check(o) ? PyList_Size(o) : PyTuple_Size(o); }
-ZRT_INLINE PyObject* seq_item(PyObject* o, Py_ssize_t i) {  // borrowed
+ZRT_NATIVE Py_ssize_t seq_size(PyObject* o) { return PyList_Check(o) ? PyList_Size(o) : PyTuple_Size(o); }
+ZRT_NATIVE PyObject* seq_item(PyObject* o, Py_ssize_t i) {  // borrowed
     return PyList_Check(o) ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i);
 }
-ZRT_INLINE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) { PyList_SetItem(o, i, v); }
+ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) { PyList_SetItem(o, i, v); }
 #else
-ZRT_INLINE Py_ssize_t seq_size(PyObject* o) { return PySequence_Fast_GET_SIZE(o); }
-ZRT_INLINE PyObject* seq_item(PyObject* o, Py_ssize_t i) { return PySequence_Fast_ITEMS(o)[i]; }
+ZRT_NATIVE Py_ssize_t seq_size(PyObject* o) { return PySequence_Fast_GET_SIZE(o); }
+ZRT_NATIVE PyObject* seq_item(PyObject* o, Py_ssize_t i) { return PySequence_Fast_ITEMS(o)[i]; }
 // steals v; the old item is released after the store, as list.__setitem__ does
-ZRT_INLINE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) {
+ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) {
     PyObject** items = ((PyListObject*)o)->ob_item;
     PyObject* old = items[i];
     items[i] = v;
@@ -559,7 +563,7 @@ __attribute__((noinline)) static PyObject* getitem_generic(PyObject* obj, const 
 }
 
 // obj[key]: exact lists and tuples indexed by a native int read the item directly.
-ZRT_INLINE PyObject* getitem_num(PyObject* obj, const Num& key) {
+ZRT_NATIVE PyObject* getitem_num(PyObject* obj, const Num& key) {
     if (key.k == NUM_INT && (PyList_CheckExact(obj) || PyTuple_CheckExact(obj))) {
         Py_ssize_t n = seq_size(obj);
         int64_t i = key.i < 0 ? key.i + n : key.i;
@@ -569,7 +573,7 @@ ZRT_INLINE PyObject* getitem_num(PyObject* obj, const Num& key) {
 }
 
 // obj[key] = v (v borrowed)
-ZRT_INLINE int setitem_num(PyObject* obj, const Num& key, PyObject* v) {
+ZRT_NATIVE int setitem_num(PyObject* obj, const Num& key, PyObject* v) {
     if (key.k == NUM_INT && PyList_CheckExact(obj)) {
         Py_ssize_t n = seq_size(obj);
         int64_t i = key.i < 0 ? key.i + n : key.i;
@@ -617,7 +621,7 @@ ZRT_INLINE int range_start(PyObject* range_fn, PyObject* const* args, int nargs,
     return it->p ? 0 : -1;
 }
 
-ZRT_INLINE int64_t range_next(RangeLoop* r) {
+ZRT_NATIVE int64_t range_next(RangeLoop* r) {
     int64_t v = r->next;
     r->left--;
     r->next = (int64_t)((uint64_t)r->next + (uint64_t)r->step);
@@ -725,7 +729,7 @@ ZRT_INLINE int zip_start(PyObject* fn, PyObject* const* args, int nargs, ListLoo
 }
 
 // The next pair (new references in *x, *y), or false at the end.
-ZRT_INLINE bool list_loop_next(ListLoop* r, PyObject** x, PyObject** y) {
+ZRT_NATIVE bool list_loop_next(ListLoop* r, PyObject** x, PyObject** y) {
     Py_ssize_t k = r->k;
     if (k >= seq_size(r->a.p)) return false;
     if (r->b.p) {
