@@ -162,6 +162,15 @@ ZRT_NATIVE Num num_leaf(PyObject* v) {
     return n;
 }
 
+// The same, keeping a reference to the object itself (an index: the generic path then
+// passes that very object on, with no new box).
+ZRT_NATIVE Num num_leaf_keep(PyObject* v) {
+    Num n;
+    num_classify(n, v);
+    n.o = newref(v);
+    return n;
+}
+
 // The same value in a new Num (a local read where `:=` could rebind it meanwhile).
 ZRT_NATIVE Num num_copy(const Num& a) {
     Num n;

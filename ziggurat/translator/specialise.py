@@ -39,8 +39,19 @@ class Specialiser:
 
     def numeric_ish(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Name):
-            return self.is_num_local(node.id)
+            return node.id in self.types.likely_numbers and self.em.access(node.id) == FAST
         return numeric_ish(node, frozenset())
+
+    def key(self, node: ast.expr) -> str:
+        """An index or slice bound as a Num; an object read from a plain local keeps its
+        reference, so the generic path (a dict key...) gets the object itself back."""
+        if isinstance(node, ast.Name) and not self.is_num_local(node.id):
+            em = self.em
+            val = em.expr(node)
+            t = em.fresh("n")
+            em.emit(f"zrt::Num {t} = zrt::num_leaf_keep({val.expr});")
+            return t
+        return self.num(node)
 
     def wants_compare(self, node: ast.Compare) -> bool:
         return (len(node.ops) == 1 and type(node.ops[0]) in ORDER_OPS
@@ -277,7 +288,7 @@ class Specialiser:
             return True
         if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice) and self.numeric_ish(target.slice):
             obj = em.expr(target.value)
-            key = self.num(target.slice)
+            key = self.key(target.slice)
             res = self.inplace(em.call(f"zrt::getitem_num({obj.expr}, {key})"), op, node.value)
             em.check_int(f"zrt::setitem_num({obj.expr}, {key}, {res.expr})")
             return True
@@ -314,7 +325,7 @@ class Specialiser:
         """Evaluate the bounds (in order) as Nums; the runtime's arguments for them."""
         out = []
         for b in (sl.lower, sl.upper):
-            out.append(f"zrt::Bound{{&{self.num(b)}}}" if b is not None else "zrt::Bound{nullptr}")
+            out.append(f"zrt::Bound{{&{self.key(b)}}}" if b is not None else "zrt::Bound{nullptr}")
         return f"{out[0]}, {out[1]}, {_slice_step(sl)}"
 
     def slice_load(self, node: ast.Subscript) -> "Val":
@@ -332,13 +343,13 @@ class Specialiser:
     def subscript(self, node: ast.Subscript) -> "Val":
         em = self.em
         obj = em.expr(node.value)
-        key = self.num(node.slice)
+        key = self.key(node.slice)
         return em.call(f"zrt::getitem_num({obj.expr}, {key})")
 
     def store_subscript(self, target: ast.Subscript, val: "Val") -> None:
         em = self.em
         obj = em.expr(target.value)
-        key = self.num(target.slice)
+        key = self.key(target.slice)
         em.check_int(f"zrt::setitem_num({obj.expr}, {key}, {val.expr})")
 
     # -- for x in range(...) ---------------------------------------------------------------

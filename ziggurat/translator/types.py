@@ -47,6 +47,9 @@ class FunctionTypes:
     """What the specialised tier knows about one compiled function."""
 
     num_locals: frozenset[str] = frozenset()
+    # fast locals likely to hold numbers (a superset of num_locals: in a generator, whose
+    # locals live in its heap frame as objects, these are only read as Num operands)
+    likely_numbers: frozenset[str] = frozenset()
 
     def is_num(self, name: str) -> bool:
         return name in self.num_locals
@@ -103,7 +106,7 @@ def numeric_call(node: ast.AST) -> str | None:
 def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool = False) -> FunctionTypes:
     """The fast locals of a (non-generator) function worth holding as Nums (with a direct
     entry, every parameter: the entry takes Nums)."""
-    if is_generator or scope.kind not in ("function", "lambda"):
+    if scope.kind not in ("function", "lambda"):
         return NO_TYPES
     if reads_frame(node):
         return NO_TYPES
@@ -163,7 +166,9 @@ def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool
     nums = frozenset(name for name in wanted if scope.access(name) == FAST)
     if scope.uses_super and scope.params:
         nums = nums - {scope.params[0]}  # super() reads the first argument as an object
-    return FunctionTypes(nums)
+    if is_generator:
+        return FunctionTypes(frozenset(), nums)
+    return FunctionTypes(nums, nums)
 
 
 def reads_frame(node: ast.AST) -> bool:

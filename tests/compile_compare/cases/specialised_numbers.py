@@ -572,3 +572,28 @@ def test_min_max():
     finally:
         del globals()["max"]
     print(max(1, 2))
+
+
+def gen_slices(seq, r):
+    indices = list(range(len(seq)))
+    cycles = list(range(len(seq) - r + 1, len(seq) + 1))[::-1]
+    for i in reversed(range(r)):
+        cycles[i] -= 1
+        if cycles[i] == 0:
+            indices[i:] = indices[i + 1:] + indices[i:i + 1]
+            cycles[i] = len(seq) - i
+        else:
+            j = cycles[i]
+            indices[i], indices[-j] = indices[-j], indices[i]
+            yield tuple(seq[k] for k in indices[:r])
+
+
+def test_generator_index_and_slices():
+    print(list(gen_slices("abcd", 3)), list(gen_slices([1, 2], 2)))
+
+    def keyed(d, keys):
+        for k in keys:
+            yield d[k], d[k:] if isinstance(d, list) else None
+    big = 2 ** 70
+    print(list(keyed({1: "a", big: "b", "s": "c", 1.5: "d"}, [1, big, "s", 1.5])))
+    print(list(keyed([5, 6, 7], [0, -1, True])))
