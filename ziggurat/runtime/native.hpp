@@ -265,6 +265,20 @@ __attribute__((noinline)) static Num num_generic(int op, bool inplace, const Num
     return num_obj(r);
 }
 
+// libm at run time, as CPython calls it: through a pointer the optimiser cannot see
+// through. Otherwise clang folds calls with constant arguments using its own math library
+// (math.exp(1.0) came out one ulp off) and rewrites pow(x, 0.5) as sqrt(x) or pow(x, 2.0)
+// as x*x, which libm's pow (not always correctly rounded) need not agree with.
+ZRT_INLINE double libm1(double (*fn)(double), double x) {
+    double (*volatile f)(double) = fn;
+    return f(x);
+}
+
+ZRT_INLINE double libm_pow(double x, double y) {
+    double (*volatile f)(double, double) = ::pow;
+    return f(x, y);
+}
+
 // float // and % exactly as CPython's float_floor_div / float_mod compute them (wx != 0).
 ZRT_NATIVE double float_mod(double vx, double wx) {
     double mod = fmod(vx, wx);
@@ -372,7 +386,7 @@ ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
                 // the cases where CPython's float_pow is libm's pow with no special case
                 // and no error: a positive finite base, a finite exponent, a finite result
                 if (x > 0.0 && isfinite(x) && isfinite(y)) {
-                    double r = pow(x, y);
+                    double r = libm_pow(x, y);
                     if (isfinite(r)) return num_float(r);
                 }
                 break;
@@ -514,7 +528,8 @@ ZRT_INLINE Num num_abs(PyObject* f, const Num& a, BuiltinSite* site) {
 ZRT_INLINE Num num_math1(PyObject* f, const Num& a, const char* name, double (*fn)(double), BuiltinSite* site) {
     if (num_both(a, a) && is_builtin(f, "math", name, site)) {
         double x = num_d(a);
-        double r = fn(x);
+        // sqrt and fabs are exact (IEEE 754): no call needed for them
+        double r = fn == ::sqrt ? sqrt(x) : fn == ::fabs ? fabs(x) : libm1(fn, x);
         if (!(isnan(r) && !isnan(x)) && !(isinf(r) && isfinite(x))) return num_float(r);
     }
     return num_call_generic(f, a);
@@ -564,6 +579,16 @@ ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) {
     Py_XDECREF(old);
 }
 #endif
+
+// Unpacking an exact tuple or list of the right size, inline (zrt::unpack does the rest:
+// other iterables, the wrong number of items with its message).
+ZRT_NATIVE int unpack_fast(PyObject* seq, Py_ssize_t n, PyObject** out) {
+    if ((PyTuple_CheckExact(seq) || PyList_CheckExact(seq)) && seq_size(seq) == n) {
+        for (Py_ssize_t k = 0; k < n; k++) out[k] = newref(seq_item(seq, k));
+        return 0;
+    }
+    return unpack(seq, n, out);
+}
 
 __attribute__((noinline)) static PyObject* getitem_generic(PyObject* obj, const Num& key) {
     Ref k(num_box(key));
@@ -727,6 +752,26 @@ ZRT_INLINE int list_loop_start(PyObject* fn, PyTypeObject* type, PyObject* const
     if (!obj.p) return -1;
     it->set(PyObject_GetIter(obj.p));
     return it->p ? 0 : -1;
+}
+
+// `for x in seq`: an exact list or tuple is walked by index (1), anything else through its
+// iterator (0); -1 is an error (not iterable).
+ZRT_INLINE int seq_loop_start(PyObject* seq, ListLoop* r, Ref* it) {
+    if (PyList_CheckExact(seq) || PyTuple_CheckExact(seq)) {
+        r->a.set(newref(seq));
+        r->k = 0;
+        return 1;
+    }
+    it->set(PyObject_GetIter(seq));
+    return it->p ? 0 : -1;
+}
+
+// The next item (a new reference), or nullptr at the end.
+ZRT_NATIVE PyObject* seq_loop_next(ListLoop* r) {
+    Py_ssize_t k = r->k;
+    if (k >= seq_size(r->a.p)) return nullptr;
+    r->k = k + 1;
+    return newref(seq_item(r->a.p, k));
 }
 
 ZRT_INLINE int enumerate_start(PyObject* fn, PyObject* const* args, int nargs, ListLoop* r, Ref* it) {

@@ -62,7 +62,7 @@ class Specialiser:
         if is_arith(node):
             return True
         if isinstance(node, ast.Call):
-            return self.wants_direct(node) or self.wants_minmax(node)
+            return numeric_call(node) is not None or self.wants_direct(node)
         if isinstance(node, ast.Compare):
             return self.wants_compare(node)
         return False
@@ -150,12 +150,6 @@ class Specialiser:
         return t
 
     # -- min / max --------------------------------------------------------------------------
-    def wants_minmax(self, node: ast.Call) -> bool:
-        f = node.func
-        return (isinstance(f, ast.Name) and f.id in ("min", "max") and 2 <= len(node.args) <= 8
-                and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args)
-                and self.em.access(f.id) in (GLOBAL, NAME))
-
     def minmax(self, node: ast.Call) -> "Val":
         em = self.em
         assert isinstance(node.func, ast.Name)
@@ -212,7 +206,7 @@ class Specialiser:
             a = self.num(node.left)
             b = self.num(node.comparators[0])
             return em.call(f"zrt::num_compare({a}, {b}, {ORDER_OPS[type(node.ops[0])]})")
-        if isinstance(node, ast.Call) and self.wants_minmax(node):
+        if isinstance(node, ast.Call) and numeric_call(node) in ("min", "max"):
             return self.minmax(node)
         t = self.num(node)
         return em.call(f"zrt::num_steal({t})")
@@ -411,7 +405,34 @@ class Specialiser:
             em.next_item(loop, it, done)
             em.close("}")
 
-        em.for_loop(node, start, fetch)
+        em.for_loop(node, start, fetch, f" {ll}.a.clear(); {ll}.b.clear();")
+
+    def seq_loop(self, node: ast.For) -> None:
+        """`for x in <anything>`: exact lists and tuples walked by index (no iterator
+        object, the size read on every step as a list iterator does), the rest as usual."""
+        from .unit_emitter import Val
+        em = self.em
+        ll, native = em.fresh("ll"), em.fresh("nat")
+        em.emit(f"zrt::ListLoop {ll};")
+        em.emit(f"int {native} = 0;")
+
+        def start(it: str) -> None:
+            src = em.expr(node.iter)
+            em.emit(f"{native} = zrt::seq_loop_start({src.expr}, &{ll}, &{it});")
+            em.emit(f"if ({native} < 0) {em.fail()}")
+
+        def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+            em.open(f"if ({native}) {{")
+            item = em.fresh()
+            em.emit(f"zrt::Ref {item}(zrt::seq_loop_next(&{ll}));")
+            em.emit(f"if (!{item}.p) goto {done};")
+            em.assign(loop.target, Val(f"{item}.p", item), keep=False)
+            em.close("} else {")
+            em.depth += 1
+            em.next_item(loop, it, done)
+            em.close("}")
+
+        em.for_loop(node, start, fetch, f" {ll}.a.clear();")
 
     def loop_start(self, call: ast.Call, native: str, runtime: str, state: str) -> Callable[[str], None]:
         """Start of a loop over a builtin's result: the callable and its arguments are

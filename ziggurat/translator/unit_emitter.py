@@ -647,7 +647,7 @@ class UnitEmitter:
         self.emit(f"PyObject* {arr}[{max(n, 1)}] = {{}};")
         holders = [self.fresh() for _ in range(n)]
         if not stars:
-            self.emit(f"int {arr}_rc = zrt::unpack({val.expr}, {n}, {arr});")
+            self.emit(f"int {arr}_rc = zrt::unpack_fast({val.expr}, {n}, {arr});")
         else:
             i = stars[0]
             self.emit(f"int {arr}_rc = zrt::unpack_star({val.expr}, {i}, {n - i - 1}, {arr});")
@@ -759,6 +759,9 @@ class UnitEmitter:
         if builtin is not None:
             self.spec.list_loop(node, builtin)
             return
+        if not self.gen:
+            self.spec.seq_loop(node)
+            return
         self.for_loop(node, "PyObject_GetIter", self.next_item)
 
     def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
@@ -767,10 +770,10 @@ class UnitEmitter:
         self.for_loop(node, "zrt::get_aiter", self.next_item_async)
 
     def for_loop(self, node: ast.For | ast.AsyncFor, getter: str | Callable[[str], None],
-                 fetch: Callable[[ast.For | ast.AsyncFor, str, str], None]) -> None:
+                 fetch: Callable[[ast.For | ast.AsyncFor, str, str], None], release: str = "") -> None:
         """for / async for: `getter` makes the iterator (a C API function, or a callback
         given the iterator's variable); `fetch` assigns the next item to the target or
-        jumps to `done`."""
+        jumps to `done`; `release` drops what else the loop holds when it ends."""
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
         it = self.long_ref("it")
         self.open("{")
@@ -793,13 +796,13 @@ class UnitEmitter:
         self.lineno = node.lineno
         self.close("}")
         self.label(done)
-        self.emit(f"{it}.clear();")
+        self.emit(f"{it}.clear();{release}")
         if node.orelse:
             self.open("{")
             self.stmts(node.orelse)
             self.close("}")
         self.label(brk)
-        self.emit(f"{it}.clear();")
+        self.emit(f"{it}.clear();{release}")
 
     def next_item(self, node: ast.For | ast.AsyncFor, it: str, done: str) -> None:
         self.open("{")

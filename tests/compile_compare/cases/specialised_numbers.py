@@ -597,3 +597,67 @@ def test_generator_index_and_slices():
     big = 2 ** 70
     print(list(keyed({1: "a", big: "b", "s": "c", 1.5: "d"}, [1, big, "s", 1.5])))
     print(list(keyed([5, 6, 7], [0, -1, True])))
+
+
+class Noisy:
+    def __init__(self, name):
+        self.name = name
+
+    def __del__(self):
+        print("del", self.name)
+
+
+def test_plain_for_loops_over_sequences():
+    lst = [1, 2, 3]
+    for x in lst:
+        if x == 1:
+            lst.append(4)
+        if len(lst) > 5:
+            break
+    print(lst, x)
+    for x in (5, 6):
+        pass
+    print(x)
+    for x in []:
+        print("never")
+    else:
+        print("empty else")
+    for c in "ab":
+        print(c)
+    for k in {"a": 1}:
+        print(k)
+    shrink = [1, 2, 3, 4]
+    for x in shrink:
+        shrink.remove(x)
+    print(shrink)
+    for x in [Noisy("item")]:
+        pass
+    else:
+        print("else after the loop")
+    print("after")
+    for i, x in enumerate([Noisy("enum")]):
+        pass
+    else:
+        print("else after enumerate")
+    try:
+        for x in 5:
+            pass
+    except TypeError as e:
+        print("TypeError", e)
+    for a, (b, c) in [(1, (2, 3)), (4, [5, 6])]:
+        print(a, b, c)
+    try:
+        for a, b in [(1, 2), (3,)]:
+            print(a, b)
+    except ValueError as e:
+        print("ValueError", e)
+
+
+def test_libm_results_match_with_constant_arguments():
+    # constant arguments must not be folded at compile time by another libm
+    print(math.exp(1.0), math.sin(1.0), math.cos(1.0), math.tan(1.0), math.atan(1.0), math.exp(-0.5))
+    print(2.0 ** 0.5, 3.0 ** 2.0, 10.0 ** -1.5, 7.0 ** (1 / 3), 1.1 ** 10.5, 2 ** 0.5)
+    x = 0.1
+    for _ in range(3):
+        x = (x ** 0.5 + math.exp(x) - math.sin(x) * math.cos(x) + x ** 2.0 + x ** -1.5) / 7.0
+        print(x)
