@@ -718,9 +718,10 @@ ZRT_INLINE PyObject* list_getslice(PyObject* obj, Bound lo, Bound hi, int step) 
     return PyObject_GetItem(obj, sl.p);
 }
 
-// lst[lo:hi] = v (v borrowed)
+// lst[lo:hi] = v (v borrowed). Only a list or tuple value takes the direct path: for
+// anything else the message of the error (not iterable) differs between versions.
 ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObject* v) {
-    if (step == 1 && PyList_CheckExact(obj)) {
+    if (step == 1 && PyList_CheckExact(obj) && (PyList_CheckExact(v) || PyTuple_CheckExact(v))) {
         Py_ssize_t len = seq_size(obj), a, b;
         if (slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b))
             return PyList_SetSlice(obj, a, b < a ? a : b, v);
