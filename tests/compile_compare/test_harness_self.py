@@ -28,8 +28,11 @@ def _build(tmp_path: Path, name: str, mutate) -> CaseBuild:
 
 
 def test_detects_a_leaked_reference(tmp_path: Path) -> None:
-    leak = "{ PyObject* leaked = PyList_New(0); (void)leaked; }\n    return zrt::newref(Py_None);"
-    build = _build(tmp_path, "leaky_case", lambda cpp: cpp.replace("return zrt::newref(Py_None);", leak))
+    leak = "{ PyObject* leaked = PyList_New(0); (void)leaked; }\n    "
+    # a function's `return None`, from its vectorcall body or its direct entry (module-level)
+    build = _build(tmp_path, "leaky_case", lambda cpp: cpp.replace(
+        "return zrt::newref(Py_None);", leak + "return zrt::newref(Py_None);").replace(
+        "return zrt::num_obj(zrt::newref(Py_None));", leak + "return zrt::num_obj(zrt::newref(Py_None));"))
     problems = compare_case(build)
     assert any("a leak" in p for p in problems), problems
 

@@ -29,4 +29,5 @@
 #include "generator.hpp"
 #include "asyncgen.hpp"
 #include "match.hpp"
+#include "native.hpp"
 #include "module.hpp"

@@ -40,6 +40,10 @@ RELEASE_FLAGS: tuple[str, ...] = (
     # zig cc turns on trapping UBSan by default in debug-ish modes; a release module must
     # never trap on its own or depend on a sanitizer runtime, whatever -O is chosen.
     "-fno-sanitize=all",
+    # Python float arithmetic rounds after every operation; clang's default contraction
+    # would fuse `a*b + c` into one FMA where the target has it (zig builds for the host
+    # CPU: x86-64 with FMA, every aarch64) and give results that differ from CPython's.
+    "-ffp-contract=off",
     # Export nothing by accident; the exports file (a version script on Linux, a .def on
     # Windows) then exports only PyInit_*.
     "-fvisibility=hidden",

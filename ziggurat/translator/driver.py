@@ -3,10 +3,13 @@
   1. parse            ast.parse with the file name; SyntaxError -> TranslationError
   2. analyse scopes   scopes.analyse_scopes: how every name of every scope is accessed
   3. check            check.find_unsupported per top-level statement: native or a reason
-  4. emit             unit_emitter / module_emitter: the generic tier, one C++ function per
-                      module body, function, lambda and class body
-  (type inference, a typed IR and the specialised tier come with the performance work;
-  the generic tier is emitted straight from the analysed AST.)
+  4. infer types      types.py: per function, the locals kept as native numbers
+                      (zrt::Num) and the module-level functions called directly
+  5. emit             unit_emitter / module_emitter: the generic tier, one C++ function per
+                      module body, function, lambda and class body; specialise.py: the
+                      specialised tier's native paths inside it, each with its checked
+                      way back to the generic one
+  (no separate typed IR yet: both tiers are emitted from the analysed AST.)
 
 The smallest sound fallback unit is a top-level statement: a `def` or `class` (with its
 decorators) or any other module-level statement. Its source runs interpreted, in the
@@ -26,6 +29,7 @@ from .mangle import mangle_private_names
 from .module_emitter import ModuleEmitter, c_string
 from .report import FunctionReport, ModuleReport
 from .scopes import Scope, ScopeTree, analyse_scopes
+from .types import direct_functions
 from .unit_emitter import NotCompilable, UnitEmitter, docstring_of
 
 
@@ -56,6 +60,9 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
     scopes = analyse_scopes(tree)
     future_flags = _future_flags(tree)
     mod = ModuleEmitter(module_name, filename, future_flags)
+    # (stage 4 starts here: the functions callers may call directly, see types.py)
+    direct = direct_functions(tree, scopes)
+    mod.direct = {name: len(scope.params) for name, scope in direct.items()}
     body_emitter = UnitEmitter(mod, scopes, scopes.root, bool(future_flags & __future__.annotations.compiler_flag))
     functions: list[FunctionReport] = []
     problems: list[Unsupported] = []

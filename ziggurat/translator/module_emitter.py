@@ -71,6 +71,8 @@ class ModuleEmitter:
         """A new attribute-site cache (see zrt::AttrCache)."""
         self.attr_caches += 1
         return f"AC[{self.attr_caches - 1}]"
+    # module-level functions with a direct C++ entry: name -> number of parameters
+    direct: dict[str, int] = field(default_factory=dict)
 
     def global_cache(self) -> str:
         """A new load-site cache for a global name (see zrt::GlobalCache)."""
@@ -183,6 +185,35 @@ class ModuleEmitter:
             )
         return out
 
+    # -- direct entries -------------------------------------------------------------------
+    @staticmethod
+    def direct_names(name: str) -> tuple[str, str]:
+        """The direct entry of module-level function `name` and its guard."""
+        return f"{nm.DIRECT}{nm.ident(name)}", f"{nm.DIRECT_GUARD}{nm.ident(name)}"
+
+    def direct_signature(self, name: str) -> str:
+        entry, _ = self.direct_names(name)
+        params = ", ".join(["zrt::Num"] * self.direct[name]) or "void"
+        return f"static zrt::Num {entry}({params})"
+
+    def direct_prototypes(self) -> list[str]:
+        out = []
+        for name in self.direct:
+            out.append(self.direct_signature(name) + ";")
+            out.append(f"static bool {self.direct_names(name)[1]}(PyObject* f);")
+        return out
+
+    def direct_stubs(self) -> list[str]:
+        """A function whose body was not compiled (it fell back) has no direct entry:
+        its guard always says no, so callers take the generic call."""
+        out = []
+        for name in self.direct:
+            entry, guard = self.direct_names(name)
+            if not any(b.startswith(f"static bool {guard}(") for b in self.bodies):
+                out.append(f"static bool {guard}(PyObject*) {{ return false; }}")
+                out.append(f"{self.direct_signature(name)} {{ return zrt::num_err(); }}")
+        return out
+
     def render(self, module_body: str, docstring: str | None) -> str:
         last = self.module_name.rsplit(".", 1)[-1]
         spec_init = []
@@ -216,9 +247,11 @@ class ModuleEmitter:
             "    return r;",
             "}",
             *self.tb_sites,
+            *self.direct_prototypes(),
             *self.prototypes,
             *self.render_specs(),
             *self.bodies,
+            *self.direct_stubs(),
             "static int zrt_init_constants() {",
             "    static bool done = false;",
             "    if (done) return 0;",

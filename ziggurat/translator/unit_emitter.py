@@ -26,8 +26,10 @@ from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
 from .module_emitter import FuncSpecInfo, ModuleEmitter
+from .specialise import Specialiser
 from .spill import Unspillable, spill_suspensions
 from .scopes import CELL, CLASSDEREF, COMP, COMPCELL, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
+from .types import NO_TYPES, infer_function
 
 
 class NotCompilable(Exception):
@@ -128,6 +130,9 @@ class UnitEmitter:
         self.nints = 1               # ints[0] holds the line number
         self.resume_labels: list[str] = []
         self.active: list[tuple[str, str]] = []  # generator: (exception, saved) of open handlers
+        # the specialised tier's native paths (a function's Num locals are set in emit_function)
+        self.spec = Specialiser(self, NO_TYPES)
+        self.direct: str | None = None  # a module-level function with a direct entry: its name
 
     # -- values that outlive one statement ------------------------------------------------
     def long_ref(self, prefix: str = "s") -> str:
@@ -224,6 +229,8 @@ class UnitEmitter:
         """Leave the function with an owned value (a generator finishes with it)."""
         if self.gen:
             return f"return zrt::gen_return(G, {owned});"
+        if self.direct:
+            return f"return zrt::num_obj({owned});"
         return f"return {owned};"
 
     def check_null(self, var: str) -> None:
@@ -286,6 +293,15 @@ class UnitEmitter:
     def load_name(self, name: str) -> Val:
         kind = self.access(name)
         ident = self.mod.ident(name)
+        if kind == FAST and self.spec.is_num_local(name):
+            var = f"{nm.LOCAL}{nm.ident(name)}"
+            self.emit(f"if (!{var}.bound()) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            box = self.fresh("x")
+            self.emit(f"PyObject* {box} = zrt::num_local_obj({var});")
+            self.emit(f"if (!{box}) {self.fail()}")
+            if self.owned_loads:
+                return self.call(f"zrt::newref({box})")
+            return Val(box)
         if kind == FAST:
             var = f"{nm.LOCAL}{nm.ident(name)}"
             self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
@@ -341,7 +357,8 @@ class UnitEmitter:
         ident = self.mod.ident(name)
         if kind in (FAST, COMP):
             var = f"{nm.LOCAL}{nm.ident(name)}" if kind == FAST else self.comp_var(name)
-            self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            bound = f"{var}.bound()" if kind == FAST and self.spec.is_num_local(name) else f"{var}.p"
+            self.emit(f"if (!{bound}) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
             self.emit(f"{var}.clear();")
         elif kind in (CELL, FREE):
             cell = f"{nm.CELL}{nm.ident(name)}.p" if kind == CELL else self.free_cell(name)
@@ -399,6 +416,9 @@ class UnitEmitter:
     def stmt_Assign(self, node: ast.Assign) -> None:
         if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
             self.suspend(node.value, node.targets)
+            return
+        if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and self.spec.assign_local(node.targets[0].id, node.value)):
             return
         val = self.expr(node.value)
         for target in node.targets:
@@ -576,6 +596,8 @@ class UnitEmitter:
         return self.expr(node)
 
     def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        if self.spec.augassign(node):
+            return
         op = BINOPS[type(node.op)][1]
         target = node.target
         if isinstance(target, ast.Name):
@@ -608,6 +630,10 @@ class UnitEmitter:
             obj = self.expr(target.value)
             attr = self.mod.ident(target.attr)
             self.check_int(f"zrt::setattr_cached({obj.expr}, {attr}, {val.expr}, &{self.mod.attr_cache()})")
+        elif isinstance(target, ast.Subscript) and self.spec.wants_index(target):
+            self.spec.store_subscript(target, val)
+        elif isinstance(target, ast.Subscript) and self.spec.wants_slice(target):
+            self.spec.slice_store(target, val)
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
@@ -626,7 +652,7 @@ class UnitEmitter:
         self.emit(f"PyObject* {arr}[{max(n, 1)}] = {{}};")
         holders = [self.fresh() for _ in range(n)]
         if not stars:
-            self.emit(f"int {arr}_rc = zrt::unpack({val.expr}, {n}, {arr});")
+            self.emit(f"int {arr}_rc = zrt::unpack_fast({val.expr}, {n}, {arr});")
         else:
             i = stars[0]
             self.emit(f"int {arr}_rc = zrt::unpack_star({val.expr}, {i}, {n - i - 1}, {arr});")
@@ -663,6 +689,11 @@ class UnitEmitter:
         if isinstance(node.value, ast.Await):
             self.suspend(node.value, None, returning=True)
             return
+        if (self.direct and node.value is not None and self.spec.wants(node.value)
+                and not any(isinstance(e, (Cleanup, Handler)) for e in self.ctx)):
+            # a direct entry returns a number unboxed
+            self.emit(f"return {self.spec.num(node.value)};")
+            return
         val = self.expr(node.value) if node.value is not None else Val("Py_None")
         self.jump("return", val)
 
@@ -681,9 +712,7 @@ class UnitEmitter:
     def stmt_If(self, node: ast.If) -> None:
         t = self.long_int("b")
         self.open("{")
-        val = self.expr(node.test)
-        self.emit(f"{t} = zrt::truth({val.expr});")
-        self.emit(f"if ({t} < 0) {self.fail()}")
+        self.emit(f"{t} = {self.truth(node.test)};")
         self.close("}")
         self.open(f"if ({t}) {{")
         self.stmts(node.body)
@@ -695,6 +724,9 @@ class UnitEmitter:
 
     def truth(self, node: ast.expr) -> str:
         """Evaluate a condition into a fresh int variable (0/1); errors propagate."""
+        native = self.spec.truth(node)
+        if native is not None:
+            return native
         val = self.expr(node)
         var = self.fresh("b")
         self.emit(f"int {var} = zrt::truth({val.expr});")
@@ -725,6 +757,16 @@ class UnitEmitter:
         self.label(brk)
 
     def stmt_For(self, node: ast.For) -> None:
+        if self.spec.wants_range_loop(node):
+            self.spec.range_loop(node)
+            return
+        builtin = self.spec.wants_list_loop(node)
+        if builtin is not None:
+            self.spec.list_loop(node, builtin)
+            return
+        if not self.gen:
+            self.spec.seq_loop(node)
+            return
         self.for_loop(node, "PyObject_GetIter", self.next_item)
 
     def stmt_AsyncFor(self, node: ast.AsyncFor) -> None:
@@ -732,15 +774,20 @@ class UnitEmitter:
             raise NotCompilable(node, "async for outside a coroutine")
         self.for_loop(node, "zrt::get_aiter", self.next_item_async)
 
-    def for_loop(self, node: ast.For | ast.AsyncFor, getter: str,
-                 fetch: Callable[[ast.For | ast.AsyncFor, str, str], None]) -> None:
-        """for / async for: `fetch` assigns the next item to the target or jumps to `done`."""
+    def for_loop(self, node: ast.For | ast.AsyncFor, getter: str | Callable[[str], None],
+                 fetch: Callable[[ast.For | ast.AsyncFor, str, str], None], release: str = "") -> None:
+        """for / async for: `getter` makes the iterator (a C API function, or a callback
+        given the iterator's variable); `fetch` assigns the next item to the target or
+        jumps to `done`; `release` drops what else the loop holds when it ends."""
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
         it = self.long_ref("it")
         self.open("{")
-        src = self.expr(node.iter)
-        self.emit(f"{it}.set({getter}({src.expr}));")
-        self.check_null(it)
+        if callable(getter):
+            getter(it)
+        else:
+            src = self.expr(node.iter)
+            self.emit(f"{it}.set({getter}({src.expr}));")
+            self.check_null(it)
         self.close("}")
         self.open("for (;;) {")
         fetch(node, it, done)
@@ -754,13 +801,13 @@ class UnitEmitter:
         self.lineno = node.lineno
         self.close("}")
         self.label(done)
-        self.emit(f"{it}.clear();")
+        self.emit(f"{it}.clear();{release}")
         if node.orelse:
             self.open("{")
             self.stmts(node.orelse)
             self.close("}")
         self.label(brk)
-        self.emit(f"{it}.clear();")
+        self.emit(f"{it}.clear();{release}")
 
     def next_item(self, node: ast.For | ast.AsyncFor, it: str, done: str) -> None:
         self.open("{")
@@ -1336,11 +1383,15 @@ class UnitEmitter:
         return val
 
     def expr_BinOp(self, node: ast.BinOp) -> Val:
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         left = self.expr(node.left)
         right = self.expr(node.right)
         return self.call(f"{BINOPS[type(node.op)][0]}({left.expr}, {right.expr})")
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         operand = self.expr(node.operand)
         if isinstance(node.op, ast.Not):
             return self.call(f"zrt::not_({operand.expr})")
@@ -1369,6 +1420,8 @@ class UnitEmitter:
         return Val(f"{res}.p", res)
 
     def expr_Compare(self, node: ast.Compare) -> Val:
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         res = self.fresh()
         self.emit(f"zrt::Ref {res};")
         left = self.expr(node.left)
@@ -1435,6 +1488,10 @@ class UnitEmitter:
         return self.expr(node)
 
     def expr_Subscript(self, node: ast.Subscript) -> Val:
+        if self.spec.wants_index(node):
+            return self.spec.subscript(node)
+        if self.spec.wants_slice(node):
+            return self.spec.slice_load(node)
         obj = self.expr(node.value)
         key = self.subscript_key(node.slice)
         return self.call(f"PyObject_GetItem({obj.expr}, {key.expr})")
@@ -1557,6 +1614,8 @@ class UnitEmitter:
 
     def expr_Call(self, node: ast.Call) -> Val:
         self.set_line(node)
+        if self.spec.wants(node):
+            return self.spec.boxed(node)
         if (
             isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args and not node.keywords
             and self.scope.is_function and self.access("super") == GLOBAL
@@ -1778,6 +1837,8 @@ class UnitEmitter:
         for name in self.unit.function_locals():
             if self.unit.access(name) == CELL:
                 out.append(f"zrt::Ref {nm.CELL}{nm.ident(name)}(PyCell_New(nullptr));")
+            elif self.spec.types.is_num(name):
+                out.append(f"zrt::Num {nm.LOCAL}{nm.ident(name)};")
             else:
                 out.append(f"zrt::Ref {nm.LOCAL}{nm.ident(name)};")
         return out
@@ -1793,6 +1854,11 @@ class UnitEmitter:
         is_gen = isinstance(node, ast.GeneratorExp) or any(
             isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node))
         self.gen = ("asyncgen" if is_gen else "coroutine") if is_async else ("generator" if is_gen else None)
+        # a module-level function callers may call directly (types.direct_functions)
+        self.direct = (scope.name if scope.kind == "function" and scope.parent is self.scopes.root
+                       and isinstance(node, ast.FunctionDef) and scope.name in self.mod.direct else None)
+        # 4. infer types (what the specialised tier keeps native in this function)
+        self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None, self.direct is not None))
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):
             body_stmts = _genexpr_body(node)
@@ -1844,6 +1910,9 @@ class UnitEmitter:
             f"    PyObject* L_slots[{max(len(params), 1)}] = {{}};",
             f"    int L_bind = zrt::bind_args(L_func, {nm.FUNC_SPEC}{index}.args, L_args, L_nargsf, L_kwnames, L_slots);",
         ]
+        if self.direct:
+            self.emit_direct(index, lineno, binding)
+            return
         if not self.gen:
             head = [
                 f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
@@ -1861,6 +1930,8 @@ class UnitEmitter:
             for i, p in enumerate(params):
                 if scope.access(p) == CELL:
                     head.append(f"    if (L_slots[{i}]) {{ zrt::store_cell({nm.CELL}{nm.ident(p)}.p, L_slots[{i}]); }}")
+                elif self.spec.types.is_num(p):
+                    head.append(f"    {nm.LOCAL}{nm.ident(p)}.set(L_slots[{i}]);")
                 else:
                     head.append(f"    {nm.LOCAL}{nm.ident(p)}.p = L_slots[{i}];")
             head.append("    if (L_bind < 0) return nullptr;")
@@ -1918,6 +1989,43 @@ class UnitEmitter:
                 "L_error_nt:", "    return zrt::gen_error(G);", "}"]
         self.mod.bodies.append("\n".join(create))
         self.mod.bodies.append("\n".join(head + self.lines + tail))
+
+    def emit_direct(self, index: int, lineno: int, binding: list[str]) -> None:
+        """A module-level function with a direct entry: D_<name> runs the body (Nums in,
+        a Num out), DG_<name> tells callers whether an object is this very function (the
+        code not replaced), and f_<k>, the vectorcall entry everyone else uses, binds the
+        arguments and calls D_<name>."""
+        assert self.direct is not None
+        params = self.unit.params
+        entry, guard = self.mod.direct_names(self.direct)
+        wrapper = [
+            f"static bool {guard}(PyObject* f) {{",
+            f"    return Py_TYPE(f) == &zrt::FunctionType && PyFunction_GET_CODE(f) == {nm.FUNC_SPEC}{index}.code;",
+            "}",
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
+            *binding,
+            *[f"    zrt::Num L_a{i}; L_a{i}.set(L_slots[{i}]);" for i in range(len(params))],
+            "    if (L_bind < 0) return nullptr;",
+            f"    zrt::Num L_r = {entry}({', '.join(f'zrt::num_move(L_a{i})' for i in range(len(params)))});",
+            "    if (L_r.err()) return nullptr;",
+            "    return zrt::num_steal(L_r);",
+            "}",
+        ]
+        param_list = ", ".join(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params) or "void"
+        head = [
+            f"static zrt::Num {entry}({param_list}) {{",
+            "    zrt::RecursionGuard L_recursion;",
+            "    if (!L_recursion.ok) return zrt::num_err();",
+            f"    int L_line = {lineno};",
+            "    zrt::Ref L_ret;",
+            "    PyObject* L_closure = nullptr;",
+            "    (void)L_closure;",
+            *["    " + d for d in self._locals_decls()[len(params):]],
+            *["    " + d for d in self.top_decls],
+        ]
+        tail = ["L_error:", f"    {self.traceback_call()};", "L_error_nt:", "    return zrt::num_err();", "}"]
+        self.mod.bodies.append("\n".join(wrapper + head + self.lines + tail))
 
     def emit_class_body(self, index: int, node: ast.ClassDef) -> None:
         scope = self.unit

@@ -1,0 +1,90 @@
+"""Stage 4 (types.py): which locals the specialised tier holds as Nums, which functions get
+a direct entry; and that the emitted C++ uses them (the behaviour itself is checked by
+tests/compile_compare/cases/specialised_numbers.py)."""
+
+from __future__ import annotations
+
+import ast
+
+from ziggurat.translator import translate_module
+from ziggurat.translator.scopes import ScopeTree, analyse_scopes
+from ziggurat.translator.types import direct_functions, infer_function
+
+SOURCE = '''
+import math
+
+def kernel(xs, n: int, scale: float):
+    total = 0
+    for i in range(n):
+        total += xs[i] * scale
+    name = "total"
+    return math.sqrt(total), name
+
+def frame_reader(a):
+    b = a + 1
+    return locals()
+
+def gen(n):
+    for i in range(n):
+        yield i * 2
+
+def closure(a):
+    c = a + 1
+    return lambda: c
+
+def varargs(*a):
+    return a[0] + 1
+
+def twice():
+    return 1
+
+if True:
+    def twice():
+        return 2
+
+class K:
+    def method(self, x):
+        return x + 1
+'''
+
+
+def _analysed() -> tuple[ast.Module, ScopeTree]:
+    tree = ast.parse(SOURCE)
+    return tree, analyse_scopes(tree)
+
+
+def _function(tree: ast.Module, name: str) -> ast.FunctionDef:
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+def test_num_locals_come_from_arithmetic_loops_and_annotations() -> None:
+    tree, scopes = _analysed()
+    node = _function(tree, "kernel")
+    types = infer_function(node, scopes.of(node), False)
+    assert types.num_locals == {"total", "i", "n", "scale"}
+
+
+def test_frame_readers_closures_and_generators_keep_plain_locals() -> None:
+    tree, scopes = _analysed()
+    reader = _function(tree, "frame_reader")
+    assert infer_function(reader, scopes.of(reader), False).num_locals == set()
+    clo = _function(tree, "closure")
+    assert "c" not in infer_function(clo, scopes.of(clo), False).num_locals
+    g = _function(tree, "gen")
+    types = infer_function(g, scopes.of(g), True)
+    assert types.num_locals == set() and "i" in types.likely_numbers
+
+
+def test_direct_functions_are_plain_module_level_defs_defined_once() -> None:
+    tree, scopes = _analysed()
+    # not: frame_reader (locals()), gen (a generator), varargs, twice (defined twice), K
+    assert sorted(direct_functions(tree, scopes)) == ["closure", "kernel"]
+
+
+def test_emitted_code_uses_native_paths_with_their_guards() -> None:
+    cpp = translate_module(SOURCE, filename="m.py", module_name="m").cpp
+    assert "zrt::Num l_total;" in cpp and "zrt::range_start(" in cpp
+    assert "static zrt::Num D_kernel(zrt::Num l_xs, zrt::Num l_n, zrt::Num l_scale)" in cpp
+    assert "zrt::num_math1(" in cpp and '"sqrt"' in cpp
+    # a function the body of which fell back or does not exist gets a guard that says no
+    assert "DG_twice" not in cpp and "D_varargs" not in cpp and "D_gen(" not in cpp

@@ -1,0 +1,802 @@
+// Native numbers of the specialised tier.
+//
+// zrt::Num holds one Python value: an exact `int` that fits in int64_t or an exact `float`
+// unboxed, or any other object. Every operation on Nums has exactly the semantics of the
+// same operation on the boxed values: the native path is taken only where it provably gives
+// CPython's result (no overflow, no division by zero, no domain error...), and every other
+// case boxes the operands and calls the C API function the generic tier calls, which
+// raises the same errors with the same messages. So a Num never needs a type proof: a
+// wrong guess costs a type check, never a different behaviour.
+//
+// A Num local keeps the box it was given (or made when code needed the object) beside the
+// native value, so an object read back from a local is the very object stored in it
+// (identity, as in the interpreter), and reading a float local as an object allocates at
+// most once per assignment.
+//
+// Float semantics: the module is compiled with -ffp-contract=off (toolchains/flags.py) so
+// `a*b + c` is never fused into one rounding; the libm calls are the ones CPython makes.
+#pragma once
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "ref.hpp"
+#include "ops.hpp"
+#if !defined(Py_LIMITED_API) && PY_VERSION_HEX < 0x030B0000
+#include <longintrepr.h>
+#endif
+
+// The fast paths are forced inline: the operation (a constant at every call site) then
+// folds their switches down to the one native instruction and its checks.
+#define ZRT_NATIVE static inline __attribute__((always_inline))
+
+namespace zrt {
+
+enum : int { NUM_INT = 0, NUM_FLOAT = 1, NUM_OBJ = 2, NUM_ERR = 3 };
+
+struct Num {
+    int k = NUM_OBJ;
+    union {
+        int64_t i;
+        double f;
+    };
+    // Owned. k == NUM_OBJ: the value (nullptr: an unbound local); otherwise the box of the
+    // native value when there is one.
+    PyObject* o = nullptr;
+    Num() : i(0) {}
+    Num(const Num&) = delete;
+    Num& operator=(const Num&) = delete;
+    Num(Num&& x) : k(x.k), i(x.i), o(x.o) { x.o = nullptr; }
+    ~Num() { Py_XDECREF(o); }
+    bool err() const { return k == NUM_ERR; }
+    bool bound() const { return k != NUM_OBJ || o != nullptr; }
+    // Store a value (a move); the old value is released after the store, as CPython does.
+    void assign(Num& x) {  // takes x's value (x is a temporary)
+        PyObject* old = o;
+        k = x.k;
+        i = x.i;
+        o = x.o;
+        x.o = nullptr;
+        Py_XDECREF(old);
+    }
+    void set_int(int64_t v) {
+        PyObject* old = o;
+        k = NUM_INT;
+        i = v;
+        o = nullptr;
+        Py_XDECREF(old);
+    }
+    // Store an owned object (nullptr unbinds): ints and floats are kept unboxed too.
+    inline void set(PyObject* v);
+    void clear() { set(nullptr); }
+};
+
+ZRT_NATIVE Num num_int(int64_t v) {
+    Num n;
+    n.k = NUM_INT;
+    n.i = v;
+    return n;
+}
+
+ZRT_NATIVE Num num_float(double v) {
+    Num n;
+    n.k = NUM_FLOAT;
+    n.f = v;
+    return n;
+}
+
+ZRT_INLINE Num num_err() {
+    Num n;
+    n.k = NUM_ERR;
+    return n;
+}
+
+
+// int64_t value of an exact int, false if it does not fit.
+ZRT_NATIVE bool long_to_i64(PyObject* v, int64_t* out) {
+#if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject*)v)) {
+        *out = (int64_t)PyUnstable_Long_CompactValue((PyLongObject*)v);
+        return true;
+    }
+#elif !defined(Py_LIMITED_API)
+    Py_ssize_t size = Py_SIZE(v);
+    if (size >= -1 && size <= 1) {
+        *out = (int64_t)size * (int64_t)((PyLongObject*)v)->ob_digit[0];
+        return true;
+    }
+#endif
+    int overflow = 0;
+    long long r = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow) return false;
+    *out = (int64_t)r;
+    return true;
+}
+
+ZRT_NATIVE double float_value(PyObject* v) {
+#ifdef Py_LIMITED_API
+    return PyFloat_AsDouble(v);
+#else
+    return PyFloat_AS_DOUBLE(v);
+#endif
+}
+
+// Classify into n (whose o is already v or nullptr).
+ZRT_NATIVE void num_classify(Num& n, PyObject* v) {
+    if (PyFloat_CheckExact(v)) {
+        n.k = NUM_FLOAT;
+        n.f = float_value(v);
+    } else if (PyLong_CheckExact(v) && long_to_i64(v, &n.i)) {
+        n.k = NUM_INT;
+    } else {
+        n.k = NUM_OBJ;
+    }
+}
+
+inline __attribute__((always_inline)) void Num::set(PyObject* v) {
+    PyObject* old = o;
+    o = v;
+    if (v)
+        num_classify(*this, v);
+    else
+        k = NUM_OBJ;
+    Py_XDECREF(old);
+}
+
+// An owned object result (nullptr = an error is set); an int or float is also kept native.
+ZRT_NATIVE Num num_obj(PyObject* v) {
+    Num n;
+    if (!v) {
+        n.k = NUM_ERR;
+        return n;
+    }
+    n.o = v;
+    num_classify(n, v);
+    return n;
+}
+
+// An operand read from a borrowed object: native when it is an exact int/float.
+ZRT_NATIVE Num num_leaf(PyObject* v) {
+    Num n;
+    num_classify(n, v);
+    if (n.k == NUM_OBJ) n.o = newref(v);
+    return n;
+}
+
+// The same, keeping a reference to the object itself (an index: the generic path then
+// passes that very object on, with no new box).
+ZRT_NATIVE Num num_leaf_keep(PyObject* v) {
+    Num n;
+    num_classify(n, v);
+    n.o = newref(v);
+    return n;
+}
+
+// The same value in a new Num (a local read where `:=` could rebind it meanwhile).
+ZRT_NATIVE Num num_copy(const Num& a) {
+    Num n;
+    n.k = a.k;
+    n.i = a.i;
+    n.o = xnewref(a.o);
+    return n;
+}
+
+// The value moved out of a (temporary or parameter) Num, for a by-value argument.
+ZRT_NATIVE Num num_move(Num& a) {
+    Num n;
+    n.k = a.k;
+    n.i = a.i;
+    n.o = a.o;
+    a.o = nullptr;
+    return n;
+}
+
+ZRT_INLINE Num num_from_bool(int b) {  // b: 0/1, or -1 = error
+    if (b < 0) return num_err();
+    return num_obj(bool_obj(b));
+}
+
+// A new reference to the value as an object.
+ZRT_NATIVE PyObject* num_box(const Num& a) {
+    if (a.o) return newref(a.o);
+    if (a.k == NUM_INT) return PyLong_FromLongLong((long long)a.i);
+    if (a.k == NUM_FLOAT) return PyFloat_FromDouble(a.f);
+    PyErr_SetString(PyExc_SystemError, "ziggurat: boxing an unbound value");
+    return nullptr;
+}
+
+// f(args) through vectorcall with the arguments boxed (a direct call's generic path).
+__attribute__((noinline)) static Num num_vectorcall(PyObject* f, const Num* const* args, int n) {
+    PyObject* boxed[8];
+    int k = 0;
+    for (; k < n; k++) {
+        boxed[k + 1] = num_box(*args[k]);
+        if (!boxed[k + 1]) break;
+    }
+    PyObject* r = k == n ? PyObject_Vectorcall(f, boxed + 1, (size_t)n | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr) : nullptr;
+    for (int j = 0; j < k; j++) Py_DECREF(boxed[j + 1]);
+    return num_obj(r);
+}
+
+// A borrowed reference to a local's value as an object, boxing it once (nullptr = error).
+ZRT_NATIVE PyObject* num_local_obj(Num& a) {
+    if (!a.o) a.o = num_box(a);
+    return a.o;
+}
+
+// Steal the value as an owned object (temporaries).
+ZRT_NATIVE PyObject* num_steal(Num& a) {
+    if (a.o) {
+        PyObject* r = a.o;
+        a.o = nullptr;
+        return r;
+    }
+    return num_box(a);
+}
+
+ZRT_NATIVE double num_d(const Num& a) { return a.k == NUM_INT ? (double)a.i : a.f; }
+
+// Both int or float (not objects).
+ZRT_NATIVE bool num_both(const Num& a, const Num& b) { return a.k <= NUM_FLOAT && b.k <= NUM_FLOAT; }
+
+// |i| <= 2**53: the int converts to a double exactly.
+ZRT_NATIVE bool exact_double(int64_t i) { return i >= -(INT64_C(1) << 53) && i <= (INT64_C(1) << 53); }
+
+enum : int {
+    NOP_ADD, NOP_SUB, NOP_MUL, NOP_TRUEDIV, NOP_FLOORDIV, NOP_MOD, NOP_POW,
+    NOP_LSHIFT, NOP_RSHIFT, NOP_OR, NOP_XOR, NOP_AND, NOP_MATMUL
+};
+
+// Everything the native paths do not take: the generic tier's C API call on the boxes.
+__attribute__((noinline)) static Num num_generic(int op, bool inplace, const Num& a, const Num& b) {
+    Ref x(num_box(a));
+    if (!x.p) return num_err();
+    Ref y(num_box(b));
+    if (!y.p) return num_err();
+    // indexed by the NOP_* order: {binary, in-place}
+    static const binaryfunc fns[][2] = {
+        {PyNumber_Add, PyNumber_InPlaceAdd}, {PyNumber_Subtract, PyNumber_InPlaceSubtract},
+        {PyNumber_Multiply, PyNumber_InPlaceMultiply}, {PyNumber_TrueDivide, PyNumber_InPlaceTrueDivide},
+        {PyNumber_FloorDivide, PyNumber_InPlaceFloorDivide}, {PyNumber_Remainder, PyNumber_InPlaceRemainder},
+        {power, inplace_power}, {PyNumber_Lshift, PyNumber_InPlaceLshift}, {PyNumber_Rshift, PyNumber_InPlaceRshift},
+        {PyNumber_Or, PyNumber_InPlaceOr}, {PyNumber_Xor, PyNumber_InPlaceXor}, {PyNumber_And, PyNumber_InPlaceAnd},
+        {PyNumber_MatrixMultiply, PyNumber_InPlaceMatrixMultiply},
+    };
+    PyObject* r = fns[op][inplace ? 1 : 0](x.p, y.p);
+    return num_obj(r);
+}
+
+// libm at run time, as CPython calls it: through a pointer the optimiser cannot see
+// through. Otherwise clang folds calls with constant arguments using its own math library
+// (math.exp(1.0) came out one ulp off) and rewrites pow(x, 0.5) as sqrt(x) or pow(x, 2.0)
+// as x*x, which libm's pow (not always correctly rounded) need not agree with.
+ZRT_INLINE double libm1(double (*fn)(double), double x) {
+    double (*volatile f)(double) = fn;
+    return f(x);
+}
+
+ZRT_INLINE double libm_pow(double x, double y) {
+    double (*volatile f)(double, double) = ::pow;
+    return f(x, y);
+}
+
+// float // and % exactly as CPython's float_floor_div / float_mod compute them (wx != 0).
+ZRT_NATIVE double float_mod(double vx, double wx) {
+    double mod = fmod(vx, wx);
+    if (mod) {
+        if ((wx < 0) != (mod < 0)) mod += wx;
+    } else {
+        mod = copysign(0.0, wx);
+    }
+    return mod;
+}
+
+ZRT_NATIVE double float_floordiv(double vx, double wx) {
+    double mod = fmod(vx, wx);
+    double div = (vx - mod) / wx;
+    if (mod) {
+        if ((wx < 0) != (mod < 0)) div -= 1.0;
+    }
+    double floordiv;
+    if (div) {
+        floordiv = floor(div);
+        if (div - floordiv > 0.5) floordiv += 1.0;
+    } else {
+        floordiv = copysign(0.0, vx / wx);
+    }
+    return floordiv;
+}
+
+ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
+    if (a.k == NUM_INT && b.k == NUM_INT) {
+        int64_t x = a.i, y = b.i, r;
+        switch (op) {
+            case NOP_ADD:
+                if (!__builtin_add_overflow(x, y, &r)) return num_int(r);
+                break;
+            case NOP_SUB:
+                if (!__builtin_sub_overflow(x, y, &r)) return num_int(r);
+                break;
+            case NOP_MUL:
+                if (!__builtin_mul_overflow(x, y, &r)) return num_int(r);
+                break;
+            case NOP_TRUEDIV:
+                // both exact as doubles: one IEEE division is the correctly rounded quotient
+                if (y != 0 && exact_double(x) && exact_double(y)) return num_float((double)x / (double)y);
+                break;
+            case NOP_FLOORDIV:
+                if (y != 0 && !(x == INT64_MIN && y == -1)) {
+                    int64_t q = x / y;
+                    if ((x % y != 0) && ((x < 0) != (y < 0))) q -= 1;
+                    return num_int(q);
+                }
+                break;
+            case NOP_MOD:
+                if (y == -1) return num_int(0);
+                if (y != 0) {
+                    r = x % y;
+                    if (r != 0 && ((r < 0) != (y < 0))) r += y;
+                    return num_int(r);
+                }
+                break;
+            case NOP_POW:
+                if (y >= 0) {
+                    int64_t base = x, acc = 1;
+                    int64_t e = y;
+                    bool ok = true;
+                    while (e && ok) {
+                        if (e & 1) ok = !__builtin_mul_overflow(acc, base, &acc);
+                        e >>= 1;
+                        if (e && ok) ok = !__builtin_mul_overflow(base, base, &base);
+                    }
+                    if (ok) return num_int(acc);
+                }
+                break;
+            case NOP_LSHIFT:
+                if (y >= 0 && y < 63) {
+                    r = (int64_t)((uint64_t)x << y);
+                    if ((r >> y) == x) return num_int(r);
+                }
+                break;
+            case NOP_RSHIFT:
+                if (y >= 0) return num_int(y >= 63 ? (x < 0 ? -1 : 0) : (x >> y));
+                break;
+            case NOP_OR: return num_int(x | y);
+            case NOP_XOR: return num_int(x ^ y);
+            case NOP_AND: return num_int(x & y);
+            default: break;
+        }
+        return num_generic(op, inplace, a, b);
+    }
+    if (num_both(a, b) && (a.k == NUM_FLOAT || b.k == NUM_FLOAT)) {
+        double x = num_d(a), y = num_d(b);
+        switch (op) {
+            case NOP_ADD: return num_float(x + y);
+            case NOP_SUB: return num_float(x - y);
+            case NOP_MUL: return num_float(x * y);
+            case NOP_TRUEDIV:
+                if (y != 0.0) return num_float(x / y);
+                break;
+            case NOP_FLOORDIV:
+                if (y != 0.0) return num_float(float_floordiv(x, y));
+                break;
+            case NOP_MOD:
+                if (y != 0.0) return num_float(float_mod(x, y));
+                break;
+            case NOP_POW:
+                // the cases where CPython's float_pow is libm's pow with no special case
+                // and no error: a positive finite base, a finite exponent, a finite result
+                if (x > 0.0 && isfinite(x) && isfinite(y)) {
+                    double r = libm_pow(x, y);
+                    if (isfinite(r)) return num_float(r);
+                }
+                break;
+            default: break;
+        }
+    }
+    return num_generic(op, inplace, a, b);
+}
+
+ZRT_NATIVE Num num_neg(const Num& a) {
+    if (a.k == NUM_INT && a.i != INT64_MIN) return num_int(-a.i);
+    if (a.k == NUM_FLOAT) return num_float(-a.f);
+    Ref x(num_box(a));
+    if (!x.p) return num_err();
+    return num_obj(PyNumber_Negative(x.p));
+}
+
+ZRT_NATIVE Num num_invert(const Num& a) {
+    if (a.k == NUM_INT) return num_int(~a.i);
+    Ref x(num_box(a));
+    if (!x.p) return num_err();
+    return num_obj(PyNumber_Invert(x.p));
+}
+
+template <typename T>
+ZRT_NATIVE int compare_values(T x, T y, int op) {
+    switch (op) {
+        case Py_LT: return x < y;
+        case Py_LE: return x <= y;
+        case Py_EQ: return x == y;
+        case Py_NE: return x != y;
+        case Py_GT: return x > y;
+        default: return x >= y;
+    }
+}
+
+// Rich comparison of two natives, or -2 when the native path does not apply.
+ZRT_NATIVE int num_cmp_native(const Num& a, const Num& b, int op) {
+    if (a.k == NUM_INT && b.k == NUM_INT) return compare_values(a.i, b.i, op);
+    if (!num_both(a, b)) return -2;
+    // int vs float compares exactly in CPython; the conversion is exact up to 2**53
+    if ((a.k == NUM_INT && !exact_double(a.i)) || (b.k == NUM_INT && !exact_double(b.i))) return -2;
+    return compare_values(num_d(a), num_d(b), op);
+}
+
+__attribute__((noinline)) static PyObject* num_cmp_generic(const Num& a, const Num& b, int op) {
+    Ref x(num_box(a));
+    if (!x.p) return nullptr;
+    Ref y(num_box(b));
+    if (!y.p) return nullptr;
+    return PyObject_RichCompare(x.p, y.p, op);
+}
+
+// `a <op> b` as a value: a new reference (a bool unless an object's method says otherwise).
+ZRT_NATIVE PyObject* num_compare(const Num& a, const Num& b, int op) {
+    int r = num_cmp_native(a, b, op);
+    if (r >= 0) return bool_obj(r);
+    return num_cmp_generic(a, b, op);
+}
+
+// `if a <op> b`: 1, 0 or -1 with an error set.
+ZRT_NATIVE int num_compare_truth(const Num& a, const Num& b, int op) {
+    int r = num_cmp_native(a, b, op);
+    if (r >= 0) return r;
+    Ref v(num_cmp_generic(a, b, op));
+    if (!v.p) return -1;
+    return truth(v.p);
+}
+
+ZRT_NATIVE int num_truth(const Num& a) {
+    if (a.k == NUM_INT) return a.i != 0;
+    if (a.k == NUM_FLOAT) return a.f != 0.0;
+    return truth(a.o);
+}
+
+// -- builtins and math functions, when the name is still bound to them ---------------------
+
+// Is f the builtin `modname.name` (builtins.len, math.sqrt...)? Python code cannot make a
+// builtin_function_or_method, so its C name and the module it is bound to identify it. A
+// site remembers (and keeps alive) the object it verified, so the check is one compare.
+struct BuiltinSite {
+    PyObject* seen;
+};
+
+__attribute__((noinline)) static bool verify_builtin(PyObject* f, const char* modname, const char* name, BuiltinSite* site) {
+#ifdef Py_LIMITED_API
+    (void)f; (void)modname; (void)name; (void)site;
+    return false;
+#else
+    if (!PyCFunction_Check(f)) return false;
+    PyCFunctionObject* cf = (PyCFunctionObject*)f;
+    if (!cf->m_ml || strcmp(cf->m_ml->ml_name, name) != 0) return false;
+    PyObject* self = cf->m_self;
+    if (!self || !PyModule_Check(self)) return false;
+    const char* mn = PyModule_GetName(self);
+    if (!mn) {
+        PyErr_Clear();
+        return false;
+    }
+    if (strcmp(mn, modname) != 0) return false;
+    Py_XDECREF(site->seen);
+    site->seen = newref(f);
+    return true;
+#endif
+}
+
+ZRT_INLINE bool is_builtin(PyObject* f, const char* modname, const char* name, BuiltinSite* site) {
+    return f == site->seen || verify_builtin(f, modname, name, site);
+}
+
+__attribute__((noinline)) static Num num_call_generic(PyObject* f, const Num& a) {
+    Ref x(num_box(a));
+    if (!x.p) return num_err();
+    return num_obj(call_one(f, x.p));
+}
+
+// len(x) with x an object
+ZRT_INLINE Num num_len(PyObject* f, PyObject* x, BuiltinSite* site) {
+    if (is_builtin(f, "builtins", "len", site)) {
+        Py_ssize_t n = PyObject_Length(x);
+        if (n < 0) return num_err();
+        return num_int((int64_t)n);
+    }
+    return num_obj(call_one(f, x));
+}
+
+// abs(x)
+ZRT_INLINE Num num_abs(PyObject* f, const Num& a, BuiltinSite* site) {
+    if ((a.k == NUM_FLOAT || (a.k == NUM_INT && a.i != INT64_MIN)) && is_builtin(f, "builtins", "abs", site)) {
+        if (a.k == NUM_FLOAT) return num_float(fabs(a.f));
+        return num_int(a.i < 0 ? -a.i : a.i);
+    }
+    return num_call_generic(f, a);
+}
+
+// math.<fn>(x): libm's function where math_1 would return its result unchanged (no NaN
+// from a non-NaN, no infinity from a finite argument); anything else calls the function,
+// which raises its own error.
+ZRT_INLINE Num num_math1(PyObject* f, const Num& a, const char* name, double (*fn)(double), BuiltinSite* site) {
+    if (num_both(a, a) && is_builtin(f, "math", name, site)) {
+        double x = num_d(a);
+        // sqrt and fabs are exact (IEEE 754): no call needed for them
+        double r = fn == ::sqrt ? sqrt(x) : fn == ::fabs ? fabs(x) : libm1(fn, x);
+        if (!(isnan(r) && !isnan(x)) && !(isinf(r) && isfinite(x))) return num_float(r);
+    }
+    return num_call_generic(f, a);
+}
+
+// min(a, b, ...) / max(a, b, ...) (op Py_LT / Py_GT): over exact ints and floats the
+// builtin's own rule (an item replaces the best so far when `item op best`) decided
+// natively; the result is one of the argument objects, as the builtin returns.
+ZRT_INLINE PyObject* minmax(PyObject* f, PyObject* const* args, int n, int op, BuiltinSite* site) {
+    if (is_builtin(f, "builtins", op == Py_LT ? "min" : "max", site)) {
+        Num best = num_leaf(args[0]);
+        int pick = 0;
+        bool native = best.k != NUM_OBJ;
+        for (int k = 1; k < n && native; k++) {
+            Num item = num_leaf(args[k]);
+            int r = num_cmp_native(item, best, op);
+            if (r < 0) {
+                native = false;
+            } else if (r) {
+                best.assign(item);
+                pick = k;
+            }
+        }
+        if (native) return newref(args[pick]);
+    }
+    return PyObject_Vectorcall(f, args, (size_t)n, nullptr);
+}
+
+// -- containers indexed by a Num ------------------------------------------------------------
+
+// Items of exact lists and tuples: the limited API (abi3) has only function calls for
+// them, with the same results.
+#ifdef Py_LIMITED_API
+ZRT_NATIVE Py_ssize_t seq_size(PyObject* o) { return PyList_Check(o) ? PyList_Size(o) : PyTuple_Size(o); }
+ZRT_NATIVE PyObject* seq_item(PyObject* o, Py_ssize_t i) {  // borrowed
+    return PyList_Check(o) ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i);
+}
+ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) { PyList_SetItem(o, i, v); }
+#else
+ZRT_NATIVE Py_ssize_t seq_size(PyObject* o) { return PySequence_Fast_GET_SIZE(o); }
+ZRT_NATIVE PyObject* seq_item(PyObject* o, Py_ssize_t i) { return PySequence_Fast_ITEMS(o)[i]; }
+// steals v; the old item is released after the store, as list.__setitem__ does
+ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) {
+    PyObject** items = ((PyListObject*)o)->ob_item;
+    PyObject* old = items[i];
+    items[i] = v;
+    Py_XDECREF(old);
+}
+#endif
+
+// Unpacking an exact tuple or list of the right size, inline (zrt::unpack does the rest:
+// other iterables, the wrong number of items with its message).
+ZRT_NATIVE int unpack_fast(PyObject* seq, Py_ssize_t n, PyObject** out) {
+    if ((PyTuple_CheckExact(seq) || PyList_CheckExact(seq)) && seq_size(seq) == n) {
+        for (Py_ssize_t k = 0; k < n; k++) out[k] = newref(seq_item(seq, k));
+        return 0;
+    }
+    return unpack(seq, n, out);
+}
+
+__attribute__((noinline)) static PyObject* getitem_generic(PyObject* obj, const Num& key) {
+    Ref k(num_box(key));
+    if (!k.p) return nullptr;
+    return PyObject_GetItem(obj, k.p);
+}
+
+// obj[key]: exact lists and tuples indexed by a native int read the item directly.
+ZRT_NATIVE PyObject* getitem_num(PyObject* obj, const Num& key) {
+    if (key.k == NUM_INT && (PyList_CheckExact(obj) || PyTuple_CheckExact(obj))) {
+        Py_ssize_t n = seq_size(obj);
+        int64_t i = key.i < 0 ? key.i + n : key.i;
+        if (i >= 0 && i < n) return newref(seq_item(obj, (Py_ssize_t)i));
+    }
+    return getitem_generic(obj, key);
+}
+
+// obj[key] = v (v borrowed)
+ZRT_NATIVE int setitem_num(PyObject* obj, const Num& key, PyObject* v) {
+    if (key.k == NUM_INT && PyList_CheckExact(obj)) {
+        Py_ssize_t n = seq_size(obj);
+        int64_t i = key.i < 0 ? key.i + n : key.i;
+        if (i >= 0 && i < n) {
+            list_store(obj, (Py_ssize_t)i, newref(v));
+            return 0;
+        }
+    }
+    Ref k(num_box(key));
+    if (!k.p) return -1;
+    return PyObject_SetItem(obj, k.p, v);
+}
+
+// -- for x in range(...) as a counted native loop -------------------------------------------
+
+struct RangeLoop {
+    int64_t next;
+    int64_t step;
+    uint64_t left;  // items still to produce
+};
+
+// `range` and its arguments are evaluated; the native loop runs when range is the builtin
+// type and every argument an exact int that fits (1); otherwise range is called and `it`
+// holds its iterator for the generic loop (0); -1 is an error (range() raised).
+ZRT_INLINE int range_start(PyObject* range_fn, PyObject* const* args, int nargs, RangeLoop* r, Ref* it) {
+    if (range_fn == (PyObject*)&PyRange_Type) {
+        int64_t v[3] = {0, 0, 1};
+        bool ok = true;
+        for (int k = 0; k < nargs && ok; k++)
+            ok = PyLong_CheckExact(args[k]) && long_to_i64(args[k], &v[nargs == 1 ? 1 : k]);
+        if (ok && v[2] != 0) {
+            int64_t start = v[0], stop = v[1], step = v[2];
+            r->next = start;
+            r->step = step;
+            if (step > 0)
+                r->left = start < stop ? ((uint64_t)stop - (uint64_t)start - 1) / (uint64_t)step + 1 : 0;
+            else
+                r->left = start > stop ? ((uint64_t)start - (uint64_t)stop - 1) / ((uint64_t)0 - (uint64_t)step) + 1 : 0;
+            return 1;
+        }
+    }
+    Ref rng(PyObject_Vectorcall(range_fn, args, (size_t)nargs, nullptr));
+    if (!rng.p) return -1;
+    it->set(PyObject_GetIter(rng.p));
+    return it->p ? 0 : -1;
+}
+
+ZRT_NATIVE int64_t range_next(RangeLoop* r) {
+    int64_t v = r->next;
+    r->left--;
+    r->next = (int64_t)((uint64_t)r->next + (uint64_t)r->step);
+    return v;
+}
+
+// -- list slices with native bounds ---------------------------------------------------------
+
+// A slice bound: absent (None), or a Num.
+struct Bound {
+    const Num* n;  // nullptr: absent
+};
+
+// The slice object the generic tier would build: None for absent bounds.
+__attribute__((noinline)) static PyObject* slice_of(Bound lo, Bound hi, int step) {
+    Ref a(lo.n ? num_box(*lo.n) : newref(Py_None));
+    if (!a.p) return nullptr;
+    Ref b(hi.n ? num_box(*hi.n) : newref(Py_None));
+    if (!b.p) return nullptr;
+    Ref c(step == 1 ? newref(Py_None) : PyLong_FromLong(step));
+    if (!c.p) return nullptr;
+    return PySlice_New(a.p, b.p, c.p);
+}
+
+// A bound of an exact list's step-1 or step -1 slice as a native index, clamped as
+// PySlice_AdjustIndices does; false when it is not a native int.
+ZRT_INLINE bool slice_index(Bound b, Py_ssize_t len, Py_ssize_t dflt, int step, Py_ssize_t* out) {
+    if (!b.n) {
+        *out = dflt;
+        return true;
+    }
+    if (b.n->k != NUM_INT) return false;
+    int64_t v = b.n->i;
+    if (v < 0) {
+        v += len;
+        if (v < 0) v = step < 0 ? -1 : 0;
+    } else if (v >= len) {
+        v = step < 0 ? len - 1 : len;
+    }
+    *out = (Py_ssize_t)v;
+    return true;
+}
+
+// lst[lo:hi] and lst[lo:hi:-1] (step is the constant the source wrote; 1 when absent)
+ZRT_INLINE PyObject* list_getslice(PyObject* obj, Bound lo, Bound hi, int step) {
+    if (PyList_CheckExact(obj)) {
+        Py_ssize_t len = seq_size(obj), a, b;
+        if (step == 1 && slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b))
+            return PyList_GetSlice(obj, a, b < a ? a : b);
+        if (step == -1 && slice_index(lo, len, len - 1, -1, &a) && slice_index(hi, len, -1, -1, &b)) {
+            Py_ssize_t n = a > b ? a - b : 0;
+            PyObject* r = PyList_New(n);
+            if (!r) return nullptr;
+            for (Py_ssize_t k = 0; k < n; k++) list_store(r, k, newref(seq_item(obj, a - k)));
+            return r;
+        }
+    }
+    Ref sl(slice_of(lo, hi, step));
+    if (!sl.p) return nullptr;
+    return PyObject_GetItem(obj, sl.p);
+}
+
+// lst[lo:hi] = v (v borrowed). Only a list or tuple value takes the direct path: for
+// anything else the message of the error (not iterable) differs between versions.
+ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObject* v) {
+    if (step == 1 && PyList_CheckExact(obj) && (PyList_CheckExact(v) || PyTuple_CheckExact(v))) {
+        Py_ssize_t len = seq_size(obj), a, b;
+        if (slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b))
+            return PyList_SetSlice(obj, a, b < a ? a : b, v);
+    }
+    Ref sl(slice_of(lo, hi, step));
+    if (!sl.p) return -1;
+    return PyObject_SetItem(obj, sl.p, v);
+}
+
+// -- for i, x in enumerate(lst) / for x, y in zip(a, b) over exact lists -------------------
+
+// The lists are held by the loop; the index is checked against the current sizes on every
+// step, as a list iterator does, so lists that grow or shrink meanwhile behave the same.
+struct ListLoop {
+    Ref a, b;  // b: zip's second list (nullptr for enumerate)
+    Py_ssize_t k = 0;
+};
+
+// `fn(args...)` evaluated; native (1) when fn is the builtin enumerate/zip type and every
+// argument an exact list, else the object's iterator in `it` (0); -1 is an error.
+ZRT_INLINE int list_loop_start(PyObject* fn, PyTypeObject* type, PyObject* const* args, int nargs, ListLoop* r, Ref* it) {
+    if (fn == (PyObject*)type && PyList_CheckExact(args[0]) && (nargs == 1 || PyList_CheckExact(args[1]))) {
+        r->a.set(newref(args[0]));
+        if (nargs == 2) r->b.set(newref(args[1]));
+        r->k = 0;
+        return 1;
+    }
+    Ref obj(PyObject_Vectorcall(fn, args, (size_t)nargs, nullptr));
+    if (!obj.p) return -1;
+    it->set(PyObject_GetIter(obj.p));
+    return it->p ? 0 : -1;
+}
+
+// `for x in seq`: an exact list or tuple is walked by index (1), anything else through its
+// iterator (0); -1 is an error (not iterable).
+ZRT_INLINE int seq_loop_start(PyObject* seq, ListLoop* r, Ref* it) {
+    if (PyList_CheckExact(seq) || PyTuple_CheckExact(seq)) {
+        r->a.set(newref(seq));
+        r->k = 0;
+        return 1;
+    }
+    it->set(PyObject_GetIter(seq));
+    return it->p ? 0 : -1;
+}
+
+// The next item (a new reference), or nullptr at the end.
+ZRT_NATIVE PyObject* seq_loop_next(ListLoop* r) {
+    Py_ssize_t k = r->k;
+    if (k >= seq_size(r->a.p)) return nullptr;
+    r->k = k + 1;
+    return newref(seq_item(r->a.p, k));
+}
+
+ZRT_INLINE int enumerate_start(PyObject* fn, PyObject* const* args, int nargs, ListLoop* r, Ref* it) {
+    return list_loop_start(fn, &PyEnum_Type, args, nargs, r, it);
+}
+
+ZRT_INLINE int zip_start(PyObject* fn, PyObject* const* args, int nargs, ListLoop* r, Ref* it) {
+    return list_loop_start(fn, &PyZip_Type, args, nargs, r, it);
+}
+
+// The next pair (new references in *x, *y), or false at the end.
+ZRT_NATIVE bool list_loop_next(ListLoop* r, PyObject** x, PyObject** y) {
+    Py_ssize_t k = r->k;
+    if (k >= seq_size(r->a.p)) return false;
+    if (r->b.p) {
+        if (k >= seq_size(r->b.p)) return false;
+        *x = newref(seq_item(r->a.p, k));
+        *y = newref(seq_item(r->b.p, k));
+    } else {
+        *x = nullptr;  // enumerate: the index is r->k - 1 after the step
+        *y = newref(seq_item(r->a.p, k));
+    }
+    r->k = k + 1;
+    return true;
+}
+
+}  // namespace zrt
