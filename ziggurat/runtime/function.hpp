@@ -171,7 +171,10 @@ ZRT_INLINE int init_module_state(ModuleState* st, PyObject* module, const char* 
     if (!st->make_code) {
         Ref ns(PyDict_New());
         if (!ns.p) return -1;
-        if (PyDict_SetItemString(ns.p, "__builtins__", PyEval_GetBuiltins()) < 0) return -1;
+        // The helpers stand in for C code of the interpreter: they must not see a program
+        // that later rebinds builtins (`builtins.len = ...`), so they get a snapshot.
+        Ref builtins(PyDict_Copy(PyEval_GetBuiltins()));
+        if (!builtins.p || PyDict_SetItemString(ns.p, "__builtins__", builtins.p) < 0) return -1;
         Ref r(PyRun_String(stub_source, Py_file_input, ns.p, ns.p));
         if (!r.p) return -1;
         st->make_code = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_make_code"));

@@ -192,3 +192,21 @@ def test_recursion_limit_is_honoured():
             print("RecursionError with a low limit")
     finally:
         sys.setrecursionlimit(old)
+
+
+def test_rebinding_builtins_does_not_break_compiled_functions():
+    import builtins
+
+    saved = builtins.len, builtins.isinstance
+    builtins.len = lambda obj: 42
+    builtins.isinstance = lambda obj, cls: False
+    try:
+        def made_while_rebound(a, b=2, *, c=3):
+            return a + b + c
+
+        assert made_while_rebound(1) == 6
+        assert made_while_rebound.__code__.co_argcount == 2
+        assert len([1, 2]) == 42
+    finally:
+        builtins.len, builtins.isinstance = saved
+    assert len([1, 2]) == 2
