@@ -66,10 +66,12 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from .toolchains import ExtensionJob, build_extensions, host_python_abi, python_abi_for
+    from .toolchains import ExtensionJob, abi3_python_abi, build_extensions, host_python_abi, python_abi_for
     from .translator import translate_module
 
     abi = python_abi_for(args.python) if args.python else host_python_abi()
+    if args.abi3:
+        abi = abi3_python_abi(abi, args.abi3)
     files = _collect(args.paths)
     if not files:
         raise ZigguratError("nothing to compile")
@@ -113,6 +115,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version(text: str) -> tuple[int, int]:
+    major, _, minor = text.partition(".")
+    if not (major.isdigit() and minor.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a version X.Y, got {text!r}")
+    return int(major), int(minor)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ziggurat", description="Compile Python modules to native code with zig.")
     parser.add_argument("--version", action="version", version=f"ziggurat {__version__}")
@@ -127,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--python", help="the interpreter to build for (default: this one)")
     p.add_argument("-O", "--opt-level", default="2", choices=["0", "1", "2", "3", "s"])
     p.add_argument("-j", "--jobs", type=int, default=None)
+    p.add_argument("--abi3", nargs="?", const=(3, 11), type=_version, metavar="X.Y",
+                   help="build against the limited API of CPython X.Y (default 3.11): .abi3.so modules")
     p.add_argument("--fallback", choices=["interpret", "error"], default="interpret")
     p.set_defaults(func=cmd_compile)
 

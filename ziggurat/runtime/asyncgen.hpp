@@ -24,9 +24,16 @@ struct AThrow {  // athrow(...) / aclose()
     int state;
 };
 
+#if ZRT_LIMITED
+static PyTypeObject* AsyncTypes[3];  // heap types, made by ready_asyncgen_types
+#define AsyncGenValueType (*zrt::AsyncTypes[0])
+#define ASendType (*zrt::AsyncTypes[1])
+#define AThrowType (*zrt::AsyncTypes[2])
+#else
 static PyTypeObject AsyncGenValueType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator_wrapped_value"};
 static PyTypeObject ASendType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator_asend"};
 static PyTypeObject AThrowType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator_athrow"};
+#endif
 
 // `yield v` in an async generator (steals v).
 ZRT_INLINE PyObject* asyncgen_wrap(PyObject* v) {
@@ -40,8 +47,10 @@ ZRT_INLINE PyObject* asyncgen_wrap(PyObject* v) {
 }
 
 ZRT_INLINE void agv_dealloc(PyObject* self) {
+    PyTypeObject* tp = Py_TYPE(self);
     Py_CLEAR(((AsyncGenValue*)self)->value);
     PyObject_Free(self);
+    ZRT_HEAP_TYPE_RELEASE(tp);
 }
 
 // First iteration: the event loop's hooks (sys.set_asyncgen_hooks) learn about the generator.
@@ -223,9 +232,11 @@ ZRT_INLINE PyObject* athrow_close(PyObject* self, PyObject*) {
 
 template <typename T>
 ZRT_INLINE void awaitable_dealloc(PyObject* self) {
+    PyTypeObject* tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     Py_CLEAR(((T*)self)->gen);
     PyObject_GC_Del(self);
+    ZRT_HEAP_TYPE_RELEASE(tp);
 }
 
 ZRT_INLINE void asend_dealloc(PyObject* self) {
@@ -237,11 +248,13 @@ ZRT_INLINE void athrow_dealloc(PyObject* self) {
     awaitable_dealloc<AThrow>(self);
 }
 ZRT_INLINE int asend_traverse(PyObject* self, visitproc visit, void* arg) {
+    ZRT_VISIT_TYPE(self);
     Py_VISIT((PyObject*)((ASend*)self)->gen);
     Py_VISIT(((ASend*)self)->sendval);
     return 0;
 }
 ZRT_INLINE int athrow_traverse(PyObject* self, visitproc visit, void* arg) {
+    ZRT_VISIT_TYPE(self);
     Py_VISIT((PyObject*)((AThrow*)self)->gen);
     Py_VISIT(((AThrow*)self)->exc);
     return 0;
@@ -287,7 +300,7 @@ ZRT_INLINE PyObject* asyncgen_athrow(PyObject* self, PyObject* const* args, Py_s
     } else {
         PyErr_Format(PyExc_TypeError,
                      "exceptions must be classes or instances deriving from BaseException, not %s",
-                     Py_TYPE(args[0])->tp_name);
+                     ZRT_TP_NAME(Py_TYPE(args[0])));
         return nullptr;
     }
     if (!exc.p) return nullptr;
@@ -312,6 +325,7 @@ static PyMethodDef asyncgen_methods[] = {
 
 ZRT_INLINE PyObject* self_await(PyObject* self) { return newref(self); }
 
+#if !ZRT_LIMITED
 static PyAsyncMethods awaitable_as_async = {self_await, nullptr, nullptr
 #if ZRT_PY(3, 10)
                                             , nullptr
@@ -322,6 +336,7 @@ static PyAsyncMethods asyncgen_as_async = {nullptr, PyObject_SelfIter, asyncgen_
                                            , nullptr
 #endif
 };
+#endif
 
 static PyGetSetDef asyncgen_getset[] = {
     {"__class__", gen_get_class, nullptr, nullptr, nullptr},
@@ -334,6 +349,44 @@ static PyGetSetDef asyncgen_getset[] = {
     {"ag_await", gen_get_yf, nullptr, nullptr, nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
+ZRT_INLINE int register_asyncgen_abc();
+
+#if ZRT_LIMITED
+ZRT_INLINE int ready_asyncgen_types() {
+    if (AsyncTypes[0]) return 0;
+    const unsigned flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION;
+    PyMemberDef members[] = {{"__weaklistoffset__", T_PYSSIZET, offsetof(GenObject, weakreflist), READONLY, nullptr},
+                             {nullptr, 0, 0, 0, nullptr}};
+    PyType_Slot ag_slots[] = {{Py_tp_dealloc, (void*)gen_dealloc},   {Py_tp_traverse, (void*)gen_traverse},
+                              {Py_tp_clear, (void*)gen_clear},       {Py_tp_repr, (void*)gen_repr},
+                              {Py_tp_methods, (void*)asyncgen_methods}, {Py_tp_getset, (void*)asyncgen_getset},
+                              {Py_tp_finalize, (void*)gen_finalize}, {Py_tp_members, (void*)members},
+                              {Py_am_aiter, (void*)PyObject_SelfIter}, {Py_am_anext, (void*)asyncgen_anext},
+                              {0, nullptr}};
+    PyType_Spec ag_spec = {"async_generator", (int)offsetof(GenObject, slots), (int)sizeof(PyObject*),
+                           flags | Py_TPFLAGS_HAVE_GC, ag_slots};
+    PyType_Slot agv_slots[] = {{Py_tp_dealloc, (void*)agv_dealloc}, {0, nullptr}};
+    PyType_Spec agv_spec = {"async_generator_wrapped_value", (int)sizeof(AsyncGenValue), 0, flags, agv_slots};
+    PyType_Slot asend_slots[] = {{Py_tp_dealloc, (void*)asend_dealloc}, {Py_tp_traverse, (void*)asend_traverse},
+                                 {Py_tp_iter, (void*)PyObject_SelfIter}, {Py_tp_iternext, (void*)asend_iternext},
+                                 {Py_tp_methods, (void*)asend_methods}, {Py_am_await, (void*)self_await},
+                                 {0, nullptr}};
+    PyType_Spec asend_spec = {"async_generator_asend", (int)sizeof(ASend), 0, flags | Py_TPFLAGS_HAVE_GC,
+                              asend_slots};
+    PyType_Slot athrow_slots[] = {{Py_tp_dealloc, (void*)athrow_dealloc}, {Py_tp_traverse, (void*)athrow_traverse},
+                                  {Py_tp_iter, (void*)PyObject_SelfIter}, {Py_tp_iternext, (void*)athrow_iternext},
+                                  {Py_tp_methods, (void*)athrow_methods}, {Py_am_await, (void*)self_await},
+                                  {0, nullptr}};
+    PyType_Spec athrow_spec = {"async_generator_athrow", (int)sizeof(AThrow), 0, flags | Py_TPFLAGS_HAVE_GC,
+                               athrow_slots};
+    if (!(GenTypes[3] = (PyTypeObject*)PyType_FromSpec(&ag_spec)) ||
+        !(AsyncTypes[0] = (PyTypeObject*)PyType_FromSpec(&agv_spec)) ||
+        !(AsyncTypes[1] = (PyTypeObject*)PyType_FromSpec(&asend_spec)) ||
+        !(AsyncTypes[2] = (PyTypeObject*)PyType_FromSpec(&athrow_spec)))
+        return -1;
+    return register_asyncgen_abc();
+}
+#else
 ZRT_INLINE int ready_asyncgen_types() {
     if (AsyncGenType.tp_flags & Py_TPFLAGS_READY) return 0;
     AsyncGenType.tp_basicsize = offsetof(GenObject, slots);
@@ -370,6 +423,11 @@ ZRT_INLINE int ready_asyncgen_types() {
     if (PyType_Ready(&AsyncGenType) < 0 || PyType_Ready(&AsyncGenValueType) < 0 || PyType_Ready(&ASendType) < 0 ||
         PyType_Ready(&AThrowType) < 0)
         return -1;
+    return register_asyncgen_abc();
+}
+#endif
+
+ZRT_INLINE int register_asyncgen_abc() {
     Ref abc(PyImport_ImportModule("_collections_abc"));
     Ref ag(abc.p ? PyObject_GetAttrString(abc.p, "AsyncGenerator") : nullptr);
     if (!ag.p) return -1;

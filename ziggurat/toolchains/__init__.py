@@ -3,7 +3,7 @@
 Public API (the backend and CLI use only these names):
     find_zig() -> ZigInfo
     Target, host_target()
-    PythonABI, host_python_abi()
+    PythonABI, host_python_abi(), abi3_python_abi()
     ExtensionJob, build_extensions(jobs, target=..., python=..., opt_level=..., cache_dir=..., parallel=...)
 
 Also exported: zig_available(), clear_zig_cache(); zig_triple(), wheel_platform_tags(),
@@ -25,7 +25,7 @@ from .compile import (
     default_cache_dir,
 )
 from .flags import compile_argv, init_symbol, version_script_text
-from .python_abi import PythonABI, host_python_abi, python_abi_for
+from .python_abi import ABI3_FLOOR, PythonABI, abi3_python_abi, host_python_abi, python_abi_for
 from .run import run
 from .targets import (
     ALL_TARGETS,
@@ -40,6 +40,7 @@ from .targets import (
 from .zig import ZigInfo, clear_zig_cache, find_zig, zig_available
 
 __all__ = [
+    "ABI3_FLOOR",
     "ALL_TARGETS",
     "BuildResult",
     "ExtensionJob",
@@ -47,6 +48,7 @@ __all__ = [
     "ModuleCompileError",
     "PythonABI",
     "TARGET_TABLE",
+    "abi3_python_abi",
     "Target",
     "ZigInfo",
     "build_extensions",

@@ -90,6 +90,15 @@ def _target_flags(target: Target, version_script: Path) -> list[str]:
     return []
 
 
+def abi_flags(python: PythonABI) -> list[str]:
+    """One flag set per ABI mode: nothing for a version-specific build; Py_LIMITED_API at
+    the floor version for an abi3 build (the runtime switches on it, runtime/limited.hpp)."""
+    if python.limited_api is None:
+        return []
+    major, minor = python.limited_api
+    return [f"-DPy_LIMITED_API=0x{major:02X}{minor:02X}0000"]
+
+
 def compile_argv(
     zig: ZigInfo,
     target: Target,
@@ -110,6 +119,7 @@ def compile_argv(
     argv = [*zig.argv, "c++", std, f"-O{check_opt_level(opt_level)}", *rest]
     argv += ["-target", zig_triple(target)]
     argv += _target_flags(target, version_script)
+    argv += abi_flags(python)
     for directory in (*include_dirs, *python.include_dirs):
         argv.append(f"-I{directory}")
     for directory in python.after_include_dirs:
