@@ -34,7 +34,9 @@ LEAK_TOLERANCE_PER_CALL = 0.5
 
 
 # ZIGGURAT_TEST_ABI3=1 builds every case against the limited API (an .abi3.so module for
-# the ABI3_FLOOR and later, toolchains.abi3_python_abi) instead of the interpreter's own ABI.
+# the ABI3_FLOOR and later, toolchains.abi3_python_abi) instead of the interpreter's own ABI,
+# always with the running interpreter's headers: the module each interpreter under test
+# (ZIGGURAT_TEST_PYTHONS) runs is the very one the others run.
 ABI3_ENV = "ZIGGURAT_TEST_ABI3"
 
 
@@ -69,11 +71,14 @@ class CaseBuild:
 def build_cases(sources: list[Path], python: str, out: Path) -> list[CaseBuild]:
     abi = python_abi_for(python)
     if abi3_mode():
-        abi = abi3_python_abi(abi, ABI3_FLOOR)
+        target_version = abi.version
+        abi = abi3_python_abi(python_abi_for(sys.executable), ABI3_FLOOR)
+        if target_version < ABI3_FLOOR:
+            return []
     builds: list[CaseBuild] = []
     jobs: list[ExtensionJob] = []
     for src in sources:
-        if abi.version < required_version(src):
+        if python_abi_for(python).version < required_version(src):
             continue
         name = src.stem
         keep = KEEP_ROOT / f"{abi.python_tag}-{abi.abi_tag}" / name

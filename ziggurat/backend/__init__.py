@@ -90,11 +90,11 @@ def prepare_metadata_for_build_wheel(
 ) -> str:
     from ziggurat.backend.build import prepare_native_metadata
 
-    _settings(config_settings)
+    settings = _settings(config_settings)
     dist_info = setuptools_backend().prepare_metadata_for_build_wheel(
         metadata_directory, setuptools_config_settings(config_settings)
     )
-    prepare_native_metadata(metadata_directory, dist_info)
+    prepare_native_metadata(metadata_directory, dist_info, settings)
     return str(dist_info)
 
 

@@ -33,8 +33,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ziggurat import __version__
-from ziggurat.backend.config import Settings, check_wheel_settings
-from ziggurat.backend.tags import native_wheel_tags
+from ziggurat.backend.config import Settings, check_wheel_settings, read_requires_python
+from ziggurat.backend.tags import abi3_minimum, native_wheel_tags
 from ziggurat.backend.wheel import (
     WheelContents,
     WheelInfo,
@@ -49,6 +49,7 @@ from ziggurat.backend.wheel import (
 from ziggurat.errors import ConfigError, Diagnostic, TranslationError
 
 if TYPE_CHECKING:
+    from ziggurat.toolchains import PythonABI
     from ziggurat.translator.report import ModuleReport
 
 log = logging.getLogger(__name__)
@@ -231,14 +232,14 @@ def build_native_wheel(
     environ: Mapping[str, str],
 ) -> str:
     """Build the project in the current directory into a native wheel; returns its basename."""
-    from ziggurat.toolchains import ExtensionJob, build_extensions, host_python_abi, host_target
+    from ziggurat.toolchains import ExtensionJob, build_extensions, host_target
 
     check_wheel_settings(settings)
     if settings.targets:
         _say(f"note: targets {list(settings.targets)} are not built by the build backend yet; building for this host")
     started = time.monotonic()
     date_time = zip_date_time(environ)  # fail on a bad SOURCE_DATE_EPOCH before any work
-    target, abi = host_target(), host_python_abi()
+    target, abi = host_target(), wheel_python_abi(settings)
     tags = native_wheel_tags(abi, target)
 
     with tempfile.TemporaryDirectory(prefix="ziggurat-build-") as tmp:
@@ -286,6 +287,22 @@ def build_native_wheel(
     return filename
 
 
+def wheel_python_abi(settings: Settings, project_dir: Path | None = None) -> PythonABI:
+    """The ABI the wheel's modules are built for: this interpreter's, or with `abi3` the
+    limited API of the oldest CPython that requires-python allows (ABI3_FLOOR at least)."""
+    from ziggurat.toolchains import ABI3_FLOOR, abi3_python_abi, host_python_abi
+
+    abi = host_python_abi()
+    if not settings.abi3:
+        return abi
+    requires = read_requires_python(project_dir or Path.cwd())
+    minimum = abi3_minimum(requires, ABI3_FLOOR)
+    if requires and minimum == ABI3_FLOOR and abi3_minimum(requires, (3, 0)) < ABI3_FLOOR:
+        _say(f"note: abi3 wheels need CPython >= {ABI3_FLOOR[0]}.{ABI3_FLOOR[1]}; requires-python is "
+             f"{requires!r}, so older interpreters will use the sdist")
+    return abi3_python_abi(abi, minimum)
+
+
 def setuptools_backend() -> Any:
     """setuptools.build_meta, imported late (hooks stay cheap) and untyped (it ships no stubs)."""
     return importlib.import_module("setuptools.build_meta")
@@ -297,16 +314,16 @@ def _say(line: str) -> None:
     sys.stderr.flush()
 
 
-def prepare_native_metadata(metadata_directory: str, dist_info: str) -> None:
+def prepare_native_metadata(metadata_directory: str, dist_info: str, settings: Settings) -> None:
     """Make a prepared .dist-info's WHEEL match what build_native_wheel will write."""
-    from ziggurat.toolchains import host_python_abi, host_target
+    from ziggurat.toolchains import host_target
 
     wheel_file = Path(metadata_directory, dist_info, "WHEEL")
     if not wheel_file.is_file():
         return
     info = WheelInfo(
         root_is_purelib=False,
-        tags=native_wheel_tags(host_python_abi(), host_target()),
+        tags=native_wheel_tags(wheel_python_abi(settings), host_target()),
         build=parse_wheel_file(wheel_file.read_bytes()).build,
         generator=f"ziggurat {__version__}",
     )

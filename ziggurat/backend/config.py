@@ -50,7 +50,8 @@ class Settings:
     targets: tuple[str, ...] = ()
     """Wheel platform tags or aliases to build for; empty means the host. Not built yet."""
     abi3: bool = False
-    """Build against the limited API and tag the wheel abi3. Not supported yet."""
+    """Build against the limited API of the oldest CPython `requires-python` allows (3.11 at
+    least) into one cp3X-abi3 wheel per platform."""
     executables: tuple[tuple[str, str], ...] = ()
     """Standalone executables, (name, "module:function") pairs sorted by name; the CLI builds them."""
     cache_dir: str | None = None
@@ -262,10 +263,24 @@ def setuptools_config_settings(
 
 
 def check_wheel_settings(settings: Settings) -> None:
-    """Refuse settings that are stored but cannot be built into a wheel yet."""
-    if settings.abi3:
-        raise ConfigError(
-            "abi3 = true is not supported yet: ziggurat builds version-specific wheels "
-            "(cpXY-cpXY); remove abi3 from [tool.ziggurat] / ZIGGURAT_ABI3 / -C abi3",
-            key="abi3",
-        )
+    """Refuse settings that are stored but cannot be built into a wheel yet (none at present)."""
+    del settings
+
+
+def read_requires_python(project_dir: Path) -> str | None:
+    """`[project] requires-python` of the project's pyproject.toml, if it sets one."""
+    path = project_dir / "pyproject.toml"
+    if not path.is_file():
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: tomli (a dependency of ziggurat there)
+        import tomli as tomllib
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"pyproject.toml is not valid TOML: {exc}") from None
+    value = document.get("project", {}).get("requires-python")
+    if value is not None and not isinstance(value, str):
+        raise ConfigError("requires-python in [project] must be a string", key="requires-python")
+    return value

@@ -126,11 +126,19 @@ ZRT_INLINE PyObject* build_class(ModuleState* st, ClassBody body, PyObject* clos
     if (body(st, ns.p, closure, cell.p) < 0) return nullptr;
     if (bases.p != orig_bases && store_name(ns.p, Ref(PyUnicode_FromString("__orig_bases__")).p, orig_bases) < 0)
         return nullptr;
+#if ZRT_LIMITED
+    Ref real_cell(cell.p ? real_classcell() : nullptr);
+    if (cell.p && (!real_cell.p || PyMapping_SetItemString(ns.p, "__classcell__", real_cell.p) < 0)) return nullptr;
+#else
     if (cell.p && PyMapping_SetItemString(ns.p, "__classcell__", cell.p) < 0) return nullptr;
+#endif
     if (PyDict_Check(ns.p) && wrap_implicit_methods(ns.p) < 0) return nullptr;
     PyObject* args[] = {name, bases.p, ns.p};
     Ref cls(PyObject_VectorcallDict(meta.p, args, 3, mkw.p));
     if (!cls.p) return nullptr;
+#if ZRT_LIMITED
+    if (cell.p && copy_classcell(real_cell.p, cell.p) < 0) return nullptr;
+#endif
     if (cell.p && PyType_Check(cls.p) && PyCell_GET(cell.p) != cls.p) {
         PyObject* got = PyCell_GET(cell.p);
         if (!got)

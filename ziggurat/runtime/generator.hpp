@@ -322,14 +322,12 @@ ZRT_INLINE PyObject* gen_close(PyObject* self, PyObject*) {
                      g->kind == GEN_COROUTINE ? "coroutine" : "generator");
         return nullptr;
     }
-#if ZRT_PY(3, 13)
     // 3.13: close() returns what the generator returned while handling GeneratorExit
-    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+    if (ZRT_RUNNING_PY(3, 13) && PyErr_ExceptionMatches(PyExc_StopIteration)) {
         Ref stop(fetch_exception());
         PyObject* value = PyObject_GetAttrString(stop.p, "value");
         return value;
     }
-#endif
     if (PyErr_ExceptionMatches(PyExc_StopIteration) || PyErr_ExceptionMatches(PyExc_GeneratorExit)) {
         PyErr_Clear();
         Py_RETURN_NONE;

@@ -68,6 +68,7 @@ struct LimitedTypes {
     PyObject* classmethod;
     PyObject* compile;    // builtins.compile
     PyObject* getframe;   // sys._getframe
+    PyObject* cell;       // types.CellType
     PyObject* frame_template;  // code object: def f(g): return g(0)
 };
 static LimitedTypes ltypes;
@@ -381,7 +382,8 @@ ZRT_INLINE int ready_limited_types() {
                   {&ltypes.staticmethod, builtins.p, "staticmethod"},
                   {&ltypes.classmethod, builtins.p, "classmethod"},
                   {&ltypes.compile, builtins.p, "compile"},
-                  {&ltypes.getframe, sys.p, "_getframe"}};
+                  {&ltypes.getframe, sys.p, "_getframe"},
+                  {&ltypes.cell, types.p, "CellType"}};
     for (auto& w : wanted)
         if (!*w.slot && !(*w.slot = types_attr(w.module, w.name))) return -1;
     if (!ltypes.frame_template) {
@@ -469,6 +471,20 @@ ZRT_INLINE PyObject* type_lookup(PyTypeObject* t, PyObject* name) {
     }
     PyErr_Restore(et, ev, etb);
     return found;
+}
+
+// type.__new__ accepts only the interpreter's own cell as __classcell__: the class body's
+// methods hold our cell, so the class goes through a real one and is copied over after.
+ZRT_INLINE PyObject* real_classcell() { return PyObject_CallNoArgs(ltypes.cell); }
+
+ZRT_INLINE int copy_classcell(PyObject* real, PyObject* ours) {
+    PyObject* v = PyObject_GetAttrString(real, "cell_contents");
+    if (!v) {
+        if (!PyErr_ExceptionMatches(PyExc_ValueError)) return -1;
+        PyErr_Clear();  // still empty: type.__new__ was not given the namespace
+    }
+    Py_XSETREF(PyCell_GET(ours), v);
+    return 0;
 }
 
 ZRT_INLINE int call_finalizer_from_dealloc(PyObject* self, void (*finalize)(PyObject*)) {

@@ -87,13 +87,8 @@ ZRT_INLINE int match_attr(PyObject* subject, PyObject* name, PyObject* seen, PyO
 // case Cls(p0, p1, k=p2): out receives nargs + len(kwnames) new references.
 ZRT_INLINE int match_class(PyObject* subject, PyObject* type, Py_ssize_t nargs, PyObject* kwnames, PyObject** out) {
     if (!PyType_Check(type)) {
-        PyErr_SetString(PyExc_TypeError,
-#if ZRT_PY(3, 12)
-                        "called match pattern must be a class"
-#else
-                        "called match pattern must be a type"
-#endif
-        );
+        PyErr_SetString(PyExc_TypeError, ZRT_RUNNING_PY(3, 12) ? "called match pattern must be a class"
+                                                               : "called match pattern must be a type");
         return -1;
     }
     int inst = PyObject_IsInstance(subject, type);

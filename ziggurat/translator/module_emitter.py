@@ -230,7 +230,7 @@ class ModuleEmitter:
             "}",
             "static PyModuleDef_Slot zrt_slots[] = {",
             "    {Py_mod_exec, (void*)zrt_exec},",
-            "#if PY_VERSION_HEX >= 0x030C0000",
+            "#if PY_VERSION_HEX >= 0x030C0000 && (!defined(Py_LIMITED_API) || Py_LIMITED_API + 0 >= 0x030C0000)",
             "    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},",
             "#endif",
             "    {0, nullptr}};",
