@@ -41,8 +41,8 @@ _MINORS = range(0, 100)
 
 
 def abi3_minimum(requires_python: str | None, floor: tuple[int, int]) -> tuple[int, int]:
-    """The CPython version an abi3 wheel targets: the oldest 3.X that `requires-python`
-    allows, raised to `floor` (the oldest limited API the runtime supports)."""
+    """The CPython version an abi3 wheel targets: the oldest 3.X, `floor` (the oldest limited
+    API the runtime supports) or later, that `requires-python` allows."""
     if not requires_python:
         return floor
     try:
@@ -50,8 +50,9 @@ def abi3_minimum(requires_python: str | None, floor: tuple[int, int]) -> tuple[i
     except InvalidSpecifier as exc:
         raise ConfigError(f"requires-python {requires_python!r} is not a version specifier: {exc}",
                           key="requires-python") from None
-    allowed = [m for m in _MINORS if spec.contains(f"3.{m}.99", prereleases=True)]
+    allowed = [m for m in _MINORS if (3, m) >= floor and spec.contains(f"3.{m}.99", prereleases=True)]
     if not allowed:
-        raise ConfigError(f"requires-python {requires_python!r} allows no CPython 3 version for an abi3 wheel",
-                          key="requires-python")
-    return max((3, allowed[0]), floor)
+        raise ConfigError(
+            f"requires-python {requires_python!r} allows no CPython >= {floor[0]}.{floor[1]}, "
+            "the oldest an abi3 wheel can be built for", key="requires-python")
+    return (3, allowed[0])

@@ -280,6 +280,9 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 // From 3.12 the interpreter counts Python frames apart from C recursion, and
 // sys.setrecursionlimit() sets only the former: a compiled call takes one of each (the C
 // count still guards the C stack a compiled call does use).
+#if ZRT_LIMITED
+static thread_local int compiled_depth = 0;
+#endif
 struct RecursionGuard {
     bool ok;
 #if ZRT_PY(3, 12) && !ZRT_LIMITED
@@ -296,6 +299,24 @@ struct RecursionGuard {
     ~RecursionGuard() {
         if (!ok) return;
         ts->py_recursion_remaining++;
+        Py_LeaveRecursiveCall();
+    }
+#elif ZRT_LIMITED
+    // abi3: the thread state's Python-frame count is private. On 3.12+ compiled calls count
+    // in a per-thread depth of their own against sys.getrecursionlimit() (interpreted frames
+    // between them are not counted); on 3.11 Py_EnterRecursiveCall is that count already.
+    RecursionGuard() : ok(false) {
+        if (ZRT_RUNNING_PY(3, 12) && compiled_depth >= Py_GetRecursionLimit()) {
+            PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
+            return;
+        }
+        if (Py_EnterRecursiveCall("")) return;
+        compiled_depth++;
+        ok = true;
+    }
+    ~RecursionGuard() {
+        if (!ok) return;
+        compiled_depth--;
         Py_LeaveRecursiveCall();
     }
 #else

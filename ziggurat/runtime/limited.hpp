@@ -128,10 +128,24 @@ ZRT_INLINE PyObject* func_name(PyObject* f) { return ((FuncObject*)f)->name; }
 ZRT_INLINE PyObject* func_qualname(PyObject* f) { return ((FuncObject*)f)->qualname; }
 ZRT_INLINE PyObject* func_globals(PyObject* f) { return ((FuncObject*)f)->globals; }
 
-// Call `f` (any callable) the vectorcall way: compiled functions directly, the rest
-// through PyObject_Call (vectorcall is not a stable ABI before 3.12).
+// A compiled function bound to an instance: our own small type (types.MethodType cannot be
+// made without a call through its constructor), which answers types.MethodType for
+// __class__ and forwards other attributes to the function, as a bound method does.
+struct MethodObject {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject* func;
+    PyObject* self;
+    PyObject* weakreflist;
+};
+static PyTypeObject* MethodTypeP;
+ZRT_INLINE PyObject* method_vectorcall(PyObject* m, PyObject* const* args, size_t nargsf, PyObject* kwnames);
+
+// Call `f` (any callable) the vectorcall way: compiled functions and their bound methods
+// directly, the rest through PyObject_Call (vectorcall is not a stable ABI before 3.12).
 ZRT_INLINE PyObject* vectorcall(PyObject* f, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
     if (Py_TYPE(f) == FuncTypeP) return ((FuncObject*)f)->vectorcall(f, args, nargsf, kwnames);
+    if (Py_TYPE(f) == MethodTypeP) return method_vectorcall(f, args, nargsf, kwnames);
     PyObject *t, *d;
     if (vector_to_tuple_dict(args, PyVectorcall_NARGS(nargsf), kwnames, &t, &d) < 0) {
         Py_XDECREF(t);
@@ -154,7 +168,32 @@ ZRT_INLINE PyObject* vectorcall_dict(PyObject* f, PyObject* const* args, size_t 
     return PyObject_Call(f, t.p, kwargs);
 }
 
-// tp_call of compiled functions: a tuple and a dict, turned into a vectorcall.
+// Prepend the bound instance, in the slot the caller left free when it could.
+ZRT_INLINE PyObject* method_vectorcall(PyObject* m, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+    PyObject* func = ((MethodObject*)m)->func;
+    PyObject* self = ((MethodObject*)m)->self;
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET) {
+        PyObject** a = (PyObject**)args - 1;
+        PyObject* saved = a[0];
+        a[0] = self;
+        PyObject* r = vectorcall(func, a, (size_t)(n + 1), kwnames);
+        a[0] = saved;
+        return r;
+    }
+    Py_ssize_t total = n + (kwnames ? PyTuple_Size(kwnames) : 0);
+    PyObject* small[16];
+    PyObject** a = total + 1 <= 16 ? small : (PyObject**)PyMem_Malloc(sizeof(PyObject*) * (size_t)(total + 1));
+    if (!a) return PyErr_NoMemory();
+    a[0] = self;
+    for (Py_ssize_t i = 0; i < total; i++) a[i + 1] = args[i];
+    PyObject* r = vectorcall(func, a, (size_t)(n + 1), kwnames);
+    if (a != small) PyMem_Free(a);
+    return r;
+}
+
+// tp_call of compiled functions and their bound methods: a tuple and a dict, turned into a
+// vectorcall.
 ZRT_INLINE PyObject* func_call(PyObject* self, PyObject* args, PyObject* kwargs) {
     Py_ssize_t n = PyTuple_Size(args);
     Py_ssize_t nkw = kwargs ? PyDict_Size(kwargs) : 0;
@@ -173,7 +212,8 @@ ZRT_INLINE PyObject* func_call(PyObject* self, PyObject* args, PyObject* kwargs)
             v[n + k++] = value;
         }
     }
-    PyObject* r = (nkw && !kwnames.p) ? nullptr : ((FuncObject*)self)->vectorcall(self, v, (size_t)n, kwnames.p);
+    vectorcallfunc call = Py_TYPE(self) == MethodTypeP ? method_vectorcall : ((FuncObject*)self)->vectorcall;
+    PyObject* r = (nkw && !kwnames.p) ? nullptr : call(self, v, (size_t)n, kwnames.p);
     if (v != small) PyMem_Free(v);
     return r;
 }
@@ -225,8 +265,85 @@ ZRT_INLINE PyObject* func_repr(PyObject* self) {
 // f.__get__(obj): a bound method, as for a Python function.
 ZRT_INLINE PyObject* func_descr_get(PyObject* self, PyObject* obj, PyObject*) {
     if (!obj || obj == Py_None) return newref(self);
-    return PyObject_CallFunctionObjArgs(ltypes.method, self, obj, nullptr);
+    MethodObject* m = PyObject_GC_New(MethodObject, MethodTypeP);
+    if (!m) return nullptr;
+    m->vectorcall = method_vectorcall;
+    m->func = newref(self);
+    m->self = newref(obj);
+    m->weakreflist = nullptr;
+    PyObject_GC_Track((PyObject*)m);
+    return (PyObject*)m;
 }
+
+ZRT_INLINE int method_traverse(PyObject* self, visitproc visit, void* arg) {
+    Py_VISIT(((MethodObject*)self)->func);
+    Py_VISIT(((MethodObject*)self)->self);
+    Py_VISIT((PyObject*)Py_TYPE(self));
+    return 0;
+}
+ZRT_INLINE void method_dealloc(PyObject* self) {
+    PyTypeObject* tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (((MethodObject*)self)->weakreflist) PyObject_ClearWeakRefs(self);
+    Py_CLEAR(((MethodObject*)self)->func);
+    Py_CLEAR(((MethodObject*)self)->self);
+    PyObject_GC_Del(self);
+    Py_DECREF(tp);
+}
+ZRT_INLINE PyObject* method_get(PyObject* self, void* which) {
+    if (which == (void*)0) return newref(ltypes.method);
+    return newref(which == (void*)1 ? ((MethodObject*)self)->func : ((MethodObject*)self)->self);
+}
+ZRT_INLINE PyObject* method_get_doc(PyObject* self, void*) {
+    return PyObject_GetAttrString(((MethodObject*)self)->func, "__doc__");
+}
+// Anything else is the function's (m.__name__, m.__wrapped__...), as for bound methods.
+ZRT_INLINE PyObject* method_getattro(PyObject* self, PyObject* name) {
+    PyObject* r = PyObject_GenericGetAttr(self, name);
+    if (r || !PyErr_ExceptionMatches(PyExc_AttributeError)) return r;
+    PyErr_Clear();
+    return PyObject_GetAttr(((MethodObject*)self)->func, name);
+}
+ZRT_INLINE PyObject* method_repr(PyObject* self) {
+    MethodObject* m = (MethodObject*)self;
+    return PyUnicode_FromFormat("<bound method %U of %R>", ((FuncObject*)m->func)->qualname, m->self);
+}
+ZRT_INLINE PyObject* method_richcompare(PyObject* a, PyObject* b, int op) {
+    if ((op != Py_EQ && op != Py_NE) || Py_TYPE(b) != MethodTypeP) Py_RETURN_NOTIMPLEMENTED;
+    MethodObject *x = (MethodObject*)a, *y = (MethodObject*)b;
+    int eq = x->self == y->self ? PyObject_RichCompareBool(x->func, y->func, Py_EQ) : 0;
+    if (eq < 0) return nullptr;
+    return bool_obj(op == Py_EQ ? eq : !eq);
+}
+ZRT_INLINE Py_hash_t method_hash(PyObject* self) {
+    MethodObject* m = (MethodObject*)self;
+    Py_hash_t y = PyObject_Hash(m->func);
+    if (y == -1) return -1;
+    size_t p = (size_t)m->self;  // _Py_HashPointer: the address rotated by 4 bits
+    Py_hash_t x = (Py_hash_t)((p >> 4) | (p << (8 * sizeof(size_t) - 4)));
+    Py_hash_t h = x ^ y;
+    return h == -1 ? -2 : h;
+}
+ZRT_INLINE PyObject* method_reduce(PyObject* self, PyObject*) {
+    MethodObject* m = (MethodObject*)self;
+    Ref getattr_fn(PyImport_ImportModule("builtins"));
+    Ref fn(getattr_fn.p ? PyObject_GetAttrString(getattr_fn.p, "getattr") : nullptr);
+    if (!fn.p) return nullptr;
+    return Py_BuildValue("O(OO)", fn.p, m->self, ((FuncObject*)m->func)->name);
+}
+static PyGetSetDef method_getset[] = {
+    {"__class__", method_get, nullptr, nullptr, (void*)0},
+    {"__func__", method_get, nullptr, nullptr, (void*)1},
+    {"__self__", method_get, nullptr, nullptr, (void*)2},
+    {"__doc__", method_get_doc, nullptr, nullptr, nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+static PyMemberDef method_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(MethodObject, vectorcall), READONLY, nullptr},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(MethodObject, weakreflist), READONLY, nullptr},
+    {nullptr, 0, 0, 0, nullptr}};
+static PyMethodDef method_methods[] = {
+    {"__reduce__", (PyCFunction)method_reduce, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
 
 ZRT_INLINE PyObject* func_reduce(PyObject* self, PyObject*) { return newref(((FuncObject*)self)->qualname); }
 
@@ -418,6 +535,23 @@ ZRT_INLINE int ready_limited_types() {
                                  Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_IMMUTABLETYPE |
                                  Py_TPFLAGS_DISALLOW_INSTANTIATION,
                              func_slots};
+    PyType_Slot method_slots[] = {{Py_tp_dealloc, (void*)method_dealloc},
+                                  {Py_tp_traverse, (void*)method_traverse},
+                                  {Py_tp_repr, (void*)method_repr},
+                                  {Py_tp_call, (void*)func_call},
+                                  {Py_tp_getattro, (void*)method_getattro},
+                                  {Py_tp_richcompare, (void*)method_richcompare},
+                                  {Py_tp_hash, (void*)method_hash},
+                                  {Py_tp_getset, (void*)method_getset},
+                                  {Py_tp_members, (void*)method_members},
+                                  {Py_tp_methods, (void*)method_methods},
+                                  {0, nullptr}};
+    PyType_Spec method_spec = {"method", (int)sizeof(MethodObject), 0,
+                               Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
+                                   Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+                               method_slots};
+    MethodTypeP = (PyTypeObject*)PyType_FromSpec(&method_spec);
+    if (!MethodTypeP) return -1;
     CellTypeP = (PyTypeObject*)PyType_FromSpec(&cell_spec);
     if (!CellTypeP) return -1;
     FuncTypeP = (PyTypeObject*)PyType_FromSpec(&func_spec);
