@@ -221,8 +221,8 @@ def _from_config_settings(config_settings: ConfigSettings) -> dict[str, Any]:
     return values
 
 
-def read_pyproject_table(project_dir: Path) -> Mapping[str, Any]:
-    """`[tool.ziggurat]` of the project's pyproject.toml; empty if either is missing."""
+def _read_pyproject(project_dir: Path) -> Mapping[str, Any]:
+    """The project's pyproject.toml as a document; empty if there is none."""
     path = project_dir / "pyproject.toml"
     if not path.is_file():
         return {}
@@ -231,10 +231,15 @@ def read_pyproject_table(project_dir: Path) -> Mapping[str, Any]:
     else:  # Python 3.10: tomli (a dependency of ziggurat there)
         import tomli as tomllib
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"pyproject.toml is not valid TOML: {exc}") from None
-    table = document.get("tool", {}).get("ziggurat", {})
+    return document
+
+
+def read_pyproject_table(project_dir: Path) -> Mapping[str, Any]:
+    """`[tool.ziggurat]` of the project's pyproject.toml; empty if either is missing."""
+    table = _read_pyproject(project_dir).get("tool", {}).get("ziggurat", {})
     if not isinstance(table, dict):
         raise ConfigError("[tool.ziggurat] in pyproject.toml must be a table", key="tool.ziggurat")
     return table
@@ -269,18 +274,7 @@ def check_wheel_settings(settings: Settings) -> None:
 
 def read_requires_python(project_dir: Path) -> str | None:
     """`[project] requires-python` of the project's pyproject.toml, if it sets one."""
-    path = project_dir / "pyproject.toml"
-    if not path.is_file():
-        return None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10: tomli (a dependency of ziggurat there)
-        import tomli as tomllib
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"pyproject.toml is not valid TOML: {exc}") from None
-    value = document.get("project", {}).get("requires-python")
+    value = _read_pyproject(project_dir).get("project", {}).get("requires-python")
     if value is not None and not isinstance(value, str):
         raise ConfigError("requires-python in [project] must be a string", key="requires-python")
     return value
