@@ -95,10 +95,16 @@
 // Vectorcall is a stable ABI only from 3.12. The protocol itself exists in every supported
 // interpreter: a type that sets the flag and the offset is called through it by CPython;
 // this runtime calls others through PyObject_Call (see zrt::vectorcall in limited.hpp).
+// (Newer headers declare some of these even for an older limited API: same definitions,
+// guarded; PyVectorcall_NARGS, a function there, is the inline expression here.)
 typedef PyObject* (*vectorcallfunc)(PyObject* callable, PyObject* const* args, size_t nargsf, PyObject* kwnames);
+#ifndef PY_VECTORCALL_ARGUMENTS_OFFSET
 #define PY_VECTORCALL_ARGUMENTS_OFFSET ((size_t)1 << (8 * sizeof(size_t) - 1))
+#endif
+#ifndef Py_TPFLAGS_HAVE_VECTORCALL
 #define Py_TPFLAGS_HAVE_VECTORCALL (1UL << 11)
-ZRT_INLINE Py_ssize_t PyVectorcall_NARGS(size_t n) { return (Py_ssize_t)(n & ~PY_VECTORCALL_ARGUMENTS_OFFSET); }
+#endif
+#define PyVectorcall_NARGS(n) ((Py_ssize_t)((size_t)(n) & ~PY_VECTORCALL_ARGUMENTS_OFFSET))
 #define PyObject_Vectorcall(f, a, n, k) zrt::vectorcall((f), (a), (n), (k))
 #endif
 #define PyObject_VectorcallDict(f, a, n, d) zrt::vectorcall_dict((f), (a), (n), (d))
