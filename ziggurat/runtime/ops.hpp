@@ -444,7 +444,8 @@ ZRT_INLINE PyObject* join_strings(PyObject** items, Py_ssize_t n) {  // steals t
 // call then passes obj first, and no bound method is made), else the attribute and 0.
 ZRT_INLINE int get_method(PyObject* obj, PyObject* name, PyObject** out) {
 #if ZRT_LIMITED
-    // abi3: no LOAD_METHOD primitive; the bound method is made
+    // abi3: no LOAD_METHOD primitive; builtin types' methods unbound, else a bound method
+    if (builtin_method(obj, name, out)) return 1;
     *out = PyObject_GetAttr(obj, name);
     return 0;
 #else
