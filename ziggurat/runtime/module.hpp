@@ -4,6 +4,22 @@
 
 namespace zrt {
 
+// PyModuleDef_Init, declaring (3.12+) that the module's state is per process: it must not be
+// loaded by several interpreters. An abi3 module for 3.11 cannot name that slot statically
+// (3.11 refuses slots it does not know), so it is added here when running on 3.12 or later,
+// in the room the generated slot table leaves for it.
+ZRT_INLINE PyObject* module_def_init(PyModuleDef* def) {
+#if ZRT_LIMITED && !ZRT_PY(3, 12)
+    if (ZRT_RUNNING_PY(3, 12)) {
+        const int multiple_interpreters = 3;  // Py_mod_multiple_interpreters
+        PyModuleDef_Slot* s = def->m_slots;
+        while (s->slot && s->slot != multiple_interpreters) s++;
+        if (!s->slot) s[0] = {multiple_interpreters, nullptr};  // ..._NOT_SUPPORTED; s[1] ends it
+    }
+#endif
+    return PyModuleDef_Init(def);
+}
+
 // Execute source text (a top-level def/class the translator could not compile, or a whole
 // module) in `ns`, with line numbers of the original file. `future_flags` carries the
 // module's `from __future__` imports.
