@@ -2,9 +2,11 @@
 interpreted and compiled, alternately, in fresh processes of the same interpreter; prints
 the median time of each and the speedup. Not a test: run it by hand.
 
-    python benchmarks/generic_tier.py [--python EXE] [--rounds 5]
+    python benchmarks/generic_tier.py [--python EXE] [--rounds 5] [--abi3 [X.Y]]
     python benchmarks/generic_tier.py --instructions     # needs valgrind
 
+With --abi3 the workloads are also compiled against the limited API (an abi3 module, the
+floor version X.Y, default 3.11) and a last column gives abi3 time / version-specific time.
 `--instructions` counts instructions with valgrind's callgrind instead of timing: the work
 of a call is the difference between a large and a small run (so start-up and import cancel
 out). Counts repeat exactly whatever else the machine is doing, which wall-clock
@@ -46,32 +48,48 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind) instead of timing")
+    parser.add_argument("--abi3", nargs="?", const="3.11", default=None, metavar="X.Y")
     args = parser.parse_args()
     if args.instructions and not shutil.which("valgrind"):
         parser.error("--instructions needs valgrind (apt-get install valgrind)")
     with tempfile.TemporaryDirectory() as tmp:
-        interp, compiled = Path(tmp, "interp"), Path(tmp, "compiled")
-        for d in (interp, compiled):
+        interp, compiled, limited = Path(tmp, "interp"), Path(tmp, "compiled"), Path(tmp, "abi3")
+        dirs = [interp, compiled] + ([limited] if args.abi3 else [])
+        for d in dirs:
             d.mkdir()
             shutil.copy(HERE / "workloads" / "generic_mix.py", d)
-        subprocess.run([sys.executable, "-m", "ziggurat.cli", "compile", str(compiled / "generic_mix.py"),
-                        "--python", args.python], check=True, capture_output=True)
-        (compiled / "generic_mix.py").unlink()
+        for d, extra in ((compiled, []), (limited, ["--abi3", str(args.abi3)])):
+            if d not in dirs:
+                continue
+            subprocess.run([sys.executable, "-m", "ziggurat.cli", "compile", str(d / "generic_mix.py"),
+                            "--python", args.python, *extra], check=True, capture_output=True)
+            (d / "generic_mix.py").unlink()
         if args.instructions:
             return _count_instructions(args.python, interp, compiled)
-        print(f"{'workload':<12} {'interpreted':>12} {'compiled':>12} {'speedup':>8}")
-        ratios = []
+        print(f"{'workload':<12} {'interpreted':>12} {'compiled':>12} {'speedup':>8}"
+              + (f" {'abi3':>12} {'speedup':>8} {'abi3/spec':>9}" if args.abi3 else ""))
+        ratios, abi3_speedups, abi3_costs = [], [], []
         for name, n in WORKLOADS:
-            times: dict[Path, list[float]] = {interp: [], compiled: []}
+            times: dict[Path, list[float]] = {d: [] for d in dirs}
             for _ in range(args.rounds):
-                for d in (interp, compiled):  # alternate, so drift hits both
+                for d in dirs:  # alternate, so drift hits all
                     out = subprocess.run([args.python, "-c", TIMER, str(d), name, str(n)],
                                          check=True, capture_output=True, text=True).stdout.split()
                     times[d].append(float(out[0]))
             a, b = statistics.median(times[interp]), statistics.median(times[compiled])
             ratios.append(a / b)
-            print(f"{name:<12} {a * 1000:>10.2f}ms {b * 1000:>10.2f}ms {a / b:>7.2f}x")
-        print(f"{'geomean':<12} {'':>12} {'':>12} {statistics.geometric_mean(ratios):>7.2f}x")
+            line = f"{name:<12} {a * 1000:>10.2f}ms {b * 1000:>10.2f}ms {a / b:>7.2f}x"
+            if args.abi3:
+                c = statistics.median(times[limited])
+                abi3_speedups.append(a / c)
+                abi3_costs.append(c / b)
+                line += f" {c * 1000:>10.2f}ms {a / c:>7.2f}x {c / b:>8.2f}x"
+            print(line)
+        tail = f"{'geomean':<12} {'':>12} {'':>12} {statistics.geometric_mean(ratios):>7.2f}x"
+        if args.abi3:
+            tail += (f" {'':>12} {statistics.geometric_mean(abi3_speedups):>7.2f}x"
+                     f" {statistics.geometric_mean(abi3_costs):>8.2f}x")
+        print(tail)
     return 0
 
 

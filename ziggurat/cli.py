@@ -72,10 +72,12 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from .toolchains import ExtensionJob, build_extensions, host_python_abi, python_abi_for
+    from .toolchains import ExtensionJob, abi3_python_abi, build_extensions, host_python_abi, python_abi_for
     from .translator import translate_module
 
     abi = python_abi_for(args.python) if args.python else host_python_abi()
+    if args.abi3:
+        abi = abi3_python_abi(abi, args.abi3)
     files = _collect(args.paths)
     if not files:
         raise ZigguratError("nothing to compile")
@@ -111,7 +113,7 @@ def _inside(directory: Path) -> Iterator[None]:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .backend.build import WheelRequest, build_wheels, prepare_project, report_wheels
+    from .backend.build import WheelRequest, abi3_for, build_wheels, prepare_project, report_wheels
     from .backend.config import check_wheel_settings, load_settings
     from .backend.wheel import zip_date_time
     from .toolchains import (
@@ -132,6 +134,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     pythons += [python_abi_from_headers(Path(d)) for d in args.python_headers or ()]
     if not pythons:
         pythons = [host_python_abi()]
+    if settings.abi3:  # one abi3 wheel per target, whatever the headers' version
+        pythons = [abi3_for(settings, python, project) for python in pythons]
     # dict.fromkeys: a version named twice (or by version and by headers) builds one wheel.
     requests = list(dict.fromkeys(WheelRequest(target, python) for python in pythons for target in targets))
     output = Path(args.output).resolve() if args.output else project / "dist"
@@ -172,6 +176,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version(text: str) -> tuple[int, int]:
+    major, _, minor = text.partition(".")
+    if not (major.isdigit() and minor.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a version X.Y, got {text!r}")
+    return int(major), int(minor)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ziggurat", description="Compile Python modules to native code with zig.")
     parser.add_argument("--version", action="version", version=f"ziggurat {__version__}")
@@ -186,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--python", help="the interpreter to build for (default: this one)")
     p.add_argument("-O", "--opt-level", default="2", choices=["0", "1", "2", "3", "s"])
     p.add_argument("-j", "--jobs", type=int, default=None)
+    p.add_argument("--abi3", nargs="?", const=(3, 11), type=_version, metavar="X.Y",
+                   help="build against the limited API of CPython X.Y (default 3.11): .abi3.so modules")
     p.add_argument("--fallback", choices=["interpret", "error"], default="interpret")
     p.set_defaults(func=cmd_compile)
 

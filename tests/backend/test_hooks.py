@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import ziggurat.backend as backend
+from ziggurat.backend.config import Settings
 from backend_support import EXT_SUFFIX, FakeToolchain, forget_distutils_created_paths, wheel_names, write_project
 from ziggurat.backend.wheel import read_wheel
 from ziggurat.errors import ToolchainError
@@ -178,12 +179,21 @@ def test_config_error_is_one_clean_line(
     assert fake_toolchain.build_calls == []
 
 
-def test_abi3_is_refused_cleanly(
-    tiny_project: Path, tmp_path: Path, fake_toolchain: FakeToolchain, capsys: pytest.CaptureFixture[str]
+def test_abi3_wheel_is_tagged_abi3(
+    tiny_project: Path, tmp_path: Path, fake_toolchain: FakeToolchain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(SystemExit):
-        build(tmp_path / "dist", {"abi3": "true"})
-    assert "ziggurat: error: abi3 = true is not supported yet" in capsys.readouterr().err
+    import types
+
+    import ziggurat.toolchains as toolchains
+
+    def fake_abi3(abi: object, minimum: tuple[int, int]) -> object:
+        return types.SimpleNamespace(ext_suffix=".abi3.so", python_tag=f"cp3{minimum[1]}", abi_tag="abi3")
+
+    monkeypatch.setattr(toolchains, "abi3_python_abi", fake_abi3)
+    wheel = build(tmp_path / "dist", {"abi3": "true"})
+    assert wheel.name.endswith("-cp311-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
+    extensions = [n for n in wheel_names(wheel) if not n.endswith((".py", ".txt")) and ".dist-info" not in n]
+    assert extensions and all(n.endswith(".abi3.so") for n in extensions)
 
 
 def test_undecodable_source_names_the_file(
@@ -283,7 +293,7 @@ def test_prepared_wheel_file_is_rewritten(tmp_path: Path, fake_toolchain: FakeTo
     (tmp_path / DIST / "WHEEL").write_text(
         "Wheel-Version: 1.0\nGenerator: setuptools\nRoot-Is-Purelib: true\nTag: py3-none-any\nBuild: 5\n\n"
     )
-    prepare_native_metadata(str(tmp_path), DIST)
+    prepare_native_metadata(str(tmp_path), DIST, Settings())
     assert (tmp_path / DIST / "WHEEL").read_text() == (
         "Wheel-Version: 1.0\nGenerator: ziggurat 0.1.0\nRoot-Is-Purelib: false\n"
         "Tag: cp311-cp311-manylinux_2_17_x86_64\nTag: cp311-cp311-manylinux2014_x86_64\nBuild: 5\n\n"

@@ -12,6 +12,7 @@ says where.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ziggurat.errors import ToolchainError
-from ziggurat.toolchains import ExtensionJob, build_extensions, python_abi_for
+from ziggurat.toolchains import ABI3_FLOOR, ExtensionJob, abi3_python_abi, build_extensions, python_abi_for
 from ziggurat.translator import translate_module
 
 HERE = Path(__file__).resolve().parent
@@ -30,6 +31,17 @@ LEAK_CALLS = 200
 # Allocated blocks may grow by caches warming up, never by one block per call more than
 # the same code grows under CPython.
 LEAK_TOLERANCE_PER_CALL = 0.5
+
+
+# ZIGGURAT_TEST_ABI3=1 builds every case against the limited API (an .abi3.so module for
+# the ABI3_FLOOR and later, toolchains.abi3_python_abi) instead of the interpreter's own ABI,
+# always with the running interpreter's headers: the module each interpreter under test
+# (ZIGGURAT_TEST_PYTHONS) runs is the very one the others run.
+ABI3_ENV = "ZIGGURAT_TEST_ABI3"
+
+
+def abi3_mode() -> bool:
+    return os.environ.get(ABI3_ENV, "") not in ("", "0")
 
 
 def case_files() -> list[Path]:
@@ -58,13 +70,18 @@ class CaseBuild:
 
 def build_cases(sources: list[Path], python: str, out: Path) -> list[CaseBuild]:
     abi = python_abi_for(python)
+    if abi3_mode():
+        target_version = abi.version
+        abi = abi3_python_abi(python_abi_for(sys.executable), ABI3_FLOOR)
+        if target_version < ABI3_FLOOR:
+            return []
     builds: list[CaseBuild] = []
     jobs: list[ExtensionJob] = []
     for src in sources:
-        if abi.version < required_version(src):
+        if python_abi_for(python).version < required_version(src):
             continue
         name = src.stem
-        keep = KEEP_ROOT / abi.python_tag / name
+        keep = KEEP_ROOT / f"{abi.python_tag}-{abi.abi_tag}" / name
         if keep.exists():
             shutil.rmtree(keep)
         keep.mkdir(parents=True)

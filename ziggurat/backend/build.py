@@ -38,8 +38,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ziggurat import __version__
-from ziggurat.backend.config import Settings, check_wheel_settings
-from ziggurat.backend.tags import native_wheel_tags
+from ziggurat.backend.config import Settings, check_wheel_settings, read_requires_python
+from ziggurat.backend.tags import abi3_minimum, native_wheel_tags
 from ziggurat.backend.wheel import (
     WheelContents,
     WheelInfo,
@@ -373,11 +373,10 @@ def build_native_wheel(
 ) -> str:
     """Build the project in the current directory into one native wheel (PEP 517): for
     `wheel_target(settings)`, against the running interpreter. Returns its basename."""
-    from ziggurat.toolchains import host_python_abi
-
+    
     check_wheel_settings(settings)
     date_time = zip_date_time(environ)  # fail on a bad SOURCE_DATE_EPOCH before any work
-    request = WheelRequest(wheel_target(settings), host_python_abi())
+    request = WheelRequest(wheel_target(settings), wheel_python_abi(settings))
     with tempfile.TemporaryDirectory(prefix="ziggurat-build-") as tmp:
         work = Path(tmp)
         prepared = prepare_project(
@@ -398,6 +397,27 @@ def report_wheels(wheels: Sequence[BuiltWheel]) -> None:
         _say(f"built {wheel.filename}")
 
 
+def wheel_python_abi(settings: Settings, project_dir: Path | None = None) -> PythonABI:
+    """The ABI a PEP 517 build's modules are built for: this interpreter's, or with `abi3`
+    its abi3 variant (see abi3_for)."""
+    from ziggurat.toolchains import host_python_abi
+
+    return abi3_for(settings, host_python_abi(), project_dir) if settings.abi3 else host_python_abi()
+
+
+def abi3_for(settings: Settings, python: PythonABI, project_dir: Path | None = None) -> PythonABI:
+    """`python`'s headers used for the limited API of the oldest CPython that
+    requires-python allows (ABI3_FLOOR at least)."""
+    from ziggurat.toolchains import ABI3_FLOOR, abi3_python_abi
+
+    requires = read_requires_python(project_dir or Path.cwd())
+    minimum = abi3_minimum(requires, ABI3_FLOOR)
+    if requires and minimum == ABI3_FLOOR and abi3_minimum(requires, (3, 0)) < ABI3_FLOOR:
+        _say(f"note: abi3 wheels need CPython >= {ABI3_FLOOR[0]}.{ABI3_FLOOR[1]}; requires-python is "
+             f"{requires!r}, so older interpreters will use the sdist")
+    return abi3_python_abi(python, minimum)
+
+
 def setuptools_backend() -> Any:
     """setuptools.build_meta, imported late (hooks stay cheap) and untyped (it ships no stubs)."""
     return importlib.import_module("setuptools.build_meta")
@@ -411,14 +431,13 @@ def _say(line: str) -> None:
 
 def prepare_native_metadata(metadata_directory: str, dist_info: str, settings: Settings | None = None) -> None:
     """Make a prepared .dist-info's WHEEL match what build_native_wheel will write."""
-    from ziggurat.toolchains import host_python_abi
 
     wheel_file = Path(metadata_directory, dist_info, "WHEEL")
     if not wheel_file.is_file():
         return
     info = WheelInfo(
         root_is_purelib=False,
-        tags=native_wheel_tags(host_python_abi(), wheel_target(settings or Settings())),
+        tags=native_wheel_tags(wheel_python_abi(settings or Settings()), wheel_target(settings or Settings())),
         build=parse_wheel_file(wheel_file.read_bytes()).build,
         generator=f"ziggurat {__version__}",
     )

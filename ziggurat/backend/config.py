@@ -54,7 +54,8 @@ class Settings:
     """The one target a PEP 517 build produces (`-C target=linux-aarch64`). Unset: the host
     if `targets` is empty or lists it, else the first of `targets`."""
     abi3: bool = False
-    """Build against the limited API and tag the wheel abi3. Not supported yet."""
+    """Build against the limited API of the oldest CPython `requires-python` allows (3.11 at
+    least) into one cp3X-abi3 wheel per platform."""
     executables: tuple[tuple[str, str], ...] = ()
     """Standalone executables, (name, "module:function") pairs sorted by name; the CLI builds them."""
     cache_dir: str | None = None
@@ -229,8 +230,8 @@ def _from_config_settings(config_settings: ConfigSettings) -> dict[str, Any]:
     return values
 
 
-def read_pyproject_table(project_dir: Path) -> Mapping[str, Any]:
-    """`[tool.ziggurat]` of the project's pyproject.toml; empty if either is missing."""
+def _read_pyproject(project_dir: Path) -> Mapping[str, Any]:
+    """The project's pyproject.toml as a document; empty if there is none."""
     path = project_dir / "pyproject.toml"
     if not path.is_file():
         return {}
@@ -239,10 +240,15 @@ def read_pyproject_table(project_dir: Path) -> Mapping[str, Any]:
     else:  # Python 3.10: tomli (a dependency of ziggurat there)
         import tomli as tomllib
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"pyproject.toml is not valid TOML: {exc}") from None
-    table = document.get("tool", {}).get("ziggurat", {})
+    return document
+
+
+def read_pyproject_table(project_dir: Path) -> Mapping[str, Any]:
+    """`[tool.ziggurat]` of the project's pyproject.toml; empty if either is missing."""
+    table = _read_pyproject(project_dir).get("tool", {}).get("ziggurat", {})
     if not isinstance(table, dict):
         raise ConfigError("[tool.ziggurat] in pyproject.toml must be a table", key="tool.ziggurat")
     return table
@@ -271,10 +277,13 @@ def setuptools_config_settings(
 
 
 def check_wheel_settings(settings: Settings) -> None:
-    """Refuse settings that are stored but cannot be built into a wheel yet."""
-    if settings.abi3:
-        raise ConfigError(
-            "abi3 = true is not supported yet: ziggurat builds version-specific wheels "
-            "(cpXY-cpXY); remove abi3 from [tool.ziggurat] / ZIGGURAT_ABI3 / -C abi3",
-            key="abi3",
-        )
+    """Refuse settings that are stored but cannot be built into a wheel yet (none at present)."""
+    del settings
+
+
+def read_requires_python(project_dir: Path) -> str | None:
+    """`[project] requires-python` of the project's pyproject.toml, if it sets one."""
+    value = _read_pyproject(project_dir).get("project", {}).get("requires-python")
+    if value is not None and not isinstance(value, str):
+        raise ConfigError("requires-python in [project] must be a string", key="requires-python")
+    return value

@@ -60,7 +60,7 @@ ZRT_INLINE int bind_args(PyObject* func, const ArgSpec& s, PyObject* const* args
     int total = s.argcount + s.kwonly;
     int slot_varargs = (s.flags & ARG_VARARGS) ? total : -1;
     int slot_varkw = (s.flags & ARG_VARKW) ? total + (slot_varargs >= 0) : -1;
-    PyObject* qualname = ((PyFunctionObject*)func)->func_qualname;
+    PyObject* qualname = func_qualname(func);
 
     Py_ssize_t m = n < s.argcount ? n : s.argcount;
     for (Py_ssize_t i = 0; i < m; i++) out[i] = newref(args[i]);

@@ -24,9 +24,16 @@ struct AThrow {  // athrow(...) / aclose()
     int state;
 };
 
+#if ZRT_LIMITED
+static PyTypeObject* AsyncTypes[3];  // heap types, made by ready_asyncgen_types
+#define AsyncGenValueType (*zrt::AsyncTypes[0])
+#define ASendType (*zrt::AsyncTypes[1])
+#define AThrowType (*zrt::AsyncTypes[2])
+#else
 static PyTypeObject AsyncGenValueType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator_wrapped_value"};
 static PyTypeObject ASendType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator_asend"};
 static PyTypeObject AThrowType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator_athrow"};
+#endif
 
 // `yield v` in an async generator (steals v).
 ZRT_INLINE PyObject* asyncgen_wrap(PyObject* v) {
@@ -40,8 +47,10 @@ ZRT_INLINE PyObject* asyncgen_wrap(PyObject* v) {
 }
 
 ZRT_INLINE void agv_dealloc(PyObject* self) {
+    PyTypeObject* tp = Py_TYPE(self);
     Py_CLEAR(((AsyncGenValue*)self)->value);
     PyObject_Free(self);
+    ZRT_HEAP_TYPE_RELEASE(tp);
 }
 
 // First iteration: the event loop's hooks (sys.set_asyncgen_hooks) learn about the generator.
@@ -130,9 +139,7 @@ ZRT_INLINE PyObject* asend_send(PyObject* self, PyObject* arg) {
     }
     if (o->state == 0) {
         if (g->running_async) {
-#if ZRT_PY(3, 13)
-            o->state = 2;
-#endif
+            if (ZRT_RUNNING_PY(3, 13)) o->state = 2;
             return already_running("anext");
         }
         if (!arg || arg == Py_None) arg = o->sendval;
@@ -154,8 +161,7 @@ ZRT_INLINE PyObject* asend_throw(PyObject* self, PyObject* const* args, Py_ssize
         PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited __anext__()/asend()");
         return nullptr;
     }
-#if ZRT_PY(3, 13)
-    if (o->state == 0) {
+    if (ZRT_RUNNING_PY(3, 13) && o->state == 0) {
         if (g->running_async) {
             o->state = 2;
             return already_running("anext");
@@ -163,20 +169,18 @@ ZRT_INLINE PyObject* asend_throw(PyObject* self, PyObject* const* args, Py_ssize
         o->state = 1;
         g->running_async = 1;
     }
-#endif
     PyObject* r = agen_unwrap(g, agen_throw_body(g, args, n));
     if (!r) o->state = 2;
     return r;
 }
 
 ZRT_INLINE PyObject* asend_close(PyObject* self, PyObject*) {
-#if ZRT_PY(3, 13)
-    if (((ASend*)self)->state == 2) Py_RETURN_NONE;
-    return awaitable_close(self, asend_throw);
-#else
+    if (ZRT_RUNNING_PY(3, 13)) {
+        if (((ASend*)self)->state == 2) Py_RETURN_NONE;
+        return awaitable_close(self, asend_throw);
+    }
     ((ASend*)self)->state = 2;
     Py_RETURN_NONE;
-#endif
 }
 
 // aclose() mode: the step ends by an error; a completed aclose() is StopIteration. Before
@@ -191,7 +195,7 @@ ZRT_INLINE PyObject* aclose_outcome(AThrow* o, PyObject* r, bool from_throw = fa
         PyErr_SetString(PyExc_RuntimeError, "async generator ignored GeneratorExit");
         return nullptr;
     }
-    if (!from_throw || ZRT_PY(3, 13)) {
+    if (!from_throw || ZRT_RUNNING_PY(3, 13)) {
         g->running_async = 0;
         o->state = 2;
     }
@@ -254,7 +258,9 @@ ZRT_INLINE PyObject* athrow_send(PyObject* self, PyObject* arg) {
             return aclose_outcome(o, gen_throw_exc(g, exc.p));
         }
         Py_ssize_t n = PyTuple_GET_SIZE(o->args);
-        PyObject* r = athrow_arg_count_error(n) ? nullptr : agen_throw_body(g, &PyTuple_GET_ITEM(o->args, 0), n);
+        PyObject* items[3] = {};
+        for (Py_ssize_t i = 0; i < n && i < 3; i++) items[i] = PyTuple_GET_ITEM(o->args, i);
+        PyObject* r = athrow_arg_count_error(n) ? nullptr : agen_throw_body(g, items, n);
         r = agen_unwrap(g, r);
         if (!r) o->state = 2;
         return r;
@@ -275,8 +281,7 @@ ZRT_INLINE PyObject* athrow_throw(PyObject* self, PyObject* const* args, Py_ssiz
         PyErr_SetString(PyExc_RuntimeError, "cannot reuse already awaited aclose()/athrow()");
         return nullptr;
     }
-#if ZRT_PY(3, 13)
-    if (o->state == 0) {
+    if (ZRT_RUNNING_PY(3, 13) && o->state == 0) {
         if (g->running_async) {
             o->state = 2;
             return already_running(o->args ? "athrow" : "aclose");
@@ -284,30 +289,25 @@ ZRT_INLINE PyObject* athrow_throw(PyObject* self, PyObject* const* args, Py_ssiz
         o->state = 1;
         g->running_async = 1;
     }
-#endif
     PyObject* r = agen_throw_body(g, args, n);
     if (!o->args) return aclose_outcome(o, r, true);
     r = agen_unwrap(g, r);
-#if ZRT_PY(3, 13)
-    if (!r) o->state = 2;
-#endif
+    if (!r && ZRT_RUNNING_PY(3, 13)) o->state = 2;
     return r;
 }
 
 ZRT_INLINE PyObject* athrow_close(PyObject* self, PyObject*) {
-#if ZRT_PY(3, 13)
-    if (((AThrow*)self)->state == 2) Py_RETURN_NONE;
-    return awaitable_close(self, athrow_throw);
-#else
+    if (ZRT_RUNNING_PY(3, 13)) {
+        if (((AThrow*)self)->state == 2) Py_RETURN_NONE;
+        return awaitable_close(self, athrow_throw);
+    }
     ((AThrow*)self)->state = 2;
     Py_RETURN_NONE;
-#endif
 }
 
-#if ZRT_PY(3, 13)
 // An asend/athrow/aclose awaitable collected before it was ever driven (3.13 warns).
 ZRT_INLINE void warn_unawaited(PyObject* self, GenObject* g, int state, const char* method) {
-    if (state != 0) return;
+    if (state != 0 || !ZRT_RUNNING_PY(3, 13)) return;
     PyObject* pending = fetch_exception();
     if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1, "coroutine method '%s' of '%U' was never awaited", method,
                          g->qualname) < 0)
@@ -321,36 +321,45 @@ ZRT_INLINE void athrow_finalize(PyObject* self) {
     AThrow* o = (AThrow*)self;
     warn_unawaited(self, o->gen, o->state, o->args ? "athrow" : "aclose");
 }
-#endif
 
 template <typename T>
 ZRT_INLINE void awaitable_dealloc(PyObject* self) {
+    PyTypeObject* tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     Py_CLEAR(((T*)self)->gen);
     PyObject_GC_Del(self);
+    ZRT_HEAP_TYPE_RELEASE(tp);
 }
 
 // The finalizer (3.13's "never awaited" warning) runs before anything is cleared; it may
 // resurrect the object.
-ZRT_INLINE bool awaitable_finalized(PyObject* self) {
-    return !Py_TYPE(self)->tp_finalize || PyObject_CallFinalizerFromDealloc(self) == 0;
+ZRT_INLINE bool awaitable_finalized(PyObject* self, void (*finalize)(PyObject*)) {
+    PyObject_GC_UnTrack(self);
+#if ZRT_LIMITED
+    return call_finalizer_from_dealloc(self, finalize) == 0;
+#else
+    (void)finalize;
+    return PyObject_CallFinalizerFromDealloc(self) == 0;
+#endif
 }
 ZRT_INLINE void asend_dealloc(PyObject* self) {
-    if (!awaitable_finalized(self)) return;
+    if (!awaitable_finalized(self, asend_finalize)) return;
     Py_CLEAR(((ASend*)self)->sendval);
     awaitable_dealloc<ASend>(self);
 }
 ZRT_INLINE void athrow_dealloc(PyObject* self) {
-    if (!awaitable_finalized(self)) return;
+    if (!awaitable_finalized(self, athrow_finalize)) return;
     Py_CLEAR(((AThrow*)self)->args);
     awaitable_dealloc<AThrow>(self);
 }
 ZRT_INLINE int asend_traverse(PyObject* self, visitproc visit, void* arg) {
+    ZRT_VISIT_TYPE(self);
     Py_VISIT((PyObject*)((ASend*)self)->gen);
     Py_VISIT(((ASend*)self)->sendval);
     return 0;
 }
 ZRT_INLINE int athrow_traverse(PyObject* self, visitproc visit, void* arg) {
+    ZRT_VISIT_TYPE(self);
     Py_VISIT((PyObject*)((AThrow*)self)->gen);
     Py_VISIT(((AThrow*)self)->args);
     return 0;
@@ -380,13 +389,12 @@ ZRT_INLINE PyObject* asyncgen_anext(PyObject* self) { return make_asend(self, nu
 ZRT_INLINE PyObject* asyncgen_asend(PyObject* self, PyObject* v) { return make_asend(self, v); }
 ZRT_INLINE PyObject* asyncgen_aclose(PyObject* self, PyObject*) { return make_athrow(self, nullptr); }
 ZRT_INLINE PyObject* asyncgen_athrow(PyObject* self, PyObject* const* args, Py_ssize_t n) {
-#if ZRT_PY(3, 12)
-    if (n > 1 && PyErr_WarnEx(PyExc_DeprecationWarning,
-                              "the (type, exc, tb) signature of athrow() is deprecated, "
-                              "use the single-arg signature instead.",
-                              1) < 0)
+    if (ZRT_RUNNING_PY(3, 12) && n > 1 &&
+        PyErr_WarnEx(PyExc_DeprecationWarning,
+                     "the (type, exc, tb) signature of athrow() is deprecated, "
+                     "use the single-arg signature instead.",
+                     1) < 0)
         return nullptr;
-#endif
     // the arguments are checked when the awaitable throws them in, as CPython does
     Ref tuple(PyTuple_New(n));
     if (!tuple.p) return nullptr;
@@ -412,6 +420,7 @@ static PyMethodDef asyncgen_methods[] = {
 
 ZRT_INLINE PyObject* self_await(PyObject* self) { return newref(self); }
 
+#if !ZRT_LIMITED
 static PyAsyncMethods awaitable_as_async = {self_await, nullptr, nullptr
 #if ZRT_PY(3, 10)
                                             , nullptr
@@ -422,6 +431,7 @@ static PyAsyncMethods asyncgen_as_async = {nullptr, PyObject_SelfIter, asyncgen_
                                            , nullptr
 #endif
 };
+#endif
 
 static PyGetSetDef asyncgen_getset[] = {
     {"__class__", gen_get_class, nullptr, nullptr, nullptr},
@@ -434,6 +444,44 @@ static PyGetSetDef asyncgen_getset[] = {
     {"ag_await", gen_get_yf, nullptr, nullptr, nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
+ZRT_INLINE int register_asyncgen_abc();
+
+#if ZRT_LIMITED
+ZRT_INLINE int ready_asyncgen_types() {
+    if (AsyncTypes[0]) return 0;
+    const unsigned flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION;
+    PyMemberDef members[] = {{"__weaklistoffset__", T_PYSSIZET, offsetof(GenObject, weakreflist), READONLY, nullptr},
+                             {nullptr, 0, 0, 0, nullptr}};
+    PyType_Slot ag_slots[] = {{Py_tp_dealloc, (void*)gen_dealloc},   {Py_tp_traverse, (void*)gen_traverse},
+                              {Py_tp_clear, (void*)gen_clear},       {Py_tp_repr, (void*)gen_repr},
+                              {Py_tp_methods, (void*)asyncgen_methods}, {Py_tp_getset, (void*)asyncgen_getset},
+                              {Py_tp_finalize, (void*)gen_finalize}, {Py_tp_members, (void*)members},
+                              {Py_am_aiter, (void*)PyObject_SelfIter}, {Py_am_anext, (void*)asyncgen_anext},
+                              {0, nullptr}};
+    PyType_Spec ag_spec = {"async_generator", (int)offsetof(GenObject, slots), (int)sizeof(PyObject*),
+                           flags | Py_TPFLAGS_HAVE_GC, ag_slots};
+    PyType_Slot agv_slots[] = {{Py_tp_dealloc, (void*)agv_dealloc}, {0, nullptr}};
+    PyType_Spec agv_spec = {"async_generator_wrapped_value", (int)sizeof(AsyncGenValue), 0, flags, agv_slots};
+    PyType_Slot asend_slots[] = {{Py_tp_dealloc, (void*)asend_dealloc}, {Py_tp_traverse, (void*)asend_traverse},
+                                 {Py_tp_iter, (void*)PyObject_SelfIter}, {Py_tp_iternext, (void*)asend_iternext},
+                                 {Py_tp_methods, (void*)asend_methods}, {Py_am_await, (void*)self_await},
+                                 {Py_tp_finalize, (void*)asend_finalize}, {0, nullptr}};
+    PyType_Spec asend_spec = {"async_generator_asend", (int)sizeof(ASend), 0, flags | Py_TPFLAGS_HAVE_GC,
+                              asend_slots};
+    PyType_Slot athrow_slots[] = {{Py_tp_dealloc, (void*)athrow_dealloc}, {Py_tp_traverse, (void*)athrow_traverse},
+                                  {Py_tp_iter, (void*)PyObject_SelfIter}, {Py_tp_iternext, (void*)athrow_iternext},
+                                  {Py_tp_methods, (void*)athrow_methods}, {Py_am_await, (void*)self_await},
+                                  {Py_tp_finalize, (void*)athrow_finalize}, {0, nullptr}};
+    PyType_Spec athrow_spec = {"async_generator_athrow", (int)sizeof(AThrow), 0, flags | Py_TPFLAGS_HAVE_GC,
+                               athrow_slots};
+    if (!(GenTypes[3] = (PyTypeObject*)PyType_FromSpec(&ag_spec)) ||
+        !(AsyncTypes[0] = (PyTypeObject*)PyType_FromSpec(&agv_spec)) ||
+        !(AsyncTypes[1] = (PyTypeObject*)PyType_FromSpec(&asend_spec)) ||
+        !(AsyncTypes[2] = (PyTypeObject*)PyType_FromSpec(&athrow_spec)))
+        return -1;
+    return register_asyncgen_abc();
+}
+#else
 ZRT_INLINE int ready_asyncgen_types() {
     if (AsyncGenType.tp_flags & Py_TPFLAGS_READY) return 0;
     AsyncGenType.tp_basicsize = offsetof(GenObject, slots);
@@ -462,10 +510,8 @@ ZRT_INLINE int ready_asyncgen_types() {
     ASendType.tp_traverse = asend_traverse;
     ASendType.tp_iternext = asend_iternext;
     ASendType.tp_methods = asend_methods;
-#if ZRT_PY(3, 13)
     ASendType.tp_finalize = asend_finalize;
     AThrowType.tp_finalize = athrow_finalize;
-#endif
     AThrowType.tp_basicsize = sizeof(AThrow);
     AThrowType.tp_dealloc = athrow_dealloc;
     AThrowType.tp_traverse = athrow_traverse;
@@ -474,6 +520,11 @@ ZRT_INLINE int ready_asyncgen_types() {
     if (PyType_Ready(&AsyncGenType) < 0 || PyType_Ready(&AsyncGenValueType) < 0 || PyType_Ready(&ASendType) < 0 ||
         PyType_Ready(&AThrowType) < 0)
         return -1;
+    return register_asyncgen_abc();
+}
+#endif
+
+ZRT_INLINE int register_asyncgen_abc() {
     Ref abc(PyImport_ImportModule("_collections_abc"));
     Ref ag(abc.p ? PyObject_GetAttrString(abc.p, "AsyncGenerator") : nullptr);
     if (!ag.p) return -1;

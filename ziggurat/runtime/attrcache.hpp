@@ -194,7 +194,7 @@ ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj) {
 }
 #endif
 
-// Like _PyObject_GetMethod (declared in ops.hpp): 1 and the unbound method, or 0 and the
+// Like get_method (ops.hpp; CPython's _PyObject_GetMethod): 1 and the unbound method, or 0 and the
 // attribute, or -1 (error, *out NULL). New reference in *out.
 
 ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
@@ -204,12 +204,12 @@ ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, 
         *out = Py_NewRef(c->method);
         return 1;
     }
-    int r = _PyObject_GetMethod(obj, name, out);
+    int r = get_method(obj, name, out);
     if (r == 1) method_cache_fill(c, obj, name, *out);
     return r;
 #else
     (void)c;
-    return _PyObject_GetMethod(obj, name, out);
+    return get_method(obj, name, out);
 #endif
 }
 

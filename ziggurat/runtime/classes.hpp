@@ -72,7 +72,11 @@ ZRT_INLINE int wrap_implicit_methods(PyObject* ns) {
     for (int i = 0; i < 3; i++) {
         PyObject* f = PyDict_GetItemString(ns, names[i]);
         if (!f || Py_TYPE(f) != &FunctionType) continue;
+#if ZRT_LIMITED
+        Ref wrapped(PyObject_CallOneArg(i == 0 ? ltypes.staticmethod : ltypes.classmethod, f));
+#else
         Ref wrapped(i == 0 ? PyStaticMethod_New(f) : PyClassMethod_New(f));
+#endif
         if (!wrapped.p || PyDict_SetItemString(ns, names[i], wrapped.p) < 0) return -1;
     }
     return 0;
@@ -114,7 +118,7 @@ ZRT_INLINE PyObject* build_class(ModuleState* st, ClassBody body, PyObject* clos
     if (!ns.p) return nullptr;
     if (!PyMapping_Check(ns.p)) {
         PyErr_Format(PyExc_TypeError, "%.200s.__prepare__() must return a mapping, not %.200s",
-                     is_class ? ((PyTypeObject*)meta.p)->tp_name : "<metaclass>", Py_TYPE(ns.p)->tp_name);
+                     is_class ? ZRT_TP_NAME((PyTypeObject*)meta.p) : "<metaclass>", ZRT_TP_NAME(Py_TYPE(ns.p)));
         return nullptr;
     }
     Ref cell(needs_classcell ? PyCell_New(nullptr) : nullptr);
@@ -122,11 +126,19 @@ ZRT_INLINE PyObject* build_class(ModuleState* st, ClassBody body, PyObject* clos
     if (body(st, ns.p, closure, cell.p) < 0) return nullptr;
     if (bases.p != orig_bases && store_name(ns.p, Ref(PyUnicode_FromString("__orig_bases__")).p, orig_bases) < 0)
         return nullptr;
+#if ZRT_LIMITED
+    Ref real_cell(cell.p ? real_classcell() : nullptr);
+    if (cell.p && (!real_cell.p || PyMapping_SetItemString(ns.p, "__classcell__", real_cell.p) < 0)) return nullptr;
+#else
     if (cell.p && PyMapping_SetItemString(ns.p, "__classcell__", cell.p) < 0) return nullptr;
+#endif
     if (PyDict_Check(ns.p) && wrap_implicit_methods(ns.p) < 0) return nullptr;
     PyObject* args[] = {name, bases.p, ns.p};
     Ref cls(PyObject_VectorcallDict(meta.p, args, 3, mkw.p));
     if (!cls.p) return nullptr;
+#if ZRT_LIMITED
+    if (cell.p && copy_classcell(real_cell.p, cell.p) < 0) return nullptr;
+#endif
     if (cell.p && PyType_Check(cls.p) && PyCell_GET(cell.p) != cls.p) {
         PyObject* got = PyCell_GET(cell.p);
         if (!got)

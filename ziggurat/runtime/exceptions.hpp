@@ -2,9 +2,11 @@
 // messages and its handled-exception (sys.exc_info) discipline, for 3.10-3.13.
 #pragma once
 #include "ref.hpp"
+#if !ZRT_LIMITED
 #include <frameobject.h>  // PyFrame_New (not in Python.h)
+#endif
 
-#if ZRT_PY(3, 13)
+#if ZRT_PY(3, 13) && !ZRT_LIMITED
 // Exported by CPython but declared only in an internal header since 3.13.
 extern "C" void _PyTraceback_Add(const char*, const char*, int);
 #endif
@@ -97,6 +99,18 @@ struct TbSite {
 };
 
 ZRT_INLINE void add_traceback(TbSite* site, PyObject* globals, PyObject* filename, int line) {
+#if ZRT_LIMITED
+    // abi3: no PyFrame_New / PyTraceBack_Here; a frame made by running a tiny function named
+    // like the site, and the entry made by types.TracebackType (limited.hpp)
+    PyObject* exc = fetch_exception();
+    if (!exc) return;
+    if (!site->frame) {
+        site->frame = make_named_frame(site->name, filename, site->firstline, globals);
+        if (!site->frame) PyErr_Clear();
+    }
+    if (site->frame) push_traceback(exc, site->frame, line);
+    restore_exception(exc);
+#else
     if (!site->frame) {
         PyObject* saved = fetch_exception();
         PyObject* fname = PyUnicode_FromString(site->name);
@@ -127,6 +141,7 @@ ZRT_INLINE void add_traceback(TbSite* site, PyObject* globals, PyObject* filenam
         Py_DECREF(tb);
     }
     restore_exception(exc);
+#endif
 }
 
 ZRT_INLINE bool is_exception_class(PyObject* o) {
@@ -142,7 +157,7 @@ ZRT_INLINE PyObject* exception_instance(PyObject* o, bool cause) {
             PyErr_Format(PyExc_TypeError,
                          cause ? "calling %R should have returned an instance of BaseException, not %s"
                                : "calling %R should have returned an instance of BaseException, not %s",
-                         o, Py_TYPE(inst)->tp_name);
+                         o, ZRT_TP_NAME(Py_TYPE(inst)));
             Py_DECREF(inst);
             return nullptr;
         }
@@ -162,7 +177,11 @@ ZRT_INLINE int do_raise(PyObject* exc, PyObject* cause) {
     if (cause) {
         if (cause == Py_None) {
             PyException_SetCause(value.p, nullptr);
+#if ZRT_LIMITED
+            if (PyObject_SetAttrString(value.p, "__suppress_context__", Py_True) < 0) return -1;
+#else
             ((PyBaseExceptionObject*)value.p)->suppress_context = 1;
+#endif
         } else {
             PyObject* c = exception_instance(cause, true);
             if (!c) return -1;

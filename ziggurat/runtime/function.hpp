@@ -40,6 +40,7 @@ struct ModuleState {
     PyObject* prep_reraise_star;
 };
 
+#if !ZRT_LIMITED
 ZRT_INLINE PyObject* function_reduce(PyObject* self, PyObject*) {
     return PyObject_GetAttrString(self, "__qualname__");
 }
@@ -80,6 +81,9 @@ ZRT_INLINE int ready_function_type() {
     PyType_Modified(&FunctionType);
     return 0;
 }
+#else
+ZRT_INLINE int ready_function_type() { return ready_limited_types(); }
+#endif
 
 static const char* const stub_source =
     "def _ziggurat_stub():\n"
@@ -175,7 +179,8 @@ ZRT_INLINE int init_module_state(ModuleState* st, PyObject* module, const char* 
         // that later rebinds builtins (`builtins.len = ...`), so they get a snapshot.
         Ref builtins(PyDict_Copy(PyEval_GetBuiltins()));
         if (!builtins.p || PyDict_SetItemString(ns.p, "__builtins__", builtins.p) < 0) return -1;
-        Ref r(PyRun_String(stub_source, Py_file_input, ns.p, ns.p));
+        Ref code(Py_CompileString(stub_source, "<string>", Py_file_input));
+        Ref r(code.p ? PyEval_EvalCode(code.p, ns.p, ns.p) : nullptr);
         if (!r.p) return -1;
         st->make_code = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_make_code"));
         st->eg_match = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_eg_match"));
@@ -234,6 +239,28 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
                                    PyObject* closure, PyObject* annotations, PyObject* doc) {
     PyObject* code = spec_code(st, spec);
     if (!code) return nullptr;
+#if ZRT_LIMITED
+    FuncObject* lf = PyObject_GC_New(FuncObject, FuncTypeP);
+    if (!lf) return nullptr;
+    Ref f((PyObject*)lf);
+    PyObject** fields = &lf->code;  // every object field, then the weakref list
+    for (PyObject** p = fields; p <= &lf->weakreflist; p++) *p = nullptr;
+    lf->vectorcall = spec->impl;
+    lf->code = newref(code);
+    lf->globals = newref(st->globals);
+    lf->name = PyUnicode_FromString(spec->name);
+    lf->qualname = newref(spec->qualname_obj);
+    lf->module = PyDict_GetItemString(st->globals, "__name__");
+    Py_XINCREF(lf->module);
+    lf->doc = newref(doc ? doc : Py_None);
+    lf->defaults = xnewref(defaults == Py_None ? nullptr : defaults);
+    lf->kwdefaults = xnewref(kwdefaults == Py_None ? nullptr : kwdefaults);
+    lf->closure = xnewref(closure);
+    lf->annotations = xnewref(annotations);
+    PyObject_GC_Track(f.p);
+    if (!lf->name) return nullptr;
+    return f.release();
+#else
     Ref f(PyFunction_NewWithQualName(code, st->globals, spec->qualname_obj));
     if (!f.p) return nullptr;
     if (defaults && PyFunction_SetDefaults(f.p, defaults) < 0) return nullptr;
@@ -248,6 +275,7 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 #endif
     Py_SET_TYPE(f.p, &FunctionType);  // same layout; a static type needs no reference
     return f.release();
+#endif
 }
 
 // Entering a compiled function counts against the recursion limit, as a Python frame does,
@@ -255,9 +283,12 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 // From 3.12 the interpreter counts Python frames apart from C recursion, and
 // sys.setrecursionlimit() sets only the former: a compiled call takes one of each (the C
 // count still guards the C stack a compiled call does use).
+#if ZRT_LIMITED
+static thread_local int compiled_depth = 0;
+#endif
 struct RecursionGuard {
     bool ok;
-#if ZRT_PY(3, 12)
+#if ZRT_PY(3, 12) && !ZRT_LIMITED
     PyThreadState* ts;
     RecursionGuard() : ok(false), ts(PyThreadState_Get()) {
         if (ts->py_recursion_remaining <= 0) {
@@ -271,6 +302,24 @@ struct RecursionGuard {
     ~RecursionGuard() {
         if (!ok) return;
         ts->py_recursion_remaining++;
+        Py_LeaveRecursiveCall();
+    }
+#elif ZRT_LIMITED
+    // abi3: the thread state's Python-frame count is private. On 3.12+ compiled calls count
+    // in a per-thread depth of their own against sys.getrecursionlimit() (interpreted frames
+    // between them are not counted); on 3.11 Py_EnterRecursiveCall is that count already.
+    RecursionGuard() : ok(false) {
+        if (ZRT_RUNNING_PY(3, 12) && compiled_depth >= Py_GetRecursionLimit()) {
+            PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
+            return;
+        }
+        if (Py_EnterRecursiveCall("")) return;
+        compiled_depth++;
+        ok = true;
+    }
+    ~RecursionGuard() {
+        if (!ok) return;
+        compiled_depth--;
         Py_LeaveRecursiveCall();
     }
 #else
@@ -296,6 +345,21 @@ ZRT_INLINE PyObject* call_replaced_code(PyObject* func, PyObject* const* args, s
         return f(func, args, nargsf, kwnames);
     }
     if (PyErr_Occurred()) return nullptr;
+#if ZRT_LIMITED
+    // interpreted code: run it as a plain function with the same state (cells of compiled
+    // closures are not the interpreter's, so a closure cannot be handed over)
+    FuncObject* lf = (FuncObject*)func;
+    if (lf->closure && PyTuple_Size(lf->closure)) {
+        PyErr_SetString(PyExc_SystemError, "ziggurat (abi3): a closure's __code__ replaced by interpreted code");
+        return nullptr;
+    }
+    Ref plain(PyObject_CallFunctionObjArgs(ltypes.function, lf->code, lf->globals, lf->name,
+                                           lf->defaults ? lf->defaults : Py_None, nullptr));
+    if (!plain.p || (lf->kwdefaults && PyObject_SetAttrString(plain.p, "__kwdefaults__", lf->kwdefaults) < 0) ||
+        PyObject_SetAttrString(plain.p, "__qualname__", lf->qualname) < 0)
+        return nullptr;
+    return PyObject_Vectorcall(plain.p, args, nargsf, kwnames);
+#else
     // interpreted code: run it as a plain function with the same state
     PyFunctionObject* f = (PyFunctionObject*)func;
     Ref plain(PyFunction_NewWithQualName(f->func_code, f->func_globals, f->func_qualname));
@@ -305,6 +369,7 @@ ZRT_INLINE PyObject* call_replaced_code(PyObject* func, PyObject* const* args, s
         (f->func_closure && PyFunction_SetClosure(plain.p, f->func_closure) < 0))
         return nullptr;
     return PyObject_Vectorcall(plain.p, args, nargsf, kwnames);
+#endif
 }
 
 ZRT_INLINE PyObject* closure_cell(PyObject* func, int i) {

@@ -44,10 +44,20 @@ struct GenObject {
 
 ZRT_INLINE Ref& slot(PyObject*& p) { return *reinterpret_cast<Ref*>(&p); }
 
+#if ZRT_LIMITED
+// abi3: heap types made at module init (ready_generator_types); the names stay usable as
+// the objects they were (&GeneratorType is the type).
+static PyTypeObject* GenTypes[4];
+#define GeneratorType (*zrt::GenTypes[0])
+#define CoroutineType (*zrt::GenTypes[1])
+#define CoroWrapperType (*zrt::GenTypes[2])
+#define AsyncGenType (*zrt::GenTypes[3])
+#else
 static PyTypeObject GeneratorType = {PyVarObject_HEAD_INIT(nullptr, 0) "generator"};
 static PyTypeObject CoroutineType = {PyVarObject_HEAD_INIT(nullptr, 0) "coroutine"};
 static PyTypeObject CoroWrapperType = {PyVarObject_HEAD_INIT(nullptr, 0) "coroutine_wrapper"};
 static PyTypeObject AsyncGenType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_generator"};
+#endif
 
 ZRT_INLINE bool is_gen(PyObject* o) { return Py_TYPE(o) == &GeneratorType || Py_TYPE(o) == &CoroutineType; }
 
@@ -61,8 +71,8 @@ ZRT_INLINE PyObject* gen_new(PyObject* func, int nslots, int nints, GenResume re
     memset((char*)g + sizeof(PyVarObject), 0, offsetof(GenObject, slots) - sizeof(PyVarObject) + n * sizeof(PyObject*));
     g->resume = resume;
     g->func = newref(func);
-    g->name = xnewref(((PyFunctionObject*)func)->func_name);
-    g->qualname = xnewref(((PyFunctionObject*)func)->func_qualname);
+    g->name = xnewref(func_name(func));
+    g->qualname = xnewref(func_qualname(func));
     g->kind = kind;
     g->nslots = nslots;
     g->nints = nints;
@@ -277,7 +287,7 @@ ZRT_INLINE PyObject* gen_throw(PyObject* self, PyObject* const* args, Py_ssize_t
         else exc.set(PyObject_CallNoArgs(typ));
         if (exc.p && !PyExceptionInstance_Check(exc.p)) {
             PyErr_Format(PyExc_TypeError, "calling %R should have returned an instance of BaseException, not %s",
-                         typ, Py_TYPE(exc.p)->tp_name);
+                         typ, ZRT_TP_NAME(Py_TYPE(exc.p)));
             exc.clear();
         }
         // an exception that could not be made is raised inside the generator instead
@@ -290,7 +300,7 @@ ZRT_INLINE PyObject* gen_throw(PyObject* self, PyObject* const* args, Py_ssize_t
         exc.set(newref(typ));
     } else {
         PyErr_Format(PyExc_TypeError, "exceptions must be classes or instances deriving from BaseException, not %s",
-                     Py_TYPE(typ)->tp_name);
+                     ZRT_TP_NAME(Py_TYPE(typ)));
         return nullptr;
     }
     if (tb) PyException_SetTraceback(exc.p, tb);
@@ -314,14 +324,12 @@ ZRT_INLINE PyObject* gen_close(PyObject* self, PyObject*) {
                      g->kind == GEN_COROUTINE ? "coroutine" : "generator");
         return nullptr;
     }
-#if ZRT_PY(3, 13)
     // 3.13: close() returns what the generator returned while handling GeneratorExit
-    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+    if (ZRT_RUNNING_PY(3, 13) && PyErr_ExceptionMatches(PyExc_StopIteration)) {
         Ref stop(fetch_exception());
         PyObject* value = PyObject_GetAttrString(stop.p, "value");
         return value;
     }
-#endif
     if (PyErr_ExceptionMatches(PyExc_StopIteration) || PyErr_ExceptionMatches(PyExc_GeneratorExit)) {
         PyErr_Clear();
         Py_RETURN_NONE;
@@ -375,8 +383,15 @@ ZRT_INLINE void gen_finalize(PyObject* self) {
 
 ZRT_INLINE void gen_dealloc(PyObject* self) {
     GenObject* g = (GenObject*)self;
+    PyTypeObject* tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+#if ZRT_LIMITED
+    // (a coroutine that never ran is finalized too: it warns that it was never awaited)
+    bool unawaited = g->kind == GEN_COROUTINE && g->state == 0;
+    if ((g->state > 0 || unawaited) && call_finalizer_from_dealloc(self, gen_finalize) < 0) return;  // resurrected
+#else
     if (PyObject_CallFinalizerFromDealloc(self) < 0) return;  // resurrected
+#endif
     if (g->weakreflist) PyObject_ClearWeakRefs(self);
     gen_clear_frame(g);
     Py_CLEAR(g->func);
@@ -386,6 +401,7 @@ ZRT_INLINE void gen_dealloc(PyObject* self) {
     Py_CLEAR(g->finalizer);
     Py_CLEAR(g->frame);
     PyObject_GC_Del(self);
+    ZRT_HEAP_TYPE_RELEASE(tp);
 }
 
 ZRT_INLINE int gen_traverse(PyObject* self, visitproc visit, void* arg) {
@@ -395,6 +411,7 @@ ZRT_INLINE int gen_traverse(PyObject* self, visitproc visit, void* arg) {
     Py_VISIT(g->yf);
     Py_VISIT(g->frame);
     Py_VISIT(g->retval);
+    ZRT_VISIT_TYPE(self);
     return 0;
 }
 
@@ -406,7 +423,7 @@ ZRT_INLINE int gen_clear(PyObject* self) {
 
 ZRT_INLINE PyObject* gen_repr(PyObject* self) {
     GenObject* g = (GenObject*)self;
-    return PyUnicode_FromFormat("<%s object %S at %p>", Py_TYPE(self)->tp_name, g->qualname, self);
+    return PyUnicode_FromFormat("<%s object %S at %p>", ZRT_TP_NAME(Py_TYPE(self)), g->qualname, self);
 }
 
 ZRT_INLINE PyObject* gen_get_name(PyObject* self, void*) { return newref(((GenObject*)self)->name); }
@@ -421,6 +438,16 @@ ZRT_INLINE PyObject* gen_get_suspended(PyObject* self, void*) { return bool_obj(
 ZRT_INLINE PyObject* gen_get_frame(PyObject* self, void*) {
     GenObject* g = (GenObject*)self;
     if (g->state == -1) Py_RETURN_NONE;
+#if ZRT_LIMITED
+    if (!g->frame) {
+        Ref firstline(PyObject_GetAttrString(PyFunction_GET_CODE(g->func), "co_firstlineno"));
+        Ref filename(PyObject_GetAttrString(PyFunction_GET_CODE(g->func), "co_filename"));
+        const char* name = PyUnicode_AsUTF8(func_name(g->func));
+        if (!firstline.p || !filename.p || !name) return nullptr;
+        g->frame = make_named_frame(name, filename.p, (int)PyLong_AsLong(firstline.p), func_globals(g->func));
+        if (!g->frame) return nullptr;
+    }
+#else
     if (!g->frame) {
         PyFunctionObject* f = (PyFunctionObject*)g->func;
         g->frame = (PyObject*)PyFrame_New(PyThreadState_Get(), (PyCodeObject*)f->func_code, f->func_globals, nullptr);
@@ -432,6 +459,7 @@ ZRT_INLINE PyObject* gen_get_frame(PyObject* self, void*) {
 #if !ZRT_PY(3, 11)
     // 3.10's inspect.getgeneratorstate tells "created" from "suspended" by f_lasti
     ((PyFrameObject*)g->frame)->f_lasti = g->state > 0 ? 0 : -1;
+#endif
 #endif
     return newref(g->frame);
 }
@@ -471,8 +499,12 @@ ZRT_INLINE PyObject* gen_get_yf(PyObject* self, void*) {
 // code that tests the exact type still sees ours, whose layout it must not read.
 ZRT_INLINE PyObject* gen_get_class(PyObject* self, void*) {
     int kind = ((GenObject*)self)->kind;
+#if ZRT_LIMITED
+    return newref(kind == GEN_COROUTINE ? ltypes.coroutine : kind == GEN_ASYNCGEN ? ltypes.async_generator : ltypes.generator);
+#else
     PyTypeObject* t = kind == GEN_COROUTINE ? &PyCoro_Type : kind == GEN_ASYNCGEN ? &PyAsyncGen_Type : &PyGen_Type;
     return newref((PyObject*)t);
+#endif
 }
 
 static PyGetSetDef gen_getset[] = {
@@ -513,11 +545,14 @@ ZRT_INLINE PyObject* coro_await(PyObject* self) {
 }
 
 ZRT_INLINE void cw_dealloc(PyObject* self) {
+    PyTypeObject* tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     Py_CLEAR(((CoroWrapper*)self)->coro);
     PyObject_GC_Del(self);
+    ZRT_HEAP_TYPE_RELEASE(tp);
 }
 ZRT_INLINE int cw_traverse(PyObject* self, visitproc visit, void* arg) {
+    ZRT_VISIT_TYPE(self);
     Py_VISIT(((CoroWrapper*)self)->coro);
     return 0;
 }
@@ -534,11 +569,44 @@ static PyMethodDef cw_methods[] = {
     {"close", (PyCFunction)cw_close, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 
+#if ZRT_LIMITED
+ZRT_INLINE int register_generator_abcs();
+
+ZRT_INLINE int ready_generator_types() {
+    if (GenTypes[0]) return 0;
+    const unsigned long flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE |
+                                Py_TPFLAGS_DISALLOW_INSTANTIATION;
+    PyMemberDef members[] = {{"__weaklistoffset__", T_PYSSIZET, offsetof(GenObject, weakreflist), READONLY, nullptr},
+                             {nullptr, 0, 0, 0, nullptr}};
+#define ZRT_GEN_COMMON_SLOTS                                                                        \
+    {Py_tp_dealloc, (void*)gen_dealloc}, {Py_tp_traverse, (void*)gen_traverse}, {Py_tp_clear, (void*)gen_clear}, \
+        {Py_tp_repr, (void*)gen_repr}, {Py_tp_methods, (void*)gen_methods}, {Py_tp_getset, (void*)gen_getset},   \
+        {Py_tp_finalize, (void*)gen_finalize}, {Py_tp_members, (void*)members}
+    PyType_Slot gen_slots[] = {ZRT_GEN_COMMON_SLOTS, {Py_tp_iter, (void*)PyObject_SelfIter},
+                               {Py_tp_iternext, (void*)gen_iternext}, {0, nullptr}};
+    PyType_Slot coro_slots[] = {ZRT_GEN_COMMON_SLOTS, {Py_am_await, (void*)coro_await}, {0, nullptr}};
+#undef ZRT_GEN_COMMON_SLOTS
+    PyType_Spec gen_spec = {"generator", (int)offsetof(GenObject, slots), (int)sizeof(PyObject*), (unsigned)flags,
+                            gen_slots};
+    PyType_Spec coro_spec = {"coroutine", (int)offsetof(GenObject, slots), (int)sizeof(PyObject*), (unsigned)flags,
+                             coro_slots};
+    PyType_Slot cw_slots[] = {{Py_tp_dealloc, (void*)cw_dealloc}, {Py_tp_traverse, (void*)cw_traverse},
+                              {Py_tp_iter, (void*)PyObject_SelfIter}, {Py_tp_iternext, (void*)cw_next},
+                              {Py_tp_methods, (void*)cw_methods}, {0, nullptr}};
+    PyType_Spec cw_spec = {"coroutine_wrapper", (int)sizeof(CoroWrapper), 0, (unsigned)flags, cw_slots};
+    if (!(GenTypes[0] = (PyTypeObject*)PyType_FromSpec(&gen_spec))) return -1;
+    if (!(GenTypes[1] = (PyTypeObject*)PyType_FromSpec(&coro_spec))) return -1;
+    if (!(GenTypes[2] = (PyTypeObject*)PyType_FromSpec(&cw_spec))) return -1;
+    return register_generator_abcs();
+}
+#else
 static PyAsyncMethods coro_as_async = {coro_await, nullptr, nullptr
 #if ZRT_PY(3, 10)
                                        , nullptr
 #endif
 };
+
+ZRT_INLINE int register_generator_abcs();
 
 ZRT_INLINE int ready_generator_types() {
     if (GeneratorType.tp_flags & Py_TPFLAGS_READY) return 0;
@@ -569,6 +637,11 @@ ZRT_INLINE int ready_generator_types() {
     if (PyType_Ready(&GeneratorType) < 0 || PyType_Ready(&CoroutineType) < 0 ||
         PyType_Ready(&CoroWrapperType) < 0)
         return -1;
+    return register_generator_abcs();
+}
+#endif
+
+ZRT_INLINE int register_generator_abcs() {
     // register with the ABCs (Generator, Coroutine) the way CPython's own types are
     Ref abc(PyImport_ImportModule("_collections_abc"));  // loaded at startup
     if (!abc.p) return -1;
@@ -598,17 +671,18 @@ ZRT_INLINE PyObject* get_awaitable_iter(PyObject* o, AwaitContext context = AWAI
     if (context == AWAIT_ANEXT) {
         // GET_ANEXT: the original error becomes the cause
         PyObject* cause = fetch_exception();
-        PyErr_Format(PyExc_TypeError, "'async for' received an invalid object from __anext__: %.100s", tp->tp_name);
+        PyErr_Format(PyExc_TypeError, "'async for' received an invalid object from __anext__: %.100s",
+                     ZRT_TP_NAME(tp));
         if (cause) {
             PyObject* exc = fetch_exception();
             PyException_SetCause(exc, newref(cause));
             PyException_SetContext(exc, cause);
             restore_exception(exc);
         }
-    } else if (!tp->tp_as_async || !tp->tp_as_async->am_await) {
+    } else if (!ZRT_AM_AWAIT(tp)) {
         PyErr_Format(PyExc_TypeError,
                      "'async with' received an object from __a%s__ that does not implement __await__: %.100s",
-                     context == AWAIT_AENTER ? "enter" : "exit", tp->tp_name);
+                     context == AWAIT_AENTER ? "enter" : "exit", ZRT_TP_NAME(tp));
     }
     return nullptr;
 }
@@ -621,16 +695,25 @@ ZRT_INLINE PyObject* get_awaitable_iter_plain(PyObject* o) {
         if (!inner.p) return nullptr;
         return inner.p != Py_None ? being_awaited_already() : newref(o);
     }
-    unaryfunc getter = Py_TYPE(o)->tp_as_async ? Py_TYPE(o)->tp_as_async->am_await : nullptr;
+    unaryfunc getter = ZRT_AM_AWAIT(Py_TYPE(o));
     if (!getter) {
         // a generator-based coroutine (types.coroutine) is awaitable as itself
+#if ZRT_LIMITED
+        if (Py_TYPE(o) == (PyTypeObject*)ltypes.generator) {
+            Ref code(PyObject_GetAttrString(o, "gi_code"));
+            Ref flags(code.p ? PyObject_GetAttrString(code.p, "co_flags") : nullptr);
+            if (flags.p && (PyLong_AsLong(flags.p) & CO_ITERABLE_COROUTINE)) return newref(o);
+            PyErr_Clear();
+        }
+#else
         if (PyGen_CheckExact(o)) {
             Ref code(PyObject_GetAttrString(o, "gi_code"));
             if (code.p && PyCode_Check(code.p) && (((PyCodeObject*)code.p)->co_flags & CO_ITERABLE_COROUTINE))
                 return newref(o);
             PyErr_Clear();
         }
-        PyErr_Format(PyExc_TypeError, "object %.100s can't be used in 'await' expression", Py_TYPE(o)->tp_name);
+#endif
+        PyErr_Format(PyExc_TypeError, "object %.100s can't be used in 'await' expression", ZRT_TP_NAME(Py_TYPE(o)));
         return nullptr;
     }
     PyObject* res = getter(o);
@@ -641,7 +724,7 @@ ZRT_INLINE PyObject* get_awaitable_iter_plain(PyObject* o) {
         return nullptr;
     }
     if (!PyIter_Check(res)) {
-        PyErr_Format(PyExc_TypeError, "__await__() returned non-iterator of type '%.100s'", Py_TYPE(res)->tp_name);
+        PyErr_Format(PyExc_TypeError, "__await__() returned non-iterator of type '%.100s'", ZRT_TP_NAME(Py_TYPE(res)));
         Py_DECREF(res);
         return nullptr;
     }
@@ -673,8 +756,9 @@ ZRT_INLINE int delegate_step(GenObject* g, PyObject* it, PyObject* sent, PyObjec
         Py_CLEAR(g->yf);
         return -1;
     }
-    if (sent == Py_None && Py_TYPE(it)->tp_iternext) {
-        r = Py_TYPE(it)->tp_iternext(it);
+    iternextfunc next = sent == Py_None ? ZRT_TP_ITERNEXT(Py_TYPE(it)) : nullptr;
+    if (next) {
+        r = next(it);
     } else {
         Ref name(PyUnicode_InternFromString("send"));
         r = name.p ? PyObject_CallMethodOneArg(it, name.p, sent) : nullptr;
@@ -716,7 +800,7 @@ ZRT_INLINE PyObject* async_with_enter(PyObject* mgr, PyObject** exit_out) {
         if (PyErr_Occurred()) return nullptr;
 #if ZRT_PY(3, 11)
         PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the asynchronous context manager protocol",
-                     Py_TYPE(mgr)->tp_name);
+                     ZRT_TP_NAME(Py_TYPE(mgr)));
 #else
         PyErr_SetString(PyExc_AttributeError, "__aenter__");
 #endif
@@ -728,7 +812,7 @@ ZRT_INLINE PyObject* async_with_enter(PyObject* mgr, PyObject** exit_out) {
 #if ZRT_PY(3, 11)
         PyErr_Format(PyExc_TypeError,
                      "'%.200s' object does not support the asynchronous context manager protocol (missed __aexit__ method)",
-                     Py_TYPE(mgr)->tp_name);
+                     ZRT_TP_NAME(Py_TYPE(mgr)));
 #else
         PyErr_SetString(PyExc_AttributeError, "__aexit__");
 #endif
@@ -746,17 +830,17 @@ ZRT_INLINE PyObject* get_aiter(PyObject* o) {
     if (!aiter.p) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "'async for' requires an object with __aiter__ method, got %.100s",
-                         Py_TYPE(o)->tp_name);
+                         ZRT_TP_NAME(Py_TYPE(o)));
         return nullptr;
     }
     Ref it(PyObject_CallNoArgs(aiter.p));
     if (!it.p) return nullptr;
     Ref n(PyUnicode_InternFromString("__anext__"));
     if (!n.p) return nullptr;
-    if (!_PyType_Lookup(Py_TYPE(it.p), n.p)) {
+    if (!type_lookup(Py_TYPE(it.p), n.p)) {
         PyErr_Format(PyExc_TypeError,
                      "'async for' received an object from __aiter__ that does not implement __anext__: %.100s",
-                     Py_TYPE(it.p)->tp_name);
+                     ZRT_TP_NAME(Py_TYPE(it.p)));
         return nullptr;
     }
     return it.release();
@@ -767,7 +851,7 @@ ZRT_INLINE PyObject* get_anext(PyObject* it) {
     if (!anext.p) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "'async for' requires an iterator with __anext__ method, got %.100s",
-                         Py_TYPE(it)->tp_name);
+                         ZRT_TP_NAME(Py_TYPE(it)));
         return nullptr;
     }
     return PyObject_CallNoArgs(anext.p);

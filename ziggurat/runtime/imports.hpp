@@ -91,7 +91,7 @@ ZRT_INLINE int import_star(PyObject* module, PyObject* ns) {
             if (!modname.p) return -1;
             PyErr_Format(PyExc_TypeError, "%s in %U.%s must be str, not %.100s",
                          skip_private ? "Key" : "Item", modname.p, skip_private ? "__dict__" : "__all__",
-                         Py_TYPE(name.p)->tp_name);
+                         ZRT_TP_NAME(Py_TYPE(name.p)));
             return -1;
         }
         if (skip_private && PyUnicode_READ_CHAR(name.p, 0) == '_') continue;

@@ -5,8 +5,8 @@
 
 namespace zrt {
 
-ZRT_INLINE int match_is_sequence(PyObject* s) { return (Py_TYPE(s)->tp_flags & Py_TPFLAGS_SEQUENCE) != 0; }
-ZRT_INLINE int match_is_mapping(PyObject* s) { return (Py_TYPE(s)->tp_flags & Py_TPFLAGS_MAPPING) != 0; }
+ZRT_INLINE int match_is_sequence(PyObject* s) { return (ZRT_TP_FLAGS(Py_TYPE(s)) & Py_TPFLAGS_SEQUENCE) != 0; }
+ZRT_INLINE int match_is_mapping(PyObject* s) { return (ZRT_TP_FLAGS(Py_TYPE(s)) & Py_TPFLAGS_MAPPING) != 0; }
 
 // Values for `keys` from the mapping (a tuple), or None when a key is missing.
 ZRT_INLINE PyObject* match_keys(PyObject* map, PyObject* keys) {
@@ -73,7 +73,7 @@ ZRT_INLINE int match_attr(PyObject* subject, PyObject* name, PyObject* seen, PyO
     if (dup < 0) return -1;
     if (dup) {
         PyErr_Format(PyExc_TypeError, "%s() got multiple sub-patterns for attribute %R",
-                     ((PyTypeObject*)type)->tp_name, name);
+                     ZRT_TP_NAME((PyTypeObject*)type), name);
         return -1;
     }
     if (PySet_Add(seen, name) < 0) return -1;
@@ -87,13 +87,8 @@ ZRT_INLINE int match_attr(PyObject* subject, PyObject* name, PyObject* seen, PyO
 // case Cls(p0, p1, k=p2): out receives nargs + len(kwnames) new references.
 ZRT_INLINE int match_class(PyObject* subject, PyObject* type, Py_ssize_t nargs, PyObject* kwnames, PyObject** out) {
     if (!PyType_Check(type)) {
-        PyErr_SetString(PyExc_TypeError,
-#if ZRT_PY(3, 12)
-                        "called match pattern must be a class"
-#else
-                        "called match pattern must be a type"
-#endif
-        );
+        PyErr_SetString(PyExc_TypeError, ZRT_RUNNING_PY(3, 12) ? "called match pattern must be a class"
+                                                               : "called match pattern must be a type");
         return -1;
     }
     int inst = PyObject_IsInstance(subject, type);
@@ -114,13 +109,13 @@ ZRT_INLINE int match_class(PyObject* subject, PyObject* type, Py_ssize_t nargs, 
             self_match = match_self((PyTypeObject*)type);
         } else if (!PyTuple_CheckExact(ma.p)) {
             PyErr_Format(PyExc_TypeError, "%s.__match_args__ must be a tuple (got %s)",
-                         ((PyTypeObject*)type)->tp_name, Py_TYPE(ma.p)->tp_name);
+                         ZRT_TP_NAME((PyTypeObject*)type), ZRT_TP_NAME(Py_TYPE(ma.p)));
             return -1;
         }
         Py_ssize_t allowed = self_match ? 1 : PyTuple_GET_SIZE(ma.p);
         if (allowed < nargs) {
             PyErr_Format(PyExc_TypeError, "%s() accepts %zd positional sub-pattern%s (%zd given)",
-                         ((PyTypeObject*)type)->tp_name, allowed, allowed == 1 ? "" : "s", nargs);
+                         ZRT_TP_NAME((PyTypeObject*)type), allowed, allowed == 1 ? "" : "s", nargs);
             return -1;
         }
         if (self_match) {
@@ -130,7 +125,7 @@ ZRT_INLINE int match_class(PyObject* subject, PyObject* type, Py_ssize_t nargs, 
                 PyObject* name = PyTuple_GET_ITEM(ma.p, i);
                 if (!PyUnicode_CheckExact(name)) {
                     PyErr_Format(PyExc_TypeError, "__match_args__ elements must be strings (got %s)",
-                                 Py_TYPE(name)->tp_name);
+                                 ZRT_TP_NAME(Py_TYPE(name)));
                     return -1;
                 }
                 int r = match_attr(subject, name, seen.p, type, &out[k]);

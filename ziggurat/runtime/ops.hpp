@@ -3,12 +3,14 @@
 #include "exceptions.hpp"
 #include "function.hpp"
 
+#if !ZRT_LIMITED
 // Exported by every supported CPython (3.10-3.13) but declared only in internal headers
 // from 3.13 on: the interpreter's own LOAD_METHOD and BUILD_STRING primitives.
 // PyAPI_FUNC as in CPython's own declarations: on Windows it is __declspec(dllimport), and
 // a plain redeclaration after the headers' one draws -Winconsistent-dllimport.
 extern "C" PyAPI_FUNC(int) _PyObject_GetMethod(PyObject* obj, PyObject* name, PyObject** method);
 extern "C" PyAPI_FUNC(PyObject*) _PyUnicode_JoinArray(PyObject* separator, PyObject* const* items, Py_ssize_t seqlen);
+#endif
 
 namespace zrt {
 
@@ -43,6 +45,11 @@ struct GlobalCache {
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wdeprecated-declarations"
 ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+#if ZRT_LIMITED
+    // abi3: dict version tags are private; every load looks up (measured in docs/abi3.md)
+    (void)c;
+    return load_global(st, name);
+#else
     PyDictObject* g = (PyDictObject*)st->globals;
     PyDictObject* b = (PyDictObject*)st->builtins;
     if (c->value && c->globals_version == g->ma_version_tag && PyDict_CheckExact(b) &&
@@ -55,6 +62,7 @@ ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalC
         c->builtins_version = b->ma_version_tag;
     }
     return v;
+#endif
 }
 #pragma clang diagnostic pop
 
@@ -146,7 +154,11 @@ ZRT_INLINE int store_cell(PyObject* cell, PyObject* v) {  // steals v
 // f(*args, **kwargs) with the iterable/mapping checks CPython makes at the call site.
 // list.extend(iterable) without the private helpers removed in 3.13.
 ZRT_INLINE PyObject* list_extend_raw(PyObject* list, PyObject* iterable) {
-#if ZRT_PY(3, 13)
+#if ZRT_LIMITED
+    // list[len:] = iterable, which is what extend does
+    if (PyList_SetSlice(list, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, iterable) < 0) return nullptr;
+    return newref(Py_None);
+#elif ZRT_PY(3, 13)
     if (PyList_Extend(list, iterable) < 0) return nullptr;
     return newref(Py_None);
 #else
@@ -196,12 +208,12 @@ ZRT_INLINE PyObject* function_str(PyObject* f) {
 ZRT_INLINE int extend_star_args(PyObject* list, PyObject* func, PyObject* it) {
     Ref r(list_extend_raw(list, it));
     if (r.p) return 0;
-    if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(it)->tp_iter == nullptr && !PySequence_Check(it)) {
+    if (PyErr_ExceptionMatches(PyExc_TypeError) && ZRT_TP_ITER(Py_TYPE(it)) == nullptr && !PySequence_Check(it)) {
         PyErr_Clear();
         Ref fs(function_str(func));
         if (fs.p)
             PyErr_Format(PyExc_TypeError, "%U argument after * must be an iterable, not %.200s", fs.p,
-                         Py_TYPE(it)->tp_name);
+                         ZRT_TP_NAME(Py_TYPE(it)));
     }
     return -1;
 }
@@ -219,7 +231,7 @@ ZRT_INLINE int merge_star_kwargs(PyObject* dict, PyObject* func, PyObject* mappi
         Ref fs(function_str(func));
         if (fs.p)
             PyErr_Format(PyExc_TypeError, "%U argument after ** must be a mapping, not %.200s", fs.p,
-                         Py_TYPE(mapping)->tp_name);
+                         ZRT_TP_NAME(Py_TYPE(mapping)));
     } else if (PyErr_ExceptionMatches(PyExc_KeyError)) {
         Ref exc(fetch_exception());
         Ref args(exc.p ? PyObject_GetAttrString(exc.p, "args") : nullptr);
@@ -248,10 +260,10 @@ ZRT_INLINE int add_keyword(PyObject* dict, PyObject* func, PyObject* key, PyObje
 // iter() for an unpacking assignment, with its message for what cannot be iterated.
 ZRT_INLINE PyObject* unpack_iter(PyObject* seq) {
     PyObject* it = PyObject_GetIter(seq);
-    if (!it && PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(seq)->tp_iter == nullptr &&
+    if (!it && PyErr_ExceptionMatches(PyExc_TypeError) && ZRT_TP_ITER(Py_TYPE(seq)) == nullptr &&
         !PySequence_Check(seq)) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", Py_TYPE(seq)->tp_name);
+        PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", ZRT_TP_NAME(Py_TYPE(seq)));
     }
     return it;
 }
@@ -259,12 +271,21 @@ ZRT_INLINE PyObject* unpack_iter(PyObject* seq) {
 // Unpack exactly n items (a, b = x) into out[] as new references.
 ZRT_INLINE int unpack(PyObject* seq, Py_ssize_t n, PyObject** out) {
     if (PyTuple_CheckExact(seq) || PyList_CheckExact(seq)) {
+#if ZRT_LIMITED
+        Py_ssize_t size = PySequence_Size(seq);
+        if (size == n) {
+            for (Py_ssize_t i = 0; i < n; i++)
+                out[i] = newref(PyTuple_CheckExact(seq) ? PyTuple_GetItem(seq, i) : PyList_GetItem(seq, i));
+            return 0;
+        }
+#else
         Py_ssize_t size = PySequence_Fast_GET_SIZE(seq);
         if (size == n) {
             PyObject** items = PySequence_Fast_ITEMS(seq);
             for (Py_ssize_t i = 0; i < n; i++) out[i] = newref(items[i]);
             return 0;
         }
+#endif
         if (size < n)
             PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected %zd, got %zd)", n, size);
         else
@@ -359,11 +380,11 @@ ZRT_INLINE PyObject* build_list(PyObject** items, Py_ssize_t n) {
 ZRT_INLINE int list_extend(PyObject* list, PyObject* iterable) {
     Ref r(list_extend_raw(list, iterable));
     if (!r.p) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(iterable)->tp_iter == nullptr &&
+        if (PyErr_ExceptionMatches(PyExc_TypeError) && ZRT_TP_ITER(Py_TYPE(iterable)) == nullptr &&
             !PySequence_Check(iterable)) {
             PyErr_Clear();
             PyErr_Format(PyExc_TypeError, "Value after * must be an iterable, not %.200s",
-                         Py_TYPE(iterable)->tp_name);
+                         ZRT_TP_NAME(Py_TYPE(iterable)));
         }
         return -1;
     }
@@ -384,7 +405,7 @@ ZRT_INLINE int dict_update(PyObject* dict, PyObject* mapping) {
     if (PyDict_Update(dict, mapping) < 0) {
         if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
             PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "'%.200s' object is not a mapping", Py_TYPE(mapping)->tp_name);
+            PyErr_Format(PyExc_TypeError, "'%.200s' object is not a mapping", ZRT_TP_NAME(Py_TYPE(mapping)));
         }
         return -1;
     }
@@ -406,9 +427,32 @@ ZRT_INLINE PyObject* format_value(PyObject* v, int conversion, PyObject* spec) {
 ZRT_INLINE PyObject* join_strings(PyObject** items, Py_ssize_t n) {  // steals the items
     static PyObject* empty = nullptr;
     if (!empty && !(empty = PyUnicode_FromString(""))) return nullptr;
+#if ZRT_LIMITED
+    PyObject* r = nullptr;
+    PyObject* parts = PyTuple_New(n);
+    if (parts) {
+        for (Py_ssize_t i = 0; i < n; i++) PyTuple_SetItem(parts, i, xnewref(items[i]));
+        r = PyUnicode_Join(empty, parts);
+        Py_DECREF(parts);
+    }
+#else
     PyObject* r = _PyUnicode_JoinArray(empty, items, n);
+#endif
     for (Py_ssize_t i = 0; i < n; i++) Py_CLEAR(items[i]);
     return r;
+}
+
+// obj.name(...): the unbound method and 1 when `name` is a plain method of the type (the
+// call then passes obj first, and no bound method is made), else the attribute and 0.
+ZRT_INLINE int get_method(PyObject* obj, PyObject* name, PyObject** out) {
+#if ZRT_LIMITED
+    // abi3: no LOAD_METHOD primitive; builtin types' methods unbound, else a bound method
+    if (builtin_method(obj, name, out)) return 1;
+    *out = PyObject_GetAttr(obj, name);
+    return 0;
+#else
+    return _PyObject_GetMethod(obj, name, out);
+#endif
 }
 
 ZRT_INLINE PyObject* slice(PyObject* lo, PyObject* hi, PyObject* step) {
@@ -417,7 +461,7 @@ ZRT_INLINE PyObject* slice(PyObject* lo, PyObject* hi, PyObject* step) {
 
 // for-loop step: 1 item (in *out), 0 exhausted, -1 error.
 ZRT_INLINE int iter_next(PyObject* it, PyObject** out) {
-    PyObject* v = (*Py_TYPE(it)->tp_iternext)(it);
+    PyObject* v = (*ZRT_TP_ITERNEXT(Py_TYPE(it)))(it);
     if (v) {
         *out = v;
         return 1;
@@ -439,9 +483,9 @@ namespace zrt {
 ZRT_INLINE PyObject* lookup_special(PyObject* o, const char* name) {
     Ref n(PyUnicode_InternFromString(name));
     if (!n.p) return nullptr;
-    PyObject* f = _PyType_Lookup(Py_TYPE(o), n.p);
+    PyObject* f = type_lookup(Py_TYPE(o), n.p);
     if (!f) return nullptr;  // no error set
-    descrgetfunc get = Py_TYPE(f)->tp_descr_get;
+    descrgetfunc get = ZRT_TP_DESCR_GET(Py_TYPE(f));
     if (get) return get(f, o, (PyObject*)Py_TYPE(o));
     return newref(f);
 }
@@ -450,7 +494,7 @@ ZRT_INLINE PyObject* lookup_special(PyObject* o, const char* name) {
 ZRT_INLINE void not_a_context_manager(PyObject* mgr, bool missing_exit) {
 #if ZRT_PY(3, 11)
     PyErr_Format(PyExc_TypeError, "'%.200s' object does not support the context manager protocol%s",
-                 Py_TYPE(mgr)->tp_name, missing_exit ? " (missed __exit__ method)" : "");
+                 ZRT_TP_NAME(Py_TYPE(mgr)), missing_exit ? " (missed __exit__ method)" : "");
 #else
     (void)mgr;
     PyErr_SetString(PyExc_AttributeError, missing_exit ? "__exit__" : "__enter__");
@@ -493,10 +537,19 @@ ZRT_INLINE PyObject* with_exit_exc(PyObject* exit, PyObject* exc) {
 // interpreter would. `ns` is the module globals or the class namespace. Anything else, and
 // shadowed names, is an ordinary call.
 ZRT_INLINE PyObject* frame_call(ModuleState* st, PyObject* ns, PyObject* f, PyObject* const* args, Py_ssize_t n) {
+#if ZRT_LIMITED
+    // abi3: the builtin's layout is private; ask for its self and name
+    if (PyCFunction_Check(f)) {
+        PyObject* self = PyCFunction_GetSelf(f);
+        Ref uname(self && PyModule_Check(self) ? PyObject_GetAttrString(f, "__name__") : nullptr);
+        const char* name = uname.p ? PyUnicode_AsUTF8(uname.p) : nullptr;
+        const char* mod = name ? PyModule_GetName(self) : nullptr;
+#else
     if (PyCFunction_Check(f) && ((PyCFunctionObject*)f)->m_self &&
         PyModule_Check(((PyCFunctionObject*)f)->m_self)) {
         const char* name = ((PyCFunctionObject*)f)->m_ml->ml_name;
         const char* mod = PyModule_GetName(((PyCFunctionObject*)f)->m_self);
+#endif
         if (mod && strcmp(mod, "builtins") == 0) {
             if (n == 0 && strcmp(name, "globals") == 0) return newref(st->globals);
             if (n == 0 && (strcmp(name, "locals") == 0 || strcmp(name, "vars") == 0)) return newref(ns);

@@ -1,10 +1,7 @@
 // Owned references (zrt::Ref) and the small helpers every other header uses.
 // Must stay trivial: no allocation, no libc++.
 #pragma once
-#include <Python.h>
-
-#define ZRT_PY(maj, min) (PY_VERSION_HEX >= (((maj) << 24) | ((min) << 16)))
-#define ZRT_INLINE static inline
+#include "compat.hpp"  // Python.h, ZRT_PY, ZRT_INLINE and the abi3 switch
 
 namespace zrt {
 
@@ -61,3 +58,5 @@ ZRT_INLINE PyObject* str_const(const char* s, Py_ssize_t n, int intern) {
 ZRT_INLINE PyObject* int_const(const char* digits) { return PyLong_FromString(digits, nullptr, 0); }
 
 }  // namespace zrt
+
+#include "limited.hpp"  // abi3 only: function, cell and traceback objects

@@ -3,7 +3,7 @@
 Public API (the backend and CLI use only these names):
     find_zig() -> ZigInfo
     Target, host_target()
-    PythonABI, host_python_abi()
+    PythonABI, host_python_abi(), abi3_python_abi()
     ExtensionJob, build_extensions(jobs, target=..., python=..., opt_level=..., cache_dir=..., parallel=...)
     ExtensionSet, build_extension_sets(sets, opt_level=..., cache_dir=..., parallel=...): several
       targets / Python versions in one pool of workers
@@ -40,7 +40,7 @@ from .cross_abi import (
 )
 from .flags import compile_argv, init_symbol, link_argv, version_script_text
 from .windows import import_library
-from .python_abi import PythonABI, host_python_abi, python_abi_for
+from .python_abi import ABI3_FLOOR, PythonABI, abi3_python_abi, host_python_abi, python_abi_for
 from .run import run
 from .targets import (
     ALL_TARGETS,
@@ -55,6 +55,7 @@ from .targets import (
 from .zig import ZigInfo, clear_zig_cache, find_zig, zig_available
 
 __all__ = [
+    "ABI3_FLOOR",
     "ALL_TARGETS",
     "BuildResult",
     "ExtensionJob",
@@ -63,6 +64,7 @@ __all__ = [
     "ModuleCompileError",
     "PythonABI",
     "TARGET_TABLE",
+    "abi3_python_abi",
     "Target",
     "ZigInfo",
     "build_extension_sets",

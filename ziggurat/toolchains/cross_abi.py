@@ -78,8 +78,6 @@ def target_python_abi(python: PythonABI, target: Target, cache_dir: Path | None 
         raise InternalError(
             "toolchains", f"Python ABI prepared for {python.target_triple} reused for {triple}"
         )
-    if python.abi_tag == "abi3":
-        raise InternalError("toolchains", "target_python_abi() is for version-specific ABIs")
     where = python.executable or ", ".join(map(str, python.include_dirs))
     if python.version not in SUPPORTED_VERSIONS:
         versions = ", ".join(f"{a}.{b}" for a, b in SUPPORTED_VERSIONS)
@@ -98,7 +96,7 @@ def target_python_abi(python: PythonABI, target: Target, cache_dir: Path | None 
 
 
 def _windows_abi(python: PythonABI, target: Target, cache_dir: Path | None) -> PythonABI:
-    if python.abi_tag != python.python_tag:
+    if python.abi_tag not in (python.python_tag, "abi3"):
         # Free-threaded (t) and debug (d) Windows builds have other DLLs and pyconfig.h.
         raise ConfigError(
             f"Windows targets are built for the standard CPython build, not {python.abi_tag}",
@@ -120,7 +118,8 @@ def _windows_abi(python: PythonABI, target: Target, cache_dir: Path | None) -> P
         after_include_dirs=(),
         ext_suffix=target_ext_suffix(target, python.abi_tag),
         target_triple=zig_triple(target),
-        dll_name=windows_dll_name(python),
+        # abi3 modules import the stable ABI from python3.dll, which every later CPython ships
+        dll_name="python3.dll" if python.limited_api else windows_dll_name(python),
     )
 
 

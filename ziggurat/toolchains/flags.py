@@ -127,6 +127,15 @@ def _head(zig: ZigInfo, target: Target, opt_level: str) -> list[str]:
     return [*zig.argv, "c++", std, f"-O{check_opt_level(opt_level)}", *rest, "-target", zig_triple(target)]
 
 
+def abi_flags(python: PythonABI) -> list[str]:
+    """One flag set per ABI mode: nothing for a version-specific build; Py_LIMITED_API at
+    the floor version for an abi3 build (the runtime switches on it, runtime/limited.hpp)."""
+    if python.limited_api is None:
+        return []
+    major, minor = python.limited_api
+    return [f"-DPy_LIMITED_API=0x{major:02X}{minor:02X}0000"]
+
+
 def compile_argv(
     zig: ZigInfo,
     target: Target,
@@ -150,6 +159,7 @@ def compile_argv(
         argv.append("-c")
     else:
         argv += _target_flags(target, version_script, output)
+    argv += abi_flags(python)
     for directory in (*include_dirs, *python.include_dirs):
         argv.append(f"-I{directory}")
     for directory in python.after_include_dirs:

@@ -17,7 +17,7 @@ import json
 import logging
 import sys
 import sysconfig
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ class PythonABI:
     # the DLL the module imports CPython from ("python311.dll").
     target_triple: str = ""
     dll_name: str = ""
+    limited_api: tuple[int, int] | None = None
+    """Set for abi3 builds: the oldest CPython the module must load on (Py_LIMITED_API)."""
 
     def identity(self) -> str:
         """A hash of everything about these headers that can change generated machine code:
@@ -57,6 +59,30 @@ class PythonABI:
         return _headers_identity(
             self.version, self.abi_tag, self.ext_suffix, self.include_dirs, self.after_include_dirs
         ) + (f"-{self.dll_name}" if self.dll_name else "")
+
+
+# The oldest limited API the runtime compiles against (runtime/limited.hpp needs 3.11's
+# stable ABI: Py_Version, PyErr_GetHandledException, PyType_GetSlot on static types...).
+ABI3_FLOOR = (3, 11)
+
+
+def abi3_python_abi(python: PythonABI, minimum: tuple[int, int]) -> PythonABI:
+    """The abi3 variant of `python`: compiled with its headers against the limited API of
+    `minimum` (raised to ABI3_FLOOR), named `.abi3.so`, tagged cp3X-abi3."""
+    floor = max(minimum, ABI3_FLOOR)
+    if python.version < floor:
+        raise ToolchainError(
+            f"an abi3 build for CPython >= {floor[0]}.{floor[1]} needs headers of at least that "
+            f"version; {python.executable or 'the interpreter'} is {python.version[0]}.{python.version[1]}"
+        )
+    if python.abi_tag.endswith(("t", "d")):
+        raise ToolchainError(f"abi3 wheels cannot be built for a {python.abi_tag} interpreter (no limited API)")
+    # EXT_SUFFIX ".cpython-311-x86_64-linux-gnu.so" -> ".abi3.so" (what importlib accepts on
+    # every POSIX CPython; Windows takes plain ".pyd").
+    suffix = ".pyd" if python.ext_suffix.endswith(".pyd") else ".abi3.so"
+    return replace(
+        python, ext_suffix=suffix, python_tag=f"cp{floor[0]}{floor[1]}", abi_tag="abi3", limited_api=floor
+    )
 
 
 # Evaluated inside the target interpreter (maybe much older than ours), so plain Python 3

@@ -277,8 +277,10 @@ class ModuleEmitter:
             "}",
             "static PyModuleDef_Slot zrt_slots[] = {",
             "    {Py_mod_exec, (void*)zrt_exec},",
-            "#if PY_VERSION_HEX >= 0x030C0000",
+            "#if PY_VERSION_HEX >= 0x030C0000 && (!defined(Py_LIMITED_API) || Py_LIMITED_API + 0 >= 0x030C0000)",
             "    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},",
+            "#elif defined(Py_LIMITED_API)",
+            "    {0, nullptr},  // room for that slot, added on 3.12+ by zrt::module_def_init",
             "#endif",
             "    {0, nullptr}};",
             "static PyModuleDef zrt_def = {PyModuleDef_HEAD_INIT, "
@@ -286,7 +288,7 @@ class ModuleEmitter:
             "}  // namespace",
             "",
             f'extern "C" __attribute__((visibility("default"))) PyObject* PyInit_{last}(void) {{',
-            "    return PyModuleDef_Init(&zrt_def);",
+            "    return zrt::module_def_init(&zrt_def);",
             "}",
             "",
         ]

@@ -1677,12 +1677,9 @@ class UnitEmitter:
         persistent = self._flocals
         d = self.fresh("d")
         self.emit(f"zrt::Ref {d};")
-        self.lines.append("#if PY_VERSION_HEX >= 0x030D0000")
-        self.emit(f"{d}.set(PyDict_New());")
-        self.lines.append("#else")
-        self.emit(f"if (!{persistent}.p) {persistent}.set(PyDict_New());")
-        self.emit(f"{d}.set(zrt::xnewref({persistent}.p));")
-        self.lines.append("#endif")
+        # (a run-time test under abi3, where one module serves every version; a constant otherwise)
+        self.emit(f"if (ZRT_RUNNING_PY(3, 13)) {d}.set(PyDict_New());")
+        self.emit(f"else {{ if (!{persistent}.p) {persistent}.set(PyDict_New()); {d}.set(zrt::xnewref({persistent}.p)); }}")
         self.check_null(d)
         names = [n for n in self.unit.function_locals() if not n.startswith(("$", "."))]
         for name in [*names, *[f for f in self.unit.frees if f != "__class__"]]:
@@ -2050,13 +2047,11 @@ class UnitEmitter:
         # 3.13 records where the class starts and the attributes its methods set on self
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         attrs = self.mod.const(tuple(_static_attributes(node)))
-        self.lines.append("#if PY_VERSION_HEX >= 0x030D0000")
-        self.open("{")
+        self.open("if (ZRT_RUNNING_PY(3, 13)) {")
         line = self.call(f"PyLong_FromLong({first})")
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__firstlineno__')}, {line.expr})")
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__static_attributes__')}, {attrs})")
         self.close("}")
-        self.lines.append("#endif")
         self.emit("return 0;")
         tail = [
             "L_error:",
