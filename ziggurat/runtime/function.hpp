@@ -335,6 +335,10 @@ struct RecursionGuard {
 // f.__code__ was replaced: the function runs what it now holds - interpreted code through the
 // interpreter, another compiled function's stub through that function's C++.
 ZRT_INLINE bool code_replaced(PyObject* func, FuncSpec* spec) { return PyFunction_GET_CODE(func) != spec->code; }
+// Is `f` the compiled function whose stub code object is `code` (a direct call's guard)?
+ZRT_INLINE bool is_this_function(PyObject* f, PyObject* code) {
+    return Py_TYPE(f) == &FunctionType && PyFunction_GET_CODE(f) == code;
+}
 
 ZRT_INLINE PyObject* call_replaced_code(PyObject* func, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
     PyObject* table = PySys_GetObject("_ziggurat_stubs");

@@ -1997,7 +1997,7 @@ class UnitEmitter:
         entry, guard = self.mod.direct_names(self.direct)
         wrapper = [
             f"static bool {guard}(PyObject* f) {{",
-            f"    return Py_TYPE(f) == &zrt::FunctionType && PyFunction_GET_CODE(f) == {nm.FUNC_SPEC}{index}.code;",
+            f"    return zrt::is_this_function(f, {nm.FUNC_SPEC}{index}.code);",
             "}",
             f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
             f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
