@@ -24,6 +24,7 @@ import functools
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -289,6 +290,38 @@ def test_compiled_sample_wheel_runs_abroad_like_cpython(target: str, version: st
         assert abroad.stderr == host.stderr, args
         assert abroad.stdout == host.stdout, args
         assert abroad.returncode == host.returncode, args
+
+
+# abi3: one wheel per target, built once with 3.11's headers against the limited API, run by
+# every foreign CPython that has that target (Windows: 3.11 and 3.13 from the same wheel).
+ABI3_RUNS = {"windows-x64": ("3.11", "3.13"), "linux-aarch64": ("3.11",)}
+ABI3_SUFFIX = {"windows-x64": ".pyd", "linux-aarch64": ".abi3.so"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", sorted(ABI3_RUNS))
+def test_abi3_wheel_runs_abroad_on_every_version_like_cpython(target: str, tmp_path: Path) -> None:
+    project = copy_sample(tmp_path / "project")
+    env = {**os.environ, "ZIGGURAT_ABI3": "1"}
+    script = Path(sys.executable).with_name("ziggurat")
+    argv = [str(script), "build", str(project), "--target", target, "--python-version", "3.11",
+            "-o", str(tmp_path / "wheels")]
+    built = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=3600, check=False)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = sorted((tmp_path / "wheels").glob("*.whl"))
+    assert "-cp311-abi3-" in wheel.name, wheel.name
+    entry = sample_entry()
+    for version in ABI3_RUNS[target]:
+        py = interpreter(target, version)
+        site = install_wheel(wheel, tmp_path / f"site{version}", py)
+        imported = py.run(["-c", module_files_code(SAMPLE_PACKAGE)], cwd=tmp_path, extra_paths=[site])
+        assert imported.returncode == 0, imported.stderr
+        assert all(line.endswith(ABI3_SUFFIX[target]) for line in imported.stdout.splitlines()), imported.stdout
+        for args in SAMPLE_RUNS:
+            host = run_on_host(entry_code(entry), args, cwd=tmp_path, path=SAMPLE / "src")
+            abroad = run_abroad(py, entry_code(entry), args, cwd=tmp_path, path=site)
+            assert (abroad.returncode, abroad.stdout, abroad.stderr) == (host.returncode, host.stdout, host.stderr), (
+                version, args)
 
 
 def test_slow_tests_are_documented() -> None:

@@ -37,6 +37,10 @@ RELEASE_FLAGS: tuple[str, ...] = (
     "-fno-exceptions",
     "-fno-rtti",
     "-nostdlib++",
+    # A function-local static whose initialiser is not a constant (on Windows the address of
+    # a dllimport'ed CPython function is not) would call libc++abi's __cxa_guard_acquire,
+    # which -nostdlib++ leaves out; module code runs under the GIL, so no guard is needed.
+    "-fno-threadsafe-statics",
     # zig cc turns on trapping UBSan by default in debug-ish modes; a release module must
     # never trap on its own or depend on a sanitizer runtime, whatever -O is chosen.
     "-fno-sanitize=all",
