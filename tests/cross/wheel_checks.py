@@ -91,9 +91,9 @@ def check_wheel(wheel: Path, row: TargetRow, python_tag: str, modules: dict[str,
     if target.is_linux:
         shown = auditwheel_show(wheel)
         if target.libc == "musl":
-            assert f'consistent with the following platform tag: "musllinux_1_2_{target.arch}"' in shown, shown
+            assert re.search(rf'consistent with the following platform tag:\s+"musllinux_1_2_{target.arch}"', shown), shown
         else:
-            match = re.search(r'consistent with the following platform tag: "manylinux_(\d+)_(\d+)_(\w+)"', shown)
+            match = re.search(r'consistent with the following platform tag:\s+"manylinux_(\d+)_(\d+)_(\w+)"', shown)
             assert match, shown
             # auditwheel names the oldest policy the wheel meets; ours (2.17) must not be older.
             assert (int(match[1]), int(match[2])) <= (2, 17) and match[3] == target.arch, shown
