@@ -58,7 +58,7 @@ def test_linux_release_command_exactly() -> None:
     assert argv_for(LINUX) == [
         "/opt/py", "-m", "ziglang", "c++",
         "-std=c++17", "-O2", "-g0", "-s", "-fno-exceptions", "-fno-rtti", "-nostdlib++",
-        "-fno-sanitize=all", "-ffp-contract=off", "-fvisibility=hidden", "-fPIC", "-shared", "-DNDEBUG",
+        "-fno-threadsafe-statics", "-fno-sanitize=all", "-ffp-contract=off", "-fvisibility=hidden", "-fPIC", "-shared", "-DNDEBUG",
         "-target", "x86_64-linux-gnu.2.17",
         "-Wl,--gc-sections", "-Wl,--version-script=/w/exports.map",
         "-I/rt", "-I/py/include/python3.11",
