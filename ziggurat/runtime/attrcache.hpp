@@ -48,6 +48,19 @@ struct UnicodeEntry {
 };
 enum { KEYS_SPLIT = 2 };  // DICT_KEYS_SPLIT
 
+// Where `name` sits in the type's shared keys (the index into every instance's values
+// array), or -1; *nentries gets how many keys there are now (they only ever grow).
+ZRT_INLINE Py_ssize_t shared_key_index(PyTypeObject* tp, PyObject* name, Py_ssize_t* nentries) {
+    KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
+    *nentries = -1;
+    if (!keys || keys->dk_kind != KEYS_SPLIT) return -1;
+    *nentries = keys->dk_nentries;
+    UnicodeEntry* entries = (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+    for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
+        if (entries[i].me_key == name) return i;
+    return -1;
+}
+
 // The instance's values array, or nullptr when its attributes live in a real dict (then
 // the generic path handles it). `store` adds the conditions a store needs.
 ZRT_INLINE PyObject** instance_values(PyObject* obj) {
@@ -85,18 +98,13 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
     if (!PyUnicode_CheckExact(name)) return;
     if (_PyType_Lookup(tp, name) != nullptr) return;  // a class attribute or descriptor takes part
     if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
-    KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
-    if (!keys || keys->dk_kind != KEYS_SPLIT) return;
-    UnicodeEntry* entries = (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
-    for (Py_ssize_t i = 0; i < keys->dk_nentries; i++) {
-        if (entries[i].me_key == name) {
-            PyObject** values = instance_values(obj);
-            if (!values || !values[i]) return;
-            c->version = tp->tp_version_tag;
-            c->index = i;
-            return;
-        }
-    }
+    Py_ssize_t nentries;
+    Py_ssize_t i = shared_key_index(tp, name, &nentries);
+    if (i < 0) return;
+    PyObject** values = instance_values(obj);
+    if (!values || !values[i]) return;
+    c->version = tp->tp_version_tag;
+    c->index = i;
 }
 
 ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
@@ -170,12 +178,8 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
     Py_ssize_t nentries = -1;
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
         if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !values_layout(tp) || !instance_values(obj)) return;
-        KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
-        if (!keys || keys->dk_kind != KEYS_SPLIT) return;
-        UnicodeEntry* entries = (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
-        for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
-            if (entries[i].me_key == name) return;  // an instance may shadow it
-        nentries = keys->dk_nentries;
+        // a name among the shared keys: an instance may shadow the method
+        if (shared_key_index(tp, name, &nentries) >= 0 || nentries < 0) return;
     } else if (tp->tp_dictoffset != 0) {
         return;
     }

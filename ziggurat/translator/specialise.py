@@ -288,10 +288,8 @@ class Specialiser:
             return True
         if isinstance(target, ast.Attribute) and self.numeric_ish(node.value):
             obj = em.expr(target.value)
-            attr = em.mod.ident(target.attr)
-            load = f"zrt::getattr_cached({obj.expr}, {attr}, &{em.mod.attr_cache()})"
-            res = self.inplace(em.call(load), op, node.value)
-            em.check_int(f"zrt::setattr_cached({obj.expr}, {attr}, {res.expr}, &{em.mod.attr_cache()})")
+            res = self.inplace(em.load_attr(obj, target.attr), op, node.value)
+            em.store_attr(obj, target.attr, res)
             return True
         return False
 

@@ -607,11 +607,10 @@ class UnitEmitter:
             self.store_name(target.id, res)
         elif isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
-            attr = self.mod.ident(target.attr)
-            cur = self.call(f"zrt::getattr_cached({obj.expr}, {attr}, &{self.mod.attr_cache()})")
+            cur = self.load_attr(obj, target.attr)
             rhs = self.expr(node.value)
             res = self.call(f"{op}({cur.expr}, {rhs.expr})")
-            self.check_int(f"zrt::setattr_cached({obj.expr}, {attr}, {res.expr}, &{self.mod.attr_cache()})")
+            self.store_attr(obj, target.attr, res)
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
@@ -628,8 +627,7 @@ class UnitEmitter:
             self.store_name(target.id, Val(val.expr) if keep else val)
         elif isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
-            attr = self.mod.ident(target.attr)
-            self.check_int(f"zrt::setattr_cached({obj.expr}, {attr}, {val.expr}, &{self.mod.attr_cache()})")
+            self.store_attr(obj, target.attr, val)
         elif isinstance(target, ast.Subscript) and self.spec.wants_index(target):
             self.spec.store_subscript(target, val)
         elif isinstance(target, ast.Subscript) and self.spec.wants_slice(target):
@@ -1475,9 +1473,15 @@ class UnitEmitter:
         return Val(f"{res}.p", res)
 
     def expr_Attribute(self, node: ast.Attribute) -> Val:
-        obj = self.expr(node.value)
-        attr = self.mod.ident(node.attr)
-        return self.call(f"zrt::getattr_cached({obj.expr}, {attr}, &{self.mod.attr_cache()})")
+        return self.load_attr(self.expr(node.value), node.attr)
+
+    # `obj.name` loads and stores, each site with its own inline cache (runtime/attrcache.hpp)
+    def load_attr(self, obj: Val, name: str) -> Val:
+        return self.call(f"zrt::getattr_cached({obj.expr}, {self.mod.ident(name)}, &{self.mod.attr_cache()})")
+
+    def store_attr(self, obj: Val, name: str, value: Val) -> None:
+        attr, cache = self.mod.ident(name), self.mod.attr_cache()
+        self.check_int(f"zrt::setattr_cached({obj.expr}, {attr}, {value.expr}, &{cache})")
 
     def subscript_key(self, node: ast.expr) -> Val:
         if isinstance(node, ast.Slice):
