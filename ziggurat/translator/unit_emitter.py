@@ -647,6 +647,13 @@ class UnitEmitter:
         stars = [i for i, e in enumerate(elts) if isinstance(e, ast.Starred)]
         arr = self.fresh("u")
         n = len(elts)
+        if n and all(self.plain_fast_local(e) for e in elts):
+            names = [e.id for e in elts if isinstance(e, ast.Name)]
+            self.emit(f"PyObject* {arr}[{n}] = {{}};")
+            refs = ", ".join(f"&{nm.LOCAL}{nm.ident(name)}" for name in names)
+            self.emit(f"zrt::Ref* {arr}_to[{n}] = {{{refs}}};")
+            self.check_int(f"zrt::unpack_to_locals({val.expr}, {n}, {arr}, {arr}_to)")
+            return
         self.emit(f"PyObject* {arr}[{max(n, 1)}] = {{}};")
         holders = [self.fresh() for _ in range(n)]
         if not stars:
@@ -660,6 +667,11 @@ class UnitEmitter:
         for e, h in zip(elts, holders):
             target = e.value if isinstance(e, ast.Starred) else e
             self.assign(target, Val(f"{h}.p", h), keep=False)
+
+    def plain_fast_local(self, target: ast.expr) -> bool:
+        """Is `target` a name held in a plain zrt::Ref local (not a cell, not a native number)?"""
+        return (isinstance(target, ast.Name) and self.access(target.id) == FAST
+                and not self.spec.is_num_local(target.id))
 
     def stmt_Delete(self, node: ast.Delete) -> None:
         for t in node.targets:

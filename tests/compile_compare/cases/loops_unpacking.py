@@ -63,6 +63,67 @@ def test_unpacking():
         print(err)
 
 
+def test_unpacking_into_locals():
+    # the source held only by a target that is overwritten first
+    t = (1, (2, 3))
+    t, b = t
+    print(t, b)
+    lst = [4, 5]
+    lst, c = lst
+    print(lst, c)
+    a, a = 1, 2
+    print(a)
+    # a failed unpacking changes no target; partial items are released
+    a, b = "old", "older"
+    for bad in ([1], [1, 2, 3], iter([1]), 7):
+        try:
+            a, b = bad
+        except (ValueError, TypeError) as err:
+            print(type(err).__name__, err, a, b)
+
+    def gen_raises():
+        yield 1
+        raise KeyError("mid-way")
+
+    try:
+        a, b = gen_raises()
+    except KeyError as err:
+        print("KeyError", err, a, b)
+    # releasing an old value runs __del__, which sees every item already taken
+    log = []
+
+    class Noisy:
+        def __init__(self, name):
+            self.name = name
+
+        def __del__(self):
+            log.append(self.name)
+            source.append("added by __del__")
+
+    x, y = Noisy("x"), Noisy("y")
+    source = [10, 20]
+    x, y = source
+    print(x, y, log, source)
+
+
+def gen_unpacking(pairs):
+    for pair in pairs:
+        k, v = pair
+        yield v, k
+        k, v = v, k
+        yield k, v
+
+
+def test_unpacking_in_generator():
+    print(list(gen_unpacking([(1, 2), [3, 4]])))
+    g = gen_unpacking([(1, 2), (1, 2, 3)])
+    print(next(g), next(g))
+    try:
+        next(g)
+    except ValueError as err:
+        print(err)
+
+
 def test_walrus():
     data = [1, 5, 3, 8]
     if (n := len(data)) > 3:
