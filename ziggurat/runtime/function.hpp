@@ -89,9 +89,12 @@ static const char* const stub_source =
     "def _ziggurat_stub():\n"
     "    raise SystemError('ziggurat: the stub of a compiled function was executed')\n"
     "def _ziggurat_make_code(name, qualname, filename, firstlineno, argcount, posonly, kwonly,\n"
-    "                        flags, varnames, freevars):\n"
+    "                        flags, varnames, freevars, impl):\n"
     "    t = _ziggurat_stub.__code__\n"
+    // the address of the C++ among the constants: code objects compare by content, and two
+    // different functions' stubs must not compare equal
     "    kw = dict(co_name=name, co_filename=filename, co_firstlineno=firstlineno,\n"
+    "              co_consts=t.co_consts + (impl,),\n"
     "              co_argcount=argcount, co_posonlyargcount=posonly, co_kwonlyargcount=kwonly,\n"
     "              co_varnames=varnames, co_nlocals=len(varnames), co_freevars=freevars,\n"
     "              co_cellvars=(), co_flags=flags)\n"
@@ -204,6 +207,16 @@ ZRT_INLINE PyObject* tuple_of_cstrings(const char* const* s, int n) {
     return t;
 }
 
+// sys._ziggurat_stubs (borrowed; made on first use): id of a stub code object -> (capsule of
+// the C++ implementing it, the stub).
+ZRT_INLINE PyObject* stub_table() {
+    PyObject* table = PySys_GetObject("_ziggurat_stubs");
+    if (table) return table;
+    Ref fresh(PyDict_New());
+    if (!fresh.p || PySys_SetObject("_ziggurat_stubs", fresh.p) < 0) return nullptr;
+    return PySys_GetObject("_ziggurat_stubs");
+}
+
 ZRT_INLINE PyObject* spec_code(ModuleState* st, FuncSpec* spec) {
     if (spec->code) return spec->code;
     int flags = CO_OPTIMIZED | CO_NEWLOCALS | spec->extra_flags;
@@ -215,20 +228,24 @@ ZRT_INLINE PyObject* spec_code(ModuleState* st, FuncSpec* spec) {
     if (!varnames.p || !freevars.p) return nullptr;
     Ref qualname(PyUnicode_FromString(spec->qualname));
     if (!qualname.p) return nullptr;
-    PyObject* code = PyObject_CallFunction(st->make_code, "sOOiiiiiOO", spec->name, qualname.p, st->filename,
+    PyObject* code = PyObject_CallFunction(st->make_code, "sOOiiiiiOON", spec->name, qualname.p, st->filename,
                                            spec->firstlineno, spec->args.argcount, spec->args.posonly,
-                                           spec->args.kwonly, flags, varnames.p, freevars.p);
+                                           spec->args.kwonly, flags, varnames.p, freevars.p,
+                                           PyLong_FromVoidPtr((void*)spec->impl));
     if (!code) return nullptr;
     // Remember which C++ implements this stub, process-wide (all compiled modules share the
     // table), so a function given another compiled function's __code__ runs that code.
-    PyObject* table = PySys_GetObject("_ziggurat_stubs");  // borrowed
-    if (!table) {
-        Ref fresh(PyDict_New());
-        if (!fresh.p || PySys_SetObject("_ziggurat_stubs", fresh.p) < 0) return nullptr;
-        table = fresh.p;
-    }
+    // Keyed by the stub's identity: code objects compare equal without regard to their file
+    // or body (two lambdas on one line have equal stubs), and an equal key would run the
+    // wrong function. The entry keeps the stub alive, so its address is never reused.
+    PyObject* table = stub_table();
+    Ref key(PyLong_FromVoidPtr(code));
     Ref impl(PyCapsule_New((void*)spec->impl, "ziggurat.impl", nullptr));
-    if (!impl.p || PyDict_SetItem(table, code, impl.p) < 0) return nullptr;
+    Ref entry(impl.p ? PyTuple_Pack(2, impl.p, code) : nullptr);
+    if (!table || !key.p || !entry.p || PyDict_SetItem(table, key.p, entry.p) < 0) {
+        Py_DECREF(code);
+        return nullptr;
+    }
     spec->code = code;
     spec->qualname_obj = qualname.release();
     return code;
@@ -341,10 +358,12 @@ ZRT_INLINE bool is_this_function(PyObject* f, PyObject* code) {
 }
 
 ZRT_INLINE PyObject* call_replaced_code(PyObject* func, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
-    PyObject* table = PySys_GetObject("_ziggurat_stubs");
-    PyObject* impl = table ? PyDict_GetItemWithError(table, PyFunction_GET_CODE(func)) : nullptr;
-    if (impl) {
-        vectorcallfunc f = (vectorcallfunc)PyCapsule_GetPointer(impl, "ziggurat.impl");
+    PyObject* table = PySys_GetObject("_ziggurat_stubs");  // borrowed
+    Ref key(PyLong_FromVoidPtr(PyFunction_GET_CODE(func)));
+    if (!key.p) return nullptr;
+    PyObject* entry = table ? PyDict_GetItemWithError(table, key.p) : nullptr;  // borrowed
+    if (entry) {
+        vectorcallfunc f = (vectorcallfunc)PyCapsule_GetPointer(PyTuple_GetItem(entry, 0), "ziggurat.impl");
         if (!f) return nullptr;
         return f(func, args, nargsf, kwnames);
     }

@@ -156,6 +156,13 @@ def test_code_reassignment():
     print(nothing())
     nothing.__code__ = compile("def f():\n    return 'interpreted'\n", "<s>", "exec").co_consts[0]
     print(nothing())
+    # stubs that compare equal (same name, line and signature) still run their own code
+    one = lambda x: 1; two = lambda x: 2  # noqa: E702
+    other = lambda x: 3
+    other.__code__ = one.__code__
+    print(other(0), one(0), two(0), one.__code__ == two.__code__)
+    other.__code__ = two.__code__
+    print(other(0))
 
 
 
