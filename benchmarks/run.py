@@ -2,7 +2,8 @@
 Nuitka, Cython, mypyc and Shed Skin with --peers) and timed against CPython, alternately, in
 one run. Not a test; run it by hand from the repository root:
 
-    python -m benchmarks.run [--peers] [--bench NAME|GROUP ...] [--rounds N] [--out DIR]
+    python -m benchmarks.run [--peers [PEER ...]] [--bench NAME|GROUP ...] [--rounds N] [--out DIR]
+                             [--shedskin-source DIR]
 
 GROUP is `named` (the 13 benchmarks the speed bars are set on; the default together with
 `typed`), `typed` (annotated copies of numeric kernels in benchmarks/typed/), `extra` (more
@@ -28,6 +29,10 @@ Writes results.json, results.md (the tables) and speedups.png into --out
 (default benchmarks/results/, which git ignores). The per-tool work directories, with the
 built extension modules, are kept under --work (default: ziggurat-benchmarks in the temporary
 directory) for inspection.
+
+Shed Skin alone is given each module as shedskin_prep.py rewrites it (a pyperf shim, and its
+`__main__` block replaced by the bench calls that block makes, for Shed Skin's type inference);
+the workload's lines are untouched.
 
 Must not: modify a benchmark's source (the typed variants are separate files), count a tool
 whose output differs as a speedup without saying so, or run as part of the test suite.

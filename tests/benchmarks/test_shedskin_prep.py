@@ -195,3 +195,27 @@ def test_harness_builds_float_with_shedskin_or_says_why_not(tmp_path: Path) -> N
     # Shed Skin does not export Point.__repr__: the repr differs, the data does not.
     assert ss["differences"] == ["return[0]"], ss["differences"]
     assert tools.SHEDSKIN.product == "build/{module}.so"
+
+
+def test_the_shedskin_bar_is_judged_only_where_shedskin_ran() -> None:
+    from benchmarks import report
+
+    from test_bench_harness import _bench  # the same fixture data as the harness tests
+
+    def data(*benches: dict[str, Any]) -> dict[str, Any]:
+        return {"python": "3.11.7", "pyperformance": "1.14.0", "ziggurat": "0.1.0", "rounds": 1,
+                "tools": ["cpython", "ziggurat", "shedskin"], "peer_status": {"shedskin": "installed 0.9.13"},
+                "named": list(run.NAMED), "seconds": 1.0, "benchmarks": list(benches)}
+
+    failed = report.markdown(data(_bench("nbody_typed", "typed", ziggurat={"ratios": [2.0]},
+                                         shedskin={"build_ok": False}),
+                                  _bench("spectral_norm_typed", "typed", ziggurat={"ratios": [6.0]},
+                                         shedskin={"build_ok": False})))
+    assert ("- typed nbody/spectral_norm within 2x of Shed Skin: nbody_typed: ziggurat 2.00x, Shed Skin build failed; "
+            "spectral_norm_typed: ziggurat 6.00x, Shed Skin build failed -> not measurable") in failed
+    assert "Shed Skin was given, for itself only" in failed
+    ran = report.markdown(data(_bench("nbody_typed", "typed", ziggurat={"ratios": [2.0]},
+                                      shedskin={"ratios": [16.0]}),
+                               _bench("spectral_norm_typed", "typed", ziggurat={"ratios": [6.0]},
+                                      shedskin={"build_ok": False})))
+    assert "nbody_typed: ziggurat 2.00x, Shed Skin 16.00x;" in ran and ran.count("-> FAIL") == 2
