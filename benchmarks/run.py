@@ -6,8 +6,10 @@ one run. Not a test; run it by hand from the repository root:
                              [--shedskin-source DIR]
 
 GROUP is `named` (the 13 benchmarks the speed bars are set on; the default together with
-`typed`), `typed` (annotated copies of numeric kernels in benchmarks/typed/), `extra` (more
-pyperformance benchmarks that need no third-party package) or `all`.
+`typed` and `ported`), `typed` (annotated copies of numeric kernels in benchmarks/typed/),
+`ported` (Shed Skin's subset of the typed nbody and spectral_norm, benchmarks/ported/: the
+workloads of the Shed Skin bar), `extra` (more pyperformance benchmarks that need no
+third-party package) or `all`.
 
 Steps, each benchmark in turn:
   1. copy pyperformance's `bm_NAME/run_benchmark.py` (installed from PyPI with the
@@ -78,6 +80,9 @@ EXTRA = ("richards_super", "pidigits", "meteor_contest", "scimark", "generators"
 # Annotated copies in benchmarks/typed/ -> the pyperformance benchmark each derives from.
 TYPED = {"nbody_typed": "nbody", "spectral_norm_typed": "spectral_norm", "float_typed": "float",
          "fannkuch_typed": "fannkuch", "nqueens_typed": "nqueens"}
+# Shed Skin's subset of two typed variants, in benchmarks/ported/ (the one change each is in
+# its docstring; tests/benchmarks undoes it): the workloads issue #5's Shed Skin bar is on.
+PORTED = {"nbody_ported": "nbody", "spectral_norm_ported": "spectral_norm"}
 # Extra options for the check run only: benchmarks that can write their picture do, so the
 # picture is compared, not just the absence of an exception.
 CHECK_ARGS = {"chaos": ("--filename", "out.ppm"), "raytrace": ("--filename", "out.ppm")}
@@ -91,7 +96,7 @@ class Spec:
     source: Path  # the file that becomes the module, unmodified
     data: Path | None  # the benchmark's directory, whose other files are copied beside it
     group: str
-    base: str = ""  # for a typed variant: the benchmark it annotates
+    base: str = ""  # for a typed or ported variant: the pyperformance benchmark it derives from
 
     @property
     def module(self) -> str:
@@ -134,20 +139,23 @@ def pyperformance_dir() -> Path:
 
 def select(names: list[str], bm_dir: Path) -> list[Spec]:
     wanted: list[str] = []
-    for n in names or ["named", "typed"]:
-        group = {"named": NAMED, "extra": EXTRA, "typed": tuple(TYPED),
-                 "all": NAMED + tuple(TYPED) + EXTRA}.get(n, (n,))
+    for n in names or ["named", "typed", "ported"]:
+        group = {"named": NAMED, "extra": EXTRA, "typed": tuple(TYPED), "ported": tuple(PORTED),
+                 "all": NAMED + tuple(TYPED) + tuple(PORTED) + EXTRA}.get(n, (n,))
         wanted.extend(g for g in group if g not in wanted)
     specs = []
     for name in wanted:
         if name in TYPED:
             specs.append(Spec(name, HERE / "typed" / f"{TYPED[name]}.py", bm_dir / f"bm_{TYPED[name]}",
                               "typed", TYPED[name]))
+        elif name in PORTED:
+            specs.append(Spec(name, HERE / "ported" / f"{PORTED[name]}.py", bm_dir / f"bm_{PORTED[name]}",
+                              "ported", PORTED[name]))
         elif (bm_dir / f"bm_{name}" / "run_benchmark.py").is_file():
             specs.append(Spec(name, bm_dir / f"bm_{name}" / "run_benchmark.py", bm_dir / f"bm_{name}",
                               "named" if name in NAMED else "extra"))
         else:
-            raise SystemExit(f"no benchmark {name!r}: not in pyperformance ({bm_dir}) nor in benchmarks/typed/")
+            raise SystemExit(f"no benchmark {name!r}: not in pyperformance ({bm_dir}) nor in benchmarks/typed/ or ported/")
     return specs
 
 
@@ -310,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also build with Nuitka, Cython, mypyc and Shed Skin (installing them when missing);"
                              " with names, only those (" + ", ".join(p.name for p in PEERS) + ")")
     parser.add_argument("--bench", nargs="+", default=[], metavar="NAME",
-                        help="benchmarks or groups (named, typed, extra, all); default: named typed")
+                        help="benchmarks or groups (named, typed, ported, extra, all); default: named typed ported")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--target-seconds", type=float, default=0.3,
                         help="CPython's time per measurement the loop count is calibrated to")

@@ -219,3 +219,63 @@ def test_the_shedskin_bar_is_judged_only_where_shedskin_ran() -> None:
                                _bench("spectral_norm_typed", "typed", ziggurat={"ratios": [6.0]},
                                       shedskin={"build_ok": False})))
     assert "nbody_typed: ziggurat 2.00x, Shed Skin 16.00x;" in ran and ran.count("-> FAIL") == 2
+
+
+class _UndoNbodyPort(ast.NodeTransformer):
+    """benchmarks/ported/nbody.py's one change, undone: a mass `[m]` back to `m`, `m[0]` to `m`."""
+
+    def __init__(self) -> None:
+        self.reads = self.masses = 0
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if (isinstance(node.value, ast.Name) and node.value.id in ("m", "m1", "m2")
+                and isinstance(node.slice, ast.Constant) and node.slice.value == 0):
+            self.reads += 1
+            return node.value
+        return self.generic_visit(node)
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        for body in node.values:
+            if isinstance(body, ast.Tuple) and isinstance(body.elts[-1], ast.List) and len(body.elts[-1].elts) == 1:
+                body.elts[-1] = body.elts[-1].elts[0]
+                self.masses += 1
+        return self.generic_visit(node)
+
+
+def test_ported_nbody_changes_only_the_mass() -> None:
+    from test_bench_harness import _stripped  # annotations and docstring removed
+
+    port = ast.parse((ROOT / "benchmarks" / "ported" / "nbody.py").read_text(encoding="utf-8"))
+    undo = _UndoNbodyPort()
+    undone = ast.unparse(undo.visit(port))
+    assert (undo.reads, undo.masses) == (11, 5)
+    typed = (ROOT / "benchmarks" / "typed" / "nbody.py").read_text(encoding="utf-8")
+    assert _stripped(undone) == _stripped(typed)
+
+
+def test_ported_spectral_norm_changes_only_four_literals() -> None:
+    from test_bench_harness import _stripped
+
+    port = ast.parse(_stripped_source(ROOT / "benchmarks" / "ported" / "spectral_norm.py"))
+    typed = ast.parse(_stripped_source(ROOT / "benchmarks" / "typed" / "spectral_norm.py"))
+    port.body, typed.body = port.body[1:], typed.body[1:]  # the docstrings say what each is
+    changed = []
+    for a, b in zip(ast.walk(port), ast.walk(typed)):
+        if isinstance(a, ast.Constant) and isinstance(b, ast.Constant) and repr(a.value) != repr(b.value):
+            changed.append((a.value, b.value))
+            a.value = b.value
+    assert sorted(changed) == [(0.0, 0), (0.0, 0), (0.0, 0), (1.0, 1)]
+    assert ast.dump(port) == ast.dump(typed) and _stripped(ast.unparse(port)) == _stripped(ast.unparse(typed))
+
+
+def _stripped_source(path: Path) -> str:
+    from test_bench_harness import _Strip
+
+    return ast.unparse(_Strip().visit(ast.parse(path.read_text(encoding="utf-8"))))
+
+
+def test_ported_variants_are_a_group(bm_dir: Path) -> None:
+    specs = run.select(["ported"], bm_dir)
+    assert [(s.name, s.group, s.base, s.source.parent.name) for s in specs] == [
+        ("nbody_ported", "ported", "nbody", "ported"), ("spectral_norm_ported", "ported", "spectral_norm", "ported")]
+    assert [s.name for s in run.select([], bm_dir)][-2:] == ["nbody_ported", "spectral_norm_ported"]
