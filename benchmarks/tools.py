@@ -96,10 +96,19 @@ def _env(cache: str, zig_cache: Path | None) -> dict[str, str]:
 def _diagnostics(stdout: str, stderr: str) -> str:
     """Why a build failed: the compilers' own error lines when there are any (Shed Skin's
     `*ERROR*` and g++'s `error:` lines are on stdout, under a Python traceback on stderr that
-    says only that CMake failed), else the last lines of stderr (or stdout)."""
-    errors = [line for line in (stdout + "\n" + stderr).splitlines()
-              if "*ERROR*" in line or ": error:" in line or ": fatal error:" in line]
-    return "\n".join(errors[:8]) if errors else _last_lines(stderr or stdout)
+    says only that CMake failed), else the last lines of stderr (or stdout). When Shed Skin
+    translated code g++ then rejects, its warnings name the cause (`method passing is not
+    supported`, `tuple with length > 2 and different types of elements`, a variable's
+    `dynamic (sub)type`): up to three distinct ones follow the errors, the specific first."""
+    lines = (stdout + "\n" + stderr).splitlines()
+    errors = [line for line in lines if "*ERROR*" in line or ": error:" in line or ": fatal error:" in line]
+    if not errors:
+        return _last_lines(stderr or stdout)
+    warnings = [line for line in lines if line.startswith("*WARNING*") and not line.endswith("not called!")]
+    causes: dict[str, str] = {}
+    for line in sorted(warnings, key=lambda w: "dynamic (sub)type" in w):  # stable: file order kept
+        causes.setdefault(line.split(": ", 1)[-1], line)
+    return "\n".join(errors[:4] + list(causes.values())[:3])
 
 
 def _last_lines(text: str, n: int = 12) -> str:

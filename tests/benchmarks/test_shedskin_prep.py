@@ -151,8 +151,18 @@ def test_build_moves_the_product_and_reports_compiler_errors(tmp_path: Path) -> 
     fails = ("import sys; print('*WARNING* bm_y.py: meh'); print('*ERROR* bm_y.py:3: cannot locate module: pyperf');"
              "print('Traceback (most recent call last):\\nCalledProcessError: cmake', file=sys.stderr); sys.exit(1)")
     build = _fake_tool(fails).build(tmp_path, "bm_y")
-    assert not build.ok and build.error == "*ERROR* bm_y.py:3: cannot locate module: pyperf"
+    assert not build.ok and build.error == "*ERROR* bm_y.py:3: cannot locate module: pyperf\n*WARNING* bm_y.py: meh"
     assert (tmp_path / "bm_y.py").exists()  # a failed build keeps its source
+    # g++ rejecting what Shed Skin translated: its errors, then Shed Skin's distinct warnings.
+    cpp = ("print('*WARNING* bm_y.py: Variable r has dynamic (sub)type: {None, int}');"
+           "print('*WARNING* bm_y.py:21: method passing is not supported');"
+           "print('*WARNING* bm_y.py:22: method passing is not supported');"
+           "print('*WARNING* pyperf.py:5: Function perf_counter not called!');"
+           "print('build/ext/bm_y.cpp:35:24: error: cannot convert');"
+           "import sys; sys.exit(1)")
+    assert _fake_tool(cpp).build(tmp_path, "bm_y").error.splitlines() == [
+        "build/ext/bm_y.cpp:35:24: error: cannot convert", "*WARNING* bm_y.py:21: method passing is not supported",
+        "*WARNING* bm_y.py: Variable r has dynamic (sub)type: {None, int}"]
     # Without such lines, the last lines of stderr, as before.
     build = _fake_tool("import sys; print('plain failure', file=sys.stderr); sys.exit(2)").build(tmp_path, "bm_y")
     assert build.error == "plain failure"
