@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import builtins
 import contextlib
 import hashlib
 import importlib
@@ -133,13 +134,35 @@ def find_main_block(tree: ast.Module) -> ast.If | None:
     return None
 
 
-def main_block(source_path: str) -> ast.Module:
-    """The statements of the source's `if __name__ == "__main__":` block."""
+def main_block(source_path: str) -> tuple[ast.Module, ast.Module]:
+    """The source's module and the statements of its `if __name__ == "__main__":` block."""
     with open(source_path, encoding="utf-8") as f:
-        node = find_main_block(ast.parse(f.read(), source_path))
+        tree = ast.parse(f.read(), source_path)
+    node = find_main_block(tree)
     if node is None:
         raise SystemExit(f"{source_path}: no `if __name__ == '__main__':` block")
-    return ast.Module(body=node.body, type_ignores=[])
+    return tree, ast.Module(body=node.body, type_ignores=[])
+
+
+def supply_helpers(module: types.ModuleType, tree: ast.Module, block: ast.Module, source_path: str) -> list[str]:
+    """Names the `__main__` block reads that the imported module lacks, defined from the source,
+    interpreted: only its top-level imports and functions. A Shed Skin extension module exports
+    what its type inference saw called, not the modules it imported: `pyperf`, and a callback
+    like nbody's `add_cmdline_args` (which only a real pyperf's worker spawning would call)."""
+    needed = {n.id for n in ast.walk(block) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    missing = needed - set(module.__dict__) - set(dir(builtins))
+    supplied: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            names = {node.name}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            continue
+        if names & missing:
+            exec(compile(ast.Module(body=[node], type_ignores=[]), source_path, "exec"), module.__dict__)
+            supplied += sorted(names & missing)
+    return supplied
 
 
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -261,19 +284,22 @@ def main() -> int:
     t0 = time.perf_counter()
     module = importlib.import_module(opts.module)
     import_seconds = time.perf_counter() - t0
-    # A Shed Skin extension module exports its functions, classes and variables, not the
-    # modules it imported: the block's `pyperf.Runner()` needs the name.
-    module.__dict__.setdefault("pyperf", sys.modules["pyperf"])
+    tree, block = main_block(opts.source)
+    interpreted = supply_helpers(module, tree, block, opts.source)
     with contextlib.redirect_stdout(io.StringIO()):  # option parsing prints nothing we need
-        exec(compile(main_block(opts.source), opts.source, "exec"), module.__dict__)
+        exec(compile(block, opts.source, "exec"), module.__dict__)
     if not calls:
         raise SystemExit("the benchmark made no bench_func/bench_time_func call")
+    for c in calls:
+        if module_function(module, c.func) in interpreted:  # never time an interpreted stand-in
+            raise SystemExit(f"the workload {c.func.__name__} is not in the imported module {origin}")
 
     result: dict[str, Any] = {
         "file": origin,
         "calls": [{"kind": c.kind, "name": c.name, "inner_loops": c.inner_loops,
                    "func": module_function(module, c.func), "args": literal_args(c.args)} for c in calls],
         "import_seconds": import_seconds,
+        "interpreted": interpreted,
     }
     if opts.mode == "time":
         loops = [int(n) for n in opts.loops.split(",")]

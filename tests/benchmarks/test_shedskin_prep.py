@@ -289,3 +289,23 @@ def test_ported_variants_are_a_group(bm_dir: Path) -> None:
     assert [(s.name, s.group, s.base, s.source.parent.name) for s in specs] == [
         ("nbody_ported", "ported", "nbody", "ported"), ("spectral_norm_ported", "ported", "spectral_norm", "ported")]
     assert [s.name for s in run.select([], bm_dir)][-2:] == ["nbody_ported", "spectral_norm_ported"]
+
+
+def test_driver_supplies_only_helpers_a_compiled_module_lacks(tmp_path: Path) -> None:
+    """What a Shed Skin extension module lacks (pyperf, an uncalled callback) the __main__ block
+    gets from the source, interpreted; a workload it lacks is an error, never timed interpreted."""
+    source = tmp_path / "source.py"
+    source.write_text("import pyperf\n\ndef helper(cmd, args):\n    pass\n\ndef work(n):\n    return n + 1\n\n"
+                      "if __name__ == '__main__':\n"
+                      "    pyperf.Runner(add_cmdline_args=helper).bench_func('w', work, 41)\n")
+    built = tmp_path / "built"
+    built.mkdir()
+    (built / "bm_h.py").write_text("def work(n):\n    return n + 1\n")  # what Shed Skin exports
+    out = tmp_path / "r.json"
+    argv = [sys.executable, str(ROOT / "benchmarks" / "driver.py"), str(out), str(built), "bm_h", str(source), "check"]
+    subprocess.run(argv, check=True, cwd=tmp_path)
+    result = json.loads(out.read_text())
+    assert result["interpreted"] == ["pyperf", "helper"] and result["fingerprint"]["return[0]"] == "42"
+    (built / "bm_h.py").write_text("x = 1\n")  # the workload itself missing
+    proc = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode != 0 and "the workload work is not in the imported module" in proc.stderr
