@@ -4,7 +4,8 @@ this (fresh) process and writes what it measured as JSON.
     python driver.py RESULT.json MODULE_DIR MODULE SOURCE.py MODE [--loops N] [-- BENCH_ARGS...]
 
 MODE is one of
-  discover   list the bench calls the benchmark's own `__main__` block makes;
+  discover   list the bench calls the benchmark's own `__main__` block makes (with the
+             workload's name in the module and its arguments, when they are literals);
   time       call each of them LOOPS times (LOOPS given per call, comma-separated) and
              record seconds per loop;
   check      call each once and record what the workload produced: the return value (for
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import builtins
 import contextlib
 import hashlib
 import importlib
@@ -123,15 +125,44 @@ def make_fake_pyperf(argv: list[str], calls: list[BenchCall]) -> types.ModuleTyp
     return fake
 
 
-def main_block(source_path: str) -> ast.Module:
-    """The statements of the source's `if __name__ == "__main__":` block."""
-    with open(source_path, encoding="utf-8") as f:
-        tree = ast.parse(f.read(), source_path)
+def find_main_block(tree: ast.Module) -> ast.If | None:
+    """The module's top-level `if __name__ == "__main__":` statement, if any."""
     for node in tree.body:
         if (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
                 and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__"):
-            return ast.Module(body=node.body, type_ignores=[])
-    raise SystemExit(f"{source_path}: no `if __name__ == '__main__':` block")
+            return node
+    return None
+
+
+def main_block(source_path: str) -> tuple[ast.Module, ast.Module]:
+    """The source's module and the statements of its `if __name__ == "__main__":` block."""
+    with open(source_path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), source_path)
+    node = find_main_block(tree)
+    if node is None:
+        raise SystemExit(f"{source_path}: no `if __name__ == '__main__':` block")
+    return tree, ast.Module(body=node.body, type_ignores=[])
+
+
+def supply_helpers(module: types.ModuleType, tree: ast.Module, block: ast.Module, source_path: str) -> list[str]:
+    """Names the `__main__` block reads that the imported module lacks, defined from the source,
+    interpreted: only its top-level imports and functions. A Shed Skin extension module exports
+    what its type inference saw called, not the modules it imported: `pyperf`, and a callback
+    like nbody's `add_cmdline_args` (which only a real pyperf's worker spawning would call)."""
+    needed = {n.id for n in ast.walk(block) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    missing = needed - set(module.__dict__) - set(dir(builtins))
+    supplied: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            names = {node.name}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            continue
+        if names & missing:
+            exec(compile(ast.Module(body=[node], type_ignores=[]), source_path, "exec"), module.__dict__)
+            supplied += sorted(names & missing)
+    return supplied
 
 
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -161,6 +192,20 @@ def plain_repr(value: Any, depth: int = 0) -> str:
     return f"<{type(value).__name__}>"
 
 
+def public_data(obj: Any) -> dict[str, Any]:
+    """The object's public non-callable attributes, by name."""
+    out = {}
+    for name in dir(obj):
+        if not name.startswith("_"):
+            try:
+                value = getattr(obj, name)
+            except Exception:  # a property that fails is no data
+                continue
+            if not callable(value):
+                out[name] = value
+    return out
+
+
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -177,6 +222,10 @@ def check(calls: list[BenchCall], module: types.ModuleType, module_dir: str) -> 
         with contextlib.redirect_stdout(buf):
             result = call.once()
         out[f"return[{i}]"] = ADDRESS.sub("", repr(result))
+        if not isinstance(result, PLAIN + (list, tuple, dict, set, frozenset)):
+            # An object's data, apart from its repr: a tool may give a class of the workload
+            # its own repr (Shed Skin does not export a class's __repr__).
+            out[f"return[{i}] attributes"] = plain_repr(public_data(result))
         out[f"stdout[{i}]"] = ADDRESS.sub("", buf.getvalue())
     for name, value in sorted(vars(module).items()):
         if not name.startswith("__") and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
@@ -190,6 +239,25 @@ def check(calls: list[BenchCall], module: types.ModuleType, module_dir: str) -> 
         out = {k: v.replace(d, "<MODULE_DIR>") for k, v in out.items()}
     # Long values are compared by hash; short ones are kept readable for the report.
     return {k: v if len(v) <= 200 else "sha256:" + digest(v) for k, v in out.items()}
+
+
+def module_function(module: types.ModuleType, func: Callable[..., Any]) -> str | None:
+    """The name the workload has in its module, if it is one of the module's own globals."""
+    name = getattr(func, "__name__", None)
+    return name if name and getattr(module, name, None) is func else None
+
+
+def literal_args(args: tuple[Any, ...]) -> list[str] | None:
+    """The arguments as source text, if each is a literal value (repr that reads back equal)."""
+    out = []
+    for a in args:
+        try:
+            if ast.literal_eval(repr(a)) != a:
+                return None
+        except (ValueError, SyntaxError):
+            return None
+        out.append(repr(a))
+    return out
 
 
 def main() -> int:
@@ -216,15 +284,22 @@ def main() -> int:
     t0 = time.perf_counter()
     module = importlib.import_module(opts.module)
     import_seconds = time.perf_counter() - t0
+    tree, block = main_block(opts.source)
+    interpreted = supply_helpers(module, tree, block, opts.source)
     with contextlib.redirect_stdout(io.StringIO()):  # option parsing prints nothing we need
-        exec(compile(main_block(opts.source), opts.source, "exec"), module.__dict__)
+        exec(compile(block, opts.source, "exec"), module.__dict__)
     if not calls:
         raise SystemExit("the benchmark made no bench_func/bench_time_func call")
+    for c in calls:
+        if module_function(module, c.func) in interpreted:  # never time an interpreted stand-in
+            raise SystemExit(f"the workload {c.func.__name__} is not in the imported module {origin}")
 
     result: dict[str, Any] = {
         "file": origin,
-        "calls": [{"kind": c.kind, "name": c.name, "inner_loops": c.inner_loops} for c in calls],
+        "calls": [{"kind": c.kind, "name": c.name, "inner_loops": c.inner_loops,
+                   "func": module_function(module, c.func), "args": literal_args(c.args)} for c in calls],
         "import_seconds": import_seconds,
+        "interpreted": interpreted,
     }
     if opts.mode == "time":
         loops = [int(n) for n in opts.loops.split(",")]

@@ -2,11 +2,14 @@
 Nuitka, Cython, mypyc and Shed Skin with --peers) and timed against CPython, alternately, in
 one run. Not a test; run it by hand from the repository root:
 
-    python -m benchmarks.run [--peers] [--bench NAME|GROUP ...] [--rounds N] [--out DIR]
+    python -m benchmarks.run [--peers [PEER ...]] [--bench NAME|GROUP ...] [--rounds N] [--out DIR]
+                             [--shedskin-source DIR]
 
 GROUP is `named` (the 13 benchmarks the speed bars are set on; the default together with
-`typed`), `typed` (annotated copies of numeric kernels in benchmarks/typed/), `extra` (more
-pyperformance benchmarks that need no third-party package) or `all`.
+`typed` and `ported`), `typed` (annotated copies of numeric kernels in benchmarks/typed/),
+`ported` (Shed Skin's subset of the typed nbody and spectral_norm, benchmarks/ported/: the
+workloads of the Shed Skin bar), `extra` (more pyperformance benchmarks that need no
+third-party package) or `all`.
 
 Steps, each benchmark in turn:
   1. copy pyperformance's `bm_NAME/run_benchmark.py` (installed from PyPI with the
@@ -29,6 +32,10 @@ Writes results.json, results.md (the tables) and speedups.png into --out
 built extension modules, are kept under --work (default: ziggurat-benchmarks in the temporary
 directory) for inspection.
 
+Shed Skin alone is given each module as shedskin_prep.py rewrites it (a pyperf shim, and its
+`__main__` block replaced by the bench calls that block makes, for Shed Skin's type inference);
+the workload's lines are untouched.
+
 Must not: modify a benchmark's source (the typed variants are separate files), count a tool
 whose output differs as a speedup without saying so, or run as part of the test suite.
 """
@@ -49,11 +56,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ziggurat.errors import ToolchainError
+from ziggurat.errors import ConfigError, ToolchainError
 from ziggurat.toolchains.run import run
 
 from . import report
-from .tools import CPYTHON, EXT_SUFFIX, PEERS, ZIGGURAT, Build, Tool, ensure_installed, warm_zig_cache
+from . import shedskin_prep
+from .tools import CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, warm
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "driver.py"
@@ -72,6 +80,9 @@ EXTRA = ("richards_super", "pidigits", "meteor_contest", "scimark", "generators"
 # Annotated copies in benchmarks/typed/ -> the pyperformance benchmark each derives from.
 TYPED = {"nbody_typed": "nbody", "spectral_norm_typed": "spectral_norm", "float_typed": "float",
          "fannkuch_typed": "fannkuch", "nqueens_typed": "nqueens"}
+# Shed Skin's subset of two typed variants, in benchmarks/ported/ (the one change each is in
+# its docstring; tests/benchmarks undoes it): the workloads issue #5's Shed Skin bar is on.
+PORTED = {"nbody_ported": "nbody", "spectral_norm_ported": "spectral_norm"}
 # Extra options for the check run only: benchmarks that can write their picture do, so the
 # picture is compared, not just the absence of an exception.
 CHECK_ARGS = {"chaos": ("--filename", "out.ppm"), "raytrace": ("--filename", "out.ppm")}
@@ -85,7 +96,7 @@ class Spec:
     source: Path  # the file that becomes the module, unmodified
     data: Path | None  # the benchmark's directory, whose other files are copied beside it
     group: str
-    base: str = ""  # for a typed variant: the benchmark it annotates
+    base: str = ""  # for a typed or ported variant: the pyperformance benchmark it derives from
 
     @property
     def module(self) -> str:
@@ -128,20 +139,23 @@ def pyperformance_dir() -> Path:
 
 def select(names: list[str], bm_dir: Path) -> list[Spec]:
     wanted: list[str] = []
-    for n in names or ["named", "typed"]:
-        group = {"named": NAMED, "extra": EXTRA, "typed": tuple(TYPED),
-                 "all": NAMED + tuple(TYPED) + EXTRA}.get(n, (n,))
+    for n in names or ["named", "typed", "ported"]:
+        group = {"named": NAMED, "extra": EXTRA, "typed": tuple(TYPED), "ported": tuple(PORTED),
+                 "all": NAMED + tuple(TYPED) + tuple(PORTED) + EXTRA}.get(n, (n,))
         wanted.extend(g for g in group if g not in wanted)
     specs = []
     for name in wanted:
         if name in TYPED:
             specs.append(Spec(name, HERE / "typed" / f"{TYPED[name]}.py", bm_dir / f"bm_{TYPED[name]}",
                               "typed", TYPED[name]))
+        elif name in PORTED:
+            specs.append(Spec(name, HERE / "ported" / f"{PORTED[name]}.py", bm_dir / f"bm_{PORTED[name]}",
+                              "ported", PORTED[name]))
         elif (bm_dir / f"bm_{name}" / "run_benchmark.py").is_file():
             specs.append(Spec(name, bm_dir / f"bm_{name}" / "run_benchmark.py", bm_dir / f"bm_{name}",
                               "named" if name in NAMED else "extra"))
         else:
-            raise SystemExit(f"no benchmark {name!r}: not in pyperformance ({bm_dir}) nor in benchmarks/typed/")
+            raise SystemExit(f"no benchmark {name!r}: not in pyperformance ({bm_dir}) nor in benchmarks/typed/ or ported/")
     return specs
 
 
@@ -193,12 +207,48 @@ def check_tool(spec: Spec, tool: Tool, directory: Path, result: ToolResult, refe
     result.identical = not result.differences
 
 
+def _for_shedskin(spec: Spec, dirs: dict[str, Path]) -> Build | None:
+    """Rewrite Shed Skin's copy (shedskin_prep) from the bench calls the original's `__main__`
+    block makes under CPython; a failed Build if that cannot be done, else None."""
+    try:
+        calls = drive(spec, dirs["cpython"], "discover")["calls"]
+        shedskin_prep.prepare(dirs[SHEDSKIN.name], spec.module, calls)
+    except ToolchainError as exc:
+        return Build(ok=False, error="the bench calls could not be discovered: " + _error(exc))
+    except ValueError as exc:
+        return Build(ok=False, error=f"not given to Shed Skin: {exc}")
+    return None
+
+
+def install_peer(peer: Tool, shedskin_source: str) -> str:
+    """Install a missing peer with pip; '' when it is then importable, else why not. Shed Skin
+    is not on every package index: then it comes from --shedskin-source (or the environment
+    variable), a source tree or wheel; its builds also need CMake and a C++ compiler."""
+    if peer is SHEDSKIN and shedskin_prep.missing_system_tools():
+        return ("not installed: Shed Skin builds with " + " and ".join(shedskin_prep.missing_system_tools())
+                + ", which are missing (apt-get install cmake g++)")
+    if peer.available():
+        return ""
+    why = ensure_installed(peer.requirement)
+    if why and peer is SHEDSKIN:
+        if not shedskin_source:
+            return (f"not installed: not on the package index ({' '.join(why.split())}); give a Shed Skin "
+                    f"source tree or wheel with --shedskin-source DIR or {shedskin_prep.SOURCE_ENV}=DIR")
+        why = ensure_installed(shedskin_source)
+        if why:
+            return f"not installed: pip could not install {shedskin_source}: {' '.join(why.split())}"
+    if why:
+        return f"not installable: {why}"
+    return "" if peer.available() else "not installed: installed but not importable"
+
+
 def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float, log: Any) -> BenchResult:
     res = BenchResult(spec)
     dirs = {t.name: work / spec.name / t.name for t in tools}
     for tool in tools:
         prepare(spec, dirs[tool.name])
-        build = tool.build(dirs[tool.name], spec.module, work / "zig-cache")
+        build = _for_shedskin(spec, dirs) if tool is SHEDSKIN else None
+        build = build or tool.build(dirs[tool.name], spec.module, work / "zig-cache")
         res.tools[tool.name] = ToolResult(build)
         if not build.ok:
             log(f"  {tool.name}: BUILD FAILED\n    " + build.error.replace("\n", "\n    "))
@@ -264,14 +314,18 @@ def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--peers", action="store_true",
-                        help="also build with Nuitka, Cython, mypyc and Shed Skin (installing them when missing)")
+    parser.add_argument("--peers", nargs="*", default=None, metavar="PEER",
+                        help="also build with Nuitka, Cython, mypyc and Shed Skin (installing them when missing);"
+                             " with names, only those (" + ", ".join(p.name for p in PEERS) + ")")
     parser.add_argument("--bench", nargs="+", default=[], metavar="NAME",
-                        help="benchmarks or groups (named, typed, extra, all); default: named typed")
+                        help="benchmarks or groups (named, typed, ported, extra, all); default: named typed ported")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--target-seconds", type=float, default=0.3,
                         help="CPython's time per measurement the loop count is calibrated to")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--shedskin-source", metavar="DIR", default=None,
+                        help="a Shed Skin source tree (or wheel) to pip-install when the package index has "
+                             f"none (default: ${shedskin_prep.SOURCE_ENV})")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ziggurat-benchmarks",
                         help="where the per-tool builds go (kept for inspection; default: %(default)s)")
     args = parser.parse_args(argv)
@@ -289,15 +343,23 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{spec.name}: cannot install {need}: {why}")
     tools: list[Tool] = [CPYTHON, ZIGGURAT]
     peer_status: dict[str, str] = {}
-    if args.peers:
-        for peer in PEERS:
+    if args.peers is not None:
+        unknown = set(args.peers) - {p.name for p in PEERS}
+        if unknown:
+            raise SystemExit(f"error: --peers: no peer {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(p.name for p in PEERS)}")
+        try:
+            shedskin_source = shedskin_prep.source_requirement(args.shedskin_source)
+        except ConfigError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        for peer in [p for p in PEERS if not args.peers or p.name in args.peers]:
             if not peer.available():
                 log(f"installing {peer.requirement} ...")
-                why = ensure_installed(peer.requirement)
-                if why or not peer.available():
-                    peer_status[peer.name] = f"not installable: {why or 'installed but not importable'}"
-                    log(f"{peer.name}: {peer_status[peer.name]}")
-                    continue
+            why = install_peer(peer, shedskin_source)
+            if why:
+                peer_status[peer.name] = why
+                log(f"{peer.name}: {why}")
+                continue
             peer_status[peer.name] = "installed " + _version(peer.requirement)
             tools.append(peer)
 
@@ -307,7 +369,15 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     (work / "zig-cache").mkdir(parents=True, exist_ok=True)
     log(f"warming a private zig cache in {work / 'zig-cache'} (not counted) ...")
-    log(f"  {warm_zig_cache(work / 'zig-cache'):.1f} s")
+    log(f"  {warm(ZIGGURAT, work / 'zig-cache'):.1f} s")
+    if SHEDSKIN in tools:
+        log("warming Shed Skin's dependency cache, ~/.cache/shedskin (not counted) ...")
+        try:
+            log(f"  {warm(SHEDSKIN, work / 'zig-cache'):.1f} s")
+        except ToolchainError as exc:
+            peer_status[SHEDSKIN.name] = f"installed but cannot build a one-line module: {_error(exc)}"
+            log(f"shedskin: {peer_status[SHEDSKIN.name]}")
+            tools.remove(SHEDSKIN)
     results = []
     started = time.time()
     for spec in specs:

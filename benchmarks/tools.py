@@ -43,6 +43,10 @@ class Tool:
     import_name: str  # importable when the tool is installed
     build_argv: Callable[[Path, str], list[str]]  # (dir, module) -> the build command
     compiled: bool = True
+    # Where the build leaves the extension module when not beside the source under the
+    # interpreter's suffix (relative to the directory; "{module}" is substituted): it is moved
+    # there, as MODULE + EXT_SUFFIX, which the import system finds first.
+    product: str = ""
 
     def available(self) -> bool:
         return not self.import_name or importlib.util.find_spec(self.import_name) is not None
@@ -55,10 +59,16 @@ class Tool:
             env = _env(cache, zig_cache)
             t0 = time.perf_counter()
             try:
-                run(self.build_argv(directory, module), cwd=directory, env=env, timeout=COMPILE_TIMEOUT)
+                proc = run(self.build_argv(directory, module), cwd=directory, env=env, timeout=COMPILE_TIMEOUT,
+                           check=False)
             except ToolchainError as exc:
                 return Build(ok=False, seconds=time.perf_counter() - t0, error=_last_lines(exc.stderr or str(exc)))
             seconds = time.perf_counter() - t0
+            if proc.returncode != 0:
+                return Build(ok=False, seconds=seconds, error=_diagnostics(proc.stdout, proc.stderr))
+        product = directory / self.product.format(module=module)
+        if self.product and product.is_file():
+            product.rename(directory / (module + EXT_SUFFIX))
         extensions = [p for p in set(directory.rglob(f"*{EXT_SUFFIX}")) - before if p.is_file()]
         if not any(p.name == module + EXT_SUFFIX for p in extensions):
             return Build(ok=False, seconds=seconds, error=f"no {module}{EXT_SUFFIX} was produced")
@@ -74,13 +84,31 @@ def _env(cache: str, zig_cache: Path | None) -> dict[str, str]:
     if zig_cache is not None:
         # zig's global cache (~/.cache/zig) is shared by every zig on the machine and locked
         # while one of them builds there: a build measured 300 s of waiting for 1.4 s of CPU
-        # while other users' zig ran. A cache of our own, warmed once (warm_zig_cache), keeps
+        # while other users' zig ran. A cache of our own, warmed once (warm), keeps
         # their work out of ziggurat's compile time.
         env["ZIG_GLOBAL_CACHE_DIR"] = env["ZIG_LOCAL_CACHE_DIR"] = str(zig_cache)
     # The venv's console scripts (cythonize's compiler driver finds gcc itself; mypyc and
     # Nuitka run as `python -m`) and the interpreter the modules are built for.
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
+
+
+def _diagnostics(stdout: str, stderr: str) -> str:
+    """Why a build failed: the compilers' own error lines when there are any (Shed Skin's
+    `*ERROR*` and g++'s `error:` lines are on stdout, under a Python traceback on stderr that
+    says only that CMake failed), else the last lines of stderr (or stdout). When Shed Skin
+    translated code g++ then rejects, its warnings name the cause (`method passing is not
+    supported`, `tuple with length > 2 and different types of elements`, a variable's
+    `dynamic (sub)type`): up to three distinct ones follow the errors, the specific first."""
+    lines = (stdout + "\n" + stderr).splitlines()
+    errors = [line for line in lines if "*ERROR*" in line or ": error:" in line or ": fatal error:" in line]
+    if not errors:
+        return _last_lines(stderr or stdout)
+    warnings = [line for line in lines if line.startswith("*WARNING*") and not line.endswith("not called!")]
+    causes: dict[str, str] = {}
+    for line in sorted(warnings, key=lambda w: "dynamic (sub)type" in w):  # stable: file order kept
+        causes.setdefault(line.split(": ", 1)[-1], line)
+    return "\n".join(errors[:4] + list(causes.values())[:3])
 
 
 def _last_lines(text: str, n: int = 12) -> str:
@@ -104,9 +132,13 @@ CYTHON = Tool("cython", "cython", "Cython",
 # report as an error before compiling anything.
 MYPYC = Tool("mypyc", "mypy", "mypyc",
              lambda d, m: [PY, "-m", "mypyc", "--ignore-missing-imports", f"{m}.py"])
-# Shed Skin compiles a whole program from its own type inference; extension-module mode.
+# Shed Skin compiles a whole program from its own type inference; extension-module mode, in
+# CMake's Release configuration (its extension flags are -O2 -g in any configuration). It is
+# given the module as shedskin_prep.py rewrites it (pyperf shim, inference call) and leaves
+# build/MODULE.so.
 SHEDSKIN = Tool("shedskin", "shedskin", "shedskin",
-                lambda d, m: [PY, "-m", "shedskin", "build", "--extmod", f"{m}.py"])
+                lambda d, m: [PY, "-m", "shedskin", "build", "--extmod", "--build-type", "Release", f"{m}.py"],
+                product="build/{module}.so")
 
 PEERS = (NUITKA, CYTHON, MYPYC, SHEDSKIN)
 
@@ -121,13 +153,17 @@ def ensure_installed(requirement: str) -> str:
     return ""
 
 
-def warm_zig_cache(zig_cache: Path) -> float:
-    """Build a one-line module with ziggurat into `zig_cache`, so that zig's one-time work
-    (its C runtime for the target) is done before any compile time is measured; seconds taken."""
+WARM_MODULE = "def f(x):\n    return x + 1\n\n\nif __name__ == '__main__':\n    f(1)\n"
+
+
+def warm(tool: Tool, zig_cache: Path) -> float:
+    """Build a one-line module with `tool`, so that its one-time work is done before any compile
+    time is measured (ziggurat: zig's C runtime for the target, into `zig_cache`; Shed Skin: its
+    own Boehm GC and PCRE2, into ~/.cache/shedskin); seconds taken."""
     with tempfile.TemporaryDirectory(prefix="zgwarm-") as d:
-        Path(d, "zg_warm.py").write_text("def f(x):\n    return x + 1\n", encoding="utf-8")
+        Path(d, "zg_warm.py").write_text(WARM_MODULE, encoding="utf-8")
         t0 = time.perf_counter()
-        build = ZIGGURAT.build(Path(d), "zg_warm", zig_cache)
+        build = tool.build(Path(d), "zg_warm", zig_cache)
         if not build.ok:
-            raise ToolchainError("ziggurat cannot build a one-line module:\n" + build.error)
+            raise ToolchainError(f"{tool.name} cannot build a one-line module:\n" + build.error)
         return time.perf_counter() - t0
