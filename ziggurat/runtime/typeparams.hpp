@@ -18,6 +18,7 @@
 #pragma once
 #include "function.hpp"
 #include "ops.hpp"
+#include "classes.hpp"
 
 namespace zrt {
 
@@ -105,6 +106,21 @@ ZRT_INLINE PyObject* alias_value_function(PyObject* f) {
 #else
     Py_SET_TYPE(f, &PyFunction_Type);  // both static types: no reference to move
     return newref(f);
+#endif
+}
+
+// The `__classdict__` cell of a class body whose lazily evaluated scopes read its names.
+// The body hands it to type.__new__ as `__classdictcell__` (as CPython's does), which points
+// it at the new class's own dict: a bound evaluated later sees later class attributes.
+// type.__new__ takes only the interpreter's own cell: under abi3 a real one (whose layout
+// is that of ziggurat's cell, so the compiled closures read it alike).
+ZRT_INLINE PyObject* classdict_cell(PyObject* ns) {
+#if ZRT_LIMITED
+    PyObject* c = real_classcell();
+    if (c) PyCell_GET(c) = newref(ns);
+    return c;
+#else
+    return PyCell_New(ns);
 #endif
 }
 

@@ -113,6 +113,9 @@ class Scope:
             return CELL if name in self.cells else FAST
         if name in self.frees:
             return DICTFREE if self.sees_class and name != CLASSDICT else FREE
+        seen = _visible_class(self)
+        if seen is not None and name in seen.global_decls:
+            return GLOBAL  # `global name` in the class: the globals only
         return DICTGLOBAL if self.sees_class else GLOBAL
 
 
@@ -250,7 +253,7 @@ class _Collector(ast.NodeVisitor):
         scope.sees_class = self.scope.kind == "class"
         self.scope = scope
         for tp in params:
-            scope.bound.add(tp.name)
+            scope.bound.add(binding_name(tp))
             bound = getattr(tp, "bound", None)
             if bound is not None:
                 self._lazy(tp, tp.name, bound)
@@ -422,6 +425,11 @@ def _resolve(scope: Scope) -> None:
             continue
         if name in scope.global_decls:
             continue
+        seen = _visible_class(scope)
+        if seen is not None and (name in seen.global_decls or (name in seen.bound and name not in seen.nonlocal_decls)):
+            # bound in the class a lazy scope sees: the class namespace, then the globals,
+            # never an enclosing function's variable (symtable.c, analyze_name)
+            continue
         if scope.is_function and name in scope.bound and name not in scope.nonlocal_decls:
             if any(name in c.frees for c in scope.children) or any(
                 name in _comprehension_needs(c) for c in scope.children if c.kind in INLINE_KINDS
@@ -489,6 +497,16 @@ def _bound_in_enclosing_function(scope: Scope, name: str) -> bool:
             return True  # a comprehension variable, captured: it lives in a cell
         p = p.parent
     return False
+
+
+def _visible_class(scope: Scope) -> Scope | None:
+    """The class whose namespace a PEP 695 lazy scope reads (CPython's class_entry)."""
+    if scope.kind != "lazy" or not scope.sees_class:
+        return None
+    p = scope.parent
+    while p is not None and p.kind != "class":
+        p = p.parent
+    return p
 
 
 def _enclosing_class(scope: Scope) -> bool:

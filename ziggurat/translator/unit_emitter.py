@@ -1402,12 +1402,13 @@ class UnitEmitter:
 
     # -- PEP 695 type parameters -----------------------------------------------------------
     def stmt_TypeAlias(self, node: ast.AST) -> None:
-        name: str = node.name.id  # type: ignore[attr-defined]
+        name: str = node.name.id  # type: ignore[attr-defined]  # (mangled in a class)
         type_params = self.enter_type_params(node)
         value = self.make_function(node.zrt_value, NO_ARGS, None, None)  # type: ignore[attr-defined]
         value = self.call(f"zrt::alias_value_function({value.expr})")
         params = type_params.expr if type_params is not None else "Py_None"
-        args = self.call(f"PyTuple_Pack(3, {self.mod.const(name)}, {params}, {value.expr})")
+        written = self.mod.const(getattr(node, "written_name", name))
+        args = self.call(f"PyTuple_Pack(3, {written}, {params}, {value.expr})")
         alias = self.call(f"zrt::intrinsic(1, zrt::INTRINSIC_TYPEALIAS, {args.expr})")
         if type_params is not None:
             self.leave_type_params()
@@ -1445,7 +1446,7 @@ class UnitEmitter:
             if getattr(tp, "default_value", None) is not None:
                 evaluate = self.make_function(tp.zrt_default, NO_ARGS, None, None)
                 obj = self.call(f"zrt::intrinsic(2, zrt::INTRINSIC_SET_TYPEPARAM_DEFAULT, {obj.expr}, {evaluate.expr})")
-            self.store_name(tp.name, Val(obj.expr))
+            self.store_name(binding_name(tp), Val(obj.expr))
             items.append(obj)
         return self.build_tuple(items)
 
@@ -2132,7 +2133,7 @@ class UnitEmitter:
         ]
         if scope.needs_classdict:
             # lazily evaluated scopes of the body (PEP 695) read its namespace through a cell
-            head += ["    zrt::Ref L_classdict(PyCell_New(L_ns));", "    if (!L_classdict.p) return -1;"]
+            head += ["    zrt::Ref L_classdict(zrt::classdict_cell(L_ns));", "    if (!L_classdict.p) return -1;"]
         self.open("{")
         modname = self.call(f"zrt::load_global(&S, {self.mod.ident('__name__')})")
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__module__')}, {modname.expr})")
@@ -2157,6 +2158,8 @@ class UnitEmitter:
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__firstlineno__')}, {line.expr})")
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__static_attributes__')}, {attrs})")
         self.close("}")
+        if scope.needs_classdict:
+            self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__classdictcell__')}, L_classdict.p)")
         self.emit("return 0;")
         tail = [
             "L_error:",

@@ -276,3 +276,162 @@ def test_closure_over_type_param():
     def g[T]():
         return lambda: T
     assert g()() is g.__type_params__[0]
+
+
+def test_inside_generator():
+    def gen():
+        x = yield 1
+        def f[T: int](a: T) -> list[T]:
+            return [a, x]
+        yield f
+        class C[U]:
+            pass
+        type A[V] = dict[V, int]
+        yield C, A
+    g = gen()
+    next(g)
+    f = g.send("sent")
+    assert f(0) == [0, "sent"]
+    C, A = next(g)
+    assert C.__type_params__[0].__name__ == "U"
+    assert A.__value__ == dict[A.__type_params__[0], int]
+
+
+def test_private_names_and_globals():
+    class A:
+        def m[__T](self, x: __T) -> __T:
+            return x
+        type __Alias[__U] = list[__U]
+        def alias(self):
+            return self.__Alias
+    (T,) = A.m.__type_params__
+    print(T.__name__, A.m.__annotations__)
+    print(A().alias().__name__, A().alias().__type_params__)
+    define_global()
+    assert global_generic.__qualname__ == "global_generic"
+    assert global_generic.__type_params__[0].__name__ == "G"
+
+
+def define_global():
+    global global_generic
+    def global_generic[G](): pass
+
+
+def test_lambdas_and_comprehensions_in_lazy_scopes():
+    # (3.12 refuses comprehensions in annotation scopes inside a class body)
+    base = 10
+    type Squares = [i * i for i in range(3)]
+    type Scaled[T] = [(i * base, T) for i in range(3)]
+    assert Squares.__value__ == [0, 1, 4]
+    assert Scaled.__value__[2] == (20, Scaled.__type_params__[0])
+    def f[T: (lambda: int)()](self): pass
+    (T,) = f.__type_params__
+    assert T.__bound__ is int
+
+
+def test_class_body_reads_type_params():
+    class C[T, *Ts]:
+        seen = (T, Ts)
+        def method(self):
+            return T
+        @staticmethod
+        def parts():
+            return [T, Ts]
+    T, Ts = C.__type_params__
+    assert C.seen == (T, Ts)
+    assert C().method() is T and C.parts() == [T, Ts]
+
+
+def test_generic_alias_in_class():
+    class Holder:
+        type Pair[A, B] = tuple[A, B]
+        type Shadowed[Holder] = Holder
+    A, B = Holder.Pair.__type_params__
+    assert Holder.Pair.__value__ == tuple[A, B]
+    assert Holder.Pair[int, str].__args__ == (int, str)
+    assert Holder.Shadowed.__value__ is Holder.Shadowed.__type_params__[0]
+
+
+def test_errors_at_definition():
+    try:
+        class Twice[T](typing.Generic[T]):
+            pass
+    except TypeError as e:
+        print(e)
+    else:
+        raise AssertionError
+    try:
+        def bad[T](x: undefined_annotation) -> T:  # noqa: F821 - evaluated eagerly
+            pass
+    except NameError as e:
+        print(e)
+    else:
+        raise AssertionError
+
+
+def test_mangled_class_params():
+    class Foo[__T]:
+        param = __T
+        def meth[__U](self, arg: __T, arg2: __U):
+            return (__T, __U)
+        type Alias[__V] = (__T, __V)
+    (T,) = Foo.__type_params__
+    (U,) = Foo.meth.__type_params__
+    (V,) = Foo.Alias.__type_params__
+    assert (T.__name__, U.__name__, V.__name__) == ("__T", "__U", "__V")
+    assert Foo.param is T
+    assert Foo.meth.__annotations__ == {"arg": T, "arg2": U}
+    assert Foo().meth(1, 2) == (T, U)
+    assert Foo.Alias.__value__ == (T, V)
+
+
+def test_class_names_read_late():
+    T = "function"
+    class X:
+        T = int
+        def foo[U: T](self): ...
+        type Alias = T
+        type Other = missing_name  # noqa: F821
+    X.T = float  # the lazy scopes read the class's own dict, after the class is made
+    assert X.foo.__type_params__[0].__bound__ is float
+    assert X.Alias.__value__ is float
+    X.missing_name = "late"
+    assert X.Other.__value__ == "late"
+    assert "__classdictcell__" not in X.__dict__ and "__classdict__" not in X.__dict__
+    class Y:
+        T = int
+        type Alias = T
+    del Y.T
+    try:
+        Y.Alias.__value__  # a name the class binds is looked up in the globals next
+    except NameError as e:
+        print(e)
+    else:
+        raise AssertionError
+    assert T == "function"
+
+
+x = "global"
+
+
+def test_class_bound_names_skip_enclosing_function():
+    x = "nonlocal"
+    class Cls:
+        type Alias = x
+        val = Alias.__value__
+        def meth[T: x](self, arg: x): ...
+        bound = meth.__type_params__[0].__bound__
+        annotation = meth.__annotations__["arg"]
+        x = "class"
+    assert (Cls.val, Cls.bound, Cls.annotation) == ("global", "global", "global")
+    class Free:
+        type Alias = x
+        def meth[T: x](self, arg: x): ...
+    assert Free.Alias.__value__ == "nonlocal"
+    assert Free.meth.__type_params__[0].__bound__ == "nonlocal"
+    class Explicit:
+        global x
+        x = "explicit"  # noqa: PLW0603
+        type Alias = x
+        x = "global"
+    assert Explicit.Alias.__value__ == "global"
