@@ -31,3 +31,4 @@
 #include "match.hpp"
 #include "native.hpp"
 #include "module.hpp"
+#include "typeparams.hpp"

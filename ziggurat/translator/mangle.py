@@ -5,7 +5,8 @@ form `__name` (not ending in `__`) written inside a class body - in the class or
 function nested in it - is rewritten to `_Class__name`, `Class` being the innermost
 enclosing class with its leading underscores stripped (no mangling when nothing is left).
 Names, attributes, parameters, global/nonlocal names, except-as names and capture
-patterns are mangled (keyword arguments of calls are not, as in CPython). The names of functions and classes defined in a class
+patterns are mangled (keyword arguments of calls are not, as in CPython). The names of functions, classes and
+type parameters defined in a class
 are mangled where they are *stored*: the node's `name` keeps the written spelling (it is
 the `__name__`/`__qualname__`), and the binding name is recorded as `node.binding_name`.
 
@@ -37,24 +38,47 @@ def binding_name(node: ast.AST) -> str:
 class _Mangler(ast.NodeVisitor):
     def __init__(self) -> None:
         self.cls: str | None = None
+        # a generic class's own type parameters (PEP 695) are mangled with its name, also in
+        # its bases (3.13: the other names there are not): (class name, parameter names)
+        self.own_params: tuple[str, set[str]] | None = None
 
     def m(self, name: str) -> str:
+        if self.own_params is not None and name in self.own_params[1]:
+            return mangle(name, self.own_params[0])
         return mangle(name, self.cls)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         node.binding_name = self.m(node.name)  # type: ignore[attr-defined]
-        for n in [*node.decorator_list, *node.bases, *node.keywords]:
+        for n in node.decorator_list:
             self.visit(n)
-        saved, self.cls = self.cls, node.name
+        params = getattr(node, "type_params", None) or []
+        saved_params = self.own_params
+        if params:
+            self.own_params = (node.name, {tp.name for tp in params})
+        for n in [*params, *node.bases, *node.keywords]:
+            self.visit(n)
+        saved, self.cls, self.own_params = self.cls, node.name, None
         for stmt in node.body:
             self.visit(stmt)
-        self.cls = saved
+        self.cls, self.own_params = saved, saved_params
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         node.binding_name = self.m(node.name)  # type: ignore[union-attr]
         self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_TypeVar(self, node: ast.AST) -> None:
+        # PEP 695: a type parameter keeps its written name (the TypeVar's __name__) and is
+        # bound under the mangled one; so is a `type` alias's
+        node.binding_name = self.m(node.name)  # type: ignore[attr-defined]
+        self.generic_visit(node)
+
+    visit_ParamSpec = visit_TypeVarTuple = visit_TypeVar
+
+    def visit_TypeAlias(self, node: ast.AST) -> None:
+        node.written_name = node.name.id  # type: ignore[attr-defined]
+        self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         node.id = self.m(node.id)

@@ -21,7 +21,11 @@ from typing import Iterator
 
 from .mangle import binding_name
 
-FUNCTION_KINDS = ("function", "lambda", "genexpr")
+FUNCTION_KINDS = ("function", "lambda", "genexpr", "lazy")
+# Scopes emitted inline in their parent's C++ function: comprehensions, and PEP 695
+# annotation scopes (`<generic parameters of f>`: the type parameters, and the annotations,
+# bases and keywords that see them), which CPython runs once, at once, as a function call.
+INLINE_KINDS = ("comprehension", "annotation")
 
 # access kinds
 FAST = "fast"            # a C++ local of this function
@@ -32,11 +36,19 @@ NAME = "name"            # module/class namespace, then globals, then builtins
 CLASSDEREF = "classderef"  # class body reading an enclosing function's variable
 COMP = "comp"            # a comprehension's own iteration variable (inline C++ local)
 COMPCELL = "compcell"    # ... captured by a closure inside the comprehension: a cell
+# PEP 695 lazily evaluated scopes (TypeVar bounds, `type` values) directly in a class body
+# read the class namespace first (CPython's LOAD_FROM_DICT_OR_GLOBALS/_OR_DEREF through the
+# class's `__classdict__` cell), then the globals or the closure cell
+DICTGLOBAL = "dictglobal"
+DICTFREE = "dictfree"
+CLASSDICT = "__classdict__"  # the class body's cell holding its namespace
+TYPE_PARAMS = ".type_params"  # a generic class's parameters, read by its body
+GENERIC_BASE = ".generic_base"  # its Generic[...] base, in its annotation scope
 
 
 @dataclass(eq=False)
 class Scope:
-    kind: str  # module | class | function | lambda | comprehension
+    kind: str  # module | class | function | lambda | comprehension | genexpr | annotation | lazy
     node: ast.AST
     name: str
     qualname: str
@@ -51,6 +63,8 @@ class Scope:
     frees: list[str] = field(default_factory=list)
     needs_classcell: bool = False  # class scope: a method uses super() / __class__
     uses_super: bool = False
+    sees_class: bool = False  # annotation/lazy scope whose enclosing class's names it reads
+    needs_classdict: bool = False  # class scope: a lazy scope reads its namespace
     problems: list[tuple[ast.AST, str]] = field(default_factory=list)
 
     def add_free(self, name: str) -> None:
@@ -72,11 +86,13 @@ class Scope:
             return NAME
         if name in self.global_decls:
             return GLOBAL
-        if self.kind == "comprehension":
+        if self.kind in INLINE_KINDS:
             if name in self.bound:
                 return COMPCELL if name in self.cells else COMP
             assert self.parent is not None
             parent_access = self.parent.access(name)
+            if self.kind == "annotation":
+                return parent_access  # inline in the class body too: its namespace, as CPython's
             if self.parent.kind == "class" and parent_access in (NAME, CLASSDEREF):
                 # class-level names are invisible inside the comprehension
                 return FREE if name in self.parent.frees and parent_access == CLASSDEREF else GLOBAL
@@ -96,8 +112,11 @@ class Scope:
         if name in self.bound:
             return CELL if name in self.cells else FAST
         if name in self.frees:
-            return FREE
-        return GLOBAL
+            return DICTFREE if self.sees_class and name != CLASSDICT else FREE
+        seen = _visible_class(self)
+        if seen is not None and name in seen.global_decls:
+            return GLOBAL  # `global name` in the class: the globals only
+        return DICTGLOBAL if self.sees_class else GLOBAL
 
 
 class _Collector(ast.NodeVisitor):
@@ -111,6 +130,17 @@ class _Collector(ast.NodeVisitor):
     # -- helpers -------------------------------------------------------------------------
     def _child(self, kind: str, node: ast.AST, name: str) -> Scope:
         parent = self.scope
+        if kind == "annotation":
+            qual = f"<generic parameters of {name}>"
+            scope = Scope(kind, node, qual, qual, parent)
+            parent.children.append(scope)
+            self.by_node[id(node.type_params)] = scope  # type: ignore[attr-defined]  # (the node is its def's)
+            return scope
+        if parent.kind == "annotation":
+            # what an annotation scope defines is named as if the scope were not there
+            # (CPython's compiler_set_qualname looks at the grandparent)
+            assert parent.parent is not None
+            parent = parent.parent
         if parent.kind == "module" or name in parent.global_decls:
             # a def/class whose name is declared global has its plain name as qualname
             qual = name
@@ -120,8 +150,8 @@ class _Collector(ast.NodeVisitor):
             qual = f"{parent.qualname}.{name}"
         else:
             qual = f"{parent.qualname}.<locals>.{name}"
-        scope = Scope(kind, node, name, qual, parent)
-        parent.children.append(scope)
+        scope = Scope(kind, node, name, qual, self.scope)
+        self.scope.children.append(scope)
         self.by_node[id(node)] = scope
         return scope
 
@@ -134,7 +164,7 @@ class _Collector(ast.NodeVisitor):
             self.visit(n)
         self.scope = saved
 
-    def _visit_args(self, args: ast.arguments) -> None:
+    def _visit_args(self, args: ast.arguments) -> None:  # (a lambda's)
         # defaults and annotations are evaluated in the enclosing scope
         for d in args.defaults:
             self.visit(d)
@@ -159,15 +189,25 @@ class _Collector(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for d in node.decorator_list:
             self.visit(d)
-        self._visit_args(node.args)
+        self._bind(binding_name(node))
+        outer = self.scope
+        # defaults belong to the enclosing scope; with type parameters the annotations are
+        # evaluated in the annotation scope that holds them
+        for d in node.args.defaults:
+            self.visit(d)
+        for kd in node.args.kw_defaults:
+            if kd is not None:
+                self.visit(kd)
+        self._enter_type_params(node, node.name)
+        for a in _all_args(node.args):
+            if a.annotation is not None:
+                self.visit(a.annotation)
         if node.returns is not None:
             self.visit(node.returns)
-        self._bind(binding_name(node))
         scope = self._child("function", node, node.name)
-        if getattr(node, "type_params", None):
-            scope.problems.append((node, "type parameters (PEP 695) not compiled yet"))
         self._params(scope, node.args)
         self._walk_in(scope, list(node.body))
+        self.scope = outer
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -180,15 +220,60 @@ class _Collector(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for d in node.decorator_list:
             self.visit(d)
+        self._bind(binding_name(node))
+        outer = self.scope
+        generic = self._enter_type_params(node, node.name)
+        if generic:
+            self.scope.bound.update((TYPE_PARAMS, GENERIC_BASE))
         for b in node.bases:
             self.visit(b)
         for k in node.keywords:
             self.visit(k.value)
-        self._bind(binding_name(node))
         scope = self._child("class", node, node.name)
-        if getattr(node, "type_params", None):
-            scope.problems.append((node, "type parameters (PEP 695) not compiled yet"))
+        if generic:
+            scope.used.add(TYPE_PARAMS)  # the body sets __type_params__ from it
         self._walk_in(scope, list(node.body))
+        self.scope = outer
+
+    def visit_TypeAlias(self, node: ast.AST) -> None:
+        name: str = node.name.id  # type: ignore[attr-defined]
+        self._bind(name)
+        outer = self.scope
+        self._enter_type_params(node, name)
+        self._lazy(node, name, node.value)  # type: ignore[attr-defined]
+        self.scope = outer
+
+    def _enter_type_params(self, node: ast.AST, name: str) -> bool:
+        """PEP 695: open the annotation scope of `node`'s type parameters (the caller
+        restores self.scope); bounds, constraints and defaults are lazy scopes in it."""
+        params = getattr(node, "type_params", None)
+        if not params:
+            return False
+        scope = self._child("annotation", node, name)
+        scope.sees_class = self.scope.kind == "class"
+        self.scope = scope
+        for tp in params:
+            scope.bound.add(binding_name(tp))
+            bound = getattr(tp, "bound", None)
+            if bound is not None:
+                self._lazy(tp, tp.name, bound)
+            default = getattr(tp, "default_value", None)
+            if default is not None:
+                self._lazy(tp, tp.name, default, "default")
+        return True
+
+    def _lazy(self, owner: ast.AST, name: str, value: ast.expr, what: str = "value") -> None:
+        """A lazily evaluated expression: a function of no arguments returning it (a TypeVar
+        bound or default, a `type` alias's value). Its node, a synthetic lambda, is kept on
+        `owner` as `zrt_<what>` for the emitter."""
+        fn = ast.Lambda(args=_NO_ARGS, body=value)
+        ast.copy_location(fn, value)
+        setattr(owner, f"zrt_{what}", fn)
+        scope = self._child("lazy", fn, name)
+        scope.sees_class = self.scope.kind == "class" or (self.scope.kind == "annotation" and self.scope.sees_class)
+        if scope.sees_class:
+            scope.used.add(CLASSDICT)
+        self._walk_in(scope, [value.value if isinstance(value, ast.Starred) else value])
 
     def _comprehension(self, node: ast.AST, name: str, elts: list[ast.AST], kind: str = "comprehension") -> None:
         gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
@@ -293,26 +378,36 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+_NO_ARGS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    return [a for a in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg] if a is not None]
+
+
 def _resolve(scope: Scope) -> None:
     """Pass 2: decide cells and frees, children first so their needs reach parents."""
     for child in scope.children:
         _resolve(child)
     if scope.kind == "module":
+        for child in scope.children:
+            if child.kind in INLINE_KINDS:
+                _comprehension_needs(child)  # (decides which of its variables are cells)
         return
     wanted: set[str] = set(scope.used) | set(scope.nonlocal_decls)
     # frees of children pass through us
     for child in scope.children:
         wanted.update(child.frees)
-        if child.kind == "comprehension":
+        if child.kind in INLINE_KINDS:
             wanted.update(_comprehension_needs(child))
             # an inline comprehension reads its free names straight from this scope
             wanted.update(_comprehension_reads(child))
     for name in sorted(wanted):
-        if scope.kind == "comprehension":
+        if scope.kind in INLINE_KINDS:
             continue  # comprehensions forward to their parent (handled above)
         if name == "__class__" and scope.kind == "class":
             if any("__class__" in c.frees for c in scope.children) or any(
-                "__class__" in _comprehension_needs(c) for c in scope.children if c.kind == "comprehension"
+                "__class__" in _comprehension_needs(c) for c in scope.children if c.kind in INLINE_KINDS
             ):
                 scope.needs_classcell = True
             # the body's own `__class__` (read, or `nonlocal __class__`) is the enclosing
@@ -322,11 +417,22 @@ def _resolve(scope: Scope) -> None:
             if own_use and not own_binding and _enclosing_class(scope):
                 scope.add_free(name)
             continue
+        if name == CLASSDICT:
+            if scope.kind == "class":
+                scope.needs_classdict = True
+            elif scope.sees_class:
+                scope.add_free(name)
+            continue
         if name in scope.global_decls:
+            continue
+        seen = _visible_class(scope)
+        if seen is not None and (name in seen.global_decls or (name in seen.bound and name not in seen.nonlocal_decls)):
+            # bound in the class a lazy scope sees: the class namespace, then the globals,
+            # never an enclosing function's variable (symtable.c, analyze_name)
             continue
         if scope.is_function and name in scope.bound and name not in scope.nonlocal_decls:
             if any(name in c.frees for c in scope.children) or any(
-                name in _comprehension_needs(c) for c in scope.children if c.kind == "comprehension"
+                name in _comprehension_needs(c) for c in scope.children if c.kind in INLINE_KINDS
             ):
                 # captured by an inner function (directly or through an inline comprehension)
                 if _captured_by_function(scope, name):
@@ -344,7 +450,7 @@ def _resolve(scope: Scope) -> None:
 
 def _captured_by_function(scope: Scope, name: str) -> bool:
     for c in scope.children:
-        if c.kind == "comprehension":
+        if c.kind in INLINE_KINDS:
             if name in _comprehension_needs(c):
                 return True
         elif name in c.frees:
@@ -356,7 +462,7 @@ def _comprehension_reads(comp: Scope) -> set[str]:
     """Names an inline comprehension (and those nested in it) uses but does not bind."""
     names = set(comp.used) - comp.bound
     for child in comp.children:
-        if child.kind == "comprehension":
+        if child.kind in INLINE_KINDS:
             names.update(n for n in _comprehension_reads(child) if n not in comp.bound)
     return names
 
@@ -370,7 +476,7 @@ def _comprehension_needs(comp: Scope) -> set[str]:
                 comp.cells.add(name)  # captured: the variable lives in a cell
             else:
                 needs.add(name)
-        if child.kind == "comprehension":
+        if child.kind in INLINE_KINDS:
             for n in _comprehension_needs(child):
                 if n in comp.bound:
                     comp.cells.add(n)
@@ -387,10 +493,20 @@ def _bound_in_enclosing_function(scope: Scope, name: str) -> bool:
                 return False
             if name in p.bound or name in p.nonlocal_decls:
                 return True
-        elif p.kind == "comprehension" and name in p.bound:
+        elif p.kind in INLINE_KINDS and name in p.bound:
             return True  # a comprehension variable, captured: it lives in a cell
         p = p.parent
     return False
+
+
+def _visible_class(scope: Scope) -> Scope | None:
+    """The class whose namespace a PEP 695 lazy scope reads (CPython's class_entry)."""
+    if scope.kind != "lazy" or not scope.sees_class:
+        return None
+    p = scope.parent
+    while p is not None and p.kind != "class":
+        p = p.parent
+    return p
 
 
 def _enclosing_class(scope: Scope) -> bool:
@@ -409,6 +525,10 @@ class ScopeTree:
 
     def of(self, node: ast.AST) -> Scope:
         return self.by_node[id(node)]
+
+    def annotation_scope(self, node: ast.AST) -> Scope:
+        """The PEP 695 annotation scope of a def, class or `type` with type parameters."""
+        return self.by_node[id(node.type_params)]  # type: ignore[attr-defined]
 
     def walk(self) -> Iterator[Scope]:
         stack = [self.root]

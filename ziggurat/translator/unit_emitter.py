@@ -28,7 +28,8 @@ from .mangle import binding_name
 from .module_emitter import FuncSpecInfo, ModuleEmitter
 from .specialise import Specialiser
 from .spill import Unspillable, spill_suspensions
-from .scopes import CELL, CLASSDEREF, COMP, COMPCELL, FAST, FREE, GLOBAL, NAME, Scope, ScopeTree
+from .scopes import (CELL, CLASSDEREF, CLASSDICT, COMP, COMPCELL, DICTFREE, DICTGLOBAL, FAST, FREE, GLOBAL, NAME,
+                     GENERIC_BASE, TYPE_PARAMS, Scope, ScopeTree)
 from .types import NO_TYPES, infer_function
 
 
@@ -78,6 +79,8 @@ class Handler:
 
     unbind: str
 
+
+NO_ARGS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
 
 BINOPS = {
     ast.Add: ("PyNumber_Add", "PyNumber_InPlaceAdd"),
@@ -133,6 +136,7 @@ class UnitEmitter:
         # the specialised tier's native paths (a function's Num locals are set in emit_function)
         self.spec = Specialiser(self, NO_TYPES)
         self.direct: str | None = None  # a module-level function with a direct entry: its name
+        self.type_param_saved: list[Scope] = []  # scopes around open annotation scopes
 
     # -- values that outlive one statement ------------------------------------------------
     def long_ref(self, prefix: str = "s") -> str:
@@ -278,6 +282,8 @@ class UnitEmitter:
         """The cell object for `name` as seen from the current scope (to build closures)."""
         if self.unit.kind == "class" and name == "__class__" and self.unit.needs_classcell:
             return "L_classcell"
+        if self.unit.kind == "class" and name == CLASSDICT:
+            return "L_classdict.p"
         kind = self.access(name)
         if kind == COMPCELL:
             return f"{self.comp_var(name)}.p"
@@ -314,7 +320,16 @@ class UnitEmitter:
                 return self.call(f"zrt::newref({var}.p)")
             return Val(f"{var}.p")
         if kind == COMPCELL:
+            if self.scope.kind == "annotation" and self.scope.sees_class:
+                # CPython reads a captured type parameter of a class-level annotation scope
+                # with LOAD_FROM_DICT_OR_DEREF: a class attribute of that name wins
+                return self.call(f"zrt::load_class_deref(L_ns, {ident}, {self.comp_var(name)}.p, {_cstr(name)})")
             return self.call(f"zrt::load_cell({self.comp_var(name)}.p, {_cstr(name)}, false)")
+        if kind in (DICTGLOBAL, DICTFREE):
+            classdict = f"PyCell_GET({self.free_cell(CLASSDICT)})"
+            if kind == DICTGLOBAL:
+                return self.call(f"zrt::load_class_name(&S, {classdict}, {ident})")
+            return self.call(f"zrt::load_class_deref({classdict}, {ident}, {self.free_cell(name)}, {_cstr(name)})")
         if kind == CELL:
             if self.unit.kind == "class" and name == "__class__":
                 return self.call(f"zrt::load_cell(L_classcell, {_cstr(name)}, false)")
@@ -593,7 +608,14 @@ class UnitEmitter:
     def annotation(self, node: ast.expr) -> Val:
         if self.future_annotations:
             return Val(self.mod.const(ast.unparse(node)))
+        if isinstance(node, ast.Starred):  # `*args: *Ts` (PEP 646)
+            return self.unpacked_single(node)
         return self.expr(node)
+
+    def unpacked_single(self, node: ast.Starred) -> Val:
+        """The one item `*value` unpacks to (a `*Ts` annotation or TypeVarTuple default)."""
+        packed = self.expr(node.value)
+        return self.call(f"zrt::unpack_single({packed.expr})")
 
     def stmt_AugAssign(self, node: ast.AugAssign) -> None:
         if self.spec.augassign(node):
@@ -1292,12 +1314,15 @@ class UnitEmitter:
     # -- definitions ---------------------------------------------------------------------
     def stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
         decorators = [self.expr(d, owned=True) for d in node.decorator_list]
-        fn = self.make_function(node, node.args, docstring_of(node.body), node.returns)
+        fn = self.make_function(node, node.args, docstring_of(node.body), node.returns, generic=node)
         for d in reversed(decorators):
             fn = self.call(f"PyObject_CallOneArg({d.expr}, {fn.expr})")
         self.store_name(binding_name(node), fn)
 
-    def make_function(self, node: ast.AST, args: ast.arguments, doc: str | None, returns: ast.expr | None) -> Val:
+    def make_function(self, node: ast.AST, args: ast.arguments, doc: str | None, returns: ast.expr | None,
+                      generic: ast.AST | None = None) -> Val:
+        """A function object; `generic`, a def with type parameters: its annotations are
+        evaluated in its annotation scope, opened after the defaults."""
         scope = self.scopes.of(node)
         index = self.mod.next_id()
         defaults = "nullptr"
@@ -1312,6 +1337,7 @@ class UnitEmitter:
                     v = self.expr(d)
                     self.check_int(f"PyDict_SetItem({kd.expr}, {self.mod.ident(a.arg)}, {v.expr})")
             kwdefaults = kd.expr
+        type_params = self.enter_type_params(generic) if generic is not None else None
         annotations = "nullptr"
         ann_items: list[tuple[str, ast.expr]] = []
         for a in [*args.posonlyargs, *args.args]:
@@ -1337,9 +1363,14 @@ class UnitEmitter:
         # emit the function body itself
         emitter = UnitEmitter(self.mod, self.scopes, scope, self.future_annotations)
         emitter.emit_function(index, node, args, doc is not None)
-        return self.call(
+        fn = self.call(
             f"zrt::make_function(&S, &{nm.FUNC_SPEC}{index}, {defaults}, {kwdefaults}, {closure}, {annotations}, {doc_expr})"
         )
+        if type_params is not None:
+            # (INTRINSIC_SET_FUNCTION_TYPE_PARAMS: the same slot, through its setter)
+            self.check_int(f"PyObject_SetAttr({fn.expr}, {self.mod.ident('__type_params__')}, {type_params.expr})")
+            self.leave_type_params()
+        return fn
 
     def closure_tuple(self, scope: Scope) -> str:
         if not scope.frees:
@@ -1357,7 +1388,15 @@ class UnitEmitter:
     def stmt_ClassDef(self, node: ast.ClassDef) -> None:
         scope = self.scopes.of(node)
         decorators = [self.expr(d, owned=True) for d in node.decorator_list]
-        bases = self.positional_tuple(node.bases)
+        type_params = self.enter_type_params(node)
+        bases_exprs = list(node.bases)
+        if type_params is not None:
+            self.store_name(TYPE_PARAMS, Val(type_params.expr))
+            # Generic[*params] is made before the bases are evaluated, and passed after them
+            generic_base = self.call(f"zrt::intrinsic(1, zrt::INTRINSIC_SUBSCRIPT_GENERIC, {type_params.expr})")
+            self.store_name(GENERIC_BASE, generic_base)
+            bases_exprs.append(ast.Name(GENERIC_BASE, ast.Load()))
+        bases = self.positional_tuple(bases_exprs)
         kw = self.keywords_dict(node.keywords, "nullptr") if node.keywords else Val("nullptr")
         index = self.mod.next_id()
         closure = self.closure_tuple(scope)
@@ -1367,9 +1406,65 @@ class UnitEmitter:
             f"zrt::build_class(&S, {nm.CLASS_BODY}{index}, {closure}, {self.mod.const(node.name)}, {bases.expr}, "
             f"{kw.expr}, {'true' if scope.needs_classcell else 'false'})"
         )
+        if type_params is not None:
+            self.leave_type_params()
         for d in reversed(decorators):
             cls = self.call(f"PyObject_CallOneArg({d.expr}, {cls.expr})")
         self.store_name(binding_name(node), cls)
+
+    # -- PEP 695 type parameters -----------------------------------------------------------
+    def stmt_TypeAlias(self, node: ast.AST) -> None:
+        name: str = node.name.id  # type: ignore[attr-defined]  # (mangled in a class)
+        type_params = self.enter_type_params(node)
+        value = self.make_function(node.zrt_value, NO_ARGS, None, None)  # type: ignore[attr-defined]
+        value = self.call(f"zrt::alias_value_function({value.expr})")
+        params = type_params.expr if type_params is not None else "Py_None"
+        written = self.mod.const(getattr(node, "written_name", name))
+        args = self.call(f"PyTuple_Pack(3, {written}, {params}, {value.expr})")
+        alias = self.call(f"zrt::intrinsic(1, zrt::INTRINSIC_TYPEALIAS, {args.expr})")
+        if type_params is not None:
+            self.leave_type_params()
+        self.store_name(name, alias)
+
+    def enter_type_params(self, node: ast.AST) -> Val | None:
+        """Open `node`'s annotation scope (`<generic parameters of f>`) inline, as the
+        comprehensions are: its type parameters are made in order and bound. Returns their
+        tuple, or None when `node` has none. Closed by leave_type_params()."""
+        params = getattr(node, "type_params", None)
+        if not params:
+            return None
+        scope = self.scopes.annotation_scope(node)
+        self.set_line(node)
+        self.type_param_saved.append(self.scope)
+        self.scope = scope
+        frame = {name: self.fresh(nm.COMP_LOCAL) + "_" + nm.ident(name) for name in sorted(scope.bound)}
+        self.comp_locals.append(frame)
+        for name, var in frame.items():
+            self.emit(f"zrt::Ref {var}(PyCell_New(nullptr));" if scope.access(name) == COMPCELL else f"zrt::Ref {var};")
+            if scope.access(name) == COMPCELL:
+                self.check_null(var)
+        items: list[Val] = []
+        for tp in params:
+            kind = type(tp).__name__
+            name = self.mod.const(tp.name)
+            bound = getattr(tp, "bound", None)
+            if bound is not None:
+                evaluate = self.make_function(tp.zrt_value, NO_ARGS, None, None)
+                which = "CONSTRAINTS" if isinstance(bound, ast.Tuple) else "BOUND"
+                obj = self.call(f"zrt::intrinsic(2, zrt::INTRINSIC_TYPEVAR_WITH_{which}, {name}, {evaluate.expr})")
+            else:
+                which = {"TypeVar": "TYPEVAR", "ParamSpec": "PARAMSPEC", "TypeVarTuple": "TYPEVARTUPLE"}[kind]
+                obj = self.call(f"zrt::intrinsic(1, zrt::INTRINSIC_{which}, {name})")
+            if getattr(tp, "default_value", None) is not None:
+                evaluate = self.make_function(tp.zrt_default, NO_ARGS, None, None)
+                obj = self.call(f"zrt::intrinsic(2, zrt::INTRINSIC_SET_TYPEPARAM_DEFAULT, {obj.expr}, {evaluate.expr})")
+            self.store_name(binding_name(tp), Val(obj.expr))
+            items.append(obj)
+        return self.build_tuple(items)
+
+    def leave_type_params(self) -> None:
+        self.comp_locals.pop()
+        self.scope = self.type_param_saved.pop()
 
     # -- expressions ---------------------------------------------------------------------
     def expr(self, node: ast.expr, owned: bool = False) -> Val:
@@ -1912,7 +2007,8 @@ class UnitEmitter:
         # the body
         if isinstance(node, ast.Lambda) and not self.gen:
             self.open("{")
-            body_val = self.expr(node.body)
+            # (a TypeVarTuple's default may be `*Ts`)
+            body_val = self.unpacked_single(node.body) if isinstance(node.body, ast.Starred) else self.expr(node.body)
             self.emit(f"return {body_val.steal()};")
             self.close("}")
         else:
@@ -2047,10 +2143,16 @@ class UnitEmitter:
             f"    int L_line = {node.lineno};",
             "    zrt::Ref L_ret;",
         ]
+        if scope.needs_classdict:
+            # lazily evaluated scopes of the body (PEP 695) read its namespace through a cell
+            head += ["    zrt::Ref L_classdict(zrt::classdict_cell(L_ns));", "    if (!L_classdict.p) return -1;"]
         self.open("{")
         modname = self.call(f"zrt::load_global(&S, {self.mod.ident('__name__')})")
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__module__')}, {modname.expr})")
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__qualname__')}, {self.mod.const(scope.qualname)})")
+        if TYPE_PARAMS in scope.frees:  # a generic class (PEP 695)
+            params = self.call(f"zrt::load_cell({self.free_cell(TYPE_PARAMS)}, {_cstr(TYPE_PARAMS)}, true)")
+            self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__type_params__')}, {params.expr})")
         self.close("}")
         body = list(node.body)
         doc = docstring_of(body)
@@ -2068,6 +2170,8 @@ class UnitEmitter:
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__firstlineno__')}, {line.expr})")
         self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__static_attributes__')}, {attrs})")
         self.close("}")
+        if scope.needs_classdict:
+            self.check_int(f"zrt::store_name(L_ns, {self.mod.ident('__classdictcell__')}, L_classdict.p)")
         self.emit("return 0;")
         tail = [
             "L_error:",
