@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Callable
 from . import names as nm
 from .module_emitter import c_string
 from .scopes import FAST, GLOBAL, NAME
-from .types import (ARITH_OPS, MATH_FUNCS, ORDER_OPS, FunctionTypes, is_arith, is_float_const, is_int_const,
-                    is_range_call, numeric_call, numeric_ish)
+from .types import (ARITH_OPS, MATH_FUNCS, ORDER_OPS, FunctionTypes, certainly_not_numeric, is_arith, is_float_const,
+                    is_int_const, is_range_call, numeric_call, numeric_ish)
+
+# the comparisons that order (==/!= of objects stay with the object protocol)
+ORDERINGS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter, Val
@@ -54,8 +57,15 @@ class Specialiser:
         return self.num(node)
 
     def wants_compare(self, node: ast.Compare) -> bool:
-        return (len(node.ops) == 1 and type(node.ops[0]) in ORDER_OPS
-                and (self.numeric_ish(node.left) or self.numeric_ish(node.comparators[0])))
+        if len(node.ops) != 1 or type(node.ops[0]) not in ORDER_OPS:
+            return False
+        left, right = node.left, node.comparators[0]
+        if self.numeric_ish(left) or self.numeric_ish(right):
+            return True
+        # `a.x > b.x`, `row[i] < best`: an ordering of items or attributes is most often one
+        # of numbers, and for anything else the Num path costs two kind tests
+        return (isinstance(node.ops[0], ORDERINGS) and any(isinstance(s, (ast.Attribute, ast.Subscript)) for s in (left, right))
+                and not certainly_not_numeric(left) and not certainly_not_numeric(right))
 
     def wants(self, node: ast.AST) -> bool:
         """An expression whose value the Num path computes (then boxes)."""
@@ -105,8 +115,10 @@ class Specialiser:
             return self.direct_call(node)
         val = em.expr(node)
         t = em.fresh("n")
-        em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
-        em.release(val)
+        if val.owner:  # the Num takes the reference: the very object if the generic path needs it
+            em.emit(f"zrt::Num {t} = zrt::num_obj({val.owner}.release());")
+        else:
+            em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
         return t
 
     def checked(self, expr: str) -> str:
@@ -284,24 +296,25 @@ class Specialiser:
             obj = em.expr(target.value)
             key = self.key(target.slice)
             res = self.inplace(em.call(f"zrt::getitem_num({obj.expr}, {key})"), op, node.value)
-            em.check_int(f"zrt::setitem_num({obj.expr}, {key}, {res.expr})")
+            em.check_int(f"zrt::setitem_num_value({obj.expr}, {key}, {res})")
             return True
         if isinstance(target, ast.Attribute) and self.numeric_ish(node.value):
             obj = em.expr(target.value)
             res = self.inplace(em.load_attr(obj, target.attr), op, node.value)
-            em.store_attr(obj, target.attr, res)
+            attr, cache = em.mod.ident(target.attr), em.mod.attr_cache()
+            em.check_int(f"zrt::setattr_num_value({obj.expr}, {attr}, {res}, &{cache})")
             return True
         return False
 
-    def inplace(self, cur: "Val", op: str, value: ast.expr) -> "Val":
-        """`cur op= value` on the current value of an item or attribute, as an object."""
+    def inplace(self, cur: "Val", op: str, value: ast.expr) -> str:
+        """`cur op= value` on the current value of an item or attribute: the Num result
+        (the store may put a float into the float object it replaces, native.hpp)."""
         em = self.em
         cur_n = em.fresh("n")
         em.emit(f"zrt::Num {cur_n} = zrt::num_leaf({cur.expr});")
         em.release(cur)
         rhs = self.num(value)
-        t = self.checked(f"zrt::num_binop(zrt::{op}, true, {cur_n}, {rhs})")
-        return em.call(f"zrt::num_steal({t})")
+        return self.checked(f"zrt::num_binop(zrt::{op}, true, {cur_n}, {rhs})")
 
     # -- subscripts -----------------------------------------------------------------------
     def wants_index(self, node: ast.Subscript) -> bool:
