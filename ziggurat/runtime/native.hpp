@@ -788,6 +788,48 @@ ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObje
     return PyObject_SetItem(obj, sl.p, v);
 }
 
+// `lst[lo:hi] = lst[slo:shi:-1]` (fannkuch's flip): is the value's slice one an exact list
+// gives without running any code (native or absent bounds)? Then the statement may leave
+// making the reversed copy to list_flip, after the target's bounds are evaluated.
+ZRT_INLINE bool reversed_slice_direct(PyObject* src, Bound lo, Bound hi) {
+    return PyList_CheckExact(src) && (!lo.n || lo.n->k == NUM_INT) && (!hi.n || hi.n->k == NUM_INT);
+}
+
+// The store of such a statement: when the target is the same list and its slice exactly the
+// items the reversed copy holds, the items are reversed in place (the same list, items and
+// reference counts as the copy-and-assign leaves); otherwise the copy is made and assigned.
+ZRT_INLINE int list_flip(PyObject* obj, Bound lo, Bound hi, PyObject* src, Bound slo, Bound shi) {
+    if (obj == src) {
+        Py_ssize_t len = seq_size(obj), a, b, sa, sb;
+        if (slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b) &&
+            slice_index(slo, len, len - 1, -1, &sa) && slice_index(shi, len, -1, -1, &sb)) {
+            if (b < a) b = a;
+            Py_ssize_t n = sa > sb ? sa - sb : 0;
+            if (b - a == n && (n == 0 || sb + 1 == a)) {
+#ifdef Py_LIMITED_API
+                for (Py_ssize_t i = a, j = b - 1; i < j; i++, j--) {
+                    PyObject* x = newref(seq_item(obj, i));
+                    PyObject* y = newref(seq_item(obj, j));
+                    list_store(obj, i, y);
+                    list_store(obj, j, x);
+                }
+#else
+                PyObject** items = ((PyListObject*)obj)->ob_item;
+                for (Py_ssize_t i = a, j = b - 1; i < j; i++, j--) {
+                    PyObject* t = items[i];
+                    items[i] = items[j];
+                    items[j] = t;
+                }
+#endif
+                return 0;
+            }
+        }
+    }
+    Ref v(list_getslice(src, slo, shi, -1));
+    if (!v.p) return -1;
+    return list_setslice(obj, lo, hi, 1, v.p);
+}
+
 // -- for i, x in enumerate(lst) / for x, y in zip(a, b) over exact lists -------------------
 
 // The lists are held by the loop; the index is checked against the current sizes on every

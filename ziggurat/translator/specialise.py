@@ -346,6 +346,59 @@ class Specialiser:
         assert isinstance(target.slice, ast.Slice)
         em.check_int(f"zrt::list_setslice({obj.expr}, {self.slice_bounds(target.slice)}, {val.expr})")
 
+    def flip_slice(self, node: ast.Assign) -> bool:
+        """`x[lo:hi] = x[slo:shi:-1]` (x a fast local; the value's bounds absent, int literals
+        or fast locals, the target's also their sums and differences, of the value's names): when
+        the value's slice is direct (native bounds of an exact list) no code can run before
+        the store, so the reversed copy is left to zrt::list_flip, which reverses in place
+        when the two slices cover the same items. Otherwise the copy is made first, as usual."""
+        em = self.em
+        if em_gen(em) or len(node.targets) != 1:
+            return False
+        target, value = node.targets[0], node.value
+        if not (isinstance(target, ast.Subscript) and isinstance(value, ast.Subscript)
+                and isinstance(target.slice, ast.Slice) and isinstance(value.slice, ast.Slice)
+                and _slice_step(target.slice) == 1 and _slice_step(value.slice) == -1
+                and isinstance(target.value, ast.Name) and isinstance(value.value, ast.Name)
+                and target.value.id == value.value.id and em.access(target.value.id) == FAST):
+            return False
+        src_names: set[str] = set()
+        tgt_names: set[str] = set()
+        for b in (value.slice.lower, value.slice.upper):  # no arithmetic: a native bound is a native name
+            if isinstance(b, ast.BinOp) or not self.plain_bound(b, src_names):
+                return False
+        if not all(self.plain_bound(b, tgt_names) for b in (target.slice.lower, target.slice.upper)):
+            return False
+        if not tgt_names <= src_names:
+            return False
+        src = em.expr(value.value)
+        bounds = self.slice_bounds(value.slice)
+        lo, hi = bounds.split(", ")[:2]
+        direct, pending = em.fresh("b"), em.fresh()
+        em.emit(f"bool {direct} = zrt::reversed_slice_direct({src.expr}, {lo}, {hi});")
+        em.emit(f"zrt::Ref {pending};")
+        em.open(f"if (!{direct}) {{")
+        em.emit(f"{pending}.set(zrt::list_getslice({src.expr}, {bounds}));")
+        em.emit(f"if (!{pending}.p) {em.fail()}")
+        em.close("}")
+        obj = em.expr(target.value)
+        tbounds = self.slice_bounds(target.slice)
+        tlo, thi = tbounds.split(", ")[:2]
+        em.check_int(f"({direct} ? zrt::list_flip({obj.expr}, {tlo}, {thi}, {src.expr}, {lo}, {hi})"
+                     f" : zrt::list_setslice({obj.expr}, {tbounds}, {pending}.p))")
+        return True
+
+    def plain_bound(self, node: ast.expr | None, names: set[str]) -> bool:
+        """Absent, an int literal, a fast local, or a sum/difference of those (collecting the names):
+        with native int operands its value needs no code of any object."""
+        if node is None or is_int_const(node):
+            return True
+        if isinstance(node, ast.Name) and self.em.access(node.id) == FAST:
+            names.add(node.id)
+            return True
+        return (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+                and self.plain_bound(node.left, names) and self.plain_bound(node.right, names))
+
     def subscript(self, node: ast.Subscript) -> "Val":
         em = self.em
         obj = em.expr(node.value)

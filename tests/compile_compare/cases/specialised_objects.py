@@ -283,3 +283,50 @@ def test_attribute_orderings():
     assert first_smaller(["a"], ["b"], 0) is True
     assert first_smaller({0: 1.0}, {0: 0.5}, 0) is False
     assert first_smaller([True], [2], 0) is True
+
+
+def flip(a, k):
+    a[:k + 1] = a[k::-1]
+    return a
+
+
+def flip_inner(a, k):
+    a[1:k + 1] = a[k:0:-1]
+    return a
+
+
+def flip_short(a, k):
+    a[:k] = a[k::-1]
+    return a
+
+
+def test_reversed_slice_assignments():
+    for k in range(-8, 9):
+        assert flip(list(range(6)), k) == (lambda a: (a.__setitem__(slice(None, k + 1), a[k::-1]), a)[1])(list(range(6)))
+        assert flip_inner(list("abcdef"), k) == (lambda a: (a.__setitem__(slice(1, k + 1), a[k:0:-1]), a)[1])(list("abcdef"))
+        assert flip_short(list(range(4)), k) == (lambda a: (a.__setitem__(slice(None, k), a[k::-1]), a)[1])(list(range(4)))
+    assert flip([], 0) == [] and flip([], -1) == []
+    assert flip([1, 2, 3], 2 ** 70) == [3, 2, 1]
+    assert flip([1, 2, 3], True) == [2, 1, 3]
+    o = object()
+    lst = [o, 1.5, "s"]
+    assert flip(lst, 1)[1] is o
+
+    class L(list):
+        pass
+
+    sub = flip(L([1, 2, 3]), 1)
+    assert sub == [2, 1, 3] and type(sub) is L
+    for bad in (1.0, "1", None):
+        try:
+            flip([1, 2, 3], bad)
+        except TypeError as e:
+            print(type(bad).__name__, e)  # the output is compared too
+        else:
+            raise AssertionError("no TypeError")
+    try:
+        flip((1, 2, 3), 1)
+    except TypeError as e:
+        assert "does not support item assignment" in str(e)
+    else:
+        raise AssertionError("no TypeError")
