@@ -18,12 +18,21 @@
 // internal headers); other versions and the limited API use the generic calls only.
 #pragma once
 #include "ops.hpp"
+#if !defined(Py_LIMITED_API) && PY_VERSION_HEX < 0x030C0000
+#include <structmember.h>  // T_OBJECT_EX, READONLY (3.12+: Py_T_OBJECT_EX, Py_READONLY in Python.h)
+#define ZRT_T_OBJECT_EX T_OBJECT_EX
+#define ZRT_READONLY READONLY
+#else
+#define ZRT_T_OBJECT_EX Py_T_OBJECT_EX
+#define ZRT_READONLY Py_READONLY
+#endif
 
 namespace zrt {
 
 struct AttrCache {
     unsigned int version;  // tp_version_tag of the type the index is for; 0 = empty
     Py_ssize_t index;      // position of the name in the type's shared keys / values array
+    Py_ssize_t offset;     // > 0: a `__slots__` member instead, at this byte offset in the object
 };
 
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && \
@@ -89,15 +98,33 @@ ZRT_INLINE bool values_layout(PyTypeObject* tp) {
 #endif
 }
 
+// The byte offset of a `__slots__` member `descr` that generic get/set treat as a plain
+// object field (an object-typed member, writable, raising AttributeError when empty), or 0.
+// CPython's LOAD_ATTR_SLOT / STORE_ATTR_SLOT take the same shortcut under the same checks.
+ZRT_INLINE Py_ssize_t slot_member_offset(PyObject* descr) {
+    if (!descr || Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
+    PyMemberDef* m = ((PyMemberDescrObject*)descr)->d_member;
+    if (m->type != ZRT_T_OBJECT_EX || (m->flags & ZRT_READONLY) || m->offset <= 0) return 0;
+    return m->offset;
+}
+
 // After a successful generic access of `name` on `obj`: remember where it lives if the
 // fast path would find exactly the same thing.
 ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, bool store) {
     PyTypeObject* tp = Py_TYPE(obj);
-    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !values_layout(tp)) return;
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return;
     if (store ? tp->tp_setattro != PyObject_GenericSetAttr : tp->tp_getattro != PyObject_GenericGetAttr) return;
     if (!PyUnicode_CheckExact(name)) return;
-    if (_PyType_Lookup(tp, name) != nullptr) return;  // a class attribute or descriptor takes part
     if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
+    PyObject* descr = _PyType_Lookup(tp, name);
+    if (descr) {  // only a slot member is cached: any other class attribute takes part
+        Py_ssize_t offset = slot_member_offset(descr);
+        if (!offset) return;
+        c->version = tp->tp_version_tag;
+        c->offset = offset;
+        return;
+    }
+    if (!values_layout(tp)) return;
     Py_ssize_t nentries;
     Py_ssize_t i = shared_key_index(tp, name, &nentries);
     if (i < 0) return;
@@ -105,6 +132,7 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
     if (!values || !values[i]) return;
     c->version = tp->tp_version_tag;
     c->index = i;
+    c->offset = 0;
 }
 
 ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
@@ -117,10 +145,10 @@ ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
 ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     if (attr_cache_hit(c, obj)) {
-        PyObject** values = instance_values(obj);
+        PyObject** values = c->offset ? (PyObject**)((char*)obj + c->offset) : instance_values(obj);
         if (values) {
-            PyObject* v = values[c->index];
-            if (v) return Py_NewRef(v);
+            PyObject* v = values[c->offset ? 0 : c->index];
+            if (v) return Py_NewRef(v);  // an empty slot: the generic path raises
         }
     }
     bool cached = attr_cache_hit(c, obj);
@@ -138,6 +166,13 @@ ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c)
 ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     bool cached = attr_cache_hit(c, obj);
+    if (cached && c->offset) {  // a slot member: set even when empty, as member_set does
+        PyObject** slot = (PyObject**)((char*)obj + c->offset);
+        PyObject* old = *slot;
+        *slot = Py_NewRef(value);
+        Py_XDECREF(old);
+        return 0;
+    }
     if (cached) {
         PyObject** values = instance_values(obj);
         if (values) {

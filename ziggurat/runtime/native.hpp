@@ -21,6 +21,7 @@
 #include <string.h>
 #include "ref.hpp"
 #include "ops.hpp"
+#include "attrcache.hpp"
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX < 0x030B0000
 #include <longintrepr.h>
 #endif
@@ -307,6 +308,18 @@ ZRT_NATIVE double float_floordiv(double vx, double wx) {
 }
 
 ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
+    // two floats first: the common case of float kernels, with the fewest kind tests
+    if (a.k == NUM_FLOAT && b.k == NUM_FLOAT) {
+        switch (op) {
+            case NOP_ADD: return num_float(a.f + b.f);
+            case NOP_SUB: return num_float(a.f - b.f);
+            case NOP_MUL: return num_float(a.f * b.f);
+            case NOP_TRUEDIV:
+                if (b.f != 0.0) return num_float(a.f / b.f);
+                break;
+            default: break;
+        }
+    }
     if (a.k == NUM_INT && b.k == NUM_INT) {
         int64_t x = a.i, y = b.i, r;
         switch (op) {
@@ -635,6 +648,50 @@ ZRT_NATIVE int setitem_num(PyObject* obj, const Num& key, PyObject* v) {
     return PyObject_SetItem(obj, k.p, v);
 }
 
+// -- stores of a float result that reuse the float object they replace ------------------
+
+// A float object only the container references (refcount 1) can take the new value in
+// place instead of a new box: no one else can see the object, so this is the allocation
+// CPython's own float operations avoid when an operand dies (floats have no weak
+// references and are not tracked by the GC). `*slot` is the container's reference.
+ZRT_NATIVE bool float_reuse(PyObject* old, const Num& v) {
+#if defined(Py_LIMITED_API) || defined(Py_GIL_DISABLED)
+    (void)old; (void)v;
+    return false;
+#else
+    if (v.k != NUM_FLOAT || v.o || !old || !PyFloat_CheckExact(old) || Py_REFCNT(old) != 1) return false;
+    ((PyFloatObject*)old)->ob_fval = v.f;
+    return true;
+#endif
+}
+
+// obj[key] = v where v is a temporary Num (`lst[i] op= x`): an exact list's float item is
+// overwritten in place when only the list holds it; anything else stores the box.
+ZRT_NATIVE int setitem_num_value(PyObject* obj, const Num& key, Num& v) {
+    if (key.k == NUM_INT && PyList_CheckExact(obj)) {
+        Py_ssize_t n = seq_size(obj);
+        int64_t i = key.i < 0 ? key.i + n : key.i;
+        if (i >= 0 && i < n && float_reuse(seq_item(obj, (Py_ssize_t)i), v)) return 0;
+    }
+    Ref box(num_steal(v));
+    if (!box.p) return -1;
+    return setitem_num(obj, key, box.p);
+}
+
+// obj.name = v where v is a temporary Num (`obj.x op= y`): the same for a cached
+// attribute slot (a `__slots__` member or the instance's values array).
+ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    if (v.k == NUM_FLOAT && attr_cache_hit(c, obj)) {
+        PyObject** values = c->offset ? (PyObject**)((char*)obj + c->offset) : instance_values(obj);
+        if (values && float_reuse(values[c->offset ? 0 : c->index], v)) return 0;
+    }
+#endif
+    Ref box(num_steal(v));
+    if (!box.p) return -1;
+    return setattr_cached(obj, name, box.p, c);
+}
+
 // -- for x in range(...) as a counted native loop -------------------------------------------
 
 struct RangeLoop {
@@ -743,6 +800,48 @@ ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObje
     Ref sl(slice_of(lo, hi, step));
     if (!sl.p) return -1;
     return PyObject_SetItem(obj, sl.p, v);
+}
+
+// `lst[lo:hi] = lst[slo:shi:-1]` (fannkuch's flip): is the value's slice one an exact list
+// gives without running any code (native or absent bounds)? Then the statement may leave
+// making the reversed copy to list_flip, after the target's bounds are evaluated.
+ZRT_INLINE bool reversed_slice_direct(PyObject* src, Bound lo, Bound hi) {
+    return PyList_CheckExact(src) && (!lo.n || lo.n->k == NUM_INT) && (!hi.n || hi.n->k == NUM_INT);
+}
+
+// The store of such a statement: when the target is the same list and its slice exactly the
+// items the reversed copy holds, the items are reversed in place (the same list, items and
+// reference counts as the copy-and-assign leaves); otherwise the copy is made and assigned.
+ZRT_INLINE int list_flip(PyObject* obj, Bound lo, Bound hi, PyObject* src, Bound slo, Bound shi) {
+    if (obj == src) {
+        Py_ssize_t len = seq_size(obj), a, b, sa, sb;
+        if (slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b) &&
+            slice_index(slo, len, len - 1, -1, &sa) && slice_index(shi, len, -1, -1, &sb)) {
+            if (b < a) b = a;
+            Py_ssize_t n = sa > sb ? sa - sb : 0;
+            if (b - a == n && (n == 0 || sb + 1 == a)) {
+#ifdef Py_LIMITED_API
+                for (Py_ssize_t i = a, j = b - 1; i < j; i++, j--) {
+                    PyObject* x = newref(seq_item(obj, i));
+                    PyObject* y = newref(seq_item(obj, j));
+                    list_store(obj, i, y);
+                    list_store(obj, j, x);
+                }
+#else
+                PyObject** items = ((PyListObject*)obj)->ob_item;
+                for (Py_ssize_t i = a, j = b - 1; i < j; i++, j--) {
+                    PyObject* t = items[i];
+                    items[i] = items[j];
+                    items[j] = t;
+                }
+#endif
+                return 0;
+            }
+        }
+    }
+    Ref v(list_getslice(src, slo, shi, -1));
+    if (!v.p) return -1;
+    return list_setslice(obj, lo, hi, 1, v.p);
 }
 
 // -- for i, x in enumerate(lst) / for x, y in zip(a, b) over exact lists -------------------

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Callable
 from . import names as nm
 from .module_emitter import c_string
 from .scopes import FAST, GLOBAL, NAME
-from .types import (ARITH_OPS, MATH_FUNCS, ORDER_OPS, FunctionTypes, is_arith, is_float_const, is_int_const,
-                    is_range_call, numeric_call, numeric_ish)
+from .types import (ARITH_OPS, MATH_FUNCS, ORDER_OPS, FunctionTypes, certainly_not_numeric, is_arith, is_float_const,
+                    is_int_const, is_range_call, numeric_call, numeric_ish)
+
+# the comparisons that order (==/!= of objects stay with the object protocol)
+ORDERINGS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter, Val
@@ -54,8 +57,15 @@ class Specialiser:
         return self.num(node)
 
     def wants_compare(self, node: ast.Compare) -> bool:
-        return (len(node.ops) == 1 and type(node.ops[0]) in ORDER_OPS
-                and (self.numeric_ish(node.left) or self.numeric_ish(node.comparators[0])))
+        if len(node.ops) != 1 or type(node.ops[0]) not in ORDER_OPS:
+            return False
+        left, right = node.left, node.comparators[0]
+        if self.numeric_ish(left) or self.numeric_ish(right):
+            return True
+        # `a.x > b.x`, `row[i] < best`: an ordering of items or attributes is most often one
+        # of numbers, and for anything else the Num path costs two kind tests
+        return (isinstance(node.ops[0], ORDERINGS) and any(isinstance(s, (ast.Attribute, ast.Subscript)) for s in (left, right))
+                and not certainly_not_numeric(left) and not certainly_not_numeric(right))
 
     def wants(self, node: ast.AST) -> bool:
         """An expression whose value the Num path computes (then boxes)."""
@@ -105,8 +115,10 @@ class Specialiser:
             return self.direct_call(node)
         val = em.expr(node)
         t = em.fresh("n")
-        em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
-        em.release(val)
+        if val.owner:  # the Num takes the reference: the very object if the generic path needs it
+            em.emit(f"zrt::Num {t} = zrt::num_obj({val.owner}.release());")
+        else:
+            em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
         return t
 
     def checked(self, expr: str) -> str:
@@ -284,24 +296,25 @@ class Specialiser:
             obj = em.expr(target.value)
             key = self.key(target.slice)
             res = self.inplace(em.call(f"zrt::getitem_num({obj.expr}, {key})"), op, node.value)
-            em.check_int(f"zrt::setitem_num({obj.expr}, {key}, {res.expr})")
+            em.check_int(f"zrt::setitem_num_value({obj.expr}, {key}, {res})")
             return True
         if isinstance(target, ast.Attribute) and self.numeric_ish(node.value):
             obj = em.expr(target.value)
             res = self.inplace(em.load_attr(obj, target.attr), op, node.value)
-            em.store_attr(obj, target.attr, res)
+            attr, cache = em.mod.ident(target.attr), em.mod.attr_cache()
+            em.check_int(f"zrt::setattr_num_value({obj.expr}, {attr}, {res}, &{cache})")
             return True
         return False
 
-    def inplace(self, cur: "Val", op: str, value: ast.expr) -> "Val":
-        """`cur op= value` on the current value of an item or attribute, as an object."""
+    def inplace(self, cur: "Val", op: str, value: ast.expr) -> str:
+        """`cur op= value` on the current value of an item or attribute: the Num result
+        (the store may put a float into the float object it replaces, native.hpp)."""
         em = self.em
         cur_n = em.fresh("n")
         em.emit(f"zrt::Num {cur_n} = zrt::num_leaf({cur.expr});")
         em.release(cur)
         rhs = self.num(value)
-        t = self.checked(f"zrt::num_binop(zrt::{op}, true, {cur_n}, {rhs})")
-        return em.call(f"zrt::num_steal({t})")
+        return self.checked(f"zrt::num_binop(zrt::{op}, true, {cur_n}, {rhs})")
 
     # -- subscripts -----------------------------------------------------------------------
     def wants_index(self, node: ast.Subscript) -> bool:
@@ -332,6 +345,59 @@ class Specialiser:
         obj = em.expr(target.value)
         assert isinstance(target.slice, ast.Slice)
         em.check_int(f"zrt::list_setslice({obj.expr}, {self.slice_bounds(target.slice)}, {val.expr})")
+
+    def flip_slice(self, node: ast.Assign) -> bool:
+        """`x[lo:hi] = x[slo:shi:-1]` (x a fast local; the value's bounds absent, int literals
+        or fast locals, the target's also their sums and differences, of the value's names): when
+        the value's slice is direct (native bounds of an exact list) no code can run before
+        the store, so the reversed copy is left to zrt::list_flip, which reverses in place
+        when the two slices cover the same items. Otherwise the copy is made first, as usual."""
+        em = self.em
+        if em_gen(em) or len(node.targets) != 1:
+            return False
+        target, value = node.targets[0], node.value
+        if not (isinstance(target, ast.Subscript) and isinstance(value, ast.Subscript)
+                and isinstance(target.slice, ast.Slice) and isinstance(value.slice, ast.Slice)
+                and _slice_step(target.slice) == 1 and _slice_step(value.slice) == -1
+                and isinstance(target.value, ast.Name) and isinstance(value.value, ast.Name)
+                and target.value.id == value.value.id and em.access(target.value.id) == FAST):
+            return False
+        src_names: set[str] = set()
+        tgt_names: set[str] = set()
+        for b in (value.slice.lower, value.slice.upper):  # no arithmetic: a native bound is a native name
+            if isinstance(b, ast.BinOp) or not self.plain_bound(b, src_names):
+                return False
+        if not all(self.plain_bound(b, tgt_names) for b in (target.slice.lower, target.slice.upper)):
+            return False
+        if not tgt_names <= src_names:
+            return False
+        src = em.expr(value.value)
+        bounds = self.slice_bounds(value.slice)
+        lo, hi = bounds.split(", ")[:2]
+        direct, pending = em.fresh("b"), em.fresh()
+        em.emit(f"bool {direct} = zrt::reversed_slice_direct({src.expr}, {lo}, {hi});")
+        em.emit(f"zrt::Ref {pending};")
+        em.open(f"if (!{direct}) {{")
+        em.emit(f"{pending}.set(zrt::list_getslice({src.expr}, {bounds}));")
+        em.emit(f"if (!{pending}.p) {em.fail()}")
+        em.close("}")
+        obj = em.expr(target.value)
+        tbounds = self.slice_bounds(target.slice)
+        tlo, thi = tbounds.split(", ")[:2]
+        em.check_int(f"({direct} ? zrt::list_flip({obj.expr}, {tlo}, {thi}, {src.expr}, {lo}, {hi})"
+                     f" : zrt::list_setslice({obj.expr}, {tbounds}, {pending}.p))")
+        return True
+
+    def plain_bound(self, node: ast.expr | None, names: set[str]) -> bool:
+        """Absent, an int literal, a fast local, or a sum/difference of those (collecting the names):
+        with native int operands its value needs no code of any object."""
+        if node is None or is_int_const(node):
+            return True
+        if isinstance(node, ast.Name) and self.em.access(node.id) == FAST:
+            names.add(node.id)
+            return True
+        return (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+                and self.plain_bound(node.left, names) and self.plain_bound(node.right, names))
 
     def subscript(self, node: ast.Subscript) -> "Val":
         em = self.em

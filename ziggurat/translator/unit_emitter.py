@@ -435,6 +435,8 @@ class UnitEmitter:
         if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and self.spec.assign_local(node.targets[0].id, node.value)):
             return
+        if self.spec.flip_slice(node):
+            return
         val = self.expr(node.value)
         for target in node.targets:
             self.assign(target, val, keep=True)
