@@ -93,12 +93,19 @@ static_assert(offsetof(FrameObj, f_frame_data) == (ZRT_PY(3, 13) ? 64 : 48), "Py
 #endif
 
 // The code unit's frame code object (see the header comment); -1 with an error set.
+// A generator's first entry may be a throw(): the exception being thrown is set, and must
+// survive the call of the Python helper.
 ZRT_INLINE int site_code(ModuleState* st, TbSite* site) {
     if (site->code) return 0;
+    PyObject* pending = fetch_exception();
     PyObject* code = PyObject_CallFunction(st->frame_code, "ssOii", site->name, site->qualname ? site->qualname : site->name,
                                            st->filename, site->firstline, site->nlines > 0 ? site->nlines : 1);
-    if (!code) return -1;
+    if (!code) {
+        Py_XDECREF(pending);
+        return -1;
+    }
     site->code = code;  // kept for the life of the process, as FuncSpec::code
+    if (pending) restore_exception(pending);
     return 0;
 }
 
@@ -197,8 +204,13 @@ struct FrameGuard {
             site->spare = nullptr;
             f->f_back = (PyFrameObject*)xnewref((PyObject*)ts->frame);
         } else {
+            PyObject* pending = fetch_exception();  // (see site_code)
             f = PyFrame_New(ts, (PyCodeObject*)site->code, st->globals, nullptr);  // links f_back
-            if (!f) return;
+            if (!f) {
+                Py_XDECREF(pending);
+                return;
+            }
+            if (pending) restore_exception(pending);
         }
         f->f_lasti = 0;
         f->f_state = FRAME_EXECUTING;

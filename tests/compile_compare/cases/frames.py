@@ -306,3 +306,12 @@ def test_exception_caught_inside():
             n += 1
     assert n == 50
     assert caller_line() == line(test_exception_caught_inside, 9) or not FRAMES
+
+
+def test_throw_into_fresh_generator():
+    # the generator expression's first entry is a throw(): its frame is set up with the
+    # thrown exception pending
+    try:
+        (x for x in ()).throw(KeyError("first"))
+    except KeyError as e:
+        print("caught", e)
