@@ -94,8 +94,9 @@ static_assert(offsetof(FrameObj, f_frame_data) == (ZRT_PY(3, 13) ? 64 : 48), "Py
 
 // The code unit's frame code object (see the header comment); -1 with an error set.
 // A generator's first entry may be a throw(): the exception being thrown is set, and must
-// survive the call of the Python helper.
-ZRT_INLINE int site_code(ModuleState* st, TbSite* site) {
+// survive the call of the Python helper. (Out of line: entering a unit must stay a handful
+// of inlined stores.)
+__attribute__((noinline, cold)) static int site_code(ModuleState* st, TbSite* site) {
     if (site->code) return 0;
     PyObject* pending = fetch_exception();
     PyObject* code = PyObject_CallFunction(st->frame_code, "ssOii", site->name, site->qualname ? site->qualname : site->name,
@@ -133,9 +134,9 @@ struct FrameGuard {
     PyThreadState* ts;
     uint16_t* base;  // the frame code's first code unit
     IFrame f;
-    FrameGuard(ModuleState* st, TbSite* site) : ok(false) {
+    __attribute__((always_inline)) FrameGuard(ModuleState* st, TbSite* site) : ok(false) {
         if (!rec.ok) return;
-        if (!site->code && site_code(st, site) < 0) return;
+        if (__builtin_expect(!site->code, 0) && site_code(st, site) < 0) return;
 #if ZRT_PY(3, 12)
         ts = rec.ts;
 #else
@@ -158,16 +159,16 @@ struct FrameGuard {
         ZRT_CURRENT_FRAME(ts) = &f;
         ok = true;
     }
-    ~FrameGuard() {
+    __attribute__((always_inline)) ~FrameGuard() {
         if (!ok) return;
         ZRT_CURRENT_FRAME(ts) = f.previous;
-        if (f.frame_obj || f.f_locals) pop_slow();
+        if (__builtin_expect(f.frame_obj || f.f_locals, 0)) pop_slow();
     }
     void at(int k) { f.instr = base + k; }
     // Someone made a frame object for this frame (sys._getframe, a traceback): if it is
     // still referenced, it takes the frame's data over, as the interpreter's frames do
     // (take_ownership in Python/frame.c), else it goes with the frame.
-    void pop_slow() {
+    __attribute__((noinline, cold)) void pop_slow() {
         PyObject* pending = fetch_exception();
         FrameObj* fo = (FrameObj*)f.frame_obj;
         f.frame_obj = nullptr;
