@@ -97,11 +97,13 @@ struct TbSite {
     int firstline;
     PyObject* frame;
     // The unit's own frames (frames.hpp): qualified name, lines from firstline the frame
-    // code covers, the frame code object (made on first entry), 3.10's spare frame object.
+    // code covers, the frame code object (made on first entry), 3.10's spare frame objects
+    // (a chain through f_back) and how many there are.
     const char* qualname;
     int nlines;
     PyObject* code;
     PyObject* spare;
+    int nspare;
 };
 
 #if !ZRT_LIMITED

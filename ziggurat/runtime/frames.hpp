@@ -20,17 +20,25 @@
 //    tstate->current_frame); a frame object is made by CPython on demand
 //    (sys._getframe) and takes over the frame's data when the function returns, as the
 //    interpreter's own frames do.
-//  * 3.10: frames are heap objects (tstate->frame); each code unit keeps one spare frame
-//    object for reuse, as 3.10 keeps a "zombie" frame per code object.
-//  * abi3: the thread state is private. No frames (FrameGuard only counts recursion).
+//  * 3.10: frames are heap objects (tstate->frame); each code unit keeps up to
+//    MAX_SPARE_FRAMES frame objects nobody else holds for reuse (recursion needs one per
+//    level), as 3.10 keeps a "zombie" frame per code object.
+//  * abi3: the thread state is private. No frames (FrameGuard only counts recursion); the
+//    same for CPython versions whose frame layout has not been checked (3.14+).
 #pragma once
 #include "function.hpp"
 #include <stddef.h>
 #include <string.h>
 
+#if ZRT_LIMITED || ZRT_PY(3, 14)
+#define ZRT_FRAMES 0
+#else
+#define ZRT_FRAMES 1
+#endif
+
 namespace zrt {
 
-#if !ZRT_LIMITED && ZRT_PY(3, 11)
+#if ZRT_FRAMES && ZRT_PY(3, 11)
 // The interpreter's frame records (Include/internal/pycore_frame.h), which are not in the
 // public headers. Layouts checked against the internal headers of 3.11.7, 3.12.1, 3.13.0.
 struct IFrame {
@@ -125,7 +133,7 @@ ZRT_INLINE int site_index(const TbSite* site, int line) {
 struct FrameGuard {
     RecursionGuard rec;
     bool ok;
-#if ZRT_LIMITED
+#if !ZRT_FRAMES
     ModuleState* st;
     TbSite* site;
     FrameGuard(ModuleState* s, TbSite* t) : ok(rec.ok), st(s), site(t) {}
@@ -193,6 +201,7 @@ struct FrameGuard {
         if (pending) restore_exception(pending);
     }
 #else  // 3.10
+    enum { MAX_SPARE_FRAMES = 32 };
     PyThreadState* ts;
     TbSite* site;
     PyFrameObject* f;
@@ -201,8 +210,9 @@ struct FrameGuard {
         if (!site->code && site_code(st, site) < 0) return;
         ts = PyThreadState_Get();
         f = (PyFrameObject*)site->spare;
-        if (f) {
-            site->spare = nullptr;
+        if (f) {  // the chain's link becomes the caller
+            site->spare = (PyObject*)f->f_back;
+            site->nspare--;
             f->f_back = (PyFrameObject*)xnewref((PyObject*)ts->frame);
         } else {
             PyObject* pending = fetch_exception();  // (see site_code)
@@ -222,10 +232,12 @@ struct FrameGuard {
         if (!ok) return;
         ts->frame = f->f_back;
         f->f_state = FRAME_RETURNED;
-        // Nobody else holds the frame: keep it (without its caller) for the next call
-        if (Py_REFCNT(f) == 1 && !site->spare && !f->f_locals && !f->f_trace) {
+        // Nobody else holds the frame: keep it (without its caller) for a next call
+        if (Py_REFCNT(f) == 1 && site->nspare < MAX_SPARE_FRAMES && !f->f_locals && !f->f_trace) {
             Py_CLEAR(f->f_back);
+            f->f_back = (PyFrameObject*)site->spare;
             site->spare = (PyObject*)f;
+            site->nspare++;
         } else {
             Py_DECREF(f);  // a kept frame keeps its f_back, as in the interpreter
         }
@@ -239,7 +251,7 @@ struct FrameGuard {
 // The traceback entry of a compiled code unit, on its own frame (tb_frame.f_back is the
 // caller, f_globals the module's). tb_lineno is `line` whatever the frame code says.
 ZRT_INLINE void frame_traceback(ModuleState* st, TbSite* site, FrameGuard& g, int line) {
-#if ZRT_LIMITED
+#if !ZRT_FRAMES
     (void)g;
     add_traceback(site, st->globals, st->filename, line);
 #else

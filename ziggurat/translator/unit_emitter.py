@@ -1851,7 +1851,7 @@ class UnitEmitter:
             qualname = getattr(self.unit, "qualname", None) or self.code_name()
             # (kept apart from prototypes: a rolled-back statement must not take it along)
             self.mod.tb_sites.append(f"static zrt::TbSite {self._tb_site} = {{{_cstr(self.code_name())}, {first}, "
-                                     f"nullptr, {_cstr(qualname)}, {nlines}, nullptr, nullptr}};")
+                                     f"nullptr, {_cstr(qualname)}, {nlines}, nullptr, nullptr, 0}};")
         return self._tb_site
 
     def traceback_call(self) -> str:
