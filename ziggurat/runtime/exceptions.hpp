@@ -96,7 +96,31 @@ struct TbSite {
     const char* name;
     int firstline;
     PyObject* frame;
+    // The unit's own frames (frames.hpp): qualified name, lines from firstline the frame
+    // code covers, the frame code object (made on first entry), 3.10's spare frame objects
+    // (a chain through f_back) and how many there are.
+    const char* qualname;
+    int nlines;
+    PyObject* code;
+    PyObject* spare;
+    int nspare;
 };
+
+#if !ZRT_LIMITED
+// The newest traceback entry of the raised exception says `line`, with no instruction
+// offset: traceback.py then takes tb_lineno instead of the code object's positions.
+ZRT_INLINE void set_traceback_line(int line) {
+    PyObject* exc = fetch_exception();
+    if (!exc) return;
+    PyObject* tb = PyException_GetTraceback(exc);
+    if (tb) {
+        ((PyTracebackObject*)tb)->tb_lineno = line;
+        ((PyTracebackObject*)tb)->tb_lasti = -1;
+        Py_DECREF(tb);
+    }
+    restore_exception(exc);
+}
+#endif
 
 ZRT_INLINE void add_traceback(TbSite* site, PyObject* globals, PyObject* filename, int line) {
 #if ZRT_LIMITED
@@ -130,17 +154,7 @@ ZRT_INLINE void add_traceback(TbSite* site, PyObject* globals, PyObject* filenam
         }
     }
     if (PyTraceBack_Here((PyFrameObject*)site->frame) < 0) return;
-    PyObject* exc = fetch_exception();
-    if (!exc) return;
-    PyObject* tb = PyException_GetTraceback(exc);
-    if (tb) {
-        ((PyTracebackObject*)tb)->tb_lineno = line;
-        // no instruction offset: traceback.py then takes tb_lineno instead of the shared
-        // code object's positions
-        ((PyTracebackObject*)tb)->tb_lasti = -1;
-        Py_DECREF(tb);
-    }
-    restore_exception(exc);
+    set_traceback_line(line);
 #endif
 }
 

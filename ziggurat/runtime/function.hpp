@@ -38,6 +38,8 @@ struct ModuleState {
     PyObject* make_code; // helper that turns the stub template into a code object
     PyObject* eg_match;  // except* helpers (None before 3.11)
     PyObject* prep_reraise_star;
+    PyObject* frame_code;  // helper that makes a code unit's frame code (frames.hpp)
+    PyObject* frame_func;  // the function a frame names when it has none of its own
 };
 
 #if !ZRT_LIMITED
@@ -98,6 +100,28 @@ static const char* const stub_source =
     "              co_argcount=argcount, co_posonlyargcount=posonly, co_kwonlyargcount=kwonly,\n"
     "              co_varnames=varnames, co_nlocals=len(varnames), co_freevars=freevars,\n"
     "              co_cellvars=(), co_flags=flags)\n"
+    "    if hasattr(t, 'co_qualname'):\n"
+    "        kw['co_qualname'] = qualname\n"
+    "    return t.replace(**kw)\n"
+    // The code object of a compiled unit's frames (frames.hpp): RESUME (3.11+), one NOP per
+    // source line, then the stub's body; code unit k is on line firstlineno + k. Line
+    // tables: 3.10 (byte delta, line delta) pairs; 3.11+ one "no columns" entry (0xe8) per
+    // code unit with a signed-varint line delta (0 or +1).
+    "def _ziggurat_frame_code(name, qualname, filename, firstlineno, nlines):\n"
+    "    import sys\n"
+    "    from opcode import opmap\n"
+    "    t = _ziggurat_stub.__code__\n"
+    "    raw = t.co_code\n"
+    "    nop = bytes((opmap['NOP'], 0))\n"
+    "    if sys.version_info >= (3, 11):\n"
+    "        code = raw[:2] + nop * (nlines - 1) + raw[2:]\n"
+    "        table = b''.join(b'\\xe8\\x02' if 0 < k < nlines else b'\\xe8\\x00' for k in range(len(code) // 2))\n"
+    "    else:\n"
+    "        code = nop * nlines + raw\n"
+    "        table = b'\\x02\\x00' + b'\\x02\\x01' * (nlines - 1) + bytes((len(raw), 0))\n"
+    "    kw = dict(co_code=code, co_linetable=table, co_name=name, co_filename=filename,\n"
+    "              co_firstlineno=firstlineno, co_flags=0x3, co_argcount=0, co_posonlyargcount=0,\n"
+    "              co_kwonlyargcount=0, co_nlocals=0, co_varnames=(), co_freevars=(), co_cellvars=())\n"
     "    if hasattr(t, 'co_qualname'):\n"
     "        kw['co_qualname'] = qualname\n"
     "    return t.replace(**kw)\n"
@@ -188,7 +212,15 @@ ZRT_INLINE int init_module_state(ModuleState* st, PyObject* module, const char* 
         st->make_code = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_make_code"));
         st->eg_match = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_eg_match"));
         st->prep_reraise_star = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_prep_reraise_star"));
-        if (!st->make_code || !st->eg_match || !st->prep_reraise_star) return -1;
+        st->frame_code = xnewref(PyDict_GetItemString(ns.p, "_ziggurat_frame_code"));
+        if (!st->make_code || !st->eg_match || !st->prep_reraise_star || !st->frame_code) return -1;
+#if !ZRT_LIMITED
+        // a function of this module (its __module__ is the module's name) for the frames of
+        // class bodies and direct calls: sys._getframemodulename() reads it
+        PyObject* stub = PyDict_GetItemString(ns.p, "_ziggurat_stub");
+        st->frame_func = stub ? PyFunction_New(PyFunction_GET_CODE(stub), st->globals) : nullptr;
+        if (!st->frame_func) return -1;
+#endif
     }
     return 0;
 }

@@ -22,6 +22,7 @@
 #include "exceptions.hpp"
 #include "args.hpp"
 #include "function.hpp"
+#include "frames.hpp"
 #include "ops.hpp"
 #include "attrcache.hpp"
 #include "imports.hpp"

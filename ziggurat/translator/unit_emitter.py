@@ -261,7 +261,26 @@ class UnitEmitter:
         line = getattr(node, "lineno", None)
         if line is not None and line != self.lineno:
             self.lineno = line
-            self.emit(f"L_line = {line};")
+            self.emit_line(line)
+
+    def has_frame(self) -> bool:
+        """Does this unit run under a frame of its own (runtime/frames.hpp)? The module body
+        runs under the interpreted frame of its trampoline (module.hpp)."""
+        return self.unit.kind != "module"
+
+    def frame_span(self) -> tuple[int, int]:
+        """The first line of the unit and how many lines its frame code covers."""
+        first = getattr(self.unit.node, "lineno", 1)
+        last = getattr(self.unit.node, "end_lineno", None) or first
+        return first, max(last - first + 1, 1)
+
+    def emit_line(self, line: int) -> None:
+        """The current line changes: for tracebacks (L_line) and the frame's f_lineno (its
+        instruction index in the frame code: one store, clamped at translation time)."""
+        self.emit(f"L_line = {line};")
+        if self.has_frame():
+            first, nlines = self.frame_span()
+            self.emit(f"L_recursion.at({min(max(line - first, 0), nlines - 1)});")
 
     # -- names ---------------------------------------------------------------------------
     def access(self, name: str) -> str:
@@ -414,7 +433,7 @@ class UnitEmitter:
         # A borrowed load could dangle if `:=` rebinds the same name later in the statement.
         self.owned_loads = any(isinstance(n, ast.NamedExpr) for n in _own_expressions(node))
         self.lineno = node.lineno
-        self.emit(f"L_line = {node.lineno};")
+        self.emit_line(node.lineno)
         self.open("{")
         method(node)
         self.close("}")
@@ -831,7 +850,7 @@ class UnitEmitter:
         self.close("}")
         self.ctx.pop()
         self.label(cont)
-        self.emit(f"L_line = {node.lineno};")
+        self.emit_line(node.lineno)
         self.lineno = node.lineno
         self.close("}")
         self.label(done)
@@ -1074,10 +1093,10 @@ class UnitEmitter:
         if finalbody is not None:
             self.stmts(finalbody)
         elif is_async:
-            self.emit(f"L_line = {line};")  # __exit__ runs on the with statement's line
+            self.emit_line(line)  # __exit__ runs on the with statement's line
             self.suspend_core("await_aexit", lambda: self.call(f"zrt::with_exit_ok({exit_var})"), lambda r: None)
         else:
-            self.emit(f"L_line = {line};")
+            self.emit_line(line)
             self.call(f"zrt::with_exit_ok({exit_var})")
         self.close("}")
         for code, kind in ((1, "return"), (2, "break"), (3, "continue")):
@@ -1095,7 +1114,7 @@ class UnitEmitter:
             self.stmts(finalbody)
             self.leave_handler_reraise(exc)
         else:
-            self.emit(f"L_line = {line};")
+            self.emit_line(line)
             def decide(r: str) -> None:
                 t = self.fresh("b")
                 self.emit(f"int {t} = zrt::truth({r}.p);")
@@ -1933,14 +1952,27 @@ class UnitEmitter:
     def code_name(self) -> str:
         return self.unit.name
 
-    def traceback_call(self) -> str:
-        """The call that adds this unit's entry to the traceback of the current exception."""
+    def tb_site(self) -> str:
+        """This unit's TbSite: its traceback entries' frame and its frames' code object."""
         if not hasattr(self, "_tb_site"):
             self._tb_site = f"TB_{self.mod.next_id()}"
-            line = getattr(self.unit.node, "lineno", 1)
+            first, nlines = self.frame_span()
+            qualname = getattr(self.unit, "qualname", None) or self.code_name()
             # (kept apart from prototypes: a rolled-back statement must not take it along)
-            self.mod.tb_sites.append(f"static zrt::TbSite {self._tb_site} = {{{_cstr(self.code_name())}, {line}, nullptr}};")
-        return f"zrt::add_traceback(&{self._tb_site}, S.globals, S.filename, L_line)"
+            self.mod.tb_sites.append(f"static zrt::TbSite {self._tb_site} = {{{_cstr(self.code_name())}, {first}, "
+                                     f"nullptr, {_cstr(qualname)}, {nlines}, nullptr, nullptr, 0}};")
+        return self._tb_site
+
+    def traceback_call(self) -> str:
+        """The call that adds this unit's entry to the traceback of the current exception."""
+        site = self.tb_site()
+        if self.has_frame():
+            return f"zrt::frame_traceback(&S, &{site}, L_recursion, L_line)"
+        return f"zrt::add_traceback(&{site}, S.globals, S.filename, L_line)"
+
+    def frame_guard(self) -> str:
+        """Entering the unit: the recursion count and its frame (runtime/frames.hpp)."""
+        return f"zrt::FrameGuard L_recursion(&S, &{self.tb_site()});"
 
     def _locals_decls(self) -> list[str]:
         out = []
@@ -2028,7 +2060,7 @@ class UnitEmitter:
             head = [
                 f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
                 f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
-                "    zrt::RecursionGuard L_recursion;",
+                "    " + self.frame_guard(),
                 "    if (!L_recursion.ok) return nullptr;",
                 f"    int L_line = {lineno};",
                 "    zrt::Ref L_ret;",
@@ -2076,11 +2108,12 @@ class UnitEmitter:
         create += ["    if (L_bind < 0) return nullptr;", "    return L_gen.release();", "}"]
         head = [
             f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent) {{",
-            "    zrt::RecursionGuard L_recursion;",
+            "    " + self.frame_guard(),
             "    if (!L_recursion.ok) return zrt::gen_error(G);",
             "    PyObject** F = G->slots;",
             "    int* FI = G->ints;",
             "    int& L_line = FI[0];",
+            f"    L_recursion.at(zrt::site_index(&{self.tb_site()}, L_line));",
             "    zrt::Ref L_ret;",
             "    PyObject* L_closure = PyFunction_GET_CLOSURE(G->func);",
             "    (void)L_closure; (void)F; (void)FI;",
@@ -2126,7 +2159,7 @@ class UnitEmitter:
         param_list = ", ".join(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params) or "void"
         head = [
             f"static zrt::Num {entry}({param_list}) {{",
-            "    zrt::RecursionGuard L_recursion;",
+            "    " + self.frame_guard(),
             "    if (!L_recursion.ok) return zrt::num_err();",
             f"    int L_line = {lineno};",
             "    zrt::Ref L_ret;",
@@ -2142,6 +2175,8 @@ class UnitEmitter:
         scope = self.unit
         head = [
             f"static int {nm.CLASS_BODY}{index}(zrt::ModuleState*, PyObject* L_ns, PyObject* L_closure, PyObject* L_classcell) {{",
+            "    " + self.frame_guard(),
+            "    if (!L_recursion.ok) return -1;",
             f"    int L_line = {node.lineno};",
             "    zrt::Ref L_ret;",
         ]
