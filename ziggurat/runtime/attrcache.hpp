@@ -18,12 +18,16 @@
 // internal headers); other versions and the limited API use the generic calls only.
 #pragma once
 #include "ops.hpp"
+#ifndef Py_LIMITED_API
+#include <structmember.h>  // PyMemberDef, T_OBJECT_EX (not in Python.h before 3.12)
+#endif
 
 namespace zrt {
 
 struct AttrCache {
     unsigned int version;  // tp_version_tag of the type the index is for; 0 = empty
     Py_ssize_t index;      // position of the name in the type's shared keys / values array
+    Py_ssize_t slot;       // > 0: the name is a __slots__ member at this offset in the object
 };
 
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && \
@@ -89,15 +93,38 @@ ZRT_INLINE bool values_layout(PyTypeObject* tp) {
 #endif
 }
 
+// __slots__ members (CPython's LOAD_ATTR_SLOT / STORE_ATTR_SLOT): the class attribute is
+// the member descriptor __slots__ made, an object reference at a fixed offset in every
+// instance. A data descriptor, so no instance dict can shadow it; what the descriptor would
+// do (PyMember_GetOne/SetOne for T_OBJECT_EX) is a load or a swap at that offset, except
+// that an empty slot raises, which the generic path is left to do. Returns the offset, or 0.
+ZRT_INLINE Py_ssize_t member_slot(PyObject* descr) {
+    if (!descr || Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
+    PyMemberDef* m = ((PyMemberDescrObject*)descr)->d_member;
+    // T_OBJECT_EX (Py_T_OBJECT_EX since 3.12, same value); READONLY / PY_AUDIT_READ /
+    // Py_RELATIVE_OFFSET members keep the generic path.
+    if (m->type != T_OBJECT_EX || m->flags != 0 || m->offset <= 0) return 0;
+    return m->offset;
+}
+
 // After a successful generic access of `name` on `obj`: remember where it lives if the
 // fast path would find exactly the same thing.
 ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, bool store) {
     PyTypeObject* tp = Py_TYPE(obj);
-    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !values_layout(tp)) return;
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return;
     if (store ? tp->tp_setattro != PyObject_GenericSetAttr : tp->tp_getattro != PyObject_GenericGetAttr) return;
     if (!PyUnicode_CheckExact(name)) return;
-    if (_PyType_Lookup(tp, name) != nullptr) return;  // a class attribute or descriptor takes part
+    PyObject* descr = _PyType_Lookup(tp, name);
     if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
+    if (descr != nullptr) {  // a class attribute or descriptor takes part: only a slot is cached
+        Py_ssize_t offset = member_slot(descr);
+        if (offset > 0) {
+            c->version = tp->tp_version_tag;
+            c->slot = offset;
+        }
+        return;
+    }
+    if (!values_layout(tp)) return;
     Py_ssize_t nentries;
     Py_ssize_t i = shared_key_index(tp, name, &nentries);
     if (i < 0) return;
@@ -105,6 +132,7 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
     if (!values || !values[i]) return;
     c->version = tp->tp_version_tag;
     c->index = i;
+    c->slot = 0;
 }
 
 ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
@@ -117,6 +145,11 @@ ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
 ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     if (attr_cache_hit(c, obj)) {
+        if (c->slot > 0) {
+            PyObject* v = *(PyObject**)((char*)obj + c->slot);
+            if (v) return Py_NewRef(v);
+            return PyObject_GetAttr(obj, name);  // an empty slot: the descriptor raises
+        }
         PyObject** values = instance_values(obj);
         if (values) {
             PyObject* v = values[c->index];
@@ -139,6 +172,13 @@ ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, At
 #ifdef ZRT_ATTR_CACHE
     bool cached = attr_cache_hit(c, obj);
     if (cached) {
+        if (c->slot > 0) {
+            PyObject** at = (PyObject**)((char*)obj + c->slot);
+            PyObject* old = *at;
+            *at = Py_NewRef(value);
+            Py_XDECREF(old);
+            return 0;
+        }
         PyObject** values = instance_values(obj);
         if (values) {
             PyObject* old = values[c->index];

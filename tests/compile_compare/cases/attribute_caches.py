@@ -261,3 +261,113 @@ def test_method_calls_on_builtins_and_hooks():
         call_speak(1)
     except AttributeError as e:
         print(e)
+
+
+class Slotted:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x):
+        self.x = x
+
+    def get(self):
+        return self.x
+
+    def get_y(self):
+        return self.y
+
+    def put(self, v):
+        self.x = v
+
+    def put_y(self, v):
+        self.y = v
+
+
+def test_slots_loads_and_stores():
+    objs = [Slotted(i) for i in range(5)]
+    out = []
+    for o in objs:
+        o.put(o.get() * 2)
+        out.append(o.get())
+    # an empty slot raises at a site that has already been cached
+    errors = []
+    for o in objs:
+        try:
+            errors.append(o.get_y())
+        except AttributeError as e:
+            errors.append(str(e))
+        o.put_y(len(errors))
+        errors.append(o.get_y())
+    del objs[0].x
+    try:
+        objs[0].get()
+    except AttributeError as e:
+        errors.append(str(e))
+    objs[0].put("back")
+    out.append(objs[0].get())
+    return out, errors
+
+
+def test_slots_replaced_by_property_and_subclass():
+    class S:
+        __slots__ = ("a",)
+
+        def __init__(self):
+            self.a = 1
+
+        def read(self):
+            return self.a
+
+        def write(self, v):
+            self.a = v
+
+    s = S()
+    out = []
+    for i in range(3):
+        s.write(i)
+        out.append(s.read())
+    member = S.a
+    # the class changes: the slot is shadowed by a property, stores go to it
+    S.a = property(lambda self: "prop", lambda self, v: out.append(("set", v)))
+    out.append(s.read())
+    s.write(99)
+    S.a = member
+    out.append(s.read())
+
+    class Sub(S):
+        __slots__ = ("b",)
+
+    class Dicty(S):
+        pass
+
+    for o in (Sub(), Dicty(), S()):
+        o.write(type(o).__name__)
+        out.append(o.read())
+    d = Dicty()
+    d.__dict__["a"] = "in dict"  # a data descriptor wins over the instance dict
+    out.append(d.read())
+    return out
+
+
+def test_slots_readonly_and_builtin_members():
+    import fractions
+
+    class WithGetattr:
+        __slots__ = ("v",)
+
+        def __getattribute__(self, name):
+            return "intercepted " + name
+
+    out = []
+    for _ in range(3):
+        w = WithGetattr()
+        out.append(w.v)
+        f = fractions.Fraction(1, 3)
+        out.append((f.numerator, f.denominator))
+        try:
+            f._numerator = 5
+            out.append(f._numerator)
+        except AttributeError as e:
+            out.append(type(e).__name__)
+        e = KeyError("k")
+        out.append(e.args)
+    return out
