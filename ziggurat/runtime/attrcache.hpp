@@ -26,8 +26,9 @@ namespace zrt {
 
 struct AttrCache {
     unsigned int version;  // tp_version_tag of the type the index is for; 0 = empty
-    Py_ssize_t index;      // position of the name in the type's shared keys / values array
+    Py_ssize_t index;      // position of the name in the type's shared keys / values array; -1: none
     Py_ssize_t slot;       // > 0: the name is a __slots__ member at this offset in the object
+    Py_ssize_t hint;       // where the name was last seen in a materialised instance dict's entries
 };
 
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && \
@@ -50,7 +51,11 @@ struct UnicodeEntry {
     PyObject* me_key;
     PyObject* me_value;  // unused by split keys
 };
-enum { KEYS_SPLIT = 2 };  // DICT_KEYS_SPLIT
+enum { KEYS_UNICODE = 1, KEYS_SPLIT = 2 };  // DICT_KEYS_UNICODE, DICT_KEYS_SPLIT
+
+ZRT_INLINE UnicodeEntry* unicode_entries(KeysHead* keys) {
+    return (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+}
 
 // Where `name` sits in the type's shared keys (the index into every instance's values
 // array), or -1; *nentries gets how many keys there are now (they only ever grow).
@@ -59,7 +64,7 @@ ZRT_INLINE Py_ssize_t shared_key_index(PyTypeObject* tp, PyObject* name, Py_ssiz
     *nentries = -1;
     if (!keys || keys->dk_kind != KEYS_SPLIT) return -1;
     *nentries = keys->dk_nentries;
-    UnicodeEntry* entries = (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+    UnicodeEntry* entries = unicode_entries(keys);
     for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
         if (entries[i].me_key == name) return i;
     return -1;
@@ -82,6 +87,46 @@ ZRT_INLINE PyObject** instance_values(PyObject* obj) {
     // 3.11: the values pointer four words before the object; NULL once a dict exists.
     return *(PyObject***)((char*)obj - 4 * (Py_ssize_t)sizeof(PyObject*));
 #endif
+}
+
+// The instance's materialised dict (managed-dict types), or nullptr. CPython 3.11/3.12 give a
+// class's instances one shared-keys table whose room shrinks with every instance created
+// (init_inline_values), so a class with many instances whose attributes are not all set
+// in __init__ (go's Square) has real dicts; the interpreter then specialises
+// LOAD_ATTR_WITH_HINT, and so does this cache (an index into the dict's entries).
+ZRT_INLINE PyObject* instance_dict(PyObject* obj) {
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+    uintptr_t dorv = *(uintptr_t*)((char*)obj - 3 * (Py_ssize_t)sizeof(PyObject*));
+    return (dorv & 1) ? nullptr : (PyObject*)dorv;
+#else
+    return *(PyObject**)((char*)obj - 3 * (Py_ssize_t)sizeof(PyObject*));
+#endif
+}
+
+// d[name] for an exact dict, borrowed: first at the remembered entry (a combined table of
+// str keys holding that very key object), else the dict's own lookup, which refreshes the
+// hint. nullptr: not there, or an error (set) from a non-str key's __eq__, as in CPython.
+ZRT_INLINE PyObject* dict_get_hinted(PyObject* d, PyObject* name, Py_ssize_t* hint) {
+    PyDictObject* mp = (PyDictObject*)d;
+    KeysHead* keys = (KeysHead*)mp->ma_keys;
+    bool combined = mp->ma_values == nullptr && keys->dk_kind == KEYS_UNICODE;
+    if (combined) {
+        Py_ssize_t h = *hint;
+        if (h >= 0 && h < keys->dk_nentries) {
+            UnicodeEntry* e = unicode_entries(keys) + h;
+            if (e->me_key == name && e->me_value) return e->me_value;
+        }
+    }
+    PyObject* v = PyDict_GetItemWithError(d, name);
+    if (v && combined && keys->dk_nentries <= 32) {
+        UnicodeEntry* entries = unicode_entries(keys);
+        for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
+            if (entries[i].me_key == name) {
+                *hint = i;
+                break;
+            }
+    }
+    return v;
 }
 
 ZRT_INLINE bool values_layout(PyTypeObject* tp) {
@@ -124,12 +169,23 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
         }
         return;
     }
-    if (!values_layout(tp)) return;
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) return;
+    // Nothing on the type: the instance's values or dict decide. A site remembers the
+    // name's index in the shared keys (or -1) and, for instances with a dict, its place there.
     Py_ssize_t nentries;
-    Py_ssize_t i = shared_key_index(tp, name, &nentries);
-    if (i < 0) return;
+    Py_ssize_t i = values_layout(tp) ? shared_key_index(tp, name, &nentries) : -1;
     PyObject** values = instance_values(obj);
-    if (!values || !values[i]) return;
+    if (values) {
+        if (i < 0 || !values[i]) return;
+    } else {
+        PyObject* d = instance_dict(obj);
+        if (!d || !PyDict_CheckExact(d)) return;
+        c->hint = -1;
+        if (!dict_get_hinted(d, name, &c->hint)) {
+            PyErr_Clear();
+            return;
+        }
+    }
     c->version = tp->tp_version_tag;
     c->index = i;
     c->slot = 0;
@@ -152,8 +208,17 @@ ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c)
         }
         PyObject** values = instance_values(obj);
         if (values) {
-            PyObject* v = values[c->index];
-            if (v) return Py_NewRef(v);
+            if (c->index >= 0) {
+                PyObject* v = values[c->index];
+                if (v) return Py_NewRef(v);
+            }
+        } else {
+            PyObject* d = instance_dict(obj);
+            if (d && PyDict_CheckExact(d)) {
+                PyObject* v = dict_get_hinted(d, name, &c->hint);
+                if (v) return Py_NewRef(v);
+                if (PyErr_Occurred()) return nullptr;
+            }
         }
     }
     bool cached = attr_cache_hit(c, obj);
@@ -181,12 +246,17 @@ ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, At
         }
         PyObject** values = instance_values(obj);
         if (values) {
-            PyObject* old = values[c->index];
+            PyObject* old = c->index >= 0 ? values[c->index] : nullptr;
             if (old) {
                 values[c->index] = Py_NewRef(value);
                 Py_DECREF(old);
                 return 0;
             }
+        } else {
+            // What the generic store does with an instance dict (_PyObjectDict_SetItem),
+            // without the type lookup the version tag has already answered.
+            PyObject* d = instance_dict(obj);
+            if (d && PyDict_CheckExact(d)) return PyDict_SetItem(d, name, value);
         }
     }
     if (PyObject_SetAttr(obj, name, value) < 0) return -1;

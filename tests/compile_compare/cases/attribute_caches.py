@@ -371,3 +371,96 @@ def test_slots_readonly_and_builtin_members():
         e = KeyError("k")
         out.append(e.args)
     return out
+
+
+class Late:
+    def __init__(self, i):
+        self.i = i
+
+    def finish(self, k):
+        # attributes added after many instances exist: CPython 3.11/3.12 give them dicts
+        self.late = k
+        self.other = -k
+
+    def read(self):
+        return self.i + self.late
+
+    def read_other(self):
+        return self.other
+
+    def bump(self):
+        self.late = self.late + 1
+
+
+def test_materialised_instance_dicts():
+    objs = [Late(i) for i in range(100)]
+    for o in objs:
+        o.finish(2)
+    total = 0
+    for _ in range(3):
+        for o in objs:
+            o.bump()
+            total += o.read() + o.read_other()
+    # a missing key at a cached site, a deleted one, a dict swapped for a fresh one
+    del objs[5].late
+    errors = []
+    try:
+        objs[5].read()
+    except AttributeError as e:
+        errors.append(str(e))
+    objs[6].__dict__ = {"i": 1000, "late": 1, "other": 7}
+    objs[7].__dict__ = {}
+    try:
+        objs[7].read()
+    except AttributeError as e:
+        errors.append(str(e))
+    objs[6].bump()
+    vars(objs[8]).clear()
+    vars(objs[8]).update(i=1, late=2, other=3)
+    return total, errors, objs[6].read(), objs[8].read(), vars(objs[6])
+
+
+class Shout(str):
+    def __hash__(self):
+        return str.__hash__(self)
+
+    def __eq__(self, other):
+        raise ValueError("compared " + str(self))
+
+
+def test_instance_dict_odd_keys_and_subclasses():
+    class D(dict):
+        def __getitem__(self, k):
+            return "never used by attribute lookup"
+
+    objs = [Late(i) for i in range(60)]
+    for o in objs:
+        o.finish(1)
+    out = []
+    for o in objs[:3]:
+        out.append(o.read())
+    o = objs[10]
+    o.__dict__ = D(i=5, late=6, other=0)
+    out.append(o.read())
+    o.bump()
+    out.append(dict(o.__dict__))
+    p = objs[11]
+    p.__dict__[Shout("lat")] = 1  # a key that equals nothing, loudly; same hash as "lat"
+    p.__dict__["late"] = 3
+    out.append(p.read())
+    q = objs[12]
+    d = {Shout("late"): 0, "i": 1}
+    q.__dict__ = d
+    try:
+        out.append(q.read())
+    except (ValueError, AttributeError) as e:
+        out.append(type(e).__name__)
+    # the class changes under a cached site: a property shadows the instance attribute
+    Late.late = property(lambda self: "prop")
+    try:
+        out.append(objs[13].read())
+    except TypeError as e:
+        out.append(str(e))
+    del Late.late
+    out.append(objs[13].read())
+    return out
