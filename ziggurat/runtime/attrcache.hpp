@@ -103,30 +103,55 @@ ZRT_INLINE PyObject* instance_dict(PyObject* obj) {
 #endif
 }
 
+// The entry of `name` in a table of str keys, found the way CPython's dict probes its hash
+// index (unicodekeys_lookup_unicode, the same in 3.11-3.13); -1 when it is not there, -2
+// when a key other than `name` itself has its hash (an equal str: the dict decides).
+ZRT_INLINE Py_ssize_t unicode_keys_probe(KeysHead* keys, PyObject* name, Py_hash_t hash) {
+    size_t mask = ((size_t)1 << keys->dk_log2_size) - 1;
+    int width = keys->dk_log2_index_bytes - keys->dk_log2_size;  // log2 of bytes per index
+    UnicodeEntry* entries = unicode_entries(keys);
+    size_t perturb = (size_t)hash;
+    size_t i = (size_t)hash & mask;
+    for (;;) {
+        Py_ssize_t ix = width == 0   ? ((const int8_t*)keys->dk_indices)[i]
+                        : width == 1 ? ((const int16_t*)keys->dk_indices)[i]
+                        : width == 2 ? ((const int32_t*)keys->dk_indices)[i]
+                                     : ((const int64_t*)keys->dk_indices)[i];
+        if (ix >= 0) {
+            PyObject* k = entries[ix].me_key;
+            if (k == name) return ix;
+            if (((PyASCIIObject*)k)->hash == hash) return -2;
+        } else if (ix == -1) {  // DKIX_EMPTY
+            return -1;
+        }
+        perturb >>= 5;  // PERTURB_SHIFT
+        i = mask & (i * 5 + perturb + 1);
+    }
+}
+
 // d[name] for an exact dict, borrowed: first at the remembered entry (a combined table of
-// str keys holding that very key object), else the dict's own lookup, which refreshes the
-// hint. nullptr: not there, or an error (set) from a non-str key's __eq__, as in CPython.
+// str keys holding that very key object), else by probing that table, else the dict's own
+// lookup. nullptr: not there, or an error (set) from a non-str key's __eq__, as in CPython.
 ZRT_INLINE PyObject* dict_get_hinted(PyObject* d, PyObject* name, Py_ssize_t* hint) {
     PyDictObject* mp = (PyDictObject*)d;
     KeysHead* keys = (KeysHead*)mp->ma_keys;
-    bool combined = mp->ma_values == nullptr && keys->dk_kind == KEYS_UNICODE;
-    if (combined) {
+    if (mp->ma_values == nullptr && keys->dk_kind == KEYS_UNICODE) {
         Py_ssize_t h = *hint;
         if (h >= 0 && h < keys->dk_nentries) {
             UnicodeEntry* e = unicode_entries(keys) + h;
             if (e->me_key == name && e->me_value) return e->me_value;
         }
-    }
-    PyObject* v = PyDict_GetItemWithError(d, name);
-    if (v && combined && keys->dk_nentries <= 32) {
-        UnicodeEntry* entries = unicode_entries(keys);
-        for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
-            if (entries[i].me_key == name) {
-                *hint = i;
-                break;
+        Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+        if (hash != -1) {
+            Py_ssize_t ix = unicode_keys_probe(keys, name, hash);
+            if (ix == -1) return nullptr;
+            if (ix >= 0) {
+                *hint = ix;
+                return unicode_entries(keys)[ix].me_value;
             }
+        }
     }
-    return v;
+    return PyDict_GetItemWithError(d, name);
 }
 
 ZRT_INLINE bool values_layout(PyTypeObject* tp) {
@@ -196,6 +221,78 @@ ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
     return c->version && tp->tp_version_tag == c->version && (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG);
 }
 #endif
+
+// LOAD_GLOBAL sites. A name bound in the module's globals is remembered as its entry in
+// the globals' table of str keys (the table object and the index: the entry is re-checked
+// to hold that very name, so a resized or rebuilt table simply misses), which, like the
+// interpreter's keys-version cache, survives stores to other globals (go's `TIMESTAMP += 1`
+// on every move otherwise invalidated every global site of the module). A builtin is
+// remembered with both dicts' versions (as before), and a changed globals version is
+// forgiven when a probe shows the name is still not among the globals. The value is
+// borrowed: the unchanged dict still holds it.
+struct GlobalCache {
+    uint64_t globals_version;
+    uint64_t builtins_version;
+    PyObject* value;     // a builtin's value, or nullptr
+    void* keys;          // the globals' keys table the index is for, or nullptr
+    Py_ssize_t index;
+};
+
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+#if ZRT_LIMITED
+    // abi3: dict version tags are private; every load looks up (measured in docs/abi3.md)
+    (void)c;
+    return load_global(st, name);
+#else
+    PyDictObject* g = (PyDictObject*)st->globals;
+    PyDictObject* b = (PyDictObject*)st->builtins;
+#ifdef ZRT_ATTR_CACHE
+    if (c->keys && (void*)g->ma_keys == c->keys && !g->ma_values) {
+        KeysHead* keys = (KeysHead*)c->keys;
+        if (c->index < keys->dk_nentries) {
+            UnicodeEntry* e = unicode_entries(keys) + c->index;
+            if (e->me_key == name && e->me_value) return newref(e->me_value);
+        }
+    }
+#endif
+    if (c->value && PyDict_CheckExact(b) && c->builtins_version == b->ma_version_tag) {
+        if (c->globals_version == g->ma_version_tag) return newref(c->value);
+#ifdef ZRT_ATTR_CACHE
+        KeysHead* keys = (KeysHead*)g->ma_keys;
+        Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+        if (!g->ma_values && keys->dk_kind == KEYS_UNICODE && hash != -1 &&
+            unicode_keys_probe(keys, name, hash) == -1) {
+            c->globals_version = g->ma_version_tag;
+            return newref(c->value);
+        }
+#endif
+    }
+    PyObject* v = load_global(st, name);
+    if (!v) return v;
+#ifdef ZRT_ATTR_CACHE
+    KeysHead* keys = (KeysHead*)g->ma_keys;
+    Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+    if (!g->ma_values && keys->dk_kind == KEYS_UNICODE && PyUnicode_CheckExact(name) && hash != -1) {
+        Py_ssize_t ix = unicode_keys_probe(keys, name, hash);
+        if (ix >= 0 && unicode_entries(keys)[ix].me_value == v) {
+            c->keys = keys;
+            c->index = ix;
+            c->value = nullptr;
+            return v;
+        }
+    }
+#endif
+    if (PyDict_CheckExact(b)) {
+        c->value = v;
+        c->globals_version = g->ma_version_tag;
+        c->builtins_version = b->ma_version_tag;
+    }
+    return v;
+#endif
+}
+#pragma clang diagnostic pop
 
 // obj.name (new reference), like PyObject_GetAttr.
 ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
@@ -272,11 +369,14 @@ ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, At
 // with the type's version tag, when no instance attribute can shadow it: the type has no
 // instance dict at all (list.append, str.join), or its instances keep their attributes in
 // the values array and the shared keys (append-only) did not hold the name and have not
-// grown since. Otherwise, or on any miss, CPython's own _PyObject_GetMethod decides.
+// grown since, or its instances have a materialised dict and a probe of that dict shows no
+// such key (CPython's LOAD_METHOD_WITH_DICT). Otherwise, or on any miss, CPython's own
+// _PyObject_GetMethod decides.
 struct MethodCache {
     unsigned int version;
     PyObject* method;      // borrowed: the type's dict holds it while the version is unchanged
-    Py_ssize_t nentries;   // shared keys' entry count when checked; -1: the type has no dict
+    Py_ssize_t nentries;   // shared keys' entry count when checked; -1: the type has no dict;
+                           // -2: instances with a materialised dict, probed at each hit
 };
 
 #ifdef ZRT_ATTR_CACHE
@@ -287,9 +387,16 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
     if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
     Py_ssize_t nentries = -1;
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
-        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !values_layout(tp) || !instance_values(obj)) return;
-        // a name among the shared keys: an instance may shadow the method
-        if (shared_key_index(tp, name, &nentries) >= 0 || nentries < 0) return;
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return;
+        if (!instance_values(obj)) {
+            PyObject* d = instance_dict(obj);
+            if (!d || !PyDict_CheckExact(d)) return;
+            nentries = -2;
+        } else {
+            if (!values_layout(tp)) return;
+            // a name among the shared keys: an instance may shadow the method
+            if (shared_key_index(tp, name, &nentries) >= 0 || nentries < 0) return;
+        }
     } else if (tp->tp_dictoffset != 0) {
         return;
     }
@@ -298,11 +405,19 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
     c->nentries = nentries;
 }
 
-ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj) {
+ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj, PyObject* name) {
     PyTypeObject* tp = Py_TYPE(obj);
     if (!c->version || tp->tp_version_tag != c->version || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG))
         return false;
-    if (c->nentries < 0) return true;
+    if (c->nentries == -1) return true;
+    if (c->nentries == -2) {
+        if (instance_values(obj)) return false;
+        PyDictObject* d = (PyDictObject*)instance_dict(obj);
+        if (!d || !PyDict_CheckExact(d) || d->ma_values) return false;
+        KeysHead* dk = (KeysHead*)d->ma_keys;
+        Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+        return dk->dk_kind == KEYS_UNICODE && hash != -1 && unicode_keys_probe(dk, name, hash) == -1;
+    }
     KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
     return keys && keys->dk_nentries == c->nentries && instance_values(obj);
 }
@@ -313,7 +428,7 @@ ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj) {
 
 ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
 #ifdef ZRT_ATTR_CACHE
-    bool cached = method_cache_hit(c, obj);
+    bool cached = method_cache_hit(c, obj, name);
     if (cached) {
         *out = Py_NewRef(c->method);
         return 1;

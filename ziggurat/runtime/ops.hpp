@@ -33,38 +33,6 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
     return nullptr;
 }
 
-// A global/builtin load site remembers its last result with the versions of both dicts
-// (as the interpreter's LOAD_GLOBAL inline cache does); any change to either dict makes
-// the next load look up again. The value is borrowed: the unchanged dict still holds it.
-struct GlobalCache {
-    uint64_t globals_version;
-    uint64_t builtins_version;
-    PyObject* value;
-};
-
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wdeprecated-declarations"
-ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
-#if ZRT_LIMITED
-    // abi3: dict version tags are private; every load looks up (measured in docs/abi3.md)
-    (void)c;
-    return load_global(st, name);
-#else
-    PyDictObject* g = (PyDictObject*)st->globals;
-    PyDictObject* b = (PyDictObject*)st->builtins;
-    if (c->value && c->globals_version == g->ma_version_tag && PyDict_CheckExact(b) &&
-        c->builtins_version == b->ma_version_tag)
-        return newref(c->value);
-    PyObject* v = load_global(st, name);
-    if (v && PyDict_CheckExact(b)) {
-        c->value = v;
-        c->globals_version = g->ma_version_tag;
-        c->builtins_version = b->ma_version_tag;
-    }
-    return v;
-#endif
-}
-#pragma clang diagnostic pop
 
 // f(a): the one-argument calls of builtin types that the interpreter also shortcuts
 // (str(x), type(x), tuple(x), list(x)); anything else is an ordinary vectorcall.

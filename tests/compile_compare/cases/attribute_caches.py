@@ -464,3 +464,65 @@ def test_instance_dict_odd_keys_and_subclasses():
     del Late.late
     out.append(objs[13].read())
     return out
+
+
+COUNTER = 0
+
+
+def _read_counter_and_len():
+    return COUNTER, len("abc")
+
+
+def test_globals_written_while_cached():
+    global COUNTER
+    out = []
+    for i in range(5):
+        COUNTER += 1  # every store changes the globals' version
+        out.append(_read_counter_and_len())
+    g = globals()
+    g["len"] = lambda s: "module len"  # a global now shadows the builtin
+    out.append(_read_counter_and_len())
+    del g["len"]
+    out.append(_read_counter_and_len())
+    del g["COUNTER"]
+    try:
+        _read_counter_and_len()
+    except NameError as e:
+        out.append(str(e))
+    COUNTER = 100
+    for i in range(40):  # enough new globals to resize the globals' table
+        g[f"_filler_{i}"] = i
+    out.append(_read_counter_and_len())
+    g[1] = "a non-str key: the table is no longer all-str"
+    out.append(_read_counter_and_len())
+    del g[1]
+    for i in range(40):
+        del g[f"_filler_{i}"]
+    out.append(_read_counter_and_len())
+    return out
+
+
+class Walker:
+    def __init__(self, i):
+        self.i = i
+
+    def step(self):
+        return self.i + 1
+
+    def go(self):
+        return self.step()
+
+
+def test_methods_on_materialised_dicts():
+    objs = [Walker(i) for i in range(80)]
+    for o in objs:
+        o.extra = 1  # past the shared keys' room: real dicts on 3.11/3.12
+    out = [o.go() for o in objs]
+    objs[3].step = lambda: "instance attribute shadows the method"
+    out.append(objs[3].go())
+    objs[4].__dict__["step"] = lambda: "via __dict__"
+    out.append(objs[4].go())
+    out.append([o.go() for o in objs[:6]])
+    Walker.step = lambda self: "class replaced"
+    out.append(objs[7].go())
+    return out
