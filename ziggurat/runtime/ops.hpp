@@ -34,6 +34,67 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
 }
 
 
+// C(args) for a class C whose instances come from object.__new__ and whose __init__ is a
+// plain or compiled function, called through `type` itself (no metaclass __call__): what
+// type_call -> object_new -> slot_tp_init do, without the argument tuple/dict they build
+// and the bound method slot_tp_init makes (CPython 3.13's CALL_ALLOC_AND_ENTER_INIT).
+// Anything else (a metaclass, a custom __new__, an abstract class, __init__ of any other
+// kind) returns `not_taken` and the caller makes the generic call. `args` has a writable
+// slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
+ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, size_t nargsf, PyObject* kwnames,
+                                       bool* not_taken) {
+    *not_taken = true;
+#if ZRT_LIMITED
+    (void)cls, (void)args, (void)nargsf, (void)kwnames;
+    return nullptr;
+#else
+    PyTypeObject* tp = (PyTypeObject*)cls;
+    if (Py_TYPE(cls) != &PyType_Type || tp->tp_new != PyBaseObject_Type.tp_new ||
+        (tp->tp_flags & Py_TPFLAGS_IS_ABSTRACT) || !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET))
+        return nullptr;
+    static PyObject* init_name = nullptr;
+    if (!init_name && !(init_name = PyUnicode_InternFromString("__init__"))) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    PyObject* init = _PyType_Lookup(tp, init_name);  // borrowed
+    if (!init || (Py_TYPE(init) != &FunctionType && Py_TYPE(init) != &PyFunction_Type)) return nullptr;
+    *not_taken = false;
+    PyObject* self = tp->tp_alloc(tp, 0);
+    if (!self) return nullptr;
+    Py_INCREF(init);  // the class may be changed while __init__ runs
+    PyObject** slots = const_cast<PyObject**>(args) - 1;
+    PyObject* saved = slots[0];
+    slots[0] = self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject* r = PyObject_Vectorcall(init, slots, (size_t)(nargs + 1), kwnames);
+    slots[0] = saved;
+    Py_DECREF(init);
+    if (!r) {
+        Py_DECREF(self);
+        return nullptr;
+    }
+    if (r != Py_None) {
+        PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%.200s'", Py_TYPE(r)->tp_name);
+        Py_DECREF(r);
+        Py_DECREF(self);
+        return nullptr;
+    }
+    Py_DECREF(r);
+    return self;
+#endif
+}
+
+// A call site's PyObject_Vectorcall, with the class-instantiation shortcut above.
+ZRT_INLINE PyObject* vectorcall(PyObject* f, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+    if (PyType_Check(f)) {
+        bool not_taken;
+        PyObject* r = new_instance_fast(f, args, nargsf, kwnames, &not_taken);
+        if (!not_taken) return r;
+    }
+    return PyObject_Vectorcall(f, args, nargsf, kwnames);
+}
+
 // f(a): the one-argument calls of builtin types that the interpreter also shortcuts
 // (str(x), type(x), tuple(x), list(x)); anything else is an ordinary vectorcall.
 ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
@@ -42,7 +103,7 @@ ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
     if (f == (PyObject*)&PyTuple_Type) return PySequence_Tuple(a);
     if (f == (PyObject*)&PyList_Type) return PySequence_List(a);
     PyObject* args[] = {nullptr, a};
-    return PyObject_Vectorcall(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    return vectorcall(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
 // LOAD_NAME in a class body: the namespace mapping first.
