@@ -27,7 +27,8 @@ namespace zrt {
 struct AttrCache {
     unsigned int version;  // tp_version_tag of the type the index is for; 0 = empty
     Py_ssize_t index;      // position of the name in the type's shared keys / values array; -1: none
-    Py_ssize_t slot;       // > 0: the name is a __slots__ member at this offset in the object
+    Py_ssize_t slot;       // > 0: the name is a __slots__ member at this offset in the object;
+                           // -1: a module's attribute (version 0), see module_attr
     Py_ssize_t hint;       // where the name was last seen in a materialised instance dict's entries
 };
 
@@ -152,6 +153,20 @@ ZRT_INLINE PyObject* dict_get_hinted(PyObject* d, PyObject* name, Py_ssize_t* hi
         }
     }
     return PyDict_GetItemWithError(d, name);
+}
+
+// module.name (CPython's LOAD_ATTR_MODULE): for an exact module, when the module type
+// itself has no attribute of that name (checked once per site: the type is immutable), the
+// module's dict decides, as module_getattro's generic lookup would. Borrowed, or nullptr
+// (not there: the generic path then tries the module's __getattr__; or an error, set).
+ZRT_INLINE bool module_site(PyObject* obj, PyObject* name) {
+    return Py_TYPE(obj) == &PyModule_Type && PyUnicode_CheckExact(name) && !_PyType_Lookup(&PyModule_Type, name);
+}
+
+ZRT_INLINE PyObject* module_attr(PyObject* obj, PyObject* name, Py_ssize_t* hint) {
+    PyObject* d = PyModule_GetDict(obj);
+    if (!d || !PyDict_CheckExact(d)) return nullptr;
+    return dict_get_hinted(d, name, hint);
 }
 
 ZRT_INLINE bool values_layout(PyTypeObject* tp) {
@@ -318,9 +333,23 @@ ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c)
             }
         }
     }
+    if (c->slot == -1 && Py_TYPE(obj) == &PyModule_Type) {
+        PyObject* v = module_attr(obj, name, &c->hint);
+        if (v) return Py_NewRef(v);
+        if (PyErr_Occurred()) return nullptr;
+        return PyObject_GetAttr(obj, name);
+    }
     bool cached = attr_cache_hit(c, obj);
     PyObject* r = PyObject_GetAttr(obj, name);
-    if (r && !cached) attr_cache_fill(c, obj, name, false);
+    if (r && !cached) {
+        if (module_site(obj, name)) {
+            c->version = 0;
+            c->slot = -1;
+            c->hint = -1;
+        } else {
+            attr_cache_fill(c, obj, name, false);
+        }
+    }
     return r;
 #else
     (void)c;
@@ -376,7 +405,9 @@ struct MethodCache {
     unsigned int version;
     PyObject* method;      // borrowed: the type's dict holds it while the version is unchanged
     Py_ssize_t nentries;   // shared keys' entry count when checked; -1: the type has no dict;
-                           // -2: instances with a materialised dict, probed at each hit
+                           // -2: instances with a materialised dict, probed at each hit;
+                           // -3 (version 0): a module's attribute, see module_attr
+    Py_ssize_t hint;       // -3: where the name was last seen in the module's dict
 };
 
 #ifdef ZRT_ATTR_CACHE
@@ -433,8 +464,25 @@ ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, 
         *out = Py_NewRef(c->method);
         return 1;
     }
+    if (c->nentries == -3 && Py_TYPE(obj) == &PyModule_Type) {
+        PyObject* v = module_attr(obj, name, &c->hint);
+        if (v) {
+            *out = Py_NewRef(v);
+            return 0;
+        }
+        if (PyErr_Occurred()) {
+            *out = nullptr;
+            return -1;
+        }
+        return get_method(obj, name, out);
+    }
     int r = get_method(obj, name, out);
-    if (r == 1) method_cache_fill(c, obj, name, *out);
+    if (r == 1) {
+        method_cache_fill(c, obj, name, *out);
+    } else if (r == 0 && !c->version && module_site(obj, name)) {
+        c->nentries = -3;
+        c->hint = -1;
+    }
     return r;
 #else
     (void)c;

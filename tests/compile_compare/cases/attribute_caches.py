@@ -526,3 +526,47 @@ def test_methods_on_materialised_dicts():
     Walker.step = lambda self: "class replaced"
     out.append(objs[7].go())
     return out
+
+
+def test_module_attributes_and_calls():
+    import types as _types
+
+    m = _types.ModuleType("fake_mod")
+    m.f = lambda x: ("f", x)
+    m.value = 1
+    out = []
+
+    def use(mod):
+        try:
+            return (mod.value, mod.f(2), mod.__name__)
+        except AttributeError as e:
+            return ("AttributeError", str(e))
+
+    for _ in range(3):
+        out.append(use(m))
+    m.value = 2
+    m.f = lambda x: ("g", x)
+    out.append(use(m))
+    del m.value
+    out.append(use(m))
+    m.__getattr__ = lambda name: f"from __getattr__: {name}"
+    out.append(use(m))
+    m.value = 3
+    for i in range(30):  # the module's dict grows and is rebuilt
+        setattr(m, f"x{i}", i)
+    out.append(use(m))
+
+    class Sub(_types.ModuleType):
+        @property
+        def value(self):
+            return "property of a module subclass"
+
+    s = Sub("sub")
+    s.f = str
+    s.__dict__["value"] = "shadowed by the property"
+    out.append(use(s))
+    out.append(use(_types.SimpleNamespace(value=5, f=abs, __name__="ns")))
+    out.append(use(m))
+    d = m.__dict__
+    out.append((m.__dict__ is d, type(m.__class__).__name__))
+    return out
