@@ -60,7 +60,11 @@ ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, siz
     PyObject* init = _PyType_Lookup(tp, init_name);  // borrowed
     if (!init || (Py_TYPE(init) != &FunctionType && Py_TYPE(init) != &PyFunction_Type)) return nullptr;
     *not_taken = false;
-    PyObject* self = tp->tp_alloc(tp, 0);
+    // object.__new__ itself, with no arguments: it also sets up the instance's values
+    // array (3.11/3.12), which tp_alloc alone leaves to a dict made at the first store
+    static PyObject* no_args = nullptr;
+    if (!no_args && !(no_args = PyTuple_New(0))) return nullptr;
+    PyObject* self = tp->tp_new(tp, no_args, nullptr);
     if (!self) return nullptr;
     Py_INCREF(init);  // the class may be changed while __init__ runs
     PyObject** slots = const_cast<PyObject**>(args) - 1;
