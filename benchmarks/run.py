@@ -222,10 +222,10 @@ def count_instructions(spec: Spec, live: list[Tool], dirs: dict[str, Path], res:
             continue
         tr.instructions = large["instructions"] - small["instructions"]
     base = res.tools["cpython"].instructions
+    counts = {t.name: n for t in live if (n := res.tools[t.name].instructions)}
     log("  instructions: " + ", ".join(
-        f"{t.name} {res.tools[t.name].instructions:,}"
-        + (f" ({base / res.tools[t.name].instructions:.2f}x)" if base and t.name != "cpython" else "")
-        for t in live if res.tools[t.name].instructions))
+        f"{name} {n:,}" + (f" ({base / n:.2f}x)" if base and name != "cpython" else "")
+        for name, n in counts.items()))
 
 
 def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float, log: Any,

@@ -90,7 +90,7 @@ ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, siz
 }
 
 // A call site's PyObject_Vectorcall, with the class-instantiation shortcut above.
-ZRT_INLINE PyObject* vectorcall(PyObject* f, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+ZRT_INLINE PyObject* call_vector(PyObject* f, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
     if (PyType_Check(f)) {
         bool not_taken;
         PyObject* r = new_instance_fast(f, args, nargsf, kwnames, &not_taken);
@@ -107,7 +107,7 @@ ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
     if (f == (PyObject*)&PyTuple_Type) return PySequence_Tuple(a);
     if (f == (PyObject*)&PyList_Type) return PySequence_List(a);
     PyObject* args[] = {nullptr, a};
-    return vectorcall(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    return call_vector(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
 // LOAD_NAME in a class body: the namespace mapping first.

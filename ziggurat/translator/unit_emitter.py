@@ -1662,7 +1662,7 @@ class UnitEmitter:
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
         result = self.call(
-            f"zrt::vectorcall({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+            f"zrt::call_vector({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
         self.release(func, *vals)
         return result
