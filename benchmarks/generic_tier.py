@@ -93,11 +93,22 @@ def main() -> int:
     return 0
 
 
-def _instructions(python: str, where: Path, name: str, n: int) -> int:
-    run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", COUNTER,
-                          str(where), name, str(n)], check=True, capture_output=True, text=True)
-    refs = [line for line in run.stderr.splitlines() if "Collected" in line or "refs:" in line]
+def callgrind(profile: str = "/dev/null") -> list[str]:
+    """The command prefix that counts a process's instructions (profile: callgrind's output
+    file, for callgrind_annotate)."""
+    return ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}"]
+
+
+def collected(stderr: str) -> int:
+    """The instruction count callgrind reports on stderr at exit."""
+    refs = [line for line in stderr.splitlines() if "Collected" in line or "refs:" in line]
     return int(refs[-1].split()[-1].replace(",", ""))
+
+
+def _instructions(python: str, where: Path, name: str, n: int) -> int:
+    run = subprocess.run([*callgrind(), python, "-c", COUNTER, str(where), name, str(n)],
+                         check=True, capture_output=True, text=True)
+    return collected(run.stderr)
 
 
 def _count_instructions(python: str, interp: Path, compiled: Path) -> int:

@@ -99,6 +99,19 @@ def markdown(data: Data) -> str:
     out += ["", "◦ = an extra benchmark (not one of the 13 named). The geomean counts only the benchmarks "
             "a tool built and ran with identical output (how many, in brackets)."]
 
+    counted = [b for b in benches if any(t.get("instructions") for t in b["tools"].values())]
+    if counted:
+        out += ["", "## Instructions (callgrind; `--instructions`)", "",
+                "CPython's instruction count over the tool's for the same loops: repeatable on a "
+                "loaded machine, blind to cache misses and branch prediction.", "",
+                "| benchmark | CPython instructions | " + " | ".join(tools) + " |",
+                "|---|---:|" + "---:|" * len(tools)]
+        for b in counted:
+            base = b["tools"]["cpython"].get("instructions")
+            cells = [f"{base / n:.2f}x" if base and (n := b["tools"].get(t, {}).get("instructions")) else "—"
+                     for t in tools]
+            out.append(f"| {b['spec']['name']} | {base or 0:,} | " + " | ".join(cells) + " |")
+
     typed = [b for b in benches if b["spec"]["group"] == "typed"]
     if typed:
         by_name = {b["spec"]["name"]: b for b in benches}

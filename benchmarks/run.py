@@ -3,7 +3,7 @@ Nuitka, Cython, mypyc and Shed Skin with --peers) and timed against CPython, alt
 one run. Not a test; run it by hand from the repository root:
 
     python -m benchmarks.run [--peers [PEER ...]] [--bench NAME|GROUP ...] [--rounds N] [--out DIR]
-                             [--shedskin-source DIR]
+                             [--shedskin-source DIR] [--instructions]
 
 GROUP is `named` (the 13 benchmarks the speed bars are set on; the default together with
 `typed` and `ported`), `typed` (annotated copies of numeric kernels in benchmarks/typed/),
@@ -26,6 +26,13 @@ Steps, each benchmark in turn:
      order, so drift in machine load hits all tools alike.
 The speedup of a tool in a round is CPython's time in that round over the tool's; the table
 reports the median over rounds and the spread (min-max).
+  5. with --instructions (needs valgrind): count the instructions of each tool's workload
+     under callgrind, as the difference between a run of the calibrated loop count scaled to
+     --instruction-seconds and a run of one loop (start-up, import and warm-up cancel out).
+     The ratio CPython's count / the tool's repeats exactly however loaded the machine is
+     (it ignores cache misses and branch prediction); the larger run's profile is kept as
+     callgrind.out in the tool's work directory for callgrind_annotate. `--rounds 0` skips
+     the timing.
 
 Writes results.json, results.md (the tables) and speedups.png into --out
 (default benchmarks/results/, which git ignores). The per-tool work directories, with the
@@ -61,6 +68,7 @@ from ziggurat.toolchains.run import run
 
 from . import report
 from . import shedskin_prep
+from .generic_tier import callgrind, collected
 from .tools import CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, warm
 
 HERE = Path(__file__).resolve().parent
@@ -112,12 +120,14 @@ class ToolResult:
     identical: bool | None = None
     differences: list[str] = field(default_factory=list)
     error: str = ""
+    instructions: int | None = None  # per measurement of the --instructions loop counts
 
 
 @dataclass
 class BenchResult:
     spec: Spec
     loops: list[int] = field(default_factory=list)
+    instruction_loops: list[int] = field(default_factory=list)
     unstable: list[str] = field(default_factory=list)  # check components CPython itself varies
     tools: dict[str, ToolResult] = field(default_factory=dict)
     error: str = ""
@@ -171,8 +181,9 @@ def prepare(spec: Spec, directory: Path) -> None:
 
 
 def drive(spec: Spec, directory: Path, mode: str, loops: list[int] | None = None,
-          extra: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Run the driver in a fresh process (cwd: a fresh directory) and return its JSON."""
+          extra: tuple[str, ...] = (), profile: str = "") -> dict[str, Any]:
+    """Run the driver in a fresh process (cwd: a fresh directory) and return its JSON; with a
+    profile (a file name or /dev/null), under callgrind, with its count as "instructions"."""
     with tempfile.TemporaryDirectory(prefix="zgbench-") as cwd:
         out = Path(cwd, "result.json")
         argv = [sys.executable, str(DRIVER), str(out), str(directory), spec.module, str(spec.source), mode]
@@ -180,8 +191,11 @@ def drive(spec: Spec, directory: Path, mode: str, loops: list[int] | None = None
             argv += ["--loops", ",".join(map(str, loops))]
         if extra:
             argv += ["--", *extra]
-        run(argv, cwd=cwd, timeout=RUN_TIMEOUT)
+        proc = run([*callgrind(profile), *argv] if profile else argv, cwd=cwd,
+                   timeout=RUN_TIMEOUT * (20 if profile else 1))
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    if profile:
+        result["instructions"] = collected(proc.stderr)
     return result
 
 
@@ -242,7 +256,29 @@ def install_peer(peer: Tool, shedskin_source: str) -> str:
     return "" if peer.available() else "not installed: installed but not importable"
 
 
-def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float, log: Any) -> BenchResult:
+def count_instructions(spec: Spec, live: list[Tool], dirs: dict[str, Path], res: BenchResult, log: Any) -> None:
+    """Instructions per measurement of res.instruction_loops, for each live tool (step 5)."""
+    for tool in live:
+        tr = res.tools[tool.name]
+        if tr.error:
+            continue
+        try:
+            small = drive(spec, dirs[tool.name], "time", loops=[1] * len(res.loops), profile="/dev/null")
+            large = drive(spec, dirs[tool.name], "time", loops=[1 + n for n in res.instruction_loops],
+                          profile=str(dirs[tool.name] / "callgrind.out"))
+        except ToolchainError as exc:
+            log(f"  {tool.name}: instruction count failed: {_error(exc)}")
+            continue
+        tr.instructions = large["instructions"] - small["instructions"]
+    base = res.tools["cpython"].instructions
+    counts = {t.name: n for t in live if (n := res.tools[t.name].instructions)}
+    log("  instructions: " + ", ".join(
+        f"{name} {n:,}" + (f" ({base / n:.2f}x)" if base and name != "cpython" else "")
+        for name, n in counts.items()))
+
+
+def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float, log: Any,
+          instruction_seconds: float = 0.0) -> BenchResult:
     res = BenchResult(spec)
     dirs = {t.name: work / spec.name / t.name for t in tools}
     for tool in tools:
@@ -272,6 +308,7 @@ def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float,
     n_calls = len(probe["calls"])
     t1 = drive(spec, dirs["cpython"], "time", loops=[1] * n_calls)["seconds_per_loop"]
     res.loops = [max(1, math.ceil(target / n_calls / max(t, 1e-9))) for t in t1]
+    res.instruction_loops = [max(1, math.ceil(instruction_seconds / n_calls / max(t, 1e-9))) for t in t1]
 
     live = []
     for tool in tools:
@@ -309,6 +346,8 @@ def bench(spec: Spec, tools: list[Tool], work: Path, rounds: int, target: float,
         log(f"  round {r + 1}: " + ", ".join(
             f"{t.name} {res.tools[t.name].seconds[-1] * 1000:.3g} ms" for t in live
             if len(res.tools[t.name].seconds) == r + 1))
+    if instruction_seconds:
+        count_instructions(spec, live, dirs, res, log)
     return res
 
 
@@ -322,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--target-seconds", type=float, default=0.3,
                         help="CPython's time per measurement the loop count is calibrated to")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each workload's instructions under callgrind (needs valgrind)")
+    parser.add_argument("--instruction-seconds", type=float, default=0.03,
+                        help="CPython's (uninstrumented) time the counted loops take")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--shedskin-source", metavar="DIR", default=None,
                         help="a Shed Skin source tree (or wheel) to pip-install when the package index has "
@@ -329,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ziggurat-benchmarks",
                         help="where the per-tool builds go (kept for inspection; default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions needs valgrind (apt-get install valgrind)")
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -382,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     for spec in specs:
         log(f"{spec.name}:")
-        results.append(bench(spec, tools, work, args.rounds, args.target_seconds, log))
+        results.append(bench(spec, tools, work, args.rounds, args.target_seconds, log,
+                             args.instruction_seconds if args.instructions else 0.0))
     data = {
         "python": sys.version.split()[0],
         "pyperformance": _version("pyperformance"),

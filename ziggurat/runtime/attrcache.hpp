@@ -18,21 +18,18 @@
 // internal headers); other versions and the limited API use the generic calls only.
 #pragma once
 #include "ops.hpp"
-#if !defined(Py_LIMITED_API) && PY_VERSION_HEX < 0x030C0000
-#include <structmember.h>  // T_OBJECT_EX, READONLY (3.12+: Py_T_OBJECT_EX, Py_READONLY in Python.h)
-#define ZRT_T_OBJECT_EX T_OBJECT_EX
-#define ZRT_READONLY READONLY
-#else
-#define ZRT_T_OBJECT_EX Py_T_OBJECT_EX
-#define ZRT_READONLY Py_READONLY
+#ifndef Py_LIMITED_API
+#include <structmember.h>  // PyMemberDef, T_OBJECT_EX (not in Python.h before 3.12)
 #endif
 
 namespace zrt {
 
 struct AttrCache {
     unsigned int version;  // tp_version_tag of the type the index is for; 0 = empty
-    Py_ssize_t index;      // position of the name in the type's shared keys / values array
-    Py_ssize_t offset;     // > 0: a `__slots__` member instead, at this byte offset in the object
+    Py_ssize_t index;      // position of the name in the type's shared keys / values array; -1: none
+    Py_ssize_t slot;       // > 0: the name is a __slots__ member at this offset in the object;
+                           // -1: a module's attribute (version 0), see module_attr
+    Py_ssize_t hint;       // where the name was last seen in a materialised instance dict's entries
 };
 
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && \
@@ -55,7 +52,11 @@ struct UnicodeEntry {
     PyObject* me_key;
     PyObject* me_value;  // unused by split keys
 };
-enum { KEYS_SPLIT = 2 };  // DICT_KEYS_SPLIT
+enum { KEYS_UNICODE = 1, KEYS_SPLIT = 2 };  // DICT_KEYS_UNICODE, DICT_KEYS_SPLIT
+
+ZRT_INLINE UnicodeEntry* unicode_entries(KeysHead* keys) {
+    return (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+}
 
 // Where `name` sits in the type's shared keys (the index into every instance's values
 // array), or -1; *nentries gets how many keys there are now (they only ever grow).
@@ -64,7 +65,7 @@ ZRT_INLINE Py_ssize_t shared_key_index(PyTypeObject* tp, PyObject* name, Py_ssiz
     *nentries = -1;
     if (!keys || keys->dk_kind != KEYS_SPLIT) return -1;
     *nentries = keys->dk_nentries;
-    UnicodeEntry* entries = (UnicodeEntry*)(keys->dk_indices + ((size_t)1 << keys->dk_log2_index_bytes));
+    UnicodeEntry* entries = unicode_entries(keys);
     for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
         if (entries[i].me_key == name) return i;
     return -1;
@@ -89,6 +90,85 @@ ZRT_INLINE PyObject** instance_values(PyObject* obj) {
 #endif
 }
 
+// The instance's materialised dict (managed-dict types), or nullptr. CPython 3.11/3.12 give a
+// class's instances one shared-keys table whose room shrinks with every instance created
+// (init_inline_values), so a class with many instances whose attributes are not all set
+// in __init__ (go's Square) has real dicts; the interpreter then specialises
+// LOAD_ATTR_WITH_HINT, and so does this cache (an index into the dict's entries).
+ZRT_INLINE PyObject* instance_dict(PyObject* obj) {
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+    uintptr_t dorv = *(uintptr_t*)((char*)obj - 3 * (Py_ssize_t)sizeof(PyObject*));
+    return (dorv & 1) ? nullptr : (PyObject*)dorv;
+#else
+    return *(PyObject**)((char*)obj - 3 * (Py_ssize_t)sizeof(PyObject*));
+#endif
+}
+
+// The entry of `name` in a table of str keys, found the way CPython's dict probes its hash
+// index (unicodekeys_lookup_unicode, the same in 3.11-3.13); -1 when it is not there, -2
+// when a key other than `name` itself has its hash (an equal str: the dict decides).
+ZRT_INLINE Py_ssize_t unicode_keys_probe(KeysHead* keys, PyObject* name, Py_hash_t hash) {
+    size_t mask = ((size_t)1 << keys->dk_log2_size) - 1;
+    int width = keys->dk_log2_index_bytes - keys->dk_log2_size;  // log2 of bytes per index
+    UnicodeEntry* entries = unicode_entries(keys);
+    size_t perturb = (size_t)hash;
+    size_t i = (size_t)hash & mask;
+    for (;;) {
+        Py_ssize_t ix = width == 0   ? ((const int8_t*)keys->dk_indices)[i]
+                        : width == 1 ? ((const int16_t*)keys->dk_indices)[i]
+                        : width == 2 ? ((const int32_t*)keys->dk_indices)[i]
+                                     : ((const int64_t*)keys->dk_indices)[i];
+        if (ix >= 0) {
+            PyObject* k = entries[ix].me_key;
+            if (k == name) return ix;
+            if (((PyASCIIObject*)k)->hash == hash) return -2;
+        } else if (ix == -1) {  // DKIX_EMPTY
+            return -1;
+        }
+        perturb >>= 5;  // PERTURB_SHIFT
+        i = mask & (i * 5 + perturb + 1);
+    }
+}
+
+// d[name] for an exact dict, borrowed: first at the remembered entry (a combined table of
+// str keys holding that very key object), else by probing that table, else the dict's own
+// lookup. nullptr: not there, or an error (set) from a non-str key's __eq__, as in CPython.
+ZRT_INLINE PyObject* dict_get_hinted(PyObject* d, PyObject* name, Py_ssize_t* hint) {
+    PyDictObject* mp = (PyDictObject*)d;
+    KeysHead* keys = (KeysHead*)mp->ma_keys;
+    if (mp->ma_values == nullptr && keys->dk_kind == KEYS_UNICODE) {
+        Py_ssize_t h = *hint;
+        if (h >= 0 && h < keys->dk_nentries) {
+            UnicodeEntry* e = unicode_entries(keys) + h;
+            if (e->me_key == name && e->me_value) return e->me_value;
+        }
+        Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+        if (hash != -1) {
+            Py_ssize_t ix = unicode_keys_probe(keys, name, hash);
+            if (ix == -1) return nullptr;
+            if (ix >= 0) {
+                *hint = ix;
+                return unicode_entries(keys)[ix].me_value;
+            }
+        }
+    }
+    return PyDict_GetItemWithError(d, name);
+}
+
+// module.name (CPython's LOAD_ATTR_MODULE): for an exact module, when the module type
+// itself has no attribute of that name (checked once per site: the type is immutable), the
+// module's dict decides, as module_getattro's generic lookup would. Borrowed, or nullptr
+// (not there: the generic path then tries the module's __getattr__; or an error, set).
+ZRT_INLINE bool module_site(PyObject* obj, PyObject* name) {
+    return Py_TYPE(obj) == &PyModule_Type && PyUnicode_CheckExact(name) && !_PyType_Lookup(&PyModule_Type, name);
+}
+
+ZRT_INLINE PyObject* module_attr(PyObject* obj, PyObject* name, Py_ssize_t* hint) {
+    PyObject* d = PyModule_GetDict(obj);
+    if (!d || !PyDict_CheckExact(d)) return nullptr;
+    return dict_get_hinted(d, name, hint);
+}
+
 ZRT_INLINE bool values_layout(PyTypeObject* tp) {
 #if PY_VERSION_HEX >= 0x030D0000
     return (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) &&
@@ -98,13 +178,17 @@ ZRT_INLINE bool values_layout(PyTypeObject* tp) {
 #endif
 }
 
-// The byte offset of a `__slots__` member `descr` that generic get/set treat as a plain
-// object field (an object-typed member, writable, raising AttributeError when empty), or 0.
-// CPython's LOAD_ATTR_SLOT / STORE_ATTR_SLOT take the same shortcut under the same checks.
-ZRT_INLINE Py_ssize_t slot_member_offset(PyObject* descr) {
+// __slots__ members (CPython's LOAD_ATTR_SLOT / STORE_ATTR_SLOT): the class attribute is
+// the member descriptor __slots__ made, an object reference at a fixed offset in every
+// instance. A data descriptor, so no instance dict can shadow it; what the descriptor would
+// do (PyMember_GetOne/SetOne for T_OBJECT_EX) is a load or a swap at that offset, except
+// that an empty slot raises, which the generic path is left to do. Returns the offset, or 0.
+ZRT_INLINE Py_ssize_t member_slot(PyObject* descr) {
     if (!descr || Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
     PyMemberDef* m = ((PyMemberDescrObject*)descr)->d_member;
-    if (m->type != ZRT_T_OBJECT_EX || (m->flags & ZRT_READONLY) || m->offset <= 0) return 0;
+    // T_OBJECT_EX (Py_T_OBJECT_EX since 3.12, same value); READONLY / PY_AUDIT_READ /
+    // Py_RELATIVE_OFFSET members keep the generic path.
+    if (m->type != T_OBJECT_EX || m->flags != 0 || m->offset <= 0) return 0;
     return m->offset;
 }
 
@@ -115,24 +199,36 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
     if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return;
     if (store ? tp->tp_setattro != PyObject_GenericSetAttr : tp->tp_getattro != PyObject_GenericGetAttr) return;
     if (!PyUnicode_CheckExact(name)) return;
-    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
     PyObject* descr = _PyType_Lookup(tp, name);
-    if (descr) {  // only a slot member is cached: any other class attribute takes part
-        Py_ssize_t offset = slot_member_offset(descr);
-        if (!offset) return;
-        c->version = tp->tp_version_tag;
-        c->offset = offset;
+    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
+    if (descr != nullptr) {  // a class attribute or descriptor takes part: only a slot is cached
+        Py_ssize_t offset = member_slot(descr);
+        if (offset > 0) {
+            c->version = tp->tp_version_tag;
+            c->slot = offset;
+        }
         return;
     }
-    if (!values_layout(tp)) return;
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) return;
+    // Nothing on the type: the instance's values or dict decide. A site remembers the
+    // name's index in the shared keys (or -1) and, for instances with a dict, its place there.
     Py_ssize_t nentries;
-    Py_ssize_t i = shared_key_index(tp, name, &nentries);
-    if (i < 0) return;
+    Py_ssize_t i = values_layout(tp) ? shared_key_index(tp, name, &nentries) : -1;
     PyObject** values = instance_values(obj);
-    if (!values || !values[i]) return;
+    if (values) {
+        if (i < 0 || !values[i]) return;
+    } else {
+        PyObject* d = instance_dict(obj);
+        if (!d || !PyDict_CheckExact(d)) return;
+        c->hint = -1;
+        if (!dict_get_hinted(d, name, &c->hint)) {
+            PyErr_Clear();
+            return;
+        }
+    }
     c->version = tp->tp_version_tag;
     c->index = i;
-    c->offset = 0;
+    c->slot = 0;
 }
 
 ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
@@ -141,19 +237,119 @@ ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
 }
 #endif
 
+// LOAD_GLOBAL sites. A name bound in the module's globals is remembered as its entry in
+// the globals' table of str keys (the table object and the index: the entry is re-checked
+// to hold that very name, so a resized or rebuilt table simply misses), which, like the
+// interpreter's keys-version cache, survives stores to other globals (go's `TIMESTAMP += 1`
+// on every move otherwise invalidated every global site of the module). A builtin is
+// remembered with both dicts' versions (as before), and a changed globals version is
+// forgiven when a probe shows the name is still not among the globals. The value is
+// borrowed: the unchanged dict still holds it.
+struct GlobalCache {
+    uint64_t globals_version;
+    uint64_t builtins_version;
+    PyObject* value;     // a builtin's value, or nullptr
+    void* keys;          // the globals' keys table the index is for, or nullptr
+    Py_ssize_t index;
+};
+
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+#if ZRT_LIMITED
+    // abi3: dict version tags are private; every load looks up (measured in docs/abi3.md)
+    (void)c;
+    return load_global(st, name);
+#else
+    PyDictObject* g = (PyDictObject*)st->globals;
+    PyDictObject* b = (PyDictObject*)st->builtins;
+#ifdef ZRT_ATTR_CACHE
+    if (c->keys && (void*)g->ma_keys == c->keys && !g->ma_values) {
+        KeysHead* keys = (KeysHead*)c->keys;
+        if (c->index < keys->dk_nentries) {
+            UnicodeEntry* e = unicode_entries(keys) + c->index;
+            if (e->me_key == name && e->me_value) return newref(e->me_value);
+        }
+    }
+#endif
+    if (c->value && PyDict_CheckExact(b) && c->builtins_version == b->ma_version_tag) {
+        if (c->globals_version == g->ma_version_tag) return newref(c->value);
+#ifdef ZRT_ATTR_CACHE
+        KeysHead* keys = (KeysHead*)g->ma_keys;
+        Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+        if (!g->ma_values && keys->dk_kind == KEYS_UNICODE && hash != -1 &&
+            unicode_keys_probe(keys, name, hash) == -1) {
+            c->globals_version = g->ma_version_tag;
+            return newref(c->value);
+        }
+#endif
+    }
+    PyObject* v = load_global(st, name);
+    if (!v) return v;
+#ifdef ZRT_ATTR_CACHE
+    KeysHead* keys = (KeysHead*)g->ma_keys;
+    Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+    if (!g->ma_values && keys->dk_kind == KEYS_UNICODE && PyUnicode_CheckExact(name) && hash != -1) {
+        Py_ssize_t ix = unicode_keys_probe(keys, name, hash);
+        if (ix >= 0 && unicode_entries(keys)[ix].me_value == v) {
+            c->keys = keys;
+            c->index = ix;
+            c->value = nullptr;
+            return v;
+        }
+    }
+#endif
+    if (PyDict_CheckExact(b)) {
+        c->value = v;
+        c->globals_version = g->ma_version_tag;
+        c->builtins_version = b->ma_version_tag;
+    }
+    return v;
+#endif
+}
+#pragma clang diagnostic pop
+
 // obj.name (new reference), like PyObject_GetAttr.
 ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     if (attr_cache_hit(c, obj)) {
-        PyObject** values = c->offset ? (PyObject**)((char*)obj + c->offset) : instance_values(obj);
-        if (values) {
-            PyObject* v = values[c->offset ? 0 : c->index];
-            if (v) return Py_NewRef(v);  // an empty slot: the generic path raises
+        if (c->slot > 0) {
+            PyObject* v = *(PyObject**)((char*)obj + c->slot);
+            if (v) return Py_NewRef(v);
+            return PyObject_GetAttr(obj, name);  // an empty slot: the descriptor raises
         }
+        PyObject** values = instance_values(obj);
+        if (values) {
+            if (c->index >= 0) {
+                PyObject* v = values[c->index];
+                if (v) return Py_NewRef(v);
+            }
+        } else {
+            PyObject* d = instance_dict(obj);
+            if (d && PyDict_CheckExact(d)) {
+                PyObject* v = dict_get_hinted(d, name, &c->hint);
+                if (v) return Py_NewRef(v);
+                if (PyErr_Occurred()) return nullptr;
+            }
+        }
+    }
+    if (c->slot == -1 && Py_TYPE(obj) == &PyModule_Type) {
+        PyObject* v = module_attr(obj, name, &c->hint);
+        if (v) return Py_NewRef(v);
+        if (PyErr_Occurred()) return nullptr;
+        return PyObject_GetAttr(obj, name);
     }
     bool cached = attr_cache_hit(c, obj);
     PyObject* r = PyObject_GetAttr(obj, name);
-    if (r && !cached) attr_cache_fill(c, obj, name, false);
+    if (r && !cached) {
+        if (module_site(obj, name)) {
+            c->version = 0;
+            c->slot = -1;
+            c->hint = -1;
+        } else {
+            attr_cache_fill(c, obj, name, false);
+        }
+    }
     return r;
 #else
     (void)c;
@@ -166,22 +362,27 @@ ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c)
 ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     bool cached = attr_cache_hit(c, obj);
-    if (cached && c->offset) {  // a slot member: set even when empty, as member_set does
-        PyObject** slot = (PyObject**)((char*)obj + c->offset);
-        PyObject* old = *slot;
-        *slot = Py_NewRef(value);
-        Py_XDECREF(old);
-        return 0;
-    }
     if (cached) {
+        if (c->slot > 0) {
+            PyObject** at = (PyObject**)((char*)obj + c->slot);
+            PyObject* old = *at;
+            *at = Py_NewRef(value);
+            Py_XDECREF(old);
+            return 0;
+        }
         PyObject** values = instance_values(obj);
         if (values) {
-            PyObject* old = values[c->index];
+            PyObject* old = c->index >= 0 ? values[c->index] : nullptr;
             if (old) {
                 values[c->index] = Py_NewRef(value);
                 Py_DECREF(old);
                 return 0;
             }
+        } else {
+            // What the generic store does with an instance dict (_PyObjectDict_SetItem),
+            // without the type lookup the version tag has already answered.
+            PyObject* d = instance_dict(obj);
+            if (d && PyDict_CheckExact(d)) return PyDict_SetItem(d, name, value);
         }
     }
     if (PyObject_SetAttr(obj, name, value) < 0) return -1;
@@ -197,11 +398,16 @@ ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, At
 // with the type's version tag, when no instance attribute can shadow it: the type has no
 // instance dict at all (list.append, str.join), or its instances keep their attributes in
 // the values array and the shared keys (append-only) did not hold the name and have not
-// grown since. Otherwise, or on any miss, CPython's own _PyObject_GetMethod decides.
+// grown since, or its instances have a materialised dict and a probe of that dict shows no
+// such key (CPython's LOAD_METHOD_WITH_DICT). Otherwise, or on any miss, CPython's own
+// _PyObject_GetMethod decides.
 struct MethodCache {
     unsigned int version;
     PyObject* method;      // borrowed: the type's dict holds it while the version is unchanged
-    Py_ssize_t nentries;   // shared keys' entry count when checked; -1: the type has no dict
+    Py_ssize_t nentries;   // shared keys' entry count when checked; -1: the type has no dict;
+                           // -2: instances with a materialised dict, probed at each hit;
+                           // -3 (version 0): a module's attribute, see module_attr
+    Py_ssize_t hint;       // -3: where the name was last seen in the module's dict
 };
 
 #ifdef ZRT_ATTR_CACHE
@@ -212,9 +418,16 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
     if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
     Py_ssize_t nentries = -1;
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
-        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || !values_layout(tp) || !instance_values(obj)) return;
-        // a name among the shared keys: an instance may shadow the method
-        if (shared_key_index(tp, name, &nentries) >= 0 || nentries < 0) return;
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return;
+        if (!instance_values(obj)) {
+            PyObject* d = instance_dict(obj);
+            if (!d || !PyDict_CheckExact(d)) return;
+            nentries = -2;
+        } else {
+            if (!values_layout(tp)) return;
+            // a name among the shared keys: an instance may shadow the method
+            if (shared_key_index(tp, name, &nentries) >= 0 || nentries < 0) return;
+        }
     } else if (tp->tp_dictoffset != 0) {
         return;
     }
@@ -223,11 +436,19 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
     c->nentries = nentries;
 }
 
-ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj) {
+ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj, PyObject* name) {
     PyTypeObject* tp = Py_TYPE(obj);
     if (!c->version || tp->tp_version_tag != c->version || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG))
         return false;
-    if (c->nentries < 0) return true;
+    if (c->nentries == -1) return true;
+    if (c->nentries == -2) {
+        if (instance_values(obj)) return false;
+        PyDictObject* d = (PyDictObject*)instance_dict(obj);
+        if (!d || !PyDict_CheckExact(d) || d->ma_values) return false;
+        KeysHead* dk = (KeysHead*)d->ma_keys;
+        Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+        return dk->dk_kind == KEYS_UNICODE && hash != -1 && unicode_keys_probe(dk, name, hash) == -1;
+    }
     KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
     return keys && keys->dk_nentries == c->nentries && instance_values(obj);
 }
@@ -238,13 +459,30 @@ ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj) {
 
 ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
 #ifdef ZRT_ATTR_CACHE
-    bool cached = method_cache_hit(c, obj);
+    bool cached = method_cache_hit(c, obj, name);
     if (cached) {
         *out = Py_NewRef(c->method);
         return 1;
     }
+    if (c->nentries == -3 && Py_TYPE(obj) == &PyModule_Type) {
+        PyObject* v = module_attr(obj, name, &c->hint);
+        if (v) {
+            *out = Py_NewRef(v);
+            return 0;
+        }
+        if (PyErr_Occurred()) {
+            *out = nullptr;
+            return -1;
+        }
+        return get_method(obj, name, out);
+    }
     int r = get_method(obj, name, out);
-    if (r == 1) method_cache_fill(c, obj, name, *out);
+    if (r == 1) {
+        method_cache_fill(c, obj, name, *out);
+    } else if (r == 0 && !c->version && module_site(obj, name)) {
+        c->nentries = -3;
+        c->hint = -1;
+    }
     return r;
 #else
     (void)c;

@@ -178,4 +178,48 @@ ZRT_INLINE PyObject* super0(PyObject* super_obj, PyObject* classcell, PyObject* 
     return PyObject_Vectorcall(super_obj, args, 2, nullptr);
 }
 
+// super().name(...) (CPython 3.12's LOAD_SUPER_ATTR_METHOD): `name` looked up in the MRO of
+// type(first) after __class__, as super's own getattro does, without making the super
+// object or a bound method. 1: *out is a method descriptor, to be called with `first`
+// prepended; 0: *out is the attribute to call as it is; -1: error (*out NULL). Anything
+// unusual (super rebound, the zero-argument checks failing, `first` a class (a classmethod:
+// functions found there are not bound) or not an instance of __class__, `__class__` asked
+// for, a name no class after __class__ defines, a static type's dict hidden by 3.12+) makes
+// the super object as super0 does and asks it.
+ZRT_INLINE int super_method(PyObject* super_obj, PyObject* classcell, PyObject* first, int nargs, PyObject* name,
+                            PyObject** out) {
+    *out = nullptr;
+#if !ZRT_LIMITED
+    PyObject* type = classcell ? PyCell_GET(classcell) : nullptr;
+    if (super_obj == (PyObject*)&PySuper_Type && nargs > 0 && first && type && PyType_Check(type) &&
+        !PyType_Check(first) && PyUnicode_CheckExact(name) &&
+        PyType_IsSubtype(Py_TYPE(first), (PyTypeObject*)type) &&
+        PyUnicode_CompareWithASCIIString(name, "__class__") != 0) {
+        PyTypeObject* start = Py_TYPE(first);
+        PyObject* mro = start->tp_mro;
+        Py_ssize_t n = mro ? PyTuple_GET_SIZE(mro) : 0, i = 0;
+        while (i < n && PyTuple_GET_ITEM(mro, i) != type) i++;
+        for (i++; i < n; i++) {
+            PyObject* dict = ((PyTypeObject*)PyTuple_GET_ITEM(mro, i))->tp_dict;
+            if (!dict) break;  // 3.12+: a static type's dict lives elsewhere
+            PyObject* res = PyDict_GetItemWithError(dict, name);  // str keys: no code runs
+            if (!res) {
+                if (PyErr_Occurred()) return -1;
+                continue;
+            }
+            if (PyType_HasFeature(Py_TYPE(res), Py_TPFLAGS_METHOD_DESCRIPTOR)) {
+                *out = newref(res);
+                return 1;
+            }
+            descrgetfunc get = Py_TYPE(res)->tp_descr_get;
+            *out = get ? get(res, first, (PyObject*)start) : newref(res);
+            return *out ? 0 : -1;
+        }
+    }
+#endif
+    Ref sup(super0(super_obj, classcell, first, nargs));
+    if (!sup.p) return -1;
+    return get_method(sup.p, name, out);
+}
+
 }  // namespace zrt

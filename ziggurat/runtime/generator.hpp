@@ -507,6 +507,8 @@ ZRT_INLINE PyObject* gen_get_class(PyObject* self, void*) {
 #endif
 }
 
+// Generators have the gi_ attributes, coroutines the cr_ ones, as in CPython (code that
+// walks an await chain tells them apart with hasattr(x, "cr_await")).
 static PyGetSetDef gen_getset[] = {
     {"__class__", gen_get_class, nullptr, nullptr, nullptr},
     {"__name__", gen_get_name, gen_set_name, nullptr, nullptr},
@@ -516,6 +518,12 @@ static PyGetSetDef gen_getset[] = {
     {"gi_frame", gen_get_frame, nullptr, nullptr, nullptr},
     {"gi_code", gen_get_code, nullptr, nullptr, nullptr},
     {"gi_yieldfrom", gen_get_yf, nullptr, nullptr, nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+static PyGetSetDef coro_getset[] = {
+    {"__class__", gen_get_class, nullptr, nullptr, nullptr},
+    {"__name__", gen_get_name, gen_set_name, nullptr, nullptr},
+    {"__qualname__", gen_get_qualname, gen_set_name, nullptr, (void*)1},
     {"cr_running", gen_get_running, nullptr, nullptr, nullptr},
     {"cr_suspended", gen_get_suspended, nullptr, nullptr, nullptr},
     {"cr_frame", gen_get_frame, nullptr, nullptr, nullptr},
@@ -580,11 +588,12 @@ ZRT_INLINE int ready_generator_types() {
                              {nullptr, 0, 0, 0, nullptr}};
 #define ZRT_GEN_COMMON_SLOTS                                                                        \
     {Py_tp_dealloc, (void*)gen_dealloc}, {Py_tp_traverse, (void*)gen_traverse}, {Py_tp_clear, (void*)gen_clear}, \
-        {Py_tp_repr, (void*)gen_repr}, {Py_tp_methods, (void*)gen_methods}, {Py_tp_getset, (void*)gen_getset},   \
+        {Py_tp_repr, (void*)gen_repr}, {Py_tp_methods, (void*)gen_methods},   \
         {Py_tp_finalize, (void*)gen_finalize}, {Py_tp_members, (void*)members}
-    PyType_Slot gen_slots[] = {ZRT_GEN_COMMON_SLOTS, {Py_tp_iter, (void*)PyObject_SelfIter},
+    PyType_Slot gen_slots[] = {ZRT_GEN_COMMON_SLOTS, {Py_tp_getset, (void*)gen_getset}, {Py_tp_iter, (void*)PyObject_SelfIter},
                                {Py_tp_iternext, (void*)gen_iternext}, {0, nullptr}};
-    PyType_Slot coro_slots[] = {ZRT_GEN_COMMON_SLOTS, {Py_am_await, (void*)coro_await}, {0, nullptr}};
+    PyType_Slot coro_slots[] = {ZRT_GEN_COMMON_SLOTS, {Py_tp_getset, (void*)coro_getset},
+                                {Py_am_await, (void*)coro_await}, {0, nullptr}};
 #undef ZRT_GEN_COMMON_SLOTS
     PyType_Spec gen_spec = {"generator", (int)offsetof(GenObject, slots), (int)sizeof(PyObject*), (unsigned)flags,
                             gen_slots};
@@ -621,9 +630,10 @@ ZRT_INLINE int ready_generator_types() {
         t->tp_repr = gen_repr;
         t->tp_weaklistoffset = offsetof(GenObject, weakreflist);
         t->tp_methods = gen_methods;
-        t->tp_getset = gen_getset;
         t->tp_finalize = gen_finalize;
     }
+    GeneratorType.tp_getset = gen_getset;
+    CoroutineType.tp_getset = coro_getset;
     GeneratorType.tp_iter = PyObject_SelfIter;
     GeneratorType.tp_iternext = gen_iternext;
     CoroutineType.tp_as_async = &coro_as_async;
@@ -688,8 +698,11 @@ ZRT_INLINE PyObject* get_awaitable_iter(PyObject* o, AwaitContext context = AWAI
 }
 
 ZRT_INLINE PyObject* get_awaitable_iter_plain(PyObject* o) {
-    // a coroutine suspended in an await of its own cannot be awaited a second time
-    if (Py_TYPE(o) == &CoroutineType) return ((GenObject*)o)->yf ? being_awaited_already() : coro_await(o);
+    // a coroutine suspended in an await of its own cannot be awaited a second time. Like
+    // CPython's _PyCoro_GetAwaitableIter, `await` drives the coroutine itself (not the
+    // coroutine_wrapper __await__ returns), so delegate_step resumes it directly, and its
+    // return value never travels in a StopIteration.
+    if (Py_TYPE(o) == &CoroutineType) return ((GenObject*)o)->yf ? being_awaited_already() : newref(o);
     if (PyCoro_CheckExact(o)) {
         Ref inner(PyObject_GetAttrString(o, "cr_await"));
         if (!inner.p) return nullptr;

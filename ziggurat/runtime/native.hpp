@@ -683,8 +683,14 @@ ZRT_NATIVE int setitem_num_value(PyObject* obj, const Num& key, Num& v) {
 ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     if (v.k == NUM_FLOAT && attr_cache_hit(c, obj)) {
-        PyObject** values = c->offset ? (PyObject**)((char*)obj + c->offset) : instance_values(obj);
-        if (values && float_reuse(values[c->offset ? 0 : c->index], v)) return 0;
+        PyObject** at = nullptr;
+        if (c->slot > 0) {
+            at = (PyObject**)((char*)obj + c->slot);
+        } else if (c->index >= 0) {
+            PyObject** values = instance_values(obj);
+            if (values) at = values + c->index;
+        }
+        if (at && float_reuse(*at, v)) return 0;
     }
 #endif
     Ref box(num_steal(v));

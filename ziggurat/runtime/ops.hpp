@@ -33,38 +33,71 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
     return nullptr;
 }
 
-// A global/builtin load site remembers its last result with the versions of both dicts
-// (as the interpreter's LOAD_GLOBAL inline cache does); any change to either dict makes
-// the next load look up again. The value is borrowed: the unchanged dict still holds it.
-struct GlobalCache {
-    uint64_t globals_version;
-    uint64_t builtins_version;
-    PyObject* value;
-};
 
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wdeprecated-declarations"
-ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+// C(args) for a class C whose instances come from object.__new__ and whose __init__ is a
+// plain or compiled function, called through `type` itself (no metaclass __call__): what
+// type_call -> object_new -> slot_tp_init do, without the argument tuple/dict they build
+// and the bound method slot_tp_init makes (CPython 3.13's CALL_ALLOC_AND_ENTER_INIT).
+// Anything else (a metaclass, a custom __new__, an abstract class, __init__ of any other
+// kind) returns `not_taken` and the caller makes the generic call. `args` has a writable
+// slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
+ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, size_t nargsf, PyObject* kwnames,
+                                       bool* not_taken) {
+    *not_taken = true;
 #if ZRT_LIMITED
-    // abi3: dict version tags are private; every load looks up (measured in docs/abi3.md)
-    (void)c;
-    return load_global(st, name);
+    (void)cls, (void)args, (void)nargsf, (void)kwnames;
+    return nullptr;
 #else
-    PyDictObject* g = (PyDictObject*)st->globals;
-    PyDictObject* b = (PyDictObject*)st->builtins;
-    if (c->value && c->globals_version == g->ma_version_tag && PyDict_CheckExact(b) &&
-        c->builtins_version == b->ma_version_tag)
-        return newref(c->value);
-    PyObject* v = load_global(st, name);
-    if (v && PyDict_CheckExact(b)) {
-        c->value = v;
-        c->globals_version = g->ma_version_tag;
-        c->builtins_version = b->ma_version_tag;
+    PyTypeObject* tp = (PyTypeObject*)cls;
+    if (Py_TYPE(cls) != &PyType_Type || tp->tp_new != PyBaseObject_Type.tp_new ||
+        (tp->tp_flags & Py_TPFLAGS_IS_ABSTRACT) || !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET))
+        return nullptr;
+    static PyObject* init_name = nullptr;
+    if (!init_name && !(init_name = PyUnicode_InternFromString("__init__"))) {
+        PyErr_Clear();
+        return nullptr;
     }
-    return v;
+    PyObject* init = _PyType_Lookup(tp, init_name);  // borrowed
+    if (!init || (Py_TYPE(init) != &FunctionType && Py_TYPE(init) != &PyFunction_Type)) return nullptr;
+    *not_taken = false;
+    // object.__new__ itself, with no arguments: it also sets up the instance's values
+    // array (3.11/3.12), which tp_alloc alone leaves to a dict made at the first store
+    static PyObject* no_args = nullptr;
+    if (!no_args && !(no_args = PyTuple_New(0))) return nullptr;
+    PyObject* self = tp->tp_new(tp, no_args, nullptr);
+    if (!self) return nullptr;
+    Py_INCREF(init);  // the class may be changed while __init__ runs
+    PyObject** slots = const_cast<PyObject**>(args) - 1;
+    PyObject* saved = slots[0];
+    slots[0] = self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject* r = PyObject_Vectorcall(init, slots, (size_t)(nargs + 1), kwnames);
+    slots[0] = saved;
+    Py_DECREF(init);
+    if (!r) {
+        Py_DECREF(self);
+        return nullptr;
+    }
+    if (r != Py_None) {
+        PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%.200s'", Py_TYPE(r)->tp_name);
+        Py_DECREF(r);
+        Py_DECREF(self);
+        return nullptr;
+    }
+    Py_DECREF(r);
+    return self;
 #endif
 }
-#pragma clang diagnostic pop
+
+// A call site's PyObject_Vectorcall, with the class-instantiation shortcut above.
+ZRT_INLINE PyObject* call_vector(PyObject* f, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+    if (PyType_Check(f)) {
+        bool not_taken;
+        PyObject* r = new_instance_fast(f, args, nargsf, kwnames, &not_taken);
+        if (!not_taken) return r;
+    }
+    return PyObject_Vectorcall(f, args, nargsf, kwnames);
+}
 
 // f(a): the one-argument calls of builtin types that the interpreter also shortcuts
 // (str(x), type(x), tuple(x), list(x)); anything else is an ordinary vectorcall.
@@ -74,7 +107,7 @@ ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
     if (f == (PyObject*)&PyTuple_Type) return PySequence_Tuple(a);
     if (f == (PyObject*)&PyList_Type) return PySequence_List(a);
     PyObject* args[] = {nullptr, a};
-    return PyObject_Vectorcall(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    return call_vector(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
 // LOAD_NAME in a class body: the namespace mapping first.

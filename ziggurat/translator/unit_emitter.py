@@ -1748,10 +1748,7 @@ class UnitEmitter:
         self.set_line(node)
         if self.spec.wants(node):
             return self.spec.boxed(node)
-        if (
-            isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args and not node.keywords
-            and self.scope.is_function and self.access("super") == GLOBAL
-        ):
+        if self.is_super0(node):
             return self.super_call(node)
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         if isinstance(node.func, ast.Attribute) and not starred:
@@ -1793,7 +1790,7 @@ class UnitEmitter:
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
         result = self.call(
-            f"PyObject_Vectorcall({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+            f"zrt::call_vector({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
         self.release(func, *vals)
         return result
@@ -1834,11 +1831,22 @@ class UnitEmitter:
         arguments are evaluated, without making a bound method for plain methods."""
         attr = node.func
         assert isinstance(attr, ast.Attribute)
-        obj = self.expr(attr.value, owned=True)
         raw, is_meth = self.fresh("m"), self.fresh("im")
-        self.emit(f"PyObject* {raw} = nullptr;")
-        name, cache = self.mod.ident(attr.attr), self.mod.method_cache()
-        self.emit(f"int {is_meth} = zrt::get_method_cached({obj.expr}, {name}, &{raw}, &{cache});")
+        if isinstance(attr.value, ast.Call) and self.is_super0(attr.value):
+            # super().name(...): no super object, no bound method (zrt::super_method)
+            self.set_line(attr.value)
+            sup, cell, first, nargs = self.super_parts()
+            obj = Val(self.fresh("so"))
+            self.emit(f"zrt::Ref {obj.expr}(zrt::xnewref({first}));")
+            self.emit(f"PyObject* {raw} = nullptr;")
+            self.emit(f"int {is_meth} = zrt::super_method({sup.expr}, {cell}, {first}, {nargs}, "
+                      f"{self.mod.ident(attr.attr)}, &{raw});")
+            obj = Val(f"{obj.expr}.p")
+        else:
+            obj = self.expr(attr.value, owned=True)
+            self.emit(f"PyObject* {raw} = nullptr;")
+            name, cache = self.mod.ident(attr.attr), self.mod.method_cache()
+            self.emit(f"int {is_meth} = zrt::get_method_cached({obj.expr}, {name}, &{raw}, &{cache});")
         meth = self.fresh()
         self.emit(f"zrt::Ref {meth}({raw});")
         self.check_null(meth)
@@ -1853,7 +1861,21 @@ class UnitEmitter:
         self.release(obj, *vals)
         return result
 
+    def is_super0(self, node: ast.Call) -> bool:
+        """super() with no arguments, the builtin's name, inside a function."""
+        return (
+            isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args and not node.keywords
+            and self.scope.is_function and self.access("super") == GLOBAL
+        )
+
     def super_call(self, node: ast.Call) -> Val:
+        sup, cell, first, nargs = self.super_parts()
+        return self.call(f"zrt::super0({sup.expr}, {cell}, {first}, {nargs})")
+
+    def super_parts(self) -> tuple[Val, str, str, int]:
+        """What zero-argument super() needs: the value of the name `super`, the __class__
+        cell (or nullptr), the first parameter's current value (or nullptr) and the number
+        of positional parameters."""
         sup = self.load_name("super")
         cell = "nullptr"
         if "__class__" in self.unit.frees:
@@ -1868,7 +1890,7 @@ class UnitEmitter:
                 first = f"{nm.LOCAL}{nm.ident(p)}.p"
             elif kind == CELL:
                 first = f"PyCell_GET({nm.CELL}{nm.ident(p)}.p)"
-        return self.call(f"zrt::super0({sup.expr}, {cell}, {first}, {nargs})")
+        return sup, cell, first, nargs
 
     # comprehensions (inline, own scope)
     def expr_ListComp(self, node: ast.ListComp) -> Val:

@@ -187,3 +187,69 @@ def test_messages_name_the_await_that_failed():
             coro.send(None)
         except TypeError as e:
             print(e, "| cause:", type(e.__cause__).__name__, "| context:", type(e.__context__).__name__)
+
+
+def test_await_of_compiled_coroutines_directly():
+    @types.coroutine
+    def pause(v):
+        got = yield v
+        return got
+
+    async def leaf(n):
+        if n < 0:
+            raise MyExc("negative")
+        x = await pause(n)
+        return (n, x)
+
+    async def middle(n):
+        inner = leaf(n)
+        try:
+            return await inner
+        finally:
+            print("middle sees", inner.cr_await, inner.cr_running)
+
+    async def top():
+        out = [await middle(1)]
+        try:
+            await middle(-1)
+        except MyExc as e:
+            out.append(str(e))
+        c = leaf(2)
+        out.append(await c)
+        try:
+            await c  # already awaited
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+
+    t = top()
+    steps = []
+    try:
+        v = t.send(None)
+        while True:
+            # the chain of cr_await: each coroutine awaits the next one itself
+            chain, c = [], t
+            while c is not None and hasattr(c, "cr_await"):
+                chain.append(type(c.cr_await).__name__)
+                c = c.cr_await
+            steps.append((v, chain))
+            v = t.send(f"sent{v}")
+    except StopIteration as e:
+        steps.append(("done", e.value))
+    print(steps)
+
+    # throw and close travel down to the innermost suspension
+    t2 = top()
+    t2.send(None)
+    print(outcome(lambda: t2.throw(MyExc("thrown"))))
+    t3 = middle(5)
+    t3.send(None)
+    print(t3.close())
+    # a coroutine that returns a tuple or an exception instance: no StopIteration unpacking
+    async def gives(v):
+        return v
+
+    async def taker():
+        return [await gives((1, 2)), await gives(MyExc("x")), await gives(StopIteration(3))]
+
+    print(outcome(lambda: taker().send(None)))

@@ -261,3 +261,312 @@ def test_method_calls_on_builtins_and_hooks():
         call_speak(1)
     except AttributeError as e:
         print(e)
+
+
+class Slotted:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x):
+        self.x = x
+
+    def get(self):
+        return self.x
+
+    def get_y(self):
+        return self.y
+
+    def put(self, v):
+        self.x = v
+
+    def put_y(self, v):
+        self.y = v
+
+
+def test_slots_loads_and_stores():
+    objs = [Slotted(i) for i in range(5)]
+    out = []
+    for o in objs:
+        o.put(o.get() * 2)
+        out.append(o.get())
+    # an empty slot raises at a site that has already been cached
+    errors = []
+    for o in objs:
+        try:
+            errors.append(o.get_y())
+        except AttributeError as e:
+            errors.append(str(e))
+        o.put_y(len(errors))
+        errors.append(o.get_y())
+    del objs[0].x
+    try:
+        objs[0].get()
+    except AttributeError as e:
+        errors.append(str(e))
+    objs[0].put("back")
+    out.append(objs[0].get())
+    return out, errors
+
+
+def test_slots_replaced_by_property_and_subclass():
+    class S:
+        __slots__ = ("a",)
+
+        def __init__(self):
+            self.a = 1
+
+        def read(self):
+            return self.a
+
+        def write(self, v):
+            self.a = v
+
+    s = S()
+    out = []
+    for i in range(3):
+        s.write(i)
+        out.append(s.read())
+    member = S.a
+    # the class changes: the slot is shadowed by a property, stores go to it
+    S.a = property(lambda self: "prop", lambda self, v: out.append(("set", v)))
+    out.append(s.read())
+    s.write(99)
+    S.a = member
+    out.append(s.read())
+
+    class Sub(S):
+        __slots__ = ("b",)
+
+    class Dicty(S):
+        pass
+
+    for o in (Sub(), Dicty(), S()):
+        o.write(type(o).__name__)
+        out.append(o.read())
+    d = Dicty()
+    d.__dict__["a"] = "in dict"  # a data descriptor wins over the instance dict
+    out.append(d.read())
+    return out
+
+
+def test_slots_readonly_and_builtin_members():
+    import fractions
+
+    class WithGetattr:
+        __slots__ = ("v",)
+
+        def __getattribute__(self, name):
+            return "intercepted " + name
+
+    out = []
+    for _ in range(3):
+        w = WithGetattr()
+        out.append(w.v)
+        f = fractions.Fraction(1, 3)
+        out.append((f.numerator, f.denominator))
+        try:
+            f._numerator = 5
+            out.append(f._numerator)
+        except AttributeError as e:
+            out.append(type(e).__name__)
+        e = KeyError("k")
+        out.append(e.args)
+    return out
+
+
+class Late:
+    def __init__(self, i):
+        self.i = i
+
+    def finish(self, k):
+        # attributes added after many instances exist: CPython 3.11/3.12 give them dicts
+        self.late = k
+        self.other = -k
+
+    def read(self):
+        return self.i + self.late
+
+    def read_other(self):
+        return self.other
+
+    def bump(self):
+        self.late = self.late + 1
+
+
+def test_materialised_instance_dicts():
+    objs = [Late(i) for i in range(100)]
+    for o in objs:
+        o.finish(2)
+    total = 0
+    for _ in range(3):
+        for o in objs:
+            o.bump()
+            total += o.read() + o.read_other()
+    # a missing key at a cached site, a deleted one, a dict swapped for a fresh one
+    del objs[5].late
+    errors = []
+    try:
+        objs[5].read()
+    except AttributeError as e:
+        errors.append(str(e))
+    objs[6].__dict__ = {"i": 1000, "late": 1, "other": 7}
+    objs[7].__dict__ = {}
+    try:
+        objs[7].read()
+    except AttributeError as e:
+        errors.append(str(e))
+    objs[6].bump()
+    vars(objs[8]).clear()
+    vars(objs[8]).update(i=1, late=2, other=3)
+    return total, errors, objs[6].read(), objs[8].read(), vars(objs[6])
+
+
+class Shout(str):
+    def __hash__(self):
+        return str.__hash__(self)
+
+    def __eq__(self, other):
+        raise ValueError("compared " + str(self))
+
+
+def test_instance_dict_odd_keys_and_subclasses():
+    class D(dict):
+        def __getitem__(self, k):
+            return "never used by attribute lookup"
+
+    objs = [Late(i) for i in range(60)]
+    for o in objs:
+        o.finish(1)
+    out = []
+    for o in objs[:3]:
+        out.append(o.read())
+    o = objs[10]
+    o.__dict__ = D(i=5, late=6, other=0)
+    out.append(o.read())
+    o.bump()
+    out.append(dict(o.__dict__))
+    p = objs[11]
+    p.__dict__[Shout("lat")] = 1  # a key that equals nothing, loudly; same hash as "lat"
+    p.__dict__["late"] = 3
+    out.append(p.read())
+    q = objs[12]
+    d = {Shout("late"): 0, "i": 1}
+    q.__dict__ = d
+    try:
+        out.append(q.read())
+    except (ValueError, AttributeError) as e:
+        out.append(type(e).__name__)
+    # the class changes under a cached site: a property shadows the instance attribute
+    Late.late = property(lambda self: "prop")
+    try:
+        out.append(objs[13].read())
+    except TypeError as e:
+        out.append(str(e))
+    del Late.late
+    out.append(objs[13].read())
+    return out
+
+
+COUNTER = 0
+
+
+def _read_counter_and_len():
+    return COUNTER, len("abc")
+
+
+def test_globals_written_while_cached():
+    global COUNTER
+    out = []
+    for i in range(5):
+        COUNTER += 1  # every store changes the globals' version
+        out.append(_read_counter_and_len())
+    g = globals()
+    g["len"] = lambda s: "module len"  # a global now shadows the builtin
+    out.append(_read_counter_and_len())
+    del g["len"]
+    out.append(_read_counter_and_len())
+    del g["COUNTER"]
+    try:
+        _read_counter_and_len()
+    except NameError as e:
+        out.append(str(e))
+    COUNTER = 100
+    for i in range(40):  # enough new globals to resize the globals' table
+        g[f"_filler_{i}"] = i
+    out.append(_read_counter_and_len())
+    g[1] = "a non-str key: the table is no longer all-str"
+    out.append(_read_counter_and_len())
+    del g[1]
+    for i in range(40):
+        del g[f"_filler_{i}"]
+    out.append(_read_counter_and_len())
+    return out
+
+
+class Walker:
+    def __init__(self, i):
+        self.i = i
+
+    def step(self):
+        return self.i + 1
+
+    def go(self):
+        return self.step()
+
+
+def test_methods_on_materialised_dicts():
+    objs = [Walker(i) for i in range(80)]
+    for o in objs:
+        o.extra = 1  # past the shared keys' room: real dicts on 3.11/3.12
+    out = [o.go() for o in objs]
+    objs[3].step = lambda: "instance attribute shadows the method"
+    out.append(objs[3].go())
+    objs[4].__dict__["step"] = lambda: "via __dict__"
+    out.append(objs[4].go())
+    out.append([o.go() for o in objs[:6]])
+    Walker.step = lambda self: "class replaced"
+    out.append(objs[7].go())
+    return out
+
+
+def test_module_attributes_and_calls():
+    import types as _types
+
+    m = _types.ModuleType("fake_mod")
+    m.f = lambda x: ("f", x)
+    m.value = 1
+    out = []
+
+    def use(mod):
+        try:
+            return (mod.value, mod.f(2), mod.__name__)
+        except AttributeError as e:
+            return ("AttributeError", str(e))
+
+    for _ in range(3):
+        out.append(use(m))
+    m.value = 2
+    m.f = lambda x: ("g", x)
+    out.append(use(m))
+    del m.value
+    out.append(use(m))
+    m.__getattr__ = lambda name: f"from __getattr__: {name}"
+    out.append(use(m))
+    m.value = 3
+    for i in range(30):  # the module's dict grows and is rebuilt
+        setattr(m, f"x{i}", i)
+    out.append(use(m))
+
+    class Sub(_types.ModuleType):
+        @property
+        def value(self):
+            return "property of a module subclass"
+
+    s = Sub("sub")
+    s.f = str
+    s.__dict__["value"] = "shadowed by the property"
+    out.append(use(s))
+    out.append(use(_types.SimpleNamespace(value=5, f=abs, __name__="ns")))
+    out.append(use(m))
+    d = m.__dict__
+    out.append((m.__dict__ is d, type(m.__class__).__name__))
+    return out

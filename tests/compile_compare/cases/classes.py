@@ -304,3 +304,115 @@ class WithStatics:
 
 def test_class_metadata_313():
     print(getattr(WithStatics, "__static_attributes__", None), getattr(WithStatics, "__firstlineno__", None))
+
+
+def test_instantiation_shortcut_edges():
+    import abc
+    import functools
+
+    log = []
+
+    class Plain:
+        def __init__(self, a, b=2, *rest, k=0, **kw):
+            self.v = (a, b, rest, k, kw)
+
+    class WithNew:
+        def __new__(cls, *args):
+            log.append(("new", args))
+            return super().__new__(cls)
+
+        def __init__(self, x):
+            self.x = x
+
+    class Meta(type):
+        def __call__(cls, *args, **kw):
+            log.append(("meta call", args, kw))
+            return super().__call__(*args, **kw)
+
+    class Metad(metaclass=Meta):
+        def __init__(self, x):
+            self.x = x
+
+    class ReturnsValue:
+        def __init__(self):
+            return 42
+
+    class Raises:
+        def __init__(self, x):
+            raise ValueError(f"bad {x}")
+
+    class Abstract(abc.ABC):
+        @abc.abstractmethod
+        def f(self):
+            pass
+
+        def __init__(self):
+            pass
+
+    class StaticInit:
+        @staticmethod
+        def __init__(*args):
+            log.append(("static init", len(args)))
+
+    class PartialInit:
+        __init__ = functools.partialmethod(lambda self, a, b: setattr(self, "ab", (a, b)), 1)
+
+    class NoInit:
+        pass
+
+    class ListSub(list):
+        def __init__(self, x):
+            super().__init__(x)
+            self.extra = True
+
+    class Other:
+        pass
+
+    class SwapsInstance:
+        def __new__(cls):
+            return Other()  # not an instance: __init__ is not called
+
+        def __init__(self):
+            log.append("never")
+
+    out = []
+    for _ in range(2):
+        out.append(Plain(1).v)
+        out.append(Plain(1, 3, 4, 5, k=6, z=7).v)
+        out.append(Plain(a=9).v)
+        out.append(WithNew(5).x)
+        out.append(Metad(6).x)
+        for make in (ReturnsValue, lambda: Raises(3), Abstract, lambda: Plain(), lambda: NoInit(1),
+                     lambda: Plain(1, a=2)):
+            try:
+                make()
+                out.append("made")
+            except TypeError as e:
+                out.append(("TypeError", str(e)))
+            except ValueError as e:
+                out.append(("ValueError", str(e)))
+        StaticInit()
+        out.append(PartialInit(2).ab)
+        out.append(type(NoInit()).__name__)
+        ls = ListSub("ab")
+        out.append((ls, ls.extra))
+        out.append(type(SwapsInstance()).__name__)
+    # __init__ replaced on the class, then removed
+    Plain.__init__ = lambda self, *a, **k: setattr(self, "v", ("replaced", a))
+    out.append(Plain(1).v)
+    del Plain.__init__
+    try:
+        Plain(1)
+    except TypeError as e:
+        out.append(str(e))
+
+    # __init__ that changes the class's __init__ while running
+    class Reentrant:
+        def __init__(self, n):
+            self.n = n
+            if n:
+                Reentrant.__init__ = lambda self, n: setattr(self, "n", -n)
+
+    out.append(Reentrant(1).n)
+    out.append(Reentrant(2).n)
+    return out, log
