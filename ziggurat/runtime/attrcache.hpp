@@ -169,6 +169,18 @@ ZRT_INLINE PyObject* module_attr(PyObject* obj, PyObject* name, Py_ssize_t* hint
     return dict_get_hinted(d, name, hint);
 }
 
+// Is the type's version tag one a cache may be keyed on? PyType_Modified resets the tag to
+// 0 in 3.11-3.13; 3.11/3.12 also clear Py_TPFLAGS_VALID_VERSION_TAG, which 3.13 no longer
+// sets at all (testing the flag there made every cache miss: 3.13 ran every cached
+// attribute and method site through the generic path).
+ZRT_INLINE bool type_version_valid(PyTypeObject* tp) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return tp->tp_version_tag != 0;
+#else
+    return (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) && tp->tp_version_tag != 0;
+#endif
+}
+
 ZRT_INLINE bool values_layout(PyTypeObject* tp) {
 #if PY_VERSION_HEX >= 0x030D0000
     return (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) &&
@@ -200,7 +212,7 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
     if (store ? tp->tp_setattro != PyObject_GenericSetAttr : tp->tp_getattro != PyObject_GenericGetAttr) return;
     if (!PyUnicode_CheckExact(name)) return;
     PyObject* descr = _PyType_Lookup(tp, name);
-    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
+    if (!type_version_valid(tp)) return;
     if (descr != nullptr) {  // a class attribute or descriptor takes part: only a slot is cached
         Py_ssize_t offset = member_slot(descr);
         if (offset > 0) {
@@ -233,7 +245,7 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
 
 ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
     PyTypeObject* tp = Py_TYPE(obj);
-    return c->version && tp->tp_version_tag == c->version && (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG);
+    return c->version && tp->tp_version_tag == c->version && type_version_valid(tp);
 }
 #endif
 
@@ -415,7 +427,7 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
     PyTypeObject* tp = Py_TYPE(obj);
     if (tp->tp_getattro != PyObject_GenericGetAttr || !PyUnicode_CheckExact(name)) return;
     if (_PyType_Lookup(tp, name) != method) return;
-    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) || tp->tp_version_tag == 0) return;
+    if (!type_version_valid(tp)) return;
     Py_ssize_t nentries = -1;
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
         if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return;
@@ -438,7 +450,7 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
 
 ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj, PyObject* name) {
     PyTypeObject* tp = Py_TYPE(obj);
-    if (!c->version || tp->tp_version_tag != c->version || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG))
+    if (!c->version || tp->tp_version_tag != c->version || !type_version_valid(tp))
         return false;
     if (c->nentries == -1) return true;
     if (c->nentries == -2) {
