@@ -334,24 +334,42 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 // count still guards the C stack a compiled call does use).
 #if ZRT_LIMITED
 static thread_local int compiled_depth = 0;
+#elif ZRT_PY(3, 12)
+// Exported by CPython 3.12+ for extension modules' inline recursion checks (declared in its
+// internal headers only).
+extern "C" PyAPI_FUNC(int) _Py_CheckRecursiveCall(PyThreadState* tstate, const char* where);
 #endif
 struct RecursionGuard {
     bool ok;
 #if ZRT_PY(3, 12) && !ZRT_LIMITED
+    // The C count as the interpreter's inline _Py_EnterRecursiveCallTstate keeps it, on the
+    // thread state already in hand: Py_EnterRecursiveCall/Py_LeaveRecursiveCall would each
+    // look the thread state up again (a __tls_get_addr call from a shared library).
     PyThreadState* ts;
     RecursionGuard() : ok(false), ts(PyThreadState_Get()) {
         if (ts->py_recursion_remaining <= 0) {
             PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
             return;
         }
+#if defined(USE_STACKCHECK)
         if (Py_EnterRecursiveCall("")) return;
+#else
+        // 3.12 tests the count before the decrement with <= 0, 3.13 with < 0
+        if (ZRT_PY(3, 13) ? ts->c_recursion_remaining-- < 0 : ts->c_recursion_remaining-- <= 0) {
+            if (_Py_CheckRecursiveCall(ts, "")) return;  // it restores the count on failure
+        }
+#endif
         ts->py_recursion_remaining--;
         ok = true;
     }
     ~RecursionGuard() {
         if (!ok) return;
         ts->py_recursion_remaining++;
+#if defined(USE_STACKCHECK)
         Py_LeaveRecursiveCall();
+#else
+        ts->c_recursion_remaining++;
+#endif
     }
 #elif ZRT_LIMITED
     // abi3: the thread state's Python-frame count is private. On 3.12+ compiled calls count
