@@ -290,6 +290,17 @@ ZRT_INLINE int add_keyword(PyObject* dict, PyObject* func, PyObject* key, PyObje
     return PyDict_SetItem(dict, key, value);
 }
 
+// Loop iterations since the last check for signals. CPython runs pending signal handlers
+// (a KeyboardInterrupt from Ctrl-C) at every loop back edge; compiled loops call
+// PyErr_CheckSignals on every 1024th iteration (a few microseconds), so a long compiled loop
+// stays interruptible at nearly no cost. One counter per module (internal linkage), shared
+// by all its loops: the GIL orders them.
+static unsigned loop_ticks = 0;
+ZRT_INLINE int loop_tick() {
+    if (__builtin_expect((++loop_ticks & 1023u) != 0, 1)) return 0;
+    return PyErr_CheckSignals();
+}
+
 // iter() for an unpacking assignment, with its message for what cannot be iterated.
 ZRT_INLINE PyObject* unpack_iter(PyObject* seq) {
     PyObject* it = PyObject_GetIter(seq);

@@ -801,6 +801,7 @@ class UnitEmitter:
         self.close("}")
         self.ctx.pop()
         self.label(cont)
+        self.loop_back_edge()
         self.close("}")
         self.label(done)
         if node.orelse:
@@ -808,6 +809,12 @@ class UnitEmitter:
             self.stmts(node.orelse)
             self.close("}")
         self.label(brk)
+
+    def loop_back_edge(self) -> None:
+        """Where CPython's JUMP_BACKWARD would run pending signal handlers: a compiled loop
+        checks every 1024th iteration, so Ctrl-C (KeyboardInterrupt) and other signal
+        handlers interrupt a long compiled loop as they do an interpreted one."""
+        self.emit(f"if (zrt::loop_tick() < 0) {self.fail()}")
 
     def stmt_For(self, node: ast.For) -> None:
         if self.spec.wants_range_loop(node):
@@ -852,6 +859,7 @@ class UnitEmitter:
         self.label(cont)
         self.emit_line(node.lineno)
         self.lineno = node.lineno
+        self.loop_back_edge()
         self.close("}")
         self.label(done)
         self.emit(f"{it}.clear();{release}")
@@ -1937,6 +1945,7 @@ class UnitEmitter:
         self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
         self.check_null(it)
         self.open("for (;;) {")
+        self.loop_back_edge()  # at the top: the `if` clauses `continue`
         v, rc = self.fresh("v"), self.fresh("r")
         self.emit(f"PyObject* {v} = nullptr;")
         self.emit(f"int {rc} = zrt::iter_next({it}.p, &{v});")

@@ -1,0 +1,59 @@
+"""Signal handlers run inside long loops that call nothing (CPython checks at loop back edges):
+a handler's exception interrupts a while loop, a native range loop, a loop over an iterator and
+a comprehension."""
+
+import itertools
+import signal
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _handler(signum, frame):
+    raise Interrupted("alarm")
+
+
+def _interrupt(loop):
+    old = signal.signal(signal.SIGALRM, _handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        try:
+            loop()
+        except Interrupted as exc:
+            print("interrupted:", exc)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def spin_while():
+    n = 0
+    while True:
+        n += 1
+
+
+def spin_range():
+    total = 0
+    for i in range(10**15):
+        total += i
+
+
+def spin_iterator():
+    for _ in itertools.count():
+        pass
+
+
+def spin_comprehension():
+    return [x for x in itertools.count() if x < 0]
+
+
+def spin_nested():
+    while True:
+        for _ in range(3):
+            pass
+
+
+def test_signals_interrupt_loops():
+    for loop in (spin_while, spin_range, spin_iterator, spin_comprehension, spin_nested):
+        _interrupt(loop)
