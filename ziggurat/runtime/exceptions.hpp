@@ -43,6 +43,25 @@ ZRT_INLINE void restore_exception(PyObject* exc) {
 #endif
 }
 
+// PEP 479: the StopIteration (or, out of an async generator, StopAsyncIteration) raised
+// in the indicator leaves a generator body as RuntimeError("<what> raised ..."), with the
+// original as its cause and context. Shared by generators and generator expressions
+// inlined into their consumer (genexpr_inline.py), which must convert exactly alike.
+ZRT_INLINE void stop_to_runtime_error(const char* what, bool async_stop) {
+    PyObject* inner = fetch_exception();
+    PyErr_Format(PyExc_RuntimeError, "%s raised %s", what, async_stop ? "StopAsyncIteration" : "StopIteration");
+    PyObject* outer = fetch_exception();
+    PyException_SetCause(outer, newref(inner));
+    PyException_SetContext(outer, inner);
+    restore_exception(outer);
+}
+
+// An error leaving the body of an inlined generator expression: what the generator would
+// have turned it into (only a StopIteration changes).
+ZRT_INLINE void genexpr_body_error() {
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) stop_to_runtime_error("generator", false);
+}
+
 ZRT_INLINE PyObject* get_handled() {
 #if ZRT_PY(3, 11)
     return PyErr_GetHandledException();

@@ -146,13 +146,7 @@ ZRT_INLINE PyObject* gen_send_ex(GenObject* g, PyObject* arg, PyObject** result,
     } else if (PyErr_ExceptionMatches(PyExc_StopIteration) ||
                (g->kind == GEN_ASYNCGEN && PyErr_ExceptionMatches(PyExc_StopAsyncIteration))) {
         // PEP 479: a StopIteration escaping the body becomes RuntimeError
-        bool async_stop = !PyErr_ExceptionMatches(PyExc_StopIteration);
-        PyObject* inner = fetch_exception();
-        PyErr_Format(PyExc_RuntimeError, "%s raised %s", what, async_stop ? "StopAsyncIteration" : "StopIteration");
-        PyObject* outer = fetch_exception();
-        PyException_SetCause(outer, newref(inner));
-        PyException_SetContext(outer, inner);
-        restore_exception(outer);
+        stop_to_runtime_error(what, !PyErr_ExceptionMatches(PyExc_StopIteration));
     }
     gen_clear_frame(g);
     return nullptr;

@@ -22,6 +22,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import genexpr_inline
 from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
@@ -294,6 +295,8 @@ class UnitEmitter:
 
     def free_cell(self, name: str) -> str:
         """The cell object of a free variable of this unit."""
+        if isinstance(self.scope, genexpr_inline.InlinedGenexpScope):
+            return genexpr_inline.outer_cell(self, self.scope, name)
         index = self.unit.frees.index(name)
         return f"PyTuple_GET_ITEM(L_closure, {index})"
 
@@ -308,7 +311,7 @@ class UnitEmitter:
             return f"{self.comp_var(name)}.p"
         if kind == CELL:
             return f"{nm.CELL}{nm.ident(name)}.p"
-        if name in self.unit.frees:
+        if name in self.unit.frees or (kind == FREE and isinstance(self.scope, genexpr_inline.InlinedGenexpScope)):
             return self.free_cell(name)
         raise NotCompilable(self.unit.node, f"no cell for '{name}'")
 
@@ -1725,6 +1728,10 @@ class UnitEmitter:
         # an asynchronous generator expression iterates its first iterable with aiter()
         getter = "zrt::get_aiter" if node.generators[0].is_async else "PyObject_GetIter"
         it = self.call(f"{getter}({first.expr})")
+        return self.genexpr_call(node, it)
+
+    def genexpr_call(self, node: ast.GeneratorExp, it: Val) -> Val:
+        """The generator of a generator expression, its first iterator already taken."""
         args = ast.arguments(posonlyargs=[], args=[ast.arg(".0")], vararg=None, kwonlyargs=[],
                              kw_defaults=[], kwarg=None, defaults=[])
         fn = self.make_function(node, args, None, None)
@@ -1754,6 +1761,9 @@ class UnitEmitter:
 
     def expr_Call(self, node: ast.Call) -> Val:
         self.set_line(node)
+        consumer = genexpr_inline.consumer(node)
+        if consumer is not None and genexpr_inline.inlinable(self, node.args[0]):  # type: ignore[arg-type]
+            return genexpr_inline.emit_consumed(self, node, consumer)
         if self.spec.wants(node):
             return self.spec.boxed(node)
         if self.is_super0(node):
@@ -1917,6 +1927,11 @@ class UnitEmitter:
             raise NotCompilable(node, "async comprehension not compiled yet")
         first_iter = self.expr(gens[0].iter)
         res = self.call(create)
+        self.in_inline_scope(scope, lambda: self.comp_loop(gens, 0, first_iter, res, elts, kind))
+        return res
+
+    def in_inline_scope(self, scope: Scope, body: Callable[[], None]) -> None:
+        """Emit `body` in a C++ block where the names `scope` binds are its own locals."""
         saved_scope = self.scope
         self.scope = scope
         frame = {name: self.fresh(nm.COMP_LOCAL) + "_" + nm.ident(name) for name in sorted(scope.bound)}
@@ -1928,23 +1943,35 @@ class UnitEmitter:
                 self.check_null(var)
             else:
                 self.emit(f"zrt::Ref {var};")
-        self.comp_loop(gens, 0, first_iter, res, elts, kind)
+        body()
         self.close("}")
         self.comp_locals.pop()
         self.scope = saved_scope
-        return res
 
     def comp_loop(self, gens: list[ast.comprehension], i: int, first: Val | None, res: Val,
-                  elts: list[ast.expr], kind: str) -> None:
+                  elts: list[ast.expr], kind: str, action: Callable[[], None] | None = None,
+                  first_iterator: bool = False, track_lines: bool = False) -> None:
+        """The loops of a comprehension; innermost, `action` if given (an inlined
+        generator expression's consumer), else adding to `res`. `first_iterator`: `first`
+        is already the iterator (a generator expression takes iter() eagerly).
+        `track_lines`: the lines its generator's `for` statements would report."""
         gen = gens[i]
         if gen.is_async:
             raise NotCompilable(gen, "async comprehension not compiled yet")
         self.open("{")
+        if track_lines and i:
+            self.set_line(gen.target)
         src = first if first is not None else self.expr(gen.iter)
         it = self.fresh("it")
-        self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
-        self.check_null(it)
+        if first_iterator and i == 0:
+            self.emit(f"zrt::Ref {it}(zrt::newref({src.expr}));")
+        else:
+            self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
+            self.check_null(it)
         self.open("for (;;) {")
+        if track_lines:  # (the body moved it: static tracking does not see loops)
+            self.lineno = gen.target.lineno
+            self.emit_line(self.lineno)
         self.loop_back_edge()  # at the top: the `if` clauses `continue`
         v, rc = self.fresh("v"), self.fresh("r")
         self.emit(f"PyObject* {v} = nullptr;")
@@ -1958,11 +1985,17 @@ class UnitEmitter:
         self.close("}")
         for cond in gen.ifs:
             self.open("{")
+            if track_lines:
+                self.set_line(cond)
             t = self.truth(cond)
             self.emit(f"if (!{t}) continue;")
             self.close("}")
         if i + 1 < len(gens):
-            self.comp_loop(gens, i + 1, None, res, elts, kind)
+            self.comp_loop(gens, i + 1, None, res, elts, kind, action, track_lines=track_lines)
+        elif action is not None:
+            self.open("{")
+            action()
+            self.close("}")
         else:
             self.open("{")
             if kind == "list":

@@ -1,0 +1,295 @@
+"""Generator expressions handed straight to builtins (set/list/tuple/frozenset/sorted/
+any/all/min/max and "sep".join), which compiled code runs inline when the name is the
+builtin at run time (translator/genexpr_inline.py): values, shadowed and patched
+builtins, PEP 479, evaluation order, scopes, early exit, errors and their tracebacks."""
+
+import builtins
+import sys
+import traceback
+
+
+def tb_names(exc):
+    return [f.name for f in traceback.extract_tb(exc.__traceback__)]
+
+
+def test_values():
+    data = [3, 1, 4, 1, 5, 9, 2, 6]
+    print(sorted(set(x % 4 for x in data)), list(x * 2 for x in data if x > 2))
+    print(tuple(x for x in data[:3]), frozenset(x for x in "abca") == frozenset("abc"))
+    print(sorted(x for x in data), any(x > 8 for x in data), all(x > 0 for x in data))
+    print(min(x - 3 for x in data), max(-x for x in data), "-".join(str(x) for x in data))
+    print(list((x, y) for x in range(3) for y in range(x) if (x + y) % 2), list(x for x in ()))
+    print(any(x for x in ()), all(x for x in ()), "".join(c for c in ""), tuple(x for x in ()))
+    print(sorted(x for x in []), type(frozenset(x for x in [])).__name__, type(set(x for x in [])).__name__)
+
+
+def test_nqueens_shape():
+    def solutions(n):
+        cols = range(n)
+        count = 0
+        for vec in perms(list(cols)):
+            if n == len(set(vec[i] + i for i in cols)) == len(set(vec[i] - i for i in cols)):
+                count += 1
+        return count
+
+    def perms(pool):
+        # every ordering of pool, through index lists rebuilt from slices
+        stack = [[]]
+        while stack:
+            chosen = stack.pop()
+            if len(chosen) == len(pool):
+                yield tuple(pool[i] for i in chosen[:len(pool)])
+                continue
+            for i in reversed(range(len(pool))):
+                if i not in chosen:
+                    stack.append(chosen[:] + [i])
+
+    print([solutions(n) for n in (4, 5)])
+
+
+def test_min_max_identity_and_empty():
+    a, b, c = 1.0, 1, True  # equal: the first one wins, as the builtin does
+    print(type(min(v for v in (a, b, c))).__name__, type(max(v for v in (c, b, a))).__name__)
+    for fn in (min, max):
+        try:
+            fn(x for x in [])
+        except ValueError as e:
+            print(fn.__name__, e)
+    try:
+        min(x for x in [1, "a"])
+    except TypeError as e:
+        print("TypeError", e, tb_names(e))
+
+
+def test_shadowed_global():
+    global set, sorted
+    calls = []
+
+    def set(g):  # consumes one item only: the generator must be real and lazy
+        calls.append(type(g).__name__)
+        return next(g)
+
+    def sorted(g):
+        return "sorted:" + ",".join(str(x) for x in g)
+
+    try:
+        print(set(x * 10 for x in [1, 2, 3]), sorted(x for x in (3, 1)), calls)
+    finally:
+        del set, sorted
+    print(set(x for x in [1, 1]), sorted(x for x in (3, 1)))
+
+
+def test_patched_builtins():
+    saved = builtins.any, builtins.list, builtins.max
+    seen = []
+    builtins.any = lambda g: seen.append(type(g).__name__) or "patched any"
+    builtins.list = lambda g: ("patched list", next(g))
+    builtins.max = lambda g: "patched max"
+    try:
+        print(any(x for x in [0, 1]), list(x for x in "ab"), max(x for x in [1]), seen)
+    finally:
+        builtins.any, builtins.list, builtins.max = saved
+    print(any(x for x in [0, 1]), list(x for x in "ab"), max(x for x in [1]))
+
+
+def rebind_set():
+    global set
+    set = lambda g: ("rebound", list(g))  # noqa: E731
+    return [1, 2]
+
+
+def test_callee_loaded_before_the_iterable():
+    # the name is read before the first iterable runs (which rebinds it)
+    try:
+        print(set(x for x in rebind_set()), set(x for x in [5]))
+    finally:
+        del globals()["set"]
+    print(set(x for x in [5]))
+
+
+def test_pep479():
+    def stop():
+        raise StopIteration("inner")
+
+    for consumer in (list, set, tuple, frozenset, sorted, any, all, min, max):
+        try:
+            consumer(stop() for x in [1])
+        except RuntimeError as e:
+            print(consumer.__name__, e, type(e.__cause__).__name__, e.__cause__, e.__context__ is e.__cause__)
+    try:
+        "".join(next(iter([])) for x in [1])
+    except RuntimeError as e:
+        print("join", e, repr(e.__cause__))
+    # a StopIteration from an inner iterable's iter() is the body's too
+    class BadIter:
+        def __iter__(self):
+            raise StopIteration
+    try:
+        list(y for x in [1] for y in BadIter())
+    except RuntimeError as e:
+        print("inner iter", e)
+
+
+def test_stopiteration_from_the_consumer_is_not_converted():
+    class Key:
+        def __hash__(self):
+            raise StopIteration("hash")
+
+        def __bool__(self):
+            raise StopIteration("bool")
+
+    for consumer in (set, any, all):
+        try:
+            consumer(k for k in [Key()])
+        except StopIteration as e:
+            print(consumer.__name__, "StopIteration", e)
+        except RuntimeError as e:
+            print(consumer.__name__, "RuntimeError", e)
+
+
+def test_order_of_effects():
+    log = []
+
+    class Src:
+        def __iter__(self):
+            log.append("iter")
+            return iter([1, 2])
+
+    def src():
+        log.append("first iterable")
+        return Src()
+
+    def inner(x):
+        log.append(f"inner {x}")
+        return [x]
+
+    def cond(x):
+        log.append(f"if {x}")
+        return True
+
+    class Item:
+        def __init__(self, v):
+            log.append(f"item {v}")
+            self.v = v
+
+        def __hash__(self):
+            log.append(f"hash {self.v}")
+            return self.v
+
+        def __lt__(self, other):
+            log.append(f"lt {self.v} {other.v}")
+            return self.v < other.v
+
+    g = (Item(y) for x in src() for y in inner(x) if cond(y))
+    log.append("made")
+    print(len(set(g)), log)
+    log.clear()
+    print(min(Item(y) for x in src() for y in inner(x) if cond(y)).v, log)
+
+
+def test_scopes():
+    x = "outer"
+    print(list(x for x in range(3)), x)
+    fns = list((lambda: x) for x in range(3))
+    print([f() for f in fns])
+    print(any((y := x) > 2 for x in range(10)), y)
+    n = 3
+    print(sorted(n * v for v in range(n)), tuple(tuple(a * b for b in range(a)) for a in range(n)))
+    print(set(len(list(c for c in w if c != n)) for w in ["ab", "abc"]))
+
+    def nested():
+        return sum(list(i + j for j in range(n)) and 1 for i in range(n))
+
+    print(nested(), list(max(j for j in range(i + 1)) for i in range(4)))
+    try:
+        list(unbound_later for _ in [1])
+    except NameError as e:
+        print("NameError", e)
+    unbound_later = 1
+
+
+class Body:
+    k = 5
+    vals = list(i * 2 for i in range(3))
+    try:
+        hidden = list(k for _ in range(1))
+    except NameError as e:
+        hidden = str(e)
+
+
+def test_class_body():
+    print(Body.vals, Body.hidden)
+
+
+def counting(n, log):
+    for i in range(n):
+        log.append(i)
+        yield i
+
+
+def test_early_exit():
+    log = []
+    it = counting(10, log)
+    print(any(x > 2 for x in it), log, next(it))
+    log.clear()
+    print(all(x < 4 for x in counting(10, log)), log)
+    log.clear()
+    print(any(x > 100 for x in counting(3, log)), log)
+
+
+def failing_source():
+    yield 1
+    raise ValueError("source failed")
+
+
+def test_errors_and_tracebacks():
+    for consumer in (list, set, any, max, sorted):
+        try:
+            consumer(x for x in failing_source())
+        except ValueError as e:
+            print(consumer.__name__, e, tb_names(e))
+    try:
+        set([x] for x in [1])
+    except TypeError as e:
+        print("unhashable", e, tb_names(e))
+    try:
+        "-".join(x for x in [1])
+    except TypeError as e:
+        print("join", e, tb_names(e))
+    try:
+        sorted(x for x in [1, "a"])
+    except TypeError as e:
+        print("sorted", e, tb_names(e))
+    try:
+        tuple(1 // x for x in [1, 0])
+    except ZeroDivisionError as e:
+        tb = traceback.extract_tb(e.__traceback__)
+        print("zero", e, [(f.name, f.lineno - test_errors_and_tracebacks.__code__.co_firstlineno) for f in tb])
+    try:
+        list(x
+             for x in [1]
+             if 1 // 0)
+    except ZeroDivisionError as e:
+        tb = traceback.extract_tb(e.__traceback__)
+        print("multiline", [(f.name, f.lineno - test_errors_and_tracebacks.__code__.co_firstlineno) for f in tb])
+    try:
+        list(x for x in 5)
+    except TypeError as e:
+        print("not iterable", e, tb_names(e))
+
+
+def test_in_generator_function():
+    def gen(pool, rounds):
+        idx = list(range(len(pool)))
+        for r in range(rounds):
+            yield tuple(pool[i] for i in idx[:r])
+            yield "".join(str(pool[i]) for i in idx[r:])
+
+    print(list(gen("abc", 3)))
+
+
+def test_not_a_generator_frame():
+    # the consumers still see a real generator when the name is not the builtin
+    f = list
+    print(f(x for x in "ab"), (lambda g: type(g).__name__)(x for x in "ab"))
+    print(list(sys._getframe().f_code.co_name for _ in range(1)))

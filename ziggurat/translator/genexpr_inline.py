@@ -1,0 +1,234 @@
+"""Stage 7, emit (part of unit_emitter.py): a generator expression handed straight to a
+builtin that consumes it - `list(g)`, `set(g)`, `tuple(g)`, `frozenset(g)`, `sorted(g)`,
+`any(g)`, `all(g)`, `min(g)`, `max(g)` and `"sep".join(g)` - runs as a loop inline in the
+calling function, with no function, generator or frame objects made for it.
+
+The callee is loaded first (as the interpreter does); the first iterable is evaluated and
+iter() taken eagerly in the enclosing scope; then a run-time test of the loaded callee
+(the very type object, or zrt::is_builtin for functions) selects the inlined loop, and
+anything else - a shadowing global, patched builtins, abi3 where builtins cannot be
+identified - takes the generic path: a real generator passed to whatever the name holds.
+What the inlined loop keeps from the generator: its own scope (the genexpr's names are
+locals of the inline block, cells where a closure captures them; free names read the
+enclosing function's cells), PEP 479 (a StopIteration leaving the body becomes
+RuntimeError), a `<genexpr>` traceback entry for errors raised in the body, and the split
+between the body's work (element, conditions, inner iterables: the generator's) and the
+consumer's (hashing for a set, truth for any/all, comparisons for min/max: the caller's).
+any/all stop at the deciding item, releasing the iterators as a dropped generator would.
+
+This module must not inline anything whose behaviour could differ from the generic call:
+`sum` is left alone (3.12+ sums floats with compensated summation), as are keywords,
+async generator expressions and bodies that read their frame (super(), locals()...).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Callable
+
+from .scopes import CELL, COMP, COMPCELL, FAST, FREE, GLOBAL, Scope
+
+if TYPE_CHECKING:
+    from .unit_emitter import UnitEmitter, Val
+
+# consumers that are types: the guard is the type object itself (also under abi3)
+TYPE_CONSUMERS = {"list": "PyList_Type", "set": "PySet_Type", "frozenset": "PyFrozenSet_Type",
+                  "tuple": "PyTuple_Type"}
+# consumers that are builtin functions: zrt::is_builtin (never true under abi3)
+FUNCTION_CONSUMERS = ("sorted", "any", "all", "min", "max")
+# what the body must not mention: names reading the frame or the enclosing function's
+# arguments, which an inlined body would see as the caller's
+FRAME_NAMES = frozenset({"super", "__class__", "locals", "vars", "dir", "eval", "exec", "globals"})
+# attributes that walk the frame chain (no `<genexpr>` frame is on it while the inlined
+# loop runs: a body naming them keeps its generator)
+FRAME_ATTRS = frozenset({"_getframe", "currentframe", "stack", "extract_stack", "print_stack"})
+# the consumer collects the items into a list first (as the builtin itself does)
+COLLECT_LIST = ("list", "tuple", "sorted", "join")
+
+
+def consumer(node: ast.Call) -> str | None:
+    """The consumer of `node` if it is one of the inlinable `builtin(genexpr)` shapes."""
+    if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.GeneratorExp):
+        return None
+    f = node.func
+    if isinstance(f, ast.Name) and (f.id in TYPE_CONSUMERS or f.id in FUNCTION_CONSUMERS):
+        return f.id
+    # str.join cannot be replaced: a str constant's method is certainly the builtin one
+    if (isinstance(f, ast.Attribute) and f.attr == "join" and isinstance(f.value, ast.Constant)
+            and isinstance(f.value.value, str)):
+        return "join"
+    return None
+
+
+def inlinable(em: "UnitEmitter", gx: ast.GeneratorExp) -> bool:
+    """Can the body of `gx` run inline in em's current scope with the same meaning?"""
+    from .unit_emitter import _async_genexp
+
+    if _async_genexp(gx):
+        return False
+    if any((isinstance(n, ast.Name) and n.id in FRAME_NAMES) or (isinstance(n, ast.Attribute) and n.attr in FRAME_ATTRS)
+           for n in ast.walk(gx)):
+        return False
+    scope = em.scopes.of(gx)
+    for name in scope.bound | scope.used:
+        kind = scope.access(name)
+        if kind == FREE:
+            # read through the enclosing function's cell, as the generator's closure would
+            if em.access(name) not in (CELL, FREE, COMPCELL):
+                return False
+        elif kind not in (FAST, CELL, GLOBAL):
+            return False  # a class namespace seen from an annotation scope...
+    return True
+
+
+@dataclass(eq=False)
+class InlinedGenexpScope(Scope):
+    """A generator expression's scope as seen from its inlined loop: its own names are the
+    inline block's (COMP / COMPCELL, as a comprehension's), its free names are whatever
+    they are in the scope it is inlined into."""
+
+    outer: Scope | None = None
+
+    def access(self, name: str) -> str:
+        kind = super().access(name)
+        if kind == FAST:
+            return COMP
+        if kind == CELL:
+            return COMPCELL
+        return kind
+
+
+def outer_cell(em: "UnitEmitter", scope: InlinedGenexpScope, name: str) -> str:
+    """The cell a free variable of an inlined generator expression reads: the one its
+    generator's closure would hold, from the scope it is inlined into."""
+    saved, em.scope = em.scope, scope.outer  # type: ignore[assignment]
+    try:
+        return em.cell_of(name)
+    finally:
+        em.scope = saved
+
+
+def emit_consumed(em: "UnitEmitter", node: ast.Call, what: str) -> "Val":
+    """`what(genexpr)`: the guarded inline loop, else the generic call."""
+    from .unit_emitter import Val
+
+    gx = node.args[0]
+    assert isinstance(gx, ast.GeneratorExp)
+    callee: Val | None = None
+    if what != "join":
+        callee = em.expr(node.func, owned=True)
+    first = em.expr(gx.generators[0].iter)
+    it = em.call(f"PyObject_GetIter({first.expr})")
+    em.release(first)
+    res = em.fresh("gx")
+    em.emit(f"zrt::Ref {res};")
+    if callee is None:
+        em.open("{")
+    elif what in TYPE_CONSUMERS:
+        em.open(f"if ({callee.expr} == (PyObject*)&{TYPE_CONSUMERS[what]}) {{")
+    else:
+        em.open(f"if (zrt::is_builtin({callee.expr}, \"builtins\", \"{what}\", &{em.spec.site()})) {{")
+    _inline_loop(em, node, gx, what, it, res, callee)
+    em.close("}")
+    if callee is not None:
+        em.open("else {")
+        gen = em.genexpr_call(gx, it)
+        r = em.call(f"zrt::call_one({callee.expr}, {gen.expr})")
+        em.emit(f"{res}.set({r.steal()});")
+        em.close("}")
+        em.release(callee)
+    em.release(it)
+    return Val(f"{res}.p", res)
+
+
+def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: str, it: "Val", res: str,
+                 callee: "Val | None") -> None:
+    from .unit_emitter import TryBody, Val, _cstr
+
+    scope = em.scopes.of(gx)
+    inlined = InlinedGenexpScope(**{f.name: getattr(scope, f.name) for f in fields(Scope)}, outer=em.scope)
+    inlined.bound = {n for n in scope.bound if n != ".0"}  # (the iterator is `it`)
+    handler, done = em.new_label("gx"), em.new_label("gxdone")
+    line = em.lineno
+    if what in COLLECT_LIST:
+        em.emit(f"{res}.set(PyList_New(0));")
+    elif what in ("set", "frozenset"):
+        em.emit(f"{res}.set(PySet_New(nullptr));")
+    elif what in ("any", "all"):
+        em.emit(f"{res}.set(zrt::newref({'Py_False' if what == 'any' else 'Py_True'}));")
+    if what not in ("min", "max"):
+        em.check_null(res)
+    body = TryBody(handler)
+    # the lines of a generator expression spread over several: as its generator's statements
+    multiline = (gx.end_lineno or gx.lineno) != gx.lineno
+
+    def consume() -> None:
+        if multiline:
+            em.set_line(gx.elt)
+        item = em.expr(gx.elt)  # the generator's work
+        assert em.ctx[-1] is body
+        em.ctx.pop()             # from here the consumer's: no <genexpr> entry, no PEP 479
+        if what in COLLECT_LIST:
+            em.check_int(f"PyList_Append({res}.p, {item.expr})")
+        elif what in ("set", "frozenset"):
+            em.check_int(f"PySet_Add({res}.p, {item.expr})")
+        elif what in ("any", "all"):
+            t = em.fresh("t")
+            em.emit(f"int {t} = PyObject_IsTrue({item.expr});")
+            em.emit(f"if ({t} < 0) {em.fail()}")
+            em.emit(f"if ({'' if what == 'any' else '!'}{t}) {{ {res}.set(zrt::newref("
+                    f"{'Py_True' if what == 'any' else 'Py_False'})); goto {done}; }}")
+        else:  # min / max: the builtin's rule, `item op best` replaces the best so far
+            op = "Py_LT" if what == "min" else "Py_GT"
+            c = em.fresh("c")
+            em.emit(f"if (!{res}.p) {res}.set(zrt::newref({item.expr}));")
+            em.open("else {")
+            em.emit(f"int {c} = PyObject_RichCompareBool({item.expr}, {res}.p, {op});")
+            em.emit(f"if ({c} < 0) {em.fail()}")
+            em.emit(f"if ({c}) {res}.set(zrt::newref({item.expr}));")
+            em.close("}")
+        em.ctx.append(body)
+
+    em.ctx.append(body)
+    loop: Callable[[], None] = lambda: em.comp_loop(gx.generators, 0, it, Val(f"{res}.p"), [gx.elt], what, consume,
+                                                    first_iterator=True, track_lines=multiline)
+    em.in_inline_scope(inlined, loop)
+    assert em.ctx[-1] is body
+    em.ctx.pop()
+    # (a body spanning lines moved L_line: the caller's line again, for its own entry)
+    moved = multiline  # (static tracking cannot tell: the loop runs other lines)
+    if moved:
+        em.emit_line(line)
+    em.emit(f"goto {done};")
+    # an error raised by the body: the generator's frame in the traceback, then PEP 479
+    site = f"TB_{em.mod.next_id()}"
+    first = gx.lineno
+    nlines = max((gx.end_lineno or first) - first + 1, 1)
+    em.mod.tb_sites.append(f"static zrt::TbSite {site} = {{{_cstr('<genexpr>')}, {first}, nullptr, "
+                           f"{_cstr(scope.qualname)}, {nlines}, nullptr, nullptr, 0}};")
+    em.label(handler)
+    em.emit(f"zrt::add_traceback(&{site}, S.globals, S.filename, L_line);")
+    em.label(handler + "_nt")
+    em.emit("zrt::genexpr_body_error();")
+    if moved:
+        em.emit_line(line)
+    em.emit(em.fail())
+    em.label(done)
+    em.lineno = line
+    if what == "tuple":
+        em.emit(f"{res}.set(PyList_AsTuple({res}.p));")
+        em.check_null(res)
+    elif what == "frozenset":
+        em.emit(f"{res}.set(PyFrozenSet_New({res}.p));")
+        em.check_null(res)
+    elif what == "sorted":
+        em.check_int(f"PyList_Sort({res}.p)")
+    elif what == "join":
+        assert isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Constant)
+        em.emit(f"{res}.set(PyUnicode_Join({em.mod.const(node.func.value.value)}, {res}.p));")
+        em.check_null(res)
+    elif what in ("min", "max"):
+        assert callee is not None
+        # empty: the builtin itself raises its ValueError (the message differs by version)
+        em.emit(f"if (!{res}.p) {{ zrt::Ref e(PyObject_CallOneArg({callee.expr}, {em.mod.const(())})); {em.fail()} }}")
