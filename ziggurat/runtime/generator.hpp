@@ -864,4 +864,45 @@ ZRT_INLINE PyObject* get_anext(PyObject* it) {
     return PyObject_CallNoArgs(anext.p);
 }
 
+// The items of tuple(genexpr) inlined (translator/genexpr_inline.py): kept in a buffer on
+// the C stack, then moved into a tuple of the right size - the tuple the builtin would
+// build, without the list the inlined loop would otherwise fill and drop.
+struct ItemBuffer {
+    PyObject* local[16];
+    PyObject** items = local;
+    Py_ssize_t n = 0;
+    Py_ssize_t cap = 16;
+    ItemBuffer() = default;
+    ItemBuffer(const ItemBuffer&) = delete;
+    ItemBuffer& operator=(const ItemBuffer&) = delete;
+    ~ItemBuffer() {
+        for (Py_ssize_t i = 0; i < n; i++) Py_DECREF(items[i]);
+        if (items != local) PyMem_Free(items);
+    }
+    // append a new reference to o; -1 (MemoryError) when the buffer cannot grow
+    int add(PyObject* o) {
+        if (n == cap) {
+            PyObject** bigger = (PyObject**)PyMem_Malloc(sizeof(PyObject*) * (size_t)cap * 2);
+            if (!bigger) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            memcpy(bigger, items, sizeof(PyObject*) * (size_t)n);
+            if (items != local) PyMem_Free(items);
+            items = bigger;
+            cap *= 2;
+        }
+        items[n++] = newref(o);
+        return 0;
+    }
+    // the items as a new tuple (the buffer is left empty)
+    PyObject* tuple() {
+        PyObject* t = PyTuple_New(n);
+        if (!t) return nullptr;
+        for (Py_ssize_t i = 0; i < n; i++) PyTuple_SET_ITEM(t, i, items[i]);
+        n = 0;
+        return t;
+    }
+};
+
 }  // namespace zrt

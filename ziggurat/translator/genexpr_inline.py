@@ -44,7 +44,7 @@ FRAME_NAMES = frozenset({"super", "__class__", "locals", "vars", "dir", "eval", 
 # loop runs: a body naming them keeps its generator)
 FRAME_ATTRS = frozenset({"_getframe", "currentframe", "stack", "extract_stack", "print_stack"})
 # the consumer collects the items into a list first (as the builtin itself does)
-COLLECT_LIST = ("list", "tuple", "sorted", "join")
+COLLECT_LIST = ("list", "sorted", "join")
 
 
 def consumer(node: ast.Call) -> str | None:
@@ -151,13 +151,16 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
     inlined.bound = {n for n in scope.bound if n != ".0"}  # (the iterator is `it`)
     handler, done = em.new_label("gx"), em.new_label("gxdone")
     line = em.lineno
-    if what in COLLECT_LIST:
+    buf = em.fresh("buf")
+    if what == "tuple":
+        em.emit(f"zrt::ItemBuffer {buf};")
+    elif what in COLLECT_LIST:
         em.emit(f"{res}.set(PyList_New(0));")
     elif what in ("set", "frozenset"):
         em.emit(f"{res}.set(PySet_New(nullptr));")
     elif what in ("any", "all"):
         em.emit(f"{res}.set(zrt::newref({'Py_False' if what == 'any' else 'Py_True'}));")
-    if what not in ("min", "max"):
+    if what not in ("min", "max", "tuple"):
         em.check_null(res)
     body = TryBody(handler)
     # the lines of a generator expression spread over several: as its generator's statements
@@ -169,7 +172,9 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
         item = em.expr(gx.elt)  # the generator's work
         assert em.ctx[-1] is body
         em.ctx.pop()             # from here the consumer's: no <genexpr> entry, no PEP 479
-        if what in COLLECT_LIST:
+        if what == "tuple":
+            em.check_int(f"{buf}.add({item.expr})")
+        elif what in COLLECT_LIST:
             em.check_int(f"PyList_Append({res}.p, {item.expr})")
         elif what in ("set", "frozenset"):
             em.check_int(f"PySet_Add({res}.p, {item.expr})")
@@ -217,7 +222,7 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
     em.label(done)
     em.lineno = line
     if what == "tuple":
-        em.emit(f"{res}.set(PyList_AsTuple({res}.p));")
+        em.emit(f"{res}.set({buf}.tuple());")
         em.check_null(res)
     elif what == "frozenset":
         em.emit(f"{res}.set(PyFrozenSet_New({res}.p));")

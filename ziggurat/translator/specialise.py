@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from . import names as nm
 from .module_emitter import c_string
-from .scopes import FAST, GLOBAL, NAME
+from .scopes import COMP, FAST, GLOBAL, NAME
 from .types import (ARITH_OPS, MATH_FUNCS, ORDER_OPS, FunctionTypes, certainly_not_numeric, is_arith, is_float_const,
                     is_int_const, is_range_call, numeric_call, numeric_ish)
 
@@ -318,7 +318,12 @@ class Specialiser:
 
     # -- subscripts -----------------------------------------------------------------------
     def wants_index(self, node: ast.Subscript) -> bool:
-        return not isinstance(node.slice, ast.Slice) and self.numeric_ish(node.slice)
+        if isinstance(node.slice, ast.Slice):
+            return False
+        # a comprehension's variable as the index (`pool[i] for i in indices`): most often
+        # an int; anything else costs the Num path one kind test
+        comp_var = isinstance(node.slice, ast.Name) and self.em.access(node.slice.id) == COMP
+        return comp_var or self.numeric_ish(node.slice)
 
     def wants_slice(self, node: ast.Subscript) -> bool:
         """`x[a:b]` / `x[a:b:-1]` with bounds absent or likely ints (exact lists native)."""
