@@ -7,6 +7,8 @@ import builtins
 import sys
 import traceback
 
+FRAMES = not __file__.endswith(".abi3.so")
+
 
 def tb_names(exc):
     return [f.name for f in traceback.extract_tb(exc.__traceback__)]
@@ -292,4 +294,6 @@ def test_not_a_generator_frame():
     # the consumers still see a real generator when the name is not the builtin
     f = list
     print(f(x for x in "ab"), (lambda g: type(g).__name__)(x for x in "ab"))
-    print(list(sys._getframe().f_code.co_name for _ in range(1)))
+    names = list(sys._getframe().f_code.co_name for _ in range(1))
+    if FRAMES:  # (an abi3 module has no frames of its own: docs/differences.md)
+        assert names == ["<genexpr>"], names
