@@ -905,4 +905,26 @@ struct ItemBuffer {
     }
 };
 
+// `for x in reversed(range(a[, b]))` in a generator (translator/gen_loops.py): 1 with
+// *cur = the range's end and *stop = its start when reversed and range are the builtins
+// and the bounds exact ints an int slot holds with room (the loop then yields --*cur while
+// *cur > *stop); 0 for the generic calls.
+ZRT_INLINE int reversed_range_start(PyObject* rev, PyObject* rng, PyObject* a, PyObject* b, int* cur, int* stop) {
+    if (rev != (PyObject*)&PyReversed_Type || rng != (PyObject*)&PyRange_Type) return 0;
+    if (!PyLong_CheckExact(a) || (b && !PyLong_CheckExact(b))) return 0;
+    int overflow = 0;
+    long lo = 0, hi = PyLong_AsLongAndOverflow(a, &overflow);
+    if (overflow) return 0;
+    if (b) {
+        lo = hi;
+        hi = PyLong_AsLongAndOverflow(b, &overflow);
+        if (overflow) return 0;
+    }
+    const long limit = 1L << 30;  // (--cur stays inside an int)
+    if (lo < -limit || lo > limit || hi < -limit || hi > limit) return 0;
+    *stop = (int)lo;
+    *cur = hi > lo ? (int)hi : (int)lo;
+    return 1;
+}
+
 }  // namespace zrt

@@ -22,7 +22,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import genexpr_inline
+from . import gen_loops, genexpr_inline
 from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
@@ -829,6 +829,9 @@ class UnitEmitter:
             return
         if not self.gen:
             self.spec.seq_loop(node)
+            return
+        if gen_loops.wants_reversed_range(self, node):
+            gen_loops.reversed_range_loop(self, node)
             return
         self.for_loop(node, "PyObject_GetIter", self.next_item)
 

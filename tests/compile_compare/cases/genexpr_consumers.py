@@ -297,3 +297,62 @@ def test_not_a_generator_frame():
     names = list(sys._getframe().f_code.co_name for _ in range(1))
     if FRAMES:  # (an abi3 module has no frames of its own: docs/differences.md)
         assert names == ["<genexpr>"], names
+
+
+# `for x in reversed(range(...))` in a generator counts natively when both names are the
+# builtins and the bounds exact ints (translator/gen_loops.py); everything else is generic
+def rev_gen(*bounds):
+    if len(bounds) == 1:
+        for i in reversed(range(bounds[0])):
+            yield i
+    elif len(bounds) > 2:
+        for i in reversed(range(*bounds)):  # (a step: generic)
+            yield i
+    else:
+        for i in reversed(range(bounds[0], bounds[1])):
+            got = yield i * 10
+            if got == "stop":
+                break
+        else:
+            yield "else"
+
+
+def test_reversed_range_in_generators():
+    print(list(rev_gen(5)), list(rev_gen(0)), list(rev_gen(-3)), list(rev_gen(2, 6)), list(rev_gen(6, 2)))
+    print(list(rev_gen(-2, 2)), list(rev_gen(True)), list(rev_gen(2 ** 40, 2 ** 40 + 2)))
+    print(list(rev_gen(2 ** 70, 2 ** 70 + 1)), list(rev_gen(9, 1, -3)))
+    g = rev_gen(0, 4)
+    print(next(g), next(g), next(g, "end"), list(g))
+    g = rev_gen(0, 4)
+    print(next(g), next(g, "x"), list(g))
+    g = rev_gen(0, 4)
+    next(g)
+    try:
+        g.send("stop")
+    except StopIteration:
+        print("stopped")
+    for bad in (1.5, "3", None):
+        try:
+            list(rev_gen(bad))
+        except TypeError as e:
+            print("TypeError", e)
+
+    class Index:
+        def __index__(self):
+            return 3
+
+    print(list(rev_gen(Index())), list(rev_gen(Index(), 5)))
+
+
+def test_reversed_range_shadowed():
+    global reversed, range
+    reversed = lambda r: ["shadowed", *r]  # noqa: E731
+    try:
+        print(list(rev_gen(3)))
+        del reversed
+        range = lambda *a: [*a, "fake"]  # noqa: E731
+        print(list(rev_gen(2, 4)))
+    finally:
+        globals().pop("reversed", None)
+        del range
+    print(list(rev_gen(2)))
