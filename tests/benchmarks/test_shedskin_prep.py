@@ -232,7 +232,7 @@ def test_the_shedskin_bar_is_judged_only_where_shedskin_ran() -> None:
 
 
 class _UndoNbodyPort(ast.NodeTransformer):
-    """benchmarks/ported/nbody.py's one change, undone: a mass `[m]` back to `m`, `m[0]` to `m`."""
+    """The ported nbody's one change, undone: a mass `[m]` back to `m`, `m[0]` to `m`."""
 
     def __init__(self) -> None:
         self.reads = self.masses = 0
@@ -255,7 +255,7 @@ class _UndoNbodyPort(ast.NodeTransformer):
 def test_ported_nbody_changes_only_the_mass() -> None:
     from test_bench_harness import _stripped  # annotations and docstring removed
 
-    port = ast.parse((ROOT / "benchmarks" / "ported" / "nbody.py").read_text(encoding="utf-8"))
+    port = ast.parse(_ported("nbody"))
     undo = _UndoNbodyPort()
     undone = ast.unparse(undo.visit(port))
     assert (undo.reads, undo.masses) == (11, 5)
@@ -266,7 +266,7 @@ def test_ported_nbody_changes_only_the_mass() -> None:
 def test_ported_spectral_norm_changes_only_four_literals() -> None:
     from test_bench_harness import _stripped
 
-    port = ast.parse(_stripped_source(ROOT / "benchmarks" / "ported" / "spectral_norm.py"))
+    port = ast.parse(_strip_text(_ported("spectral_norm")))
     typed = ast.parse(_stripped_source(ROOT / "benchmarks" / "typed" / "spectral_norm.py"))
     port.body, typed.body = port.body[1:], typed.body[1:]  # the docstrings say what each is
     changed = []
@@ -278,17 +278,40 @@ def test_ported_spectral_norm_changes_only_four_literals() -> None:
     assert ast.dump(port) == ast.dump(typed) and _stripped(ast.unparse(port)) == _stripped(ast.unparse(typed))
 
 
-def _stripped_source(path: Path) -> str:
+def _strip_text(source: str) -> str:
     from test_bench_harness import _Strip
 
-    return ast.unparse(_Strip().visit(ast.parse(path.read_text(encoding="utf-8"))))
+    return ast.unparse(_Strip().visit(ast.parse(source)))
 
 
-def test_ported_variants_are_a_group(bm_dir: Path) -> None:
-    specs = run.select(["ported"], bm_dir)
-    assert [(s.name, s.group, s.base, s.source.parent.name) for s in specs] == [
-        ("nbody_ported", "ported", "nbody", "ported"), ("spectral_norm_ported", "ported", "spectral_norm", "ported")]
-    assert [s.name for s in run.select([], bm_dir)][-2:] == ["nbody_ported", "spectral_norm_ported"]
+def _stripped_source(path: Path) -> str:
+    return _strip_text(path.read_text(encoding="utf-8"))
+
+
+def _ported(base: str) -> str:
+    from benchmarks import shedskin_port
+
+    return shedskin_port.port_source(base, (ROOT / "benchmarks" / "typed" / f"{base}.py").read_text(encoding="utf-8"))
+
+
+def test_the_port_refuses_a_typed_variant_of_another_shape() -> None:
+    from benchmarks import shedskin_port
+
+    typed = (ROOT / "benchmarks" / "typed" / "spectral_norm.py").read_text(encoding="utf-8")
+    edited = typed.replace("vBv = vv = 0\n", "vBv = 0\n        vv = 0\n")
+    assert edited != typed
+    with pytest.raises(ValueError, match=r"changed \{'literals': 3\}, expected \{'literals': 4\}"):
+        shedskin_port.port_source("spectral_norm", edited)
+
+
+def test_ported_variants_are_a_group_generated_at_benchmark_time(bm_dir: Path, tmp_path: Path) -> None:
+    specs = run.select(["ported"], bm_dir, tmp_path / "ported")
+    assert [(s.name, s.group, s.base, s.source) for s in specs] == [
+        ("nbody_ported", "ported", "nbody", tmp_path / "ported" / "nbody.py"),
+        ("spectral_norm_ported", "ported", "spectral_norm", tmp_path / "ported" / "spectral_norm.py")]
+    assert specs[1].source.read_text(encoding="utf-8") == _ported("spectral_norm")
+    assert not (ROOT / "benchmarks" / "ported").exists()  # nothing generated is committed
+    assert [s.name for s in run.select([], bm_dir, tmp_path / "ported")][-2:] == ["nbody_ported", "spectral_norm_ported"]
 
 
 def test_driver_supplies_only_helpers_a_compiled_module_lacks(tmp_path: Path) -> None:

@@ -21,10 +21,14 @@ if str(ROOT) not in sys.path:
 from tools.cpython_suite.run import (  # noqa: E402
     BAR,
     DEFAULT_MODULES,
+    Interpreter,
     ModuleResult,
     Run,
     SuiteResult,
+    expand_packages,
+    find_source,
     format_report,
+    make_shadow,
     run_suite,
 )
 
@@ -68,6 +72,31 @@ def test_fast_slice_passes_as_interpreted(python: str, tmp_path: Path) -> None:
 
 def _run(status: str, outcomes: dict[str, str]) -> Run:
     return Run(status=status, outcomes={t: {"status": s} for t, s in outcomes.items()})
+
+
+def test_packages_that_hand_over_run_their_test_modules(tmp_path: Path) -> None:
+    """3.13's test_inspect is a package whose __init__.py only calls load_package_tests:
+    its test*.py modules are compiled and run (as test_inspect.test_inspect), not the
+    __init__.py; a package holding its tests in __init__.py (test_dataclasses) stays one."""
+    testdir = tmp_path / "test"
+    (testdir / "test_handover").mkdir(parents=True)
+    (testdir / "test_handover" / "__init__.py").write_text(
+        "import os\nfrom test import support\n\ndef load_tests(*args):\n"
+        "    return support.load_package_tests(os.path.dirname(__file__), *args)\n")
+    for sub in ("test_b", "test_a", "fodder"):
+        (testdir / "test_handover" / f"{sub}.py").write_text("")
+    (testdir / "test_own").mkdir()
+    (testdir / "test_own" / "__init__.py").write_text("import unittest\n")
+    (testdir / "test_plain.py").write_text("")
+    interp = Interpreter(sys.executable, (sys.version_info.major, sys.version_info.minor), testdir)
+    names = expand_packages(interp, ["test_plain", "test_handover", "test_own", "test_missing"])
+    assert names == ["test_plain", "test_handover.test_a", "test_handover.test_b", "test_own", "test_missing"]
+    assert find_source(interp, "test_handover.test_a") == (testdir / "test_handover" / "test_a.py", False)
+    assert find_source(interp, "test_own") == (testdir / "test_own" / "__init__.py", True)
+    shadow = tmp_path / "shadow"
+    ext = make_shadow(testdir, "test_handover.test_a", False, shadow, ".so")
+    assert ext == shadow / "test_handover" / "test_a.so"
+    assert (shadow / "test_handover" / "test_a.py").is_symlink()
 
 
 def test_report_counts_lost_tests_and_headline() -> None:

@@ -6,7 +6,7 @@ usage: python -X faulthandler child.py NAME interp OUT.jsonl [--skip IDS]
 Runs under the interpreter being tested, so it uses only the standard library and must
 work on every supported CPython (3.10+).
 
-`compiled` loads the extension module at PATH as `test.NAME`, in place of the original inside the
+`compiled` loads the extension module at PATH as `test.NAME` (NAME may be dotted), in place of the original inside the
 stdlib `test` package (so `test.support` and relative imports are the stdlib's own).
 The runner puts it beside the source in a shadow of the stdlib `test`
 directory (real directories, symbolic links to the files), as `ziggurat compile --inplace`
@@ -124,10 +124,12 @@ def _exception_line(err):
 
 
 def _load_compiled(name, path):
-    import test
+    # the parent package (a dotted NAME is a module of a test package) is the stdlib's own
+    parent_name, _, last = ("test." + name).rpartition(".")
+    parent = importlib.import_module(parent_name)
 
     full = "test." + name
-    pkgdir = os.path.join(os.path.dirname(test.__file__), name)
+    pkgdir = os.path.join(os.path.dirname(parent.__file__), last)
     is_pkg = os.path.basename(path).startswith("__init__.")
     loader = importlib.machinery.ExtensionFileLoader(full, path)
     spec = importlib.util.spec_from_file_location(
@@ -135,7 +137,7 @@ def _load_compiled(name, path):
     )
     module = importlib.util.module_from_spec(spec)
     sys.modules[full] = module
-    setattr(test, name, module)
+    setattr(parent, last, module)
     try:
         loader.exec_module(module)
     except BaseException:

@@ -17,7 +17,10 @@ For each test module of EXE's stdlib `test` package (EXE defaults to this interp
 
 The headline figure: of the tests that pass interpreted, the share that pass compiled
 (the bar is 98%). Packages (test_dataclasses on 3.11+) are compiled from their __init__.py;
-their other modules stay interpreted. Modules EXE does not have are listed as missing.
+their other modules stay interpreted, except in a package whose __init__.py only hands over
+to load_package_tests (3.13's test_inspect): its test*.py modules are run instead, each as
+PACKAGE.MODULE (a dotted name can be given to --modules too). Modules EXE does not have are
+listed as missing.
 """
 
 from __future__ import annotations
@@ -252,13 +255,32 @@ def probe_interpreter(executable: str) -> Interpreter:
 
 
 def find_source(interp: Interpreter, name: str) -> tuple[Path | None, bool]:
-    single = interp.testdir / f"{name}.py"
+    """The source of test.NAME (NAME may be dotted: a module of a test package) and whether
+    it is a package."""
+    single = interp.testdir.joinpath(*name.split(".")[:-1], f"{name.split('.')[-1]}.py")
     if single.is_file():
         return single, False
-    package = interp.testdir / name / "__init__.py"
+    package = interp.testdir.joinpath(*name.split("."), "__init__.py")
     if package.is_file():
         return package, True
     return None, False
+
+
+def expand_packages(interp: Interpreter, names: Sequence[str]) -> list[str]:
+    """A package whose __init__.py only hands its tests over (load_package_tests: 3.13's
+    test_inspect, test_json...) holds its tests in test*.py modules: those are what is
+    compiled and run, as NAME.MODULE. Compiling the __init__.py would compile no test, and
+    its discovery refuses the shadow directory ("Path must be within the project":
+    load_package_tests discovers from the stdlib's directory)."""
+    out: list[str] = []
+    for name in names:
+        source, is_package = find_source(interp, name)
+        if source is None or not is_package or "load_package_tests" not in source.read_text(encoding="utf-8"):
+            out.append(name)
+            continue
+        subs = sorted(f"{name}.{p.stem}" for p in source.parent.glob("test*.py"))
+        out.extend(subs or [name])
+    return out
 
 
 # ---------------------------------------------------------------------------- stages
@@ -332,9 +354,10 @@ def make_shadow(testdir: Path, name: str, is_package: bool, shadow: Path, ext_su
         (shadow / rel).mkdir(parents=True, exist_ok=True)
         for f in filenames:
             (shadow / rel / f).symlink_to(Path(dirpath) / f)
+    parts = name.split(".")
     if not is_package:
-        return shadow / f"{name}{ext_suffix}"
-    return shadow / name / f"__init__{ext_suffix}"
+        return shadow.joinpath(*parts[:-1], f"{parts[-1]}{ext_suffix}")
+    return shadow.joinpath(*parts, f"__init__{ext_suffix}")
 
 
 MAX_RESTARTS = 25
@@ -519,6 +542,7 @@ def run_suite(
     abi = python_abi_for(python)
     root = Path(keep).resolve() if keep else Path(tempfile.mkdtemp(prefix="ziggurat-cpython-suite-"))
     root.mkdir(parents=True, exist_ok=True)
+    modules = expand_packages(interp, modules)
     # Big modules first, so the slowest do not start last.
     order = sorted(modules, key=lambda n: -_source_size(interp, n))
     results: dict[str, ModuleResult] = {}

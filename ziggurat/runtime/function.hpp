@@ -239,14 +239,42 @@ ZRT_INLINE PyObject* tuple_of_cstrings(const char* const* s, int n) {
     return t;
 }
 
-// sys._ziggurat_stubs (borrowed; made on first use): id of a stub code object -> (capsule of
-// the C++ implementing it, the stub).
-ZRT_INLINE PyObject* stub_table() {
+// sys._ziggurat_stubs (borrowed): id of a stub code object -> (capsule of the C++ implementing
+// it, the stub). Made on first use when `create`; a lookup passes false and gets NULL without
+// an error when there is none (someone deleted it: no stub is known then).
+ZRT_INLINE PyObject* stub_table(bool create = true) {
     PyObject* table = PySys_GetObject("_ziggurat_stubs");
-    if (table) return table;
+    if (table || !create) return table;
     Ref fresh(PyDict_New());
     if (!fresh.p || PySys_SetObject("_ziggurat_stubs", fresh.p) < 0) return nullptr;
     return PySys_GetObject("_ziggurat_stubs");
+}
+
+// The weak reference callback of a copied stub's entry (below): the entry goes when the copy
+// does. self: (table, key).
+static PyObject* forget_stub(PyObject* self, PyObject*) {
+    if (PyDict_DelItem(PyTuple_GetItem(self, 0), PyTuple_GetItem(self, 1)) < 0) PyErr_Clear();
+    Py_RETURN_NONE;
+}
+static PyMethodDef forget_stub_def = {"_ziggurat_forget_stub", forget_stub, METH_O, nullptr};
+
+// Enter `code` in the stub table as run by `impl`. A stub's entry holds it, so its address
+// (the key) is never reused; a copy of a stub (`weak`: made at run time, one per decorated
+// function) is held weakly instead, and its entry removed when it dies.
+ZRT_INLINE int register_stub(PyObject* code, vectorcallfunc impl, bool weak = false) {
+    PyObject* table = stub_table();
+    Ref key(PyLong_FromVoidPtr(code));
+    Ref capsule(PyCapsule_New((void*)impl, "ziggurat.impl", nullptr));
+    if (!table || !key.p || !capsule.p) return -1;
+    Ref held(newref(code));
+    if (weak) {
+        Ref self(PyTuple_Pack(2, table, key.p));
+        Ref callback(self.p ? PyCFunction_NewEx(&forget_stub_def, self.p, nullptr) : nullptr);
+        held.set(callback.p ? PyWeakref_NewRef(code, callback.p) : nullptr);
+        if (!held.p) return -1;
+    }
+    Ref entry(PyTuple_Pack(2, capsule.p, held.p));
+    return entry.p ? PyDict_SetItem(table, key.p, entry.p) : -1;
 }
 
 ZRT_INLINE PyObject* spec_code(ModuleState* st, FuncSpec* spec) {
@@ -270,11 +298,7 @@ ZRT_INLINE PyObject* spec_code(ModuleState* st, FuncSpec* spec) {
     // Keyed by the stub's identity: code objects compare equal without regard to their file
     // or body (two lambdas on one line have equal stubs), and an equal key would run the
     // wrong function. The entry keeps the stub alive, so its address is never reused.
-    PyObject* table = stub_table();
-    Ref key(PyLong_FromVoidPtr(code));
-    Ref impl(PyCapsule_New((void*)spec->impl, "ziggurat.impl", nullptr));
-    Ref entry(impl.p ? PyTuple_Pack(2, impl.p, code) : nullptr);
-    if (!table || !key.p || !entry.p || PyDict_SetItem(table, key.p, entry.p) < 0) {
+    if (register_stub(code, spec->impl) < 0) {
         Py_DECREF(code);
         return nullptr;
     }
@@ -407,17 +431,71 @@ ZRT_INLINE bool is_this_function(PyObject* f, PyObject* code) {
     return Py_TYPE(f) == &FunctionType && PyFunction_GET_CODE(f) == code;
 }
 
-ZRT_INLINE PyObject* call_replaced_code(PyObject* func, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
-    PyObject* table = PySys_GetObject("_ziggurat_stubs");  // borrowed
-    Ref key(PyLong_FromVoidPtr(PyFunction_GET_CODE(func)));
+// Is `code` the stub of `spec` with other co_flags only? types.coroutine() makes such a copy
+// (code.replace(co_flags=... | CO_ITERABLE_COROUTINE)) of a generator function's code when it
+// takes the function for a plain one: an abi3 function answers types.FunctionType for
+// __class__. The copy keeps the stub's constants, the address of the C++ among them, so an
+// equal code object with the stub's flags is a copy of this very stub.
+ZRT_INLINE int is_flags_copy(PyObject* code, FuncSpec* spec) {
+    Ref flags(PyObject_GetAttrString(spec->code, "co_flags"));
+    Ref replace(flags.p ? PyObject_GetAttrString(code, "replace") : nullptr);
+    Ref noargs(PyTuple_New(0));
+    Ref kw(PyDict_New());
+    if (!replace.p || !noargs.p || !kw.p || PyDict_SetItemString(kw.p, "co_flags", flags.p) < 0) return -1;
+    Ref back(PyObject_Call(replace.p, noargs.p, kw.p));
+    return back.p ? PyObject_RichCompareBool(back.p, spec->code, Py_EQ) : -1;
+}
+
+// The function runs a flags-only copy of its own stub: `create` makes the generator as the
+// stub itself would. CO_ITERABLE_COROUTINE makes a CPython generator awaitable as itself; a
+// compiled generator is not CPython's type, so it is wrapped as types.coroutine() wraps
+// generators of other kinds (types._GeneratorWrapper, awaitable, forwarding the rest) - what
+// the version-specific build gets from types.coroutine() directly.
+ZRT_INLINE PyObject* call_flags_copy(PyObject* func, vectorcallfunc create, PyObject* const* args, size_t nargsf,
+                                     PyObject* kwnames) {
+    Ref gen(create(func, args, nargsf, kwnames));
+    Ref flags(gen.p ? PyObject_GetAttrString(PyFunction_GET_CODE(func), "co_flags") : nullptr);
+    if (!flags.p) return nullptr;
+    long f = PyLong_AsLong(flags.p);
+    if (f == -1 && PyErr_Occurred()) return nullptr;
+    if (!(f & CO_ITERABLE_COROUTINE) || !(f & CO_GENERATOR)) return gen.release();
+    Ref types(PyImport_ImportModule("types"));
+    Ref wrapper(types.p ? PyObject_GetAttrString(types.p, "_GeneratorWrapper") : nullptr);
+    return wrapper.p ? PyObject_CallOneArg(wrapper.p, gen.p) : nullptr;
+}
+
+// f.__code__ is not the stub of `spec`, the function f was made for. `create` makes a
+// generator function's generator (NULL for other functions): it runs the body when the code
+// is a copy of the stub with other flags (see is_flags_copy).
+ZRT_INLINE PyObject* call_replaced_code(PyObject* func, FuncSpec* spec, vectorcallfunc create, PyObject* const* args,
+                                        size_t nargsf, PyObject* kwnames) {
+    PyObject* code = PyFunction_GET_CODE(func);
+    PyObject* table = stub_table(false);  // borrowed
+    Ref key(PyLong_FromVoidPtr(code));
     if (!key.p) return nullptr;
     PyObject* entry = table ? PyDict_GetItemWithError(table, key.p) : nullptr;  // borrowed
+    if (!entry && PyErr_Occurred()) return nullptr;
+    if (!entry && create) {
+        // first call since the copy was made: recognise it once, then the table answers
+        int copy = is_flags_copy(code, spec);
+        if (copy < 0) return nullptr;
+        if (copy) {
+            if (register_stub(code, spec->impl, true) < 0) return nullptr;
+            return call_flags_copy(func, create, args, nargsf, kwnames);
+        }
+    }
     if (entry) {
         vectorcallfunc f = (vectorcallfunc)PyCapsule_GetPointer(PyTuple_GetItem(entry, 0), "ziggurat.impl");
         if (!f) return nullptr;
-        return f(func, args, nargsf, kwnames);
+        if (f != spec->impl) return f(func, args, nargsf, kwnames);
+        // a copy of this stub (only flags-only copies of generator functions' stubs are
+        // registered beside the stubs themselves): calling f again would come back here
+        if (!create) {
+            PyErr_SetString(PyExc_SystemError, "ziggurat: a compiled function's code copied with other flags");
+            return nullptr;
+        }
+        return call_flags_copy(func, create, args, nargsf, kwnames);
     }
-    if (PyErr_Occurred()) return nullptr;
 #if ZRT_LIMITED
     // interpreted code: run it as a plain function with the same state (cells of compiled
     // closures are not the interpreter's, so a closure cannot be handed over)

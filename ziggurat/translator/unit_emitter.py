@@ -2126,7 +2126,7 @@ class UnitEmitter:
         if not self.gen:
             head = [
                 f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
-                f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
+                f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
                 "    " + self.frame_guard(),
                 "    if (!L_recursion.ok) return nullptr;",
                 f"    int L_line = {lineno};",
@@ -2149,13 +2149,14 @@ class UnitEmitter:
                     "L_error_nt:", "    return nullptr;", "}"]
             self.mod.bodies.append("\n".join(head + self.lines + tail))
             return
-        # a generator or coroutine: f_<k> binds the arguments into a new frame, g_<k> runs it
+        # a generator or coroutine: n_<k> binds the arguments into a new frame, g_<k> runs it
         self.mod.uses_generators = True
         kind = {"coroutine": "zrt::GEN_COROUTINE", "asyncgen": "zrt::GEN_ASYNCGEN"}.get(self.gen, "zrt::GEN_GENERATOR")
+        # n_<k> is apart from f_<k> so that a function running a copy of its stub with other
+        # flags (types.coroutine() under abi3) can make its generator: see call_replaced_code
         create = [
             f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent);",
-            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
-            f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
+            f"static PyObject* {nm.GEN_NEW}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
             f"    zrt::Ref L_gen(zrt::gen_new(L_func, {self.nslots}, {self.nints}, g_{index}, {kind}));",
             "    if (!L_gen.p) return nullptr;",
             "    PyObject** F = zrt::gen_slots(L_gen.p);",
@@ -2173,6 +2174,12 @@ class UnitEmitter:
             elif scope.access(name) == CELL:
                 create.append(f"    if (!(F[{i}] = PyCell_New(nullptr))) return nullptr;")
         create += ["    if (L_bind < 0) return nullptr;", "    return L_gen.release();", "}"]
+        create += [
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, {nm.GEN_NEW}{index}, L_args, L_nargsf, L_kwnames);",
+            f"    return {nm.GEN_NEW}{index}(L_func, L_args, L_nargsf, L_kwnames);",
+            "}",
+        ]
         head = [
             f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent) {{",
             "    " + self.frame_guard(),
@@ -2214,7 +2221,7 @@ class UnitEmitter:
             f"    return zrt::is_this_function(f, {nm.FUNC_SPEC}{index}.code);",
             "}",
             f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
-            f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, L_args, L_nargsf, L_kwnames);",
+            f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
             *binding,
             *[f"    zrt::Num L_a{i}; L_a{i}.set(L_slots[{i}]);" for i in range(len(params))],
             "    if (L_bind < 0) return nullptr;",

@@ -1,9 +1,11 @@
 """The awaitables of async generators (asend/__anext__, athrow, aclose) driven by hand:
 one step at a time owns the generator, each awaitable is one-shot, athrow's arguments are
-checked when thrown, close() of a mid-flight step, and warnings for unawaited ones. The
+checked when thrown, close() of a mid-flight step, and warnings for unawaited ones; and
+generator-based coroutines (types.coroutine, or CO_ITERABLE_COROUTINE set by hand). The
 exact messages differ between CPython versions; each run is compared with its own CPython."""
 
 import gc
+import inspect
 import types
 import warnings
 
@@ -253,3 +255,56 @@ def test_await_of_compiled_coroutines_directly():
         return [await gives((1, 2)), await gives(MyExc("x")), await gives(StopIteration(3))]
 
     print(outcome(lambda: taker().send(None)))
+
+
+def test_generator_based_coroutines():
+    @types.coroutine
+    def ticks(n):
+        total = 0
+        for i in range(n):
+            total += yield i
+        return total
+
+    async def run(n):
+        return await ticks(n)
+
+    def drive(coro, values):
+        got = [coro.send(None)]
+        try:
+            for v in values:
+                got.append(coro.send(v))
+        except StopIteration as e:
+            got.append(("returned", e.value))
+        return got
+
+    print(drive(run(3), [10, 20, 30]))
+    print(ticks.__name__, inspect.isawaitable(ticks(1)))
+    # driven by hand, thrown into, closed
+    g = ticks(3)
+    print(next(g), g.send(5))
+    print(outcome(lambda: g.throw(MyExc("in"))))
+    g = ticks(3)
+    next(g)
+    print(g.close())
+    # awaited from interpreted code
+    ns = {"ticks": ticks}
+    exec("async def interp(n):\n    return await ticks(n)\n", ns)
+    print(drive(ns["interp"](2), [1, 2]))
+
+    # the flag set by hand, as types.coroutine does it, and that code given to another function
+    def flagged(v):
+        got = yield v
+        return ("flagged", got)
+
+    flagged.__code__ = flagged.__code__.replace(co_flags=flagged.__code__.co_flags | 0x100)
+
+    def other(v):
+        yield "other"
+
+    other.__code__ = flagged.__code__
+
+    async def both():
+        return [await flagged(1), await other(2)]
+
+    print(drive(both(), ["a", "b"]))
+    print(outcome(lambda: next(flagged(7))), outcome(lambda: next(other(8))))
