@@ -66,6 +66,13 @@ struct Num {
         o = nullptr;
         Py_XDECREF(old);
     }
+    void set_float(double v) {  // a float run's write-back (translator/floatrun.py)
+        PyObject* old = o;
+        k = NUM_FLOAT;
+        f = v;
+        o = nullptr;
+        Py_XDECREF(old);
+    }
     // Store an owned object (nullptr unbinds): ints and floats are kept unboxed too.
     inline void set(PyObject* v);
     void clear() { set(nullptr); }
@@ -696,6 +703,38 @@ ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCach
     Ref box(num_steal(v));
     if (!box.p) return -1;
     return setattr_cached(obj, name, box.p, c);
+}
+
+// -- items of float runs (translator/floatrun.py) --------------------------------------------
+
+// The index of seq[k] when seq is an exact list (or, for a load, tuple) and the item an exact
+// float: reading it runs no code, so a float run may check it and still deoptimise to the
+// statement's start. -1 otherwise (nothing is set).
+ZRT_NATIVE Py_ssize_t float_item_index(PyObject* seq, Py_ssize_t k, bool tuples) {
+    if (!seq || !(PyList_CheckExact(seq) || (tuples && PyTuple_CheckExact(seq)))) return -1;
+    Py_ssize_t n = seq_size(seq);
+    if (k < 0) k += n;
+    if (k < 0 || k >= n || !PyFloat_CheckExact(seq_item(seq, k))) return -1;
+    return k;
+}
+
+ZRT_NATIVE Py_ssize_t list_float_item(PyObject* seq, Py_ssize_t k) { return float_item_index(seq, k, false); }
+ZRT_NATIVE Py_ssize_t seq_float_item(PyObject* seq, Py_ssize_t k) { return float_item_index(seq, k, true); }
+
+// lst[k] = v for an index list_float_item gave (no code has run since): the float object the
+// item is, when only the list holds it (float_reuse), else a new one. -1: no memory (set).
+ZRT_NATIVE int list_store_float(PyObject* seq, Py_ssize_t k, double v) {
+#if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
+    PyObject* old = seq_item(seq, k);
+    if (Py_REFCNT(old) == 1) {
+        ((PyFloatObject*)old)->ob_fval = v;
+        return 0;
+    }
+#endif
+    PyObject* box = PyFloat_FromDouble(v);
+    if (!box) return -1;
+    list_store(seq, k, box);
+    return 0;
 }
 
 // -- for x in range(...) as a counted native loop -------------------------------------------
