@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING
 
 from . import names as nm
 from .check import own_nodes
-from .scopes import FAST
+from .module_emitter import c_string
+from .scopes import FAST, GLOBAL
+from .types import MATH_FUNCS
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
@@ -74,6 +76,20 @@ class FloatRuns:
                 and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int
                 and abs(node.slice.value) < 2 ** 31)
 
+    def attr(self, node: ast.expr) -> bool:
+        """`obj.name`: an attribute of a fast local."""
+        return isinstance(node, ast.Attribute) and self.fast_base(node.value)
+
+    def math_call(self, node: ast.expr) -> bool:
+        """`sqrt(x)` (any of types.MATH_FUNCS by its bare global name) of a float."""
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MATH_FUNCS
+                and self.em.access(node.func.id) == GLOBAL and len(node.args) == 1 and not node.keywords
+                and not isinstance(node.args[0], ast.Starred) and self.is_float(node.args[0]))
+
+    def leaf(self, node: ast.expr) -> bool:
+        """A value read from an object that a run checks is an exact float."""
+        return self.item(node) or self.attr(node)
+
     def is_float(self, node: ast.expr) -> bool:
         """Certainly a float when the run's checks pass (so it is computed as a double)."""
         if isinstance(node, ast.Name):
@@ -86,7 +102,7 @@ class FloatRuns:
             sides = (node.left, node.right)
             return (all(self.is_float(s) or _small_int(s) for s in sides)
                     and any(self.is_float(s) for s in sides))
-        return self.item(node)
+        return self.leaf(node) or self.math_call(node)
 
     def eligible(self, s: ast.stmt) -> bool:
         if isinstance(s, ast.Assign):
@@ -96,7 +112,7 @@ class FloatRuns:
             t = s.target
             if isinstance(t, ast.Name):
                 return self.num_local(t.id) and self.is_float(s.value)
-            if self.item(t):
+            if self.leaf(t):
                 return self.is_float(s.value) or _small_int(s.value)
         return False
 
@@ -146,6 +162,7 @@ class _FastCopy:
         self.tag = tag
         self.labels = labels
         self.assigned: list[str] = []  # locals holding their value in a double, in order
+        self.boxed: set[str] = set()  # ... of which those whose Num already holds it (with its object)
         self.index = 0  # the statement being emitted
         self.n = 0
 
@@ -158,7 +175,7 @@ class _FastCopy:
 
     def deopt(self, first: str = "") -> str:
         """The jump to the ordinary copy of the current statement, with the write-back."""
-        stores = [f"{nm.LOCAL}{nm.ident(n)}.set_float({self.var(n)});" for n in self.assigned]
+        stores = [f"{nm.LOCAL}{nm.ident(n)}.set_float({self.var(n)});" for n in self.assigned if n not in self.boxed]
         return "{ " + " ".join([*([first] if first else []), *stores, f"goto {self.labels[self.index]};"]) + " }"
 
     def emit(self, run: list[ast.stmt]) -> None:
@@ -188,7 +205,8 @@ class _FastCopy:
                 self.assigned.append(t)
         self.index = len(run) - 1
         for n in self.assigned:
-            em.emit(f"{nm.LOCAL}{nm.ident(n)}.set_float({self.var(n)});")
+            if n not in self.boxed:
+                em.emit(f"{nm.LOCAL}{nm.ident(n)}.set_float({self.var(n)});")
         em.emit_line(run[-1].lineno)  # where a signal at the back edge finds the frame
         em.emit(f"goto {self.tag}_end;")
 
@@ -197,12 +215,30 @@ class _FastCopy:
         if isinstance(s, ast.Assign):
             target = s.targets[0]
             assert isinstance(target, ast.Name)
+            if self.runs.leaf(s.value):
+                # `x = obj.a`: the local is the very object (identity), stored now, so a later
+                # store into obj.a of this run sees it shared and makes a new float
+                obj = self.leaf_object(s.value)
+                em.emit(f"{self.var(target.id)} = zrt::float_value({obj});")
+                em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set(zrt::newref({obj}));")
+                self.boxed.add(target.id)
+                return
             v = self.expr(s.value)
             em.emit(f"{self.var(target.id)} = {v};")
+            self.boxed.discard(target.id)
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
             cur = self.var(s.target.id)
             v = self.expr(s.value)
             em.emit(f"{cur} = {self.binop(s.op, cur, v)};")
+            self.boxed.discard(s.target.id)
+        elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Attribute):
+            at = self.attr_ref(s.target, store=True)
+            cur = self.fresh()
+            em.emit(f"double {cur} = zrt::float_value(*{at});")
+            v = self.expr(s.value)
+            out = self.fresh()
+            em.emit(f"double {out} = {self.binop(s.op, cur, v)};")
+            em.emit(f"if (zrt::attr_store_float({at}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
         else:
             assert isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript)
             seq, idx = self.item_ref(s.target)
@@ -214,6 +250,33 @@ class _FastCopy:
             em.emit(f"double {out} = {res};")
             em.emit(f"if (zrt::list_store_float({seq}, {idx}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
 
+    def leaf_object(self, node: ast.expr) -> str:
+        """The (borrowed) exact float object an item or attribute holds, after its checks."""
+        if isinstance(node, ast.Attribute):
+            return f"*{self.attr_ref(node, store=False)}"
+        assert isinstance(node, ast.Subscript)
+        seq, idx = self.item_ref(node)
+        return f"zrt::seq_item({seq}, {idx})"
+
+    def base(self, name: str) -> str:
+        """A fast local's object (nullptr when unbound, or a Num holding a number)."""
+        local = f"{nm.LOCAL}{nm.ident(name)}"
+        if self.em.spec.is_num_local(name):
+            return f"({local}.k == zrt::NUM_OBJ ? {local}.o : nullptr)"
+        return f"{local}.p"
+
+    def attr_ref(self, node: ast.Attribute, store: bool) -> str:
+        """Checks that `obj.name` is an exact float read (and replaced) without running code;
+        the address of the value."""
+        em = self.em
+        assert isinstance(node.value, ast.Name)
+        at = self.fresh()
+        attr, cache = em.mod.ident(node.attr), em.mod.attr_cache()
+        em.emit(f"PyObject** {at} = zrt::attr_float_slot({self.base(node.value.id)}, {attr}, &{cache}, "
+                f"{'true' if store else 'false'});")
+        em.emit(f"if (!{at}) {self.deopt()}")
+        return at
+
     def item_ref(self, node: ast.Subscript) -> tuple[str, str]:
         """Checks that `seq[k]` is an exact float item of an exact list (stores) or tuple
         (loads); the sequence and the index."""
@@ -221,12 +284,8 @@ class _FastCopy:
         assert isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant)
         name, k = node.value.id, node.slice.value
         assert isinstance(k, int)
-        local = f"{nm.LOCAL}{nm.ident(name)}"
         seq, idx = self.fresh(), self.fresh()
-        if self.runs.em.spec.is_num_local(name):
-            em.emit(f"PyObject* {seq} = {local}.k == zrt::NUM_OBJ ? {local}.o : nullptr;")
-        else:
-            em.emit(f"PyObject* {seq} = {local}.p;")
+        em.emit(f"PyObject* {seq} = {self.base(name)};")
         kind = "zrt::list_float_item" if isinstance(node.ctx, ast.Store) else "zrt::seq_float_item"
         em.emit(f"Py_ssize_t {idx} = {kind}({seq}, {k});")
         em.emit(f"if ({idx} < 0) {self.deopt()}")
@@ -250,10 +309,24 @@ class _FastCopy:
             t = self.fresh()
             em.emit(f"double {t} = {self.binop(node.op, a, b)};")
             return t
-        assert isinstance(node, ast.Subscript)
-        seq, idx = self.item_ref(node)
+        if isinstance(node, ast.Call):
+            return self.math_call(node)
         t = self.fresh()
-        em.emit(f"double {t} = zrt::float_value(zrt::seq_item({seq}, {idx}));")
+        em.emit(f"double {t} = zrt::float_value({self.leaf_object(node)});")
+        return t
+
+    def math_call(self, node: ast.Call) -> str:
+        """`fn(x)`: the global name checked (without running code) to be math.fn, then libm
+        where math_1 returns its result unchanged (zrt::math1_float)."""
+        em = self.em
+        assert isinstance(node.func, ast.Name)
+        fname = node.func.id
+        site = em.spec.site()
+        em.emit(f"if (!zrt::global_is_builtin(&S, {em.mod.ident(fname)}, \"math\", {_cstr(fname)}, &{site})) {self.deopt()}")
+        x = self.expr(node.args[0])
+        t = self.fresh()
+        em.emit(f"double {t};")
+        em.emit(f"if (!zrt::math1_float(::{fname}, {x}, &{t})) {self.deopt()}")
         return t
 
     def binop(self, op: ast.operator, a: str, b: str) -> str:
@@ -279,7 +352,8 @@ def _no_stale_bases(run: list[ast.stmt]) -> list[ast.stmt]:
     fast copy reads item bases from the locals, which it writes back only at its end)."""
     written: set[str] = set()
     for i, s in enumerate(run):
-        bases = {n.value.id for n in ast.walk(s) if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)}
+        bases = {n.value.id for n in ast.walk(s)
+                 if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.value, ast.Name)}
         if bases & written:
             return run[:i]
         t = _target_name(s)
@@ -320,7 +394,9 @@ def _reads(s: ast.stmt) -> list[str]:
 
 
 def _is_item_base(root: ast.expr, name: ast.Name) -> bool:
-    return any(isinstance(n, ast.Subscript) and n.value is name for n in ast.walk(root))
+    """An item's or attribute's object, or a called function (not read as a float)."""
+    return any((isinstance(n, (ast.Subscript, ast.Attribute)) and n.value is name)
+               or (isinstance(n, ast.Call) and n.func is name) for n in ast.walk(root))
 
 
 def _likely_int_locals(node: ast.AST) -> frozenset[str]:
@@ -337,3 +413,7 @@ def _likely_int_locals(node: ast.AST) -> frozenset[str]:
                 and isinstance(n.target.elts[0], ast.Name):
             out.add(n.target.elts[0].id)
     return frozenset(out)
+
+
+def _cstr(s: str) -> str:
+    return c_string(s.encode("utf-8", "surrogatepass"))

@@ -191,6 +191,120 @@ def test_items_of_tuples_and_negative_indices():
             print("IndexError", e)
 
 
+from math import sqrt, sin
+
+
+class SlotPoint(object):
+    __slots__ = ("x", "y", "z")
+
+    def __init__(self, x, y, z):
+        self.x, self.y, self.z = x, y, z
+
+    def normalize(self):
+        """float's Point.normalize, unchanged."""
+        x = self.x
+        y = self.y
+        z = self.z
+        norm = sqrt(x * x + y * y + z * z)
+        self.x /= norm
+        self.y /= norm
+        self.z /= norm
+
+
+class DictPoint:
+    def __init__(self, x, y, z):
+        self.x, self.y, self.z = x, y, z
+
+    def normalize(self):
+        x = self.x
+        y = self.y
+        z = self.z
+        held = x
+        norm = sqrt(x * x + y * y + z * z)
+        self.x /= norm
+        self.y /= norm
+        self.z /= norm
+        return held is x, x is self.x, held
+
+
+class Logged(DictPoint):
+    def __setattr__(self, name, value):
+        print("set", name, value)
+        object.__setattr__(self, name, value)
+
+
+class Prop(DictPoint):
+    @property
+    def y(self):
+        print("get y")
+        return 2.0
+
+    @y.setter
+    def y(self, v):
+        print("set y", v)
+
+
+class Lazy(DictPoint):
+    def __getattr__(self, name):
+        print("getattr", name)
+        return 4.0
+
+
+def show(p):
+    try:
+        r = p.normalize()
+    except Exception as e:
+        r = (type(e).__name__, str(e))
+    print(type(p).__name__, r, [getattr(p, n, "-") for n in ("x", "y", "z")])
+
+
+def test_attributes_of_instances():
+    for cls in (SlotPoint, DictPoint, Logged, Prop, Lazy):
+        for xyz in ((3.0, 4.0, 12.0), (1, 2.0, 2.0), (F(1.0), 2.0, 2.0), (0.0, 0.0, 0.0), (1.0, "s", 2.0),
+                    (-0.0, 1e200, 1e200), (float("nan"), 1.0, 1.0), (float("inf"), 1.0, 1.0)):
+            if cls is Prop and xyz[1] == "s":
+                continue
+            show(cls(*xyz))
+    d = DictPoint(3.0, 4.0, 12.0)
+    vars(d)["extra"] = 1.0  # a materialised instance dict
+    show(d)
+    s = SlotPoint(1.0, 2.0, 2.0)
+    del s.y                 # an empty slot: AttributeError from the ordinary copy
+    show(s)
+    e = DictPoint(1.0, 2.0, 2.0)
+    del e.z
+    show(e)
+    shared = DictPoint(3.0, 4.0, 12.0)
+    before = shared.x
+    show(shared)
+    print(before, shared.x)
+
+
+def test_rebound_math_function():
+    global sqrt
+    show(DictPoint(3.0, 4.0, 12.0))
+    saved = sqrt
+    sqrt = lambda v: print("my sqrt", v) or 2.0
+    show(DictPoint(3.0, 4.0, 12.0))
+    sqrt = saved
+    show(DictPoint(3.0, 4.0, 12.0))
+    show(DictPoint(-1.0, 0.0, 0.0))
+
+
+def waves(a, b):
+    s = sin(a) * 2.0
+    t = sin(b) + s
+    return s, t
+
+
+def test_math_domain():
+    for a, b in ((0.5, 1.0), (float("inf"), 1.0), (1.0, float("nan")), (-0.0, 1e308)):
+        try:
+            print(waves(a, b))
+        except ValueError as e:
+            print("ValueError", e)
+
+
 if __name__ == "__main__":
     for name, f in list(globals().items()):
         if name.startswith("test_"):
