@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 # have checks of their own
 _PLAIN_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 _OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+# int64 ops with their overflow and zero checks; int / int is a float
+_INT_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+_CTYPE = {"f": "double", "i": "int64_t"}
+# operations on ints far more often than on floats: their operands are taken for ints
+_INT_ONLY_OPS = (ast.FloorDiv, ast.Mod, ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr, ast.BitXor)
 # an int constant converts to a double exactly (CPython's float ops convert it with
 # PyLong_AsDouble, which is exact below 2**53)
 _EXACT_INT = 2 ** 53
@@ -61,11 +66,35 @@ class FloatRuns:
     def int_locals(self) -> frozenset[str]:
         if self._int_locals is None:
             self._int_locals = _likely_int_locals(self.em.unit.node)
+            # then the locals every assignment gives an int (`q = a // b`), to a fixed point
+            assigns: dict[str, list[ast.expr]] = {}
+            nodes = own_nodes(self.em.unit.node)
+            plain: set[int] = set()  # the targets of `name = v` / `name op= v`
+            for n in nodes:
+                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                    assigns.setdefault(n.targets[0].id, []).append(n.value)
+                    plain.add(id(n.targets[0]))
+                elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                    assigns.setdefault(n.target.id, []).append(ast.BinOp(n.target, n.op, n.value))
+                    plain.add(id(n.target))
+            for n in nodes:  # any other binding (for, with, :=, del...) may bind anything
+                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in plain:
+                    assigns.setdefault(n.id, []).append(ast.Constant(None))
+            changed = True
+            while changed:
+                changed = False
+                for name, values in assigns.items():
+                    if name not in self._int_locals and all(self.kind(v) == "i" for v in values):
+                        self._int_locals = self._int_locals | {name}
+                        changed = True
         return self._int_locals
 
     # -- what a run may hold -------------------------------------------------------------------
-    def num_local(self, name: str) -> bool:
-        return self.em.spec.is_num_local(name) and name not in self.int_locals
+    def local_kind(self, name: str) -> str | None:
+        """A Num local's kind in runs: "i" (int64) for likely ints, "f" (double) otherwise."""
+        if not self.em.spec.is_num_local(name):
+            return None
+        return "i" if name in self.int_locals else "f"
 
     def fast_base(self, node: ast.expr) -> bool:
         return isinstance(node, ast.Name) and self.em.access(node.id) == FAST
@@ -91,29 +120,47 @@ class FloatRuns:
         return self.item(node) or self.attr(node)
 
     def is_float(self, node: ast.expr) -> bool:
-        """Certainly a float when the run's checks pass (so it is computed as a double)."""
+        return self.kind(node) == "f"
+
+    def kind(self, node: ast.expr) -> str | None:
+        """"f": certainly an exact float when the run's checks pass (computed as a double);
+        "i": an exact int that fits in int64 (computed as an int64_t); None: not in a run."""
         if isinstance(node, ast.Name):
-            return self.num_local(node.id)
+            return self.local_kind(node.id)
+        if _small_int(node):
+            return "i"
         if isinstance(node, ast.Constant):
-            return type(node.value) is float
+            return "f" if type(node.value) is float else None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            return self.is_float(node.operand)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, _OPS):
-            sides = (node.left, node.right)
-            return (all(self.is_float(s) or _small_int(s) for s in sides)
-                    and any(self.is_float(s) for s in sides))
-        return self.leaf(node) or self.math_call(node)
+            return self.kind(node.operand)
+        if isinstance(node, ast.BinOp):
+            a, b = self.kind(node.left), self.kind(node.right)
+            if a is None or b is None:
+                return None
+            if a == b == "i":
+                if isinstance(node.op, _INT_OPS):
+                    return "i"
+                return "f" if isinstance(node.op, ast.Div) else None
+            return "f" if isinstance(node.op, _OPS) else None
+        return "f" if self.leaf(node) or self.math_call(node) else None
 
     def eligible(self, s: ast.stmt) -> bool:
         if isinstance(s, ast.Assign):
-            return (len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-                    and self.num_local(s.targets[0].id) and self.is_float(s.value))
-        if isinstance(s, ast.AugAssign) and isinstance(s.op, _OPS):
+            t = s.targets[0]
+            return (len(s.targets) == 1 and isinstance(t, ast.Name) and self.local_kind(t.id) is not None
+                    and self.kind(s.value) == self.local_kind(t.id))
+        if isinstance(s, ast.AugAssign):
             t = s.target
             if isinstance(t, ast.Name):
-                return self.num_local(t.id) and self.is_float(s.value)
+                k = self.local_kind(t.id)
+                return k is not None and self.kind(ast.BinOp(t, s.op, s.value)) == k
             if self.leaf(t):
-                return self.is_float(s.value) or _small_int(s.value)
+                return self.kind(ast.BinOp(t, s.op, s.value)) == "f"
+        if isinstance(s, ast.Return):
+            # a direct entry's unboxed return, outside any `try`/`with` (their cleanups)
+            em = self.em
+            return (em.direct is not None and s.value is not None and self.kind(s.value) is not None
+                    and not _leaves_cleanups(em))
         return False
 
     # -- emission -----------------------------------------------------------------------------
@@ -128,6 +175,8 @@ class FloatRuns:
             j = k
             while j < len(body) and self.eligible(body[j]):
                 j += 1
+                if isinstance(body[j - 1], ast.Return):
+                    break
             run = _no_stale_bases(body[k:j])
             j = k + len(run)
             if run and sum(_ops(s) for s in run) >= MIN_OPS:
@@ -154,14 +203,14 @@ class FloatRuns:
 
 
 class _FastCopy:
-    """One run's double copy."""
+    """One run's copy on C++ doubles and int64s."""
 
     def __init__(self, runs: FloatRuns, tag: str, labels: list[str]) -> None:
         self.runs = runs
         self.em = runs.em
         self.tag = tag
         self.labels = labels
-        self.assigned: list[str] = []  # locals holding their value in a double, in order
+        self.assigned: list[str] = []  # locals holding their value in a C variable, in order
         self.boxed: set[str] = set()  # ... of which those whose Num already holds it (with its object)
         self.index = 0  # the statement being emitted
         self.n = 0
@@ -173,14 +222,23 @@ class _FastCopy:
     def var(self, name: str) -> str:
         return f"{self.tag}_{nm.ident(name)}"
 
+    def kind(self, name: str) -> str:
+        k = self.runs.local_kind(name)
+        assert k is not None
+        return k
+
+    def store_back(self, name: str) -> str:
+        how = "set_float" if self.kind(name) == "f" else "set_int"
+        return f"{nm.LOCAL}{nm.ident(name)}.{how}({self.var(name)});"
+
     def deopt(self, first: str = "") -> str:
         """The jump to the ordinary copy of the current statement, with the write-back."""
-        stores = [f"{nm.LOCAL}{nm.ident(n)}.set_float({self.var(n)});" for n in self.assigned if n not in self.boxed]
+        stores = [self.store_back(n) for n in self.assigned if n not in self.boxed]
         return "{ " + " ".join([*([first] if first else []), *stores, f"goto {self.labels[self.index]};"]) + " }"
 
     def emit(self, run: list[ast.stmt]) -> None:
         em = self.em
-        # the Num locals read before the run assigns them: exact floats at entry
+        # the Num locals read before the run assigns them: of their kind at entry
         entry: list[str] = []
         written: set[str] = set()
         for s in run:
@@ -191,28 +249,35 @@ class _FastCopy:
             if t is not None:
                 written.add(t)
         if entry:
-            cond = " && ".join(f"{nm.LOCAL}{nm.ident(n)}.k == zrt::NUM_FLOAT" for n in entry)
+            cond = " && ".join(f"{nm.LOCAL}{nm.ident(n)}.k == zrt::{'NUM_FLOAT' if self.kind(n) == 'f' else 'NUM_INT'}"
+                               for n in entry)
             em.emit(f"if (!({cond})) goto {self.labels[0]};")
         for n in entry:
-            em.emit(f"double {self.var(n)} = {nm.LOCAL}{nm.ident(n)}.f;")
+            em.emit(f"{_CTYPE[self.kind(n)]} {self.var(n)} = {nm.LOCAL}{nm.ident(n)}.{self.kind(n)};")
         for n in sorted(written - set(entry)):
-            em.emit(f"double {self.var(n)} = 0.0;")
+            em.emit(f"{_CTYPE[self.kind(n)]} {self.var(n)} = 0;")
         for i, s in enumerate(run):
             self.index = i
             self.stmt(s)
             t = _target_name(s)
             if t is not None and t not in self.assigned:
                 self.assigned.append(t)
-        self.index = len(run) - 1
+        if isinstance(run[-1], ast.Return):
+            return
         for n in self.assigned:
             if n not in self.boxed:
-                em.emit(f"{nm.LOCAL}{nm.ident(n)}.set_float({self.var(n)});")
+                em.emit(self.store_back(n))
         em.emit_line(run[-1].lineno)  # where a signal at the back edge finds the frame
         em.emit(f"goto {self.tag}_end;")
 
     def stmt(self, s: ast.stmt) -> None:
         em = self.em
-        if isinstance(s, ast.Assign):
+        if isinstance(s, ast.Return):
+            assert s.value is not None
+            k = self.runs.kind(s.value)
+            v = self.expr(s.value)
+            em.emit(f"return zrt::{'num_float' if k == 'f' else 'num_int'}({v});")
+        elif isinstance(s, ast.Assign):
             target = s.targets[0]
             assert isinstance(target, ast.Name)
             if self.runs.leaf(s.value):
@@ -228,26 +293,23 @@ class _FastCopy:
             self.boxed.discard(target.id)
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
             cur = self.var(s.target.id)
-            v = self.expr(s.value)
-            em.emit(f"{cur} = {self.binop(s.op, cur, v)};")
+            v = self.arith(s.op, cur, self.kind(s.target.id), self.expr(s.value), self.runs.kind(s.value))
+            em.emit(f"{cur} = {v};")
             self.boxed.discard(s.target.id)
         elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Attribute):
             at = self.attr_ref(s.target, store=True)
             cur = self.fresh()
             em.emit(f"double {cur} = zrt::float_value(*{at});")
-            v = self.expr(s.value)
             out = self.fresh()
-            em.emit(f"double {out} = {self.binop(s.op, cur, v)};")
+            em.emit(f"double {out} = {self.arith(s.op, cur, 'f', self.expr(s.value), self.runs.kind(s.value))};")
             em.emit(f"if (zrt::attr_store_float({at}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
         else:
             assert isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript)
             seq, idx = self.item_ref(s.target)
             cur = self.fresh()
             em.emit(f"double {cur} = zrt::float_value(zrt::seq_item({seq}, {idx}));")
-            v = self.expr(s.value)
-            res = self.binop(s.op, cur, v)
             out = self.fresh()
-            em.emit(f"double {out} = {res};")
+            em.emit(f"double {out} = {self.arith(s.op, cur, 'f', self.expr(s.value), self.runs.kind(s.value))};")
             em.emit(f"if (zrt::list_store_float({seq}, {idx}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
 
     def leaf_object(self, node: ast.expr) -> str:
@@ -292,27 +354,63 @@ class _FastCopy:
         return seq, idx
 
     def expr(self, node: ast.expr) -> str:
+        """C code for the value of `node` in its kind (FloatRuns.kind), after its checks."""
         em = self.em
         if isinstance(node, ast.Name):
             return self.var(node.id)
         if _small_int(node):  # folded first: `x * -0` multiplies by +0.0, as CPython does
-            return em.mod._double(float(ast.literal_eval(node)))
+            return f"INT64_C({ast.literal_eval(node)})"
         if isinstance(node, ast.Constant):
             assert isinstance(node.value, float)
             return em.mod._double(node.value)
         if isinstance(node, ast.UnaryOp):
             v = self.expr(node.operand)
-            return f"(-{v})" if isinstance(node.op, ast.USub) else v
+            if isinstance(node.op, ast.UAdd):
+                return v
+            if self.runs.kind(node.operand) == "i":
+                em.emit(f"if ({v} == INT64_MIN) {self.deopt()}")
+            return f"(-{v})"
         if isinstance(node, ast.BinOp):
             a = self.expr(node.left)
             b = self.expr(node.right)
             t = self.fresh()
-            em.emit(f"double {t} = {self.binop(node.op, a, b)};")
+            k = self.runs.kind(node)
+            assert k is not None
+            em.emit(f"{_CTYPE[k]} {t} = {self.arith(node.op, a, self.runs.kind(node.left), b, self.runs.kind(node.right))};")
             return t
         if isinstance(node, ast.Call):
             return self.math_call(node)
         t = self.fresh()
         em.emit(f"double {t} = zrt::float_value({self.leaf_object(node)});")
+        return t
+
+    def arith(self, op: ast.operator, a: str, ka: str | None, b: str, kb: str | None) -> str:
+        """`a op b` of two values of kinds ka, kb, after its checks (an int side of a float
+        operation converts as CPython's float ops convert it: correctly rounded)."""
+        if ka == kb == "i":
+            return self.int_op(op, a, b)
+        return self.binop(op, a if ka == "f" else f"(double){a}", b if kb == "f" else f"(double){b}")
+
+    def int_op(self, op: ast.operator, a: str, b: str) -> str:
+        """int64 arithmetic exactly where CPython's int result fits (zrt::num_binop's rules)."""
+        em = self.em
+        t = self.fresh()
+        builtin = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul"}.get(type(op))
+        if builtin is not None:
+            em.emit(f"int64_t {t};")
+            em.emit(f"if (__builtin_{builtin}_overflow({a}, {b}, &{t})) {self.deopt()}")
+        elif isinstance(op, ast.FloorDiv):
+            em.emit(f"if ({b} == 0 || ({a} == INT64_MIN && {b} == -1)) {self.deopt()}")
+            em.emit(f"int64_t {t} = {a} / {b};")
+            em.emit(f"if (({a} % {b} != 0) && (({a} < 0) != ({b} < 0))) {t} -= 1;")
+        elif isinstance(op, ast.Mod):
+            em.emit(f"if ({b} == 0) {self.deopt()}")
+            em.emit(f"int64_t {t} = {b} == -1 ? 0 : {a} % {b};")
+            em.emit(f"if ({t} != 0 && (({t} < 0) != ({b} < 0))) {t} += {b};")
+        else:
+            assert isinstance(op, ast.Div)  # both exact as doubles: one IEEE division is correctly rounded
+            em.emit(f"if ({b} == 0 || !zrt::exact_double({a}) || !zrt::exact_double({b})) {self.deopt()}")
+            em.emit(f"double {t} = (double){a} / (double){b};")
         return t
 
     def math_call(self, node: ast.Call) -> str:
@@ -385,7 +483,7 @@ def _reads(s: ast.stmt) -> list[str]:
     out: list[str] = []
     if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
         out.append(s.target.id)
-    value = s.value if isinstance(s, (ast.Assign, ast.AugAssign)) else None
+    value = s.value if isinstance(s, (ast.Assign, ast.AugAssign, ast.Return)) else None
     if value is not None:
         for n in ast.walk(value):
             if isinstance(n, ast.Name) and not _is_item_base(value, n):
@@ -399,12 +497,40 @@ def _is_item_base(root: ast.expr, name: ast.Name) -> bool:
                or (isinstance(n, ast.Call) and n.func is name) for n in ast.walk(root))
 
 
+def _leaves_cleanups(em: "UnitEmitter") -> bool:
+    """Is the code inside a `try`/`with` (a return runs their cleanups first)?"""
+    from .unit_emitter import Cleanup, Handler
+    return any(isinstance(e, (Cleanup, Handler)) for e in em.ctx)
+
+
 def _likely_int_locals(node: ast.AST) -> frozenset[str]:
-    """Loop variables a function binds to ints (`for i in range(...)`, enumerate's index):
-    their statements are left to the Num code rather than failing the run's entry check."""
+    """Names a function most likely binds to ints: loop variables of `range`/`enumerate`,
+    names annotated `int`, and the operands (through + - * and negation) of `//`, `%` and
+    the bit operations. Runs keep them as int64s (checked at entry, like the floats)."""
     out: set[str] = set()
+
+    def operands(n: ast.AST) -> None:
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub, ast.Mult)):
+            operands(n.left)
+            operands(n.right)
+        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
+            operands(n.operand)
+
+    def int_annotation(a: ast.expr | None) -> bool:
+        return isinstance(a, ast.Name) and a.id == "int"
+
+    args = getattr(node, "args", None)
+    if isinstance(args, ast.arguments):
+        out.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if int_annotation(a.annotation))
     for n in own_nodes(node):
-        if isinstance(n, ast.For) and isinstance(n.target, ast.Name) and isinstance(n.iter, ast.Call):
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and int_annotation(n.annotation):
+            out.add(n.target.id)
+        elif isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, _INT_ONLY_OPS):
+            operands(n.left if isinstance(n, ast.BinOp) else n.target)
+            operands(n.right if isinstance(n, ast.BinOp) else n.value)
+        elif isinstance(n, ast.For) and isinstance(n.target, ast.Name) and isinstance(n.iter, ast.Call):
             f = n.iter.func
             if isinstance(f, ast.Name) and f.id in ("range", "len"):
                 out.add(n.target.id)

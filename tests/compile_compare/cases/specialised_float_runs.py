@@ -305,6 +305,46 @@ def test_math_domain():
             print("ValueError", e)
 
 
+def eval_a(i, j):
+    """spectral_norm's eval_A, unchanged: an int run ending in a float division."""
+    return 1.0 / ((i + j) * (i + j + 1) // 2 + i + 1)
+
+
+def int_ops(a, b):
+    q = a // b
+    r = a % b
+    s = (a * b + q) - r
+    t = -a // 3 + s % 7
+    return q, r, s, t, a / b
+
+
+def int_division(a, b):
+    q = a // b
+    c = a / b
+    d = q / 2
+    return c, d
+
+
+def test_int_runs():
+    for a, b in ((7, 2), (2 ** 53 + 1, 1), (2 ** 53, 3), (-2 ** 53 - 1, 7), (1, 0), (9007199254740993, 9007199254740993)):
+        try:
+            print(int_division(a, b))
+        except ZeroDivisionError as e:
+            print("ZeroDivisionError", e)
+    for i, j in ((0, 0), (3, 4), (-5, 2), (2 ** 31, 2 ** 31), (2 ** 62, 1), (2 ** 70, 1), (1.5, 2), (True, 1),
+                 (-1, 0), (-2, 0), (3, -7), (2 ** 53 + 1, 0)):
+        try:
+            print(eval_a(i, j))
+        except ZeroDivisionError as e:
+            print("ZeroDivisionError", e)
+    for a, b in ((7, 2), (-7, 2), (7, -2), (-7, -2), (0, 5), (7, 0), (-9223372036854775807 - 1, -1),
+                 (9223372036854775807, 2), (2 ** 53 + 1, 1), (2 ** 53 + 1, 3), (7.5, 2), (7, 2.5), (-2 ** 63, 1)):
+        try:
+            print(int_ops(a, b))
+        except ZeroDivisionError as e:
+            print("ZeroDivisionError", e)
+
+
 if __name__ == "__main__":
     for name, f in list(globals().items()):
         if name.startswith("test_"):
