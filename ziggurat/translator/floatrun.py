@@ -1,20 +1,23 @@
-"""Stage 7, emit (the specialised tier): float runs, straight-line statements on plain doubles.
+"""Stage 7, emit (the specialised tier): runs, straight-line numeric statements on plain C++ values.
 
 In: a statement list the UnitEmitter is about to emit, with the unit's Specialiser. Out: for
-each *float run* (consecutive statements that only compute floats, see `FloatRuns.eligible`) a
-second copy of those statements on C++ `double`s, emitted before the ordinary (generic/Num)
-copy, and the ordinary copy itself with a label in front of every statement.
+each *run* (consecutive statements that only compute floats and ints, see `FloatRuns.eligible`)
+a second copy of those statements on C++ `double`s and `int64_t`s, emitted before the ordinary
+(generic/Num) copy, and the ordinary copy itself with a label in front of every statement.
 
 Why: a Num local (runtime/native.hpp) is a tagged value in memory with an owned box, so every
 operation tests kinds and every assignment stores and releases; across a run of statements
 such as nbody's `dx = x1 - x2 ... v1[0] -= dx * b2m` the C++ compiler cannot keep anything in
-registers. In the copy the locals are doubles, checked once at the run's entry.
+registers. In the copy the locals are doubles or int64s, their kinds checked once at the
+run's entry (a local is an int in runs when FloatRuns.int_locals says it is likely one).
 
-Deoptimisation: the fast copy never raises and never runs Python code. Everything it cannot do
-exactly as CPython would (a local that is not an exact float at entry, a list item that is not
-one, division by zero, a `**` outside libm's plain domain, an index out of range, a failed
-allocation) jumps to the ordinary copy *at the start of the statement it was running*, after
-storing the doubles assigned so far back into their Num locals. Its statements before that
+Deoptimisation: the fast copy never raises and runs no Python code of its own (only `x = obj.a`
+releases x's old value, at the very point the ordinary copy's store would). Everything it
+cannot do exactly as CPython would (a local not of its kind at entry, a list item or attribute
+that is not an exact float, int overflow, division by zero, a `**` or math function outside
+libm's plain domain, an index out of range, a failed allocation) jumps to the ordinary copy
+*at the start of the statement it was running*, after storing the values assigned so far back
+into their Num locals. Its statements before that
 point have done exactly what the ordinary copy would have done (the same stores, the same
 float values), and the statement being run has done nothing visible yet (item reads of exact
 lists and tuples run no code), so the ordinary copy continues with CPython's behaviour,
