@@ -769,7 +769,7 @@ ZRT_NATIVE PyObject** attr_float_slot(PyObject* obj, PyObject* name, AttrCache* 
 // itself when only the owner holds it, else a new float (releasing a float runs no code).
 // -1: no memory (set).
 ZRT_NATIVE int attr_store_float(PyObject** at, double v) {
-#ifndef Py_GIL_DISABLED
+#if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
     if (Py_REFCNT(*at) == 1) {
         ((PyFloatObject*)*at)->ob_fval = v;
         return 0;
