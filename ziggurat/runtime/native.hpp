@@ -66,6 +66,13 @@ struct Num {
         o = nullptr;
         Py_XDECREF(old);
     }
+    void set_float(double v) {  // a float run's write-back (translator/floatrun.py)
+        PyObject* old = o;
+        k = NUM_FLOAT;
+        f = v;
+        o = nullptr;
+        Py_XDECREF(old);
+    }
     // Store an owned object (nullptr unbinds): ints and floats are kept unboxed too.
     inline void set(PyObject* v);
     void clear() { set(nullptr); }
@@ -696,6 +703,119 @@ ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCach
     Ref box(num_steal(v));
     if (!box.p) return -1;
     return setattr_cached(obj, name, box.p, c);
+}
+
+// -- items of float runs (translator/floatrun.py) --------------------------------------------
+
+// The index of seq[k] when seq is an exact list (or, for a load, tuple) and the item an exact
+// float: reading it runs no code, so a float run may check it and still deoptimise to the
+// statement's start. -1 otherwise (nothing is set).
+ZRT_NATIVE Py_ssize_t float_item_index(PyObject* seq, Py_ssize_t k, bool tuples) {
+    if (!seq || !(PyList_CheckExact(seq) || (tuples && PyTuple_CheckExact(seq)))) return -1;
+    Py_ssize_t n = seq_size(seq);
+    if (k < 0) k += n;
+    if (k < 0 || k >= n || !PyFloat_CheckExact(seq_item(seq, k))) return -1;
+    return k;
+}
+
+ZRT_NATIVE Py_ssize_t list_float_item(PyObject* seq, Py_ssize_t k) { return float_item_index(seq, k, false); }
+ZRT_NATIVE Py_ssize_t seq_float_item(PyObject* seq, Py_ssize_t k) { return float_item_index(seq, k, true); }
+
+// lst[k] = v for an index list_float_item gave (no code has run since): the float object the
+// item is, when only the list holds it (float_reuse), else a new one. -1: no memory (set).
+ZRT_NATIVE int list_store_float(PyObject* seq, Py_ssize_t k, double v) {
+#if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
+    PyObject* old = seq_item(seq, k);
+    if (Py_REFCNT(old) == 1) {
+        ((PyFloatObject*)old)->ob_fval = v;
+        return 0;
+    }
+#endif
+    PyObject* box = PyFloat_FromDouble(v);
+    if (!box) return -1;
+    list_store(seq, k, box);
+    return 0;
+}
+
+// obj.name where reading (and, with `store`, replacing) it runs no code and finds an exact
+// float: the address of the value in a cached __slots__ member or instance values array. A
+// miss fills the site's cache first (attr_cache_fill runs no code either). nullptr otherwise.
+ZRT_NATIVE PyObject** attr_float_slot(PyObject* obj, PyObject* name, AttrCache* c, bool store) {
+#ifdef ZRT_ATTR_CACHE
+    if (!obj) return nullptr;
+    if (!attr_cache_hit(c, obj)) {
+        attr_cache_fill(c, obj, name, false);
+        if (!attr_cache_hit(c, obj)) return nullptr;
+    }
+    PyTypeObject* tp = Py_TYPE(obj);
+    if (tp->tp_getattro != PyObject_GenericGetAttr) return nullptr;
+    if (store && tp->tp_setattro != PyObject_GenericSetAttr) return nullptr;
+    PyObject** at = nullptr;
+    if (c->slot > 0) {
+        at = (PyObject**)((char*)obj + c->slot);
+    } else if (c->index >= 0) {
+        PyObject** values = instance_values(obj);
+        if (values) at = values + c->index;
+    }
+    if (!at || !*at || !PyFloat_CheckExact(*at)) return nullptr;
+    return at;
+#else
+    (void)obj; (void)name; (void)c; (void)store;
+    return nullptr;
+#endif
+}
+
+// *at = v where *at is an exact float (attr_float_slot, no code run since): the object
+// itself when only the owner holds it, else a new float (releasing a float runs no code).
+// -1: no memory (set).
+ZRT_NATIVE int attr_store_float(PyObject** at, double v) {
+#if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
+    if (Py_REFCNT(*at) == 1) {
+        ((PyFloatObject*)*at)->ob_fval = v;
+        return 0;
+    }
+#endif
+    PyObject* box = PyFloat_FromDouble(v);
+    if (!box) return -1;
+    PyObject* old = *at;
+    *at = box;
+    Py_DECREF(old);
+    return 0;
+}
+
+// Is the global `name` (the module's, else the builtin) the builtin function modname.fname?
+// Looked up without running any code (tables of str keys only); false when unsure.
+ZRT_NATIVE bool global_is_builtin(ModuleState* st, PyObject* name, const char* modname, const char* fname, BuiltinSite* site) {
+#ifdef ZRT_ATTR_CACHE
+    Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+    if (hash == -1) return false;
+    PyObject* dicts[2] = {st->globals, st->builtins};
+    for (PyObject* d : dicts) {
+        if (!PyDict_CheckExact(d)) return false;
+        PyDictObject* mp = (PyDictObject*)d;
+        KeysHead* keys = (KeysHead*)mp->ma_keys;
+        if (mp->ma_values || keys->dk_kind != KEYS_UNICODE) return false;
+        Py_ssize_t ix = unicode_keys_probe(keys, name, hash);
+        if (ix == -2) return false;
+        if (ix >= 0) {
+            PyObject* v = unicode_entries(keys)[ix].me_value;
+            return v && is_builtin(v, modname, fname, site);
+        }
+    }
+    return false;
+#else
+    (void)st; (void)name; (void)modname; (void)fname; (void)site;
+    return false;
+#endif
+}
+
+// math.<fn>(x) of a float run: false where math_1 would not return libm's result unchanged
+// (the same cases as num_math1: the function then raises or decides itself).
+ZRT_NATIVE bool math1_float(double (*fn)(double), double x, double* out) {
+    double r = fn == ::sqrt ? sqrt(x) : fn == ::fabs ? fabs(x) : libm1(fn, x);
+    if ((isnan(r) && !isnan(x)) || (isinf(r) && isfinite(x))) return false;
+    *out = r;
+    return true;
 }
 
 // -- for x in range(...) as a counted native loop -------------------------------------------

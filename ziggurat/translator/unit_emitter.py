@@ -27,6 +27,7 @@ from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
 from .module_emitter import FuncSpecInfo, ModuleEmitter
+from .floatrun import FloatRuns
 from .specialise import Specialiser
 from .spill import Unspillable, spill_suspensions
 from .scopes import (CELL, CLASSDEREF, CLASSDICT, COMP, COMPCELL, DICTFREE, DICTGLOBAL, FAST, FREE, GLOBAL, NAME,
@@ -136,6 +137,7 @@ class UnitEmitter:
         self.active: list[tuple[str, str]] = []  # generator: (exception, saved) of open handlers
         # the specialised tier's native paths (a function's Num locals are set in emit_function)
         self.spec = Specialiser(self, NO_TYPES)
+        self.float_runs = FloatRuns(self)
         self.direct: str | None = None  # a module-level function with a direct entry: its name
         self.type_param_saved: list[Scope] = []  # scopes around open annotation scopes
 
@@ -426,8 +428,7 @@ class UnitEmitter:
 
     # -- statements ----------------------------------------------------------------------
     def stmts(self, body: list[ast.stmt]) -> None:
-        for s in body:
-            self.stmt(s)
+        self.float_runs.stmts(body)  # each statement through self.stmt, float runs twice
 
     def stmt(self, node: ast.stmt) -> None:
         method = getattr(self, "stmt_" + type(node).__name__, None)
@@ -2068,6 +2069,7 @@ class UnitEmitter:
                        and isinstance(node, ast.FunctionDef) and scope.name in self.mod.direct else None)
         # 4. infer types (what the specialised tier keeps native in this function)
         self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None, self.direct is not None))
+        self.float_runs = FloatRuns(self)
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):
             body_stmts = _genexpr_body(node)
