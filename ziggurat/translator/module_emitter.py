@@ -193,7 +193,7 @@ class ModuleEmitter:
 
     def direct_signature(self, name: str) -> str:
         entry, _ = self.direct_names(name)
-        params = ", ".join(["zrt::Num"] * self.direct[name]) or "void"
+        params = ", ".join(["zrt::TState", *["zrt::Num"] * self.direct[name]])
         return f"static zrt::Num {entry}({params})"
 
     def direct_prototypes(self) -> list[str]:

@@ -197,7 +197,7 @@ class Specialiser:
         em.open(f"if ({guard}({func.expr})) {{")
         passed = [f"zrt::num_copy({a})" if a.startswith(nm.LOCAL) else f"zrt::num_move({a})" for a in args]
         r = em.fresh("n")
-        em.emit(f"zrt::Num {r} = {entry}({', '.join(passed)});")
+        em.emit(f"zrt::Num {r} = {entry}({', '.join([em.tstate(), *passed])});")
         em.emit(f"{t}.assign({r});")
         em.close("} else {")
         em.depth += 1

@@ -2001,9 +2001,15 @@ class UnitEmitter:
             return f"zrt::frame_traceback(&S, &{site}, L_recursion, L_line)"
         return f"zrt::add_traceback(&{site}, S.globals, S.filename, L_line)"
 
-    def frame_guard(self) -> str:
-        """Entering the unit: the recursion count and its frame (runtime/frames.hpp)."""
-        return f"zrt::FrameGuard L_recursion(&S, &{self.tb_site()});"
+    def frame_guard(self, tstate: str | None = None) -> str:
+        """Entering the unit: the recursion count and its frame (runtime/frames.hpp), on the
+        thread state a direct caller passed (`tstate`) or one looked up."""
+        ts = f", {tstate}" if tstate else ""
+        return f"zrt::FrameGuard L_recursion(&S, &{self.tb_site()}{ts});"
+
+    def tstate(self) -> str:
+        """The thread state in hand, for a direct call (see zrt::TState)."""
+        return "L_recursion.tstate()" if self.has_frame() else "zrt::current_tstate()"
 
     def _locals_decls(self) -> list[str]:
         out = []
@@ -2182,15 +2188,15 @@ class UnitEmitter:
             *binding,
             *[f"    zrt::Num L_a{i}; L_a{i}.set(L_slots[{i}]);" for i in range(len(params))],
             "    if (L_bind < 0) return nullptr;",
-            f"    zrt::Num L_r = {entry}({', '.join(f'zrt::num_move(L_a{i})' for i in range(len(params)))});",
+            f"    zrt::Num L_r = {entry}({', '.join(['zrt::current_tstate()', *(f'zrt::num_move(L_a{i})' for i in range(len(params)))])});",
             "    if (L_r.err()) return nullptr;",
             "    return zrt::num_steal(L_r);",
             "}",
         ]
-        param_list = ", ".join(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params) or "void"
+        param_list = ", ".join(["zrt::TState L_ts", *(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params)])
         head = [
             f"static zrt::Num {entry}({param_list}) {{",
-            "    " + self.frame_guard(),
+            "    " + self.frame_guard("L_ts"),
             "    if (!L_recursion.ok) return zrt::num_err();",
             f"    int L_line = {lineno};",
             "    zrt::Ref L_ret;",
