@@ -30,7 +30,7 @@ from .specialise import Specialiser
 from .spill import Unspillable, spill_suspensions
 from .scopes import (CELL, CLASSDEREF, CLASSDICT, COMP, COMPCELL, DICTFREE, DICTGLOBAL, FAST, FREE, GLOBAL, NAME,
                      GENERIC_BASE, TYPE_PARAMS, Scope, ScopeTree)
-from .types import NO_TYPES, infer_function
+from .types import NO_TYPES, infer_function, is_native_leaf
 
 
 class NotCompilable(Exception):
@@ -2194,8 +2194,32 @@ class UnitEmitter:
             "}",
         ]
         param_list = ", ".join(["zrt::TState L_ts", *(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params)])
+        lazy: list[str] = []
+        dispatch: list[str] = []
+        if is_native_leaf(self.unit.node, self.spec.types.num_locals):
+            # the same body under a frame pushed only on error, when every argument is a
+            # native int or float (zrt::LazyFrame); anything else runs the eager body
+            lazy_entry = f"{nm.DIRECT_LEAF}{nm.ident(self.direct)}"
+            locals_ = [f"{nm.LOCAL}{nm.ident(p)}" for p in params]
+            lazy = [
+                f"static zrt::Num {lazy_entry}({param_list}) {{",
+                "    zrt::LazyFrame L_recursion(L_ts);",
+                f"    int L_line = {lineno};",
+                "    zrt::Ref L_ret;",
+                "    PyObject* L_closure = nullptr;",
+                "    (void)L_closure;",
+                *["    " + d for d in self._locals_decls()[len(params):]],
+                *["    " + d for d in self.top_decls],
+                *self.lines,
+                "L_error:", f"    zrt::frame_traceback(&S, &{self.tb_site()}, L_recursion, L_line);",
+                "L_error_nt:", "    return zrt::num_err();", "}",
+            ]
+            native = " && ".join(["zrt::lazy_frame_ok(L_ts)", *(f"{v}.k <= zrt::NUM_FLOAT" for v in locals_)])
+            moved = ", ".join(["L_ts", *(f"zrt::num_move({v})" for v in locals_)])
+            dispatch = [f"    if ({native}) return {lazy_entry}({moved});"]
         head = [
             f"static zrt::Num {entry}({param_list}) {{",
+            *dispatch,
             "    " + self.frame_guard("L_ts"),
             "    if (!L_recursion.ok) return zrt::num_err();",
             f"    int L_line = {lineno};",
@@ -2206,7 +2230,7 @@ class UnitEmitter:
             *["    " + d for d in self.top_decls],
         ]
         tail = ["L_error:", f"    {self.traceback_call()};", "L_error_nt:", "    return zrt::num_err();", "}"]
-        self.mod.bodies.append("\n".join(wrapper + head + self.lines + tail))
+        self.mod.bodies.append("\n".join(wrapper + lazy + head + self.lines + tail))
 
     def emit_class_body(self, index: int, node: ast.ClassDef) -> None:
         scope = self.unit
