@@ -274,49 +274,4 @@ ZRT_INLINE void frame_traceback(ModuleState* st, TbSite* site, FrameGuard& g, in
 #endif
 }
 
-// A leaf function's frame (translator/types.py, is_native_leaf): its body is native
-// arithmetic on ints and floats, which can run no Python code, so no one can look at the
-// frame chain while it runs - except through an error, whose traceback entry is on the
-// frame. LazyFrame pushes nothing on entry; it notes the current line, and the error path
-// (frame_traceback below) pushes the real frame just long enough to make the entry, which
-// is then exactly the one an eagerly pushed frame gives (its frame object, f_back the
-// caller, f_lineno the line). The recursion count is not taken either: the leaf calls
-// nothing, and lazy_frame_ok() sends a call at (or next to) the limit to the eager path,
-// which raises RecursionError as the interpreter does.
-#if ZRT_FRAMES && ZRT_PY(3, 11)
-ZRT_INLINE bool lazy_frame_ok(TState ts) {
-#if ZRT_PY(3, 12)
-    return ts->py_recursion_remaining > 1 && ts->c_recursion_remaining > 1;
-#else
-    return ts->recursion_remaining > 1;
-#endif
-}
-struct LazyFrame {
-    bool ok = true;
-    int k = 0;
-    TState ts;
-    explicit LazyFrame(TState t) : ts(t) {}
-    void at(int i) { k = i; }
-    TState tstate() const { return ts; }
-    LazyFrame(const LazyFrame&) = delete;
-    LazyFrame& operator=(const LazyFrame&) = delete;
-};
-__attribute__((noinline, cold)) static void frame_traceback(ModuleState* st, TbSite* site, LazyFrame& g, int line) {
-    PyObject* exc = fetch_exception();  // (the frame's recursion check must not see it)
-    FrameGuard f(st, site, g.ts);
-    if (exc) restore_exception(exc);
-    if (!f.ok) {  // (lazy_frame_ok leaves room for the count; only site_code can fail)
-        add_traceback(site, st->globals, st->filename, line);
-        return;
-    }
-    f.at(g.k);
-    frame_traceback(st, site, f, line);
-}
-#else  // no frames, or 3.10's: the leaf takes its frame eagerly
-ZRT_INLINE bool lazy_frame_ok(TState) { return false; }
-struct LazyFrame : FrameGuard {
-    explicit LazyFrame(TState) : FrameGuard(nullptr, nullptr) {}  // (never made: lazy_frame_ok)
-};
-#endif
-
 }  // namespace zrt

@@ -206,6 +206,23 @@ def direct_functions(module: ast.Module, scopes: ScopeTree) -> dict[str, Scope]:
     return out
 
 
+def exposed_params(node: ast.AST, params: list[str]) -> tuple[bool, ...]:
+    """For each parameter of a direct entry: may the function use it as an object (return
+    it, store it, pass it on...), not only as an operand of arithmetic or an ordering? A
+    caller passes such a parameter the object of its own Num local (boxed once, kept in the
+    local), so `f(x) is x` holds when f returns its argument, as in the interpreter."""
+    operands: set[int] = set()
+    for n in own_nodes(node):
+        if isinstance(n, ast.BinOp) and is_arith(n):
+            operands.update((id(n.left), id(n.right)))
+        elif isinstance(n, ast.UnaryOp) and is_arith(n):
+            operands.add(id(n.operand))
+        elif isinstance(n, ast.Compare) and len(n.ops) == 1 and type(n.ops[0]) in ORDER_OPS:
+            operands.update((id(n.left), id(n.comparators[0])))
+    loads = [n for n in own_nodes(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return tuple(any(n.id == p and id(n) not in operands for n in loads) for p in params)
+
+
 def is_native_leaf(node: ast.AST, nums: frozenset[str]) -> bool:
     """A function whose body is only arithmetic, comparisons, assignments and returns on
     its Num locals and numeric constants: called with native ints and floats (checked at

@@ -19,6 +19,7 @@ driver falls back to the interpreter for the enclosing unit.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -2194,29 +2195,17 @@ class UnitEmitter:
             "}",
         ]
         param_list = ", ".join(["zrt::TState L_ts", *(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params)])
-        lazy: list[str] = []
+        leaf = self.leaf_copy(entry, param_list, lineno) if is_native_leaf(self.unit.node, self.spec.types.num_locals) else []
         dispatch: list[str] = []
-        if is_native_leaf(self.unit.node, self.spec.types.num_locals):
-            # the same body under a frame pushed only on error, when every argument is a
-            # native int or float (zrt::LazyFrame); anything else runs the eager body
-            lazy_entry = f"{nm.DIRECT_LEAF}{nm.ident(self.direct)}"
+        if leaf:
+            # called with native ints and floats only, the frameless copy first (runtime/leaf.hpp)
             locals_ = [f"{nm.LOCAL}{nm.ident(p)}" for p in params]
-            lazy = [
-                f"static zrt::Num {lazy_entry}({param_list}) {{",
-                "    zrt::LazyFrame L_recursion(L_ts);",
-                f"    int L_line = {lineno};",
-                "    zrt::Ref L_ret;",
-                "    PyObject* L_closure = nullptr;",
-                "    (void)L_closure;",
-                *["    " + d for d in self._locals_decls()[len(params):]],
-                *["    " + d for d in self.top_decls],
-                *self.lines,
-                "L_error:", f"    zrt::frame_traceback(&S, &{self.tb_site()}, L_recursion, L_line);",
-                "L_error_nt:", "    return zrt::num_err();", "}",
-            ]
-            native = " && ".join(["zrt::lazy_frame_ok(L_ts)", *(f"{v}.k <= zrt::NUM_FLOAT" for v in locals_)])
-            moved = ", ".join(["L_ts", *(f"zrt::num_move({v})" for v in locals_)])
-            dispatch = [f"    if ({native}) return {lazy_entry}({moved});"]
+            native = " && ".join(["zrt::leaf_ok(L_ts)", *(f"{v}.k <= zrt::NUM_FLOAT" for v in locals_)])
+            copies = ", ".join(["L_ts", *(f"zrt::num_copy({v})" for v in locals_)])
+            dispatch = [f"    if ({native}) {{",
+                        f"        zrt::Num L_r = {nm.DIRECT_LEAF}{nm.ident(self.direct)}({copies});",
+                        "        if (!L_r.err()) return L_r;",
+                        "    }"]
         head = [
             f"static zrt::Num {entry}({param_list}) {{",
             *dispatch,
@@ -2230,7 +2219,39 @@ class UnitEmitter:
             *["    " + d for d in self.top_decls],
         ]
         tail = ["L_error:", f"    {self.traceback_call()};", "L_error_nt:", "    return zrt::num_err();", "}"]
-        self.mod.bodies.append("\n".join(wrapper + lazy + head + self.lines + tail))
+        self.mod.bodies.append("\n".join(wrapper + leaf + head + self.lines + tail))
+
+    # the operations a leaf's frameless copy may call: native paths, boxing exact ints and
+    # floats, unbound-local errors (which it drops on giving up); anything else in its
+    # lines (a later change to the emitter) keeps the function without the copy
+    LEAF_OPS = {"zrt::num_binop": "zrt::leaf_binop", "zrt::num_neg": "zrt::leaf_neg",
+                "zrt::num_invert": "zrt::leaf_invert", "zrt::num_compare_truth": "zrt::leaf_compare_truth"}
+    LEAF_SAFE = frozenset({"zrt::num_int", "zrt::num_float", "zrt::num_local_obj", "zrt::num_obj", "zrt::newref",
+                           "zrt::num_steal", "zrt::num_copy", "zrt::num_move", "zrt::unbound_local", *LEAF_OPS.values()})
+
+    def leaf_copy(self, entry: str, param_list: str, lineno: int) -> list[str]:
+        """DL_<name>: the body of a leaf function (types.is_native_leaf) with no frame, on the
+        native paths only (runtime/leaf.hpp); [] when its lines call anything else."""
+        assert self.direct is not None
+        decls = ["    " + d for d in [*self._locals_decls()[len(self.unit.params):], *self.top_decls]]
+        body = [re.sub(r"\bzrt::\w+(?=\()", lambda m: self.LEAF_OPS.get(m.group(0), m.group(0)), line)
+                for line in [*decls, *self.lines]]
+        called = {c for line in body for c in re.findall(r"\b(?:zrt::\w+|_?Py\w+)(?=\s*\()", line)}
+        if not called <= self.LEAF_SAFE:
+            return []
+        return [
+            f"static zrt::Num {nm.DIRECT_LEAF}{nm.ident(self.direct)}({param_list}) {{",
+            "    zrt::LeafFrame L_recursion(L_ts);",
+            f"    int L_line = {lineno};",
+            "    zrt::Ref L_ret;",
+            "    (void)L_line; (void)L_ret;",
+            *body,
+            "L_error:",
+            "L_error_nt:",
+            "    zrt::leaf_bail();",
+            "    return zrt::num_err();",
+            "}",
+        ]
 
     def emit_class_body(self, index: int, node: ast.ClassDef) -> None:
         scope = self.unit

@@ -23,6 +23,14 @@ def leaf_float(x):
     return y * y ** 2.0 + 1.0
 
 
+def first(a, b):
+    return a
+
+
+def pick(a, b):
+    return a if b == "s" or a > b else b
+
+
 def sq(x):
     return x * x
 
@@ -47,6 +55,14 @@ def test_results():
     print(leaf(3, 1), leaf(2.5, 0.5), leaf_int(7, 2), leaf_float(3.0), uses_sq(12), uses_sq(2.5))
     print(leaf(2 ** 70, 1), leaf_int(2 ** 40, 2 ** 40), leaf_int(-7, 2), leaf_float(2 ** 80))
     print(repr(leaf(True, False)), leaf_int(True, True))
+    big, f = int("1000000000001"), float("1.5e300")  # objects: a leaf returns the very ones
+    print(first(big, 1) is big, first(f, 2) is f, first(big, "x") is big, leaf(2 ** 53 + 1, 1.0))
+    c, n = 1.25, 10 ** 15
+    c = c * 3.0
+    n = n + 7
+    print(first(c, 0) is c, first(n, c) is n, first(f, big) is f, first(-big, 1) is -big)
+    print(pick(big, 1) is big, pick(1, f) is f, pick(c, 0.5) is c, pick(0, n) is n, pick(n, "s"))
+    print(leaf_int(2 ** 62, 3), leaf_int(-2 ** 63, -1), leaf(1e308, 1e308 / 3), sq(-2 ** 62))
 
 
 class Loud(float):
@@ -219,6 +235,38 @@ def test_recursion_limit():
             leaf_recursive(0)
         except RecursionError:
             print("RecursionError in a leaf's caller chain")
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def not_leaf(x):
+    return len([x])
+
+
+def chain_leaf(n):
+    return sq(n) if n == 0 else chain_leaf(n - 1)
+
+
+def chain_not_leaf(n):
+    return not_leaf(n) if n == 0 else chain_not_leaf(n - 1)
+
+
+def fits(f, n):
+    try:
+        f(n)
+        return True
+    except RecursionError:
+        return False
+
+
+def test_leaf_at_the_recursion_limit():
+    # a leaf called at the limit raises RecursionError as any call does
+    old = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(depth() + 60)
+        a = max([n for n in range(30, 70) if fits(chain_leaf, n)] or [0])
+        b = max([n for n in range(30, 70) if fits(chain_not_leaf, n)] or [0])
+        print("leaf vs not:", a - b)
     finally:
         sys.setrecursionlimit(old)
 
