@@ -275,15 +275,7 @@ __attribute__((noinline)) static PyObject* load_global_slow(ModuleState* st, PyO
 #else
     PyDictObject* g = (PyDictObject*)st->globals;
     PyDictObject* b = (PyDictObject*)st->builtins;
-#ifdef ZRT_ATTR_CACHE
-    if (c->keys && (void*)g->ma_keys == c->keys && !g->ma_values) {
-        KeysHead* keys = (KeysHead*)c->keys;
-        if (c->index < keys->dk_nentries) {
-            UnicodeEntry* e = unicode_entries(keys) + c->index;
-            if (e->me_key == name && e->me_value) return newref(e->me_value);
-        }
-    }
-#endif
+    // (the globals entry was checked inline: load_global_cached)
     if (c->value && PyDict_CheckExact(b) && c->builtins_version == b->ma_version_tag) {
         if (c->globals_version == g->ma_version_tag) return newref(c->value);
 #ifdef ZRT_ATTR_CACHE
