@@ -250,6 +250,9 @@ def is_native_leaf(node: ast.AST, nums: frozenset[str]) -> bool:
         if isinstance(n, ast.Assign):
             return (len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and n.targets[0].id in nums
                     and value(n.value))
+        if isinstance(n, ast.AnnAssign):  # (a local's annotation is never evaluated)
+            return (isinstance(n.target, ast.Name) and n.target.id in nums and n.value is not None
+                    and value(n.value))
         if isinstance(n, ast.AugAssign):
             return (isinstance(n.target, ast.Name) and n.target.id in nums and type(n.op) in ARITH_OPS
                     and value(n.value))

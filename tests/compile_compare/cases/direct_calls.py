@@ -22,8 +22,8 @@ def leaf_int(a, b):
     return c - a // b
 
 
-def leaf_float(x):
-    y = x * 0.5
+def leaf_float(x: float) -> float:
+    y: float = x * 0.5
     return y * y ** 2.0 + 1.0
 
 
