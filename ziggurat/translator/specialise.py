@@ -215,6 +215,9 @@ class Specialiser:
         em.emit(f"{t}.assign({r});")
         em.close("} else {")
         em.depth += 1
+        for a in args:  # any callee may hand an argument back: a Num local's box is its object
+            if a.startswith(nm.LOCAL):
+                em.emit(f"if (!zrt::num_local_obj({a})) {em.fail()}")
         arr = em.fresh("a")
         em.emit(f"const zrt::Num* {arr}[] = {{{', '.join('&' + a for a in args) or 'nullptr'}}};")
         r = em.fresh("n")

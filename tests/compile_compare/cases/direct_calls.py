@@ -66,6 +66,32 @@ def test_results():
     n = n + 7
     print(first(c, 0) is c, first(n, c) is n, first(f, big) is f, first(-big, 1) is -big)
     print(pick(big, 1) is big, pick(1, f) is f, pick(c, 0.5) is c, pick(0, n) is n, pick(n, "s"))
+    rebound_first(big, c, n)
+    rebound_sq(c, n)
+
+
+def rebound_first(big, c, n):
+    global first
+    c = c * 1.0  # Num locals with no box yet
+    n = n + 0
+    saved = first
+    first = lambda a, b: a  # the generic path: still the very objects
+    try:
+        print(first(c, 0) is c, first(n, c) is n, first(big, 1) is big, first(1.0 * c, 0) == c)
+    finally:
+        first = saved
+
+
+def rebound_sq(c, n):
+    global sq
+    c = c * 1.0  # Num locals with no box yet, passed for a parameter compiled sq only
+    n = n + 0    # computes with (so the direct path would not box them)
+    saved = sq
+    sq = lambda x: x
+    try:
+        print(sq(c) is c, sq(n) is n)
+    finally:
+        sq = saved
     print(leaf_int(2 ** 62, 3), leaf_int(-2 ** 63, -1), leaf(1e308, 1e308 / 3), sq(-2 ** 62))
 
 
