@@ -147,6 +147,11 @@ def test_leaf_copy_runs_native_paths_only() -> None:
     assert "zrt::num_binop(" not in copy and "FrameGuard" not in copy and "zrt::leaf_bail();" in copy
     assert "if (zrt::leaf_ok(L_ts) && l_a.k <= zrt::NUM_FLOAT && l_b.k <= zrt::NUM_FLOAT) {" in cpp
     assert "DL_calls" not in cpp and "DL_loops" not in cpp and "DL_global_read" not in cpp
-    # the caller boxes a Num local only for a parameter the callee may hand back (a of
-    # exposes, not b, nor leaf's)
-    assert cpp.count("if (!zrt::num_local_obj(l_y)) goto L_error;") == 1
+    # the caller boxes a Num local for the direct call only for a parameter the callee may
+    # hand back (a of exposes, not b, nor leaf's); the generic path (the name rebound), always
+    body = cpp[cpp.index("static zrt::Num D_caller(zrt::TState L_ts"):]
+    to_leaf = body[body.index("zrt::num_vectorcall("):body.index("if (DG_leaf(")]
+    boxing = "if (!zrt::num_local_obj(l_y)) goto L_error;"
+    assert body[:body.index("if (DG_exposes(")].count(boxing) == 1 and to_leaf.count(boxing) == 0
+    leaf_call = body[body.index("if (DG_leaf("):]
+    assert leaf_call[:leaf_call.index("zrt::num_vectorcall(")].count(boxing) == 2
