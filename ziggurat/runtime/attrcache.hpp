@@ -267,7 +267,7 @@ struct GlobalCache {
 
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wdeprecated-declarations"
-ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+__attribute__((noinline)) static PyObject* load_global_slow(ModuleState* st, PyObject* name, GlobalCache* c) {
 #if ZRT_LIMITED
     // abi3: dict version tags are private; every load looks up (measured in docs/abi3.md)
     (void)c;
@@ -275,15 +275,7 @@ ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalC
 #else
     PyDictObject* g = (PyDictObject*)st->globals;
     PyDictObject* b = (PyDictObject*)st->builtins;
-#ifdef ZRT_ATTR_CACHE
-    if (c->keys && (void*)g->ma_keys == c->keys && !g->ma_values) {
-        KeysHead* keys = (KeysHead*)c->keys;
-        if (c->index < keys->dk_nentries) {
-            UnicodeEntry* e = unicode_entries(keys) + c->index;
-            if (e->me_key == name && e->me_value) return newref(e->me_value);
-        }
-    }
-#endif
+    // (the globals entry was checked inline: load_global_cached)
     if (c->value && PyDict_CheckExact(b) && c->builtins_version == b->ma_version_tag) {
         if (c->globals_version == g->ma_version_tag) return newref(c->value);
 #ifdef ZRT_ATTR_CACHE
@@ -318,6 +310,22 @@ ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalC
     }
     return v;
 #endif
+}
+
+// The hit of a global entry inline (a call's callee, every call: as a function of its own,
+// its entry and exit cost as much as the check), the rest out of line.
+__attribute__((always_inline)) static inline PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+#if !ZRT_LIMITED && defined(ZRT_ATTR_CACHE)
+    PyDictObject* g = (PyDictObject*)st->globals;
+    if (c->keys && (void*)g->ma_keys == c->keys && !g->ma_values) {
+        KeysHead* keys = (KeysHead*)c->keys;
+        if (c->index < keys->dk_nentries) {
+            UnicodeEntry* e = unicode_entries(keys) + c->index;
+            if (e->me_key == name && e->me_value) return newref(e->me_value);
+        }
+    }
+#endif
+    return load_global_slow(st, name, c);
 }
 #pragma clang diagnostic pop
 

@@ -136,20 +136,15 @@ struct FrameGuard {
 #if !ZRT_FRAMES
     ModuleState* st;
     TbSite* site;
-    FrameGuard(ModuleState* s, TbSite* t) : ok(rec.ok), st(s), site(t) {}
+    FrameGuard(ModuleState* s, TbSite* t, TState ts) : rec(ts), ok(rec.ok), st(s), site(t) {}
     void at(int) {}
 #elif ZRT_PY(3, 11)
     PyThreadState* ts;
     uint16_t* base;  // the frame code's first code unit
     IFrame f;
-    __attribute__((always_inline)) FrameGuard(ModuleState* st, TbSite* site) : ok(false) {
+    __attribute__((always_inline)) FrameGuard(ModuleState* st, TbSite* site, TState t) : rec(t), ok(false), ts(t) {
         if (!rec.ok) return;
         if (__builtin_expect(!site->code, 0) && site_code(st, site) < 0) return;
-#if ZRT_PY(3, 12)
-        ts = rec.ts;
-#else
-        ts = PyThreadState_Get();
-#endif
         base = (uint16_t*)((PyCodeObject*)site->code)->co_code_adaptive;  // _PyCode_CODE (3.13: internal)
         f.f_code = site->code;  // the site keeps it alive (no reference counting per call)
         f.f_funcobj = st->frame_func;
@@ -205,10 +200,9 @@ struct FrameGuard {
     PyThreadState* ts;
     TbSite* site;
     PyFrameObject* f;
-    FrameGuard(ModuleState* st, TbSite* s) : ok(false), site(s) {
+    FrameGuard(ModuleState* st, TbSite* s, TState t) : rec(t), ok(false), ts(t), site(s) {
         if (!rec.ok) return;
         if (!site->code && site_code(st, site) < 0) return;
-        ts = PyThreadState_Get();
         f = (PyFrameObject*)site->spare;
         if (f) {  // the chain's link becomes the caller
             site->spare = (PyObject*)f->f_back;
@@ -244,6 +238,9 @@ struct FrameGuard {
     }
     void at(int k) { f->f_lasti = k; }
 #endif
+    FrameGuard(ModuleState* st, TbSite* site) : FrameGuard(st, site, current_tstate()) {}
+    // The thread state, for the direct calls this unit makes (nullptr in abi3 builds).
+    TState tstate() const { return rec.tstate(); }
     FrameGuard(const FrameGuard&) = delete;
     FrameGuard& operator=(const FrameGuard&) = delete;
 };

@@ -358,19 +358,33 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 // count still guards the C stack a compiled call does use).
 #if ZRT_LIMITED
 static thread_local int compiled_depth = 0;
-#elif ZRT_PY(3, 12)
-// Exported by CPython 3.12+ for extension modules' inline recursion checks (declared in its
+#elif ZRT_PY(3, 11)
+// Exported by CPython 3.11+ for extension modules' inline recursion checks (declared in its
 // internal headers only).
 extern "C" PyAPI_FUNC(int) _Py_CheckRecursiveCall(PyThreadState* tstate, const char* where);
 #endif
+// The calling thread's state, looked up once per entry from Python and then passed down
+// direct calls (D_<name>, see translator/unit_emitter.py): from a shared library each
+// PyThreadState_Get() is a call into libpython (and a TLS lookup on 3.12+). abi3: the
+// thread state is private and never read, so nothing is looked up.
+#if ZRT_LIMITED
+typedef void* TState;
+ZRT_INLINE TState current_tstate() { return nullptr; }
+#else
+typedef PyThreadState* TState;
+ZRT_INLINE TState current_tstate() { return PyThreadState_Get(); }
+#endif
+
 struct RecursionGuard {
     bool ok;
-#if ZRT_PY(3, 12) && !ZRT_LIMITED
-    // The C count as the interpreter's inline _Py_EnterRecursiveCallTstate keeps it, on the
-    // thread state already in hand: Py_EnterRecursiveCall/Py_LeaveRecursiveCall would each
-    // look the thread state up again (a __tls_get_addr call from a shared library).
+#if (ZRT_PY(3, 12) || ZRT_PY(3, 11)) && !ZRT_LIMITED
+    // The count as the interpreter's inline _Py_EnterRecursiveCallTstate keeps it, on the
+    // thread state the caller has in hand: Py_EnterRecursiveCall/Py_LeaveRecursiveCall
+    // would each look the thread state up again (a call into libpython; on 3.12+ also a
+    // __tls_get_addr call from a shared library).
     PyThreadState* ts;
-    RecursionGuard() : ok(false), ts(PyThreadState_Get()) {
+    explicit RecursionGuard(TState t) : ok(false), ts(t) {
+#if ZRT_PY(3, 12)
         if (ts->py_recursion_remaining <= 0) {
             PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
             return;
@@ -384,22 +398,35 @@ struct RecursionGuard {
         }
 #endif
         ts->py_recursion_remaining--;
+#else  // 3.11: one count (recursion_remaining) for Python frames and C recursion alike
+#if defined(USE_STACKCHECK)
+        if (Py_EnterRecursiveCall("")) return;
+#else
+        if (ts->recursion_remaining-- <= 0 && _Py_CheckRecursiveCall(ts, "")) return;  // (restores it)
+#endif
+#endif
         ok = true;
     }
     ~RecursionGuard() {
         if (!ok) return;
+#if ZRT_PY(3, 12)
         ts->py_recursion_remaining++;
 #if defined(USE_STACKCHECK)
         Py_LeaveRecursiveCall();
 #else
         ts->c_recursion_remaining++;
 #endif
+#elif defined(USE_STACKCHECK)
+        Py_LeaveRecursiveCall();
+#else
+        ts->recursion_remaining++;
+#endif
     }
 #elif ZRT_LIMITED
     // abi3: the thread state's Python-frame count is private. On 3.12+ compiled calls count
     // in a per-thread depth of their own against sys.getrecursionlimit() (interpreted frames
     // between them are not counted); on 3.11 Py_EnterRecursiveCall is that count already.
-    RecursionGuard() : ok(false) {
+    explicit RecursionGuard(TState) : ok(false) {
         if (ZRT_RUNNING_PY(3, 12) && compiled_depth >= Py_GetRecursionLimit()) {
             PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
             return;
@@ -413,11 +440,18 @@ struct RecursionGuard {
         compiled_depth--;
         Py_LeaveRecursiveCall();
     }
-#else
-    RecursionGuard() : ok(Py_EnterRecursiveCall("") == 0) {}
+#else  // 3.10: the limit is in the interpreter state, which is private
+    PyThreadState* ts;
+    explicit RecursionGuard(TState t) : ok(Py_EnterRecursiveCall("") == 0), ts(t) {}
     ~RecursionGuard() {
         if (ok) Py_LeaveRecursiveCall();
     }
+#endif
+    RecursionGuard() : RecursionGuard(current_tstate()) {}
+#if ZRT_LIMITED
+    TState tstate() const { return nullptr; }
+#else
+    TState tstate() const { return ts; }
 #endif
     RecursionGuard(const RecursionGuard&) = delete;
     RecursionGuard& operator=(const RecursionGuard&) = delete;

@@ -314,7 +314,10 @@ ZRT_NATIVE double float_floordiv(double vx, double wx) {
     return floordiv;
 }
 
-ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
+// (Leaf: the native paths only - where the generic path would be taken, an error Num
+// with no exception set: a leaf function's body then gives up, see leaf.hpp)
+template <bool Leaf>
+ZRT_NATIVE Num num_binop_t(int op, bool inplace, const Num& a, const Num& b) {
     // two floats first: the common case of float kernels, with the fewest kind tests
     if (a.k == NUM_FLOAT && b.k == NUM_FLOAT) {
         switch (op) {
@@ -385,7 +388,7 @@ ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
             case NOP_AND: return num_int(x & y);
             default: break;
         }
-        return num_generic(op, inplace, a, b);
+        return Leaf ? num_err() : num_generic(op, inplace, a, b);
     }
     if (num_both(a, b) && (a.k == NUM_FLOAT || b.k == NUM_FLOAT)) {
         double x = num_d(a), y = num_d(b);
@@ -413,7 +416,11 @@ ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
             default: break;
         }
     }
-    return num_generic(op, inplace, a, b);
+    return Leaf ? num_err() : num_generic(op, inplace, a, b);
+}
+
+ZRT_NATIVE Num num_binop(int op, bool inplace, const Num& a, const Num& b) {
+    return num_binop_t<false>(op, inplace, a, b);
 }
 
 ZRT_NATIVE Num num_neg(const Num& a) {

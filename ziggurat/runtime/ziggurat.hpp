@@ -31,5 +31,6 @@
 #include "asyncgen.hpp"
 #include "match.hpp"
 #include "native.hpp"
+#include "leaf.hpp"
 #include "module.hpp"
 #include "typeparams.hpp"

@@ -29,7 +29,7 @@ from .mangle import mangle_private_names
 from .module_emitter import ModuleEmitter, c_string
 from .report import FunctionReport, ModuleReport
 from .scopes import Scope, ScopeTree, analyse_scopes
-from .types import direct_functions
+from .types import direct_functions, exposed_params
 from .unit_emitter import NotCompilable, UnitEmitter, docstring_of
 
 
@@ -63,6 +63,7 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
     # (stage 4 starts here: the functions callers may call directly, see types.py)
     direct = direct_functions(tree, scopes)
     mod.direct = {name: len(scope.params) for name, scope in direct.items()}
+    mod.direct_exposed = {name: exposed_params(scope.node, scope.params) for name, scope in direct.items()}
     body_emitter = UnitEmitter(mod, scopes, scopes.root, bool(future_flags & __future__.annotations.compiler_flag))
     functions: list[FunctionReport] = []
     problems: list[Unsupported] = []

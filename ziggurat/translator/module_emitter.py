@@ -73,6 +73,8 @@ class ModuleEmitter:
         return f"AC[{self.attr_caches - 1}]"
     # module-level functions with a direct C++ entry: name -> number of parameters
     direct: dict[str, int] = field(default_factory=dict)
+    # ... and the parameters each may use as objects (types.exposed_params)
+    direct_exposed: dict[str, tuple[bool, ...]] = field(default_factory=dict)
 
     def global_cache(self) -> str:
         """A new load-site cache for a global name (see zrt::GlobalCache)."""
@@ -193,7 +195,7 @@ class ModuleEmitter:
 
     def direct_signature(self, name: str) -> str:
         entry, _ = self.direct_names(name)
-        params = ", ".join(["zrt::Num"] * self.direct[name]) or "void"
+        params = ", ".join(["zrt::TState", *["zrt::Num"] * self.direct[name]])
         return f"static zrt::Num {entry}({params})"
 
     def direct_prototypes(self) -> list[str]:

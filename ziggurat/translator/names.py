@@ -15,6 +15,7 @@ FUNC_SPEC = "FS_"          # its zrt::FuncSpec
 GEN_NEW = "n_"             # makes a generator function's generator (f_<k> checks __code__ first)
 DIRECT = "D_"              # direct entry of a module-level function: Nums in, a Num out
 DIRECT_GUARD = "DG_"       # is this object the function D_<name> runs?
+DIRECT_LEAF = "DL_"        # a leaf D_<name>'s body under a frame pushed only on error (frames.hpp, LazyFrame)
 ARG_NAMES = "AN_"          # the interned parameter names of a FuncSpec
 CLASS_BODY = "c_"          # body of a compiled class
 LOCAL = "l_"               # fast local

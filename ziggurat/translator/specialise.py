@@ -75,7 +75,15 @@ class Specialiser:
             return numeric_call(node) is not None or self.wants_direct(node)
         if isinstance(node, ast.Compare):
             return self.wants_compare(node)
+        if isinstance(node, ast.IfExp):
+            return self.wants_ifexp(node)
         return False
+
+    def wants_ifexp(self, node: ast.IfExp) -> bool:
+        """`a if c else b` with a numeric branch (`n if n < 2 else fib(n - 1) + ...`)."""
+        branches = (node.body, node.orelse)
+        return (not any(certainly_not_numeric(b) for b in branches)
+                and any(self.numeric_ish(b) or self.wants(b) for b in branches))
 
     # -- Num values ----------------------------------------------------------------------
     def num(self, node: ast.expr) -> str:
@@ -113,6 +121,8 @@ class Specialiser:
             return self.num_call(node, call)
         if isinstance(node, ast.Call) and self.wants_direct(node):
             return self.direct_call(node)
+        if isinstance(node, ast.IfExp) and self.wants_ifexp(node):
+            return self.num_ifexp(node)
         val = em.expr(node)
         t = em.fresh("n")
         if val.owner:  # the Num takes the reference: the very object if the generic path needs it
@@ -190,17 +200,24 @@ class Specialiser:
         assert isinstance(node.func, ast.Name)
         em.set_line(node)
         func = em.expr(node.func, owned=True)
-        args = [self.num(a) for a in node.args]
+        exposed = em.mod.direct_exposed.get(node.func.id, ())
+        args = [self.num_keep(a) for a in node.args]
+        for a, obj in zip(args, exposed):
+            if obj and a.startswith(nm.LOCAL):  # (see types.exposed_params)
+                em.emit(f"if (!zrt::num_local_obj({a})) {em.fail()}")
         entry, guard = em.mod.direct_names(node.func.id)
         t = em.fresh("n")
         em.emit(f"zrt::Num {t};")
         em.open(f"if ({guard}({func.expr})) {{")
         passed = [f"zrt::num_copy({a})" if a.startswith(nm.LOCAL) else f"zrt::num_move({a})" for a in args]
         r = em.fresh("n")
-        em.emit(f"zrt::Num {r} = {entry}({', '.join(passed)});")
+        em.emit(f"zrt::Num {r} = {entry}({', '.join([em.tstate(), *passed])});")
         em.emit(f"{t}.assign({r});")
         em.close("} else {")
         em.depth += 1
+        for a in args:  # any callee may hand an argument back: a Num local's box is its object
+            if a.startswith(nm.LOCAL):
+                em.emit(f"if (!zrt::num_local_obj({a})) {em.fail()}")
         arr = em.fresh("a")
         em.emit(f"const zrt::Num* {arr}[] = {{{', '.join('&' + a for a in args) or 'nullptr'}}};")
         r = em.fresh("n")
@@ -209,6 +226,41 @@ class Specialiser:
         em.close("}")
         em.emit(f"if ({t}.err()) {em.fail()}")
         em.release(func)
+        return t
+
+    def num_ifexp(self, node: ast.IfExp) -> str:
+        """`a if c else b` as a Num: the test, then the one branch taken (each kept with its
+        object, as num_keep says)."""
+        em = self.em
+        t = em.fresh("n")
+        em.emit(f"zrt::Num {t};")
+        em.open("{")
+        cond = em.truth(node.test)
+        em.open(f"if ({cond}) {{")
+        v = self.num_keep(node.body)
+        em.emit(f"{t}.assign({v});" if not v.startswith(nm.LOCAL) else f"{{ zrt::Num c = zrt::num_copy({v}); {t}.assign(c); }}")
+        em.close("} else {")
+        em.depth += 1
+        v = self.num_keep(node.orelse)
+        em.emit(f"{t}.assign({v});" if not v.startswith(nm.LOCAL) else f"{{ zrt::Num c = zrt::num_copy({v}); {t}.assign(c); }}")
+        em.close("}")
+        em.close("}")
+        return t
+
+    def num_keep(self, node: ast.expr) -> str:
+        """A value as a Num. One that is an object here (a plain local, a constant, an
+        attribute...) keeps its object beside the native value, so whoever boxes the Num
+        later (a direct callee's `return a`, a branch of `a if c else b`) gets that very
+        object, as the interpreter does, not a new box of the same number."""
+        if (isinstance(node, ast.Name) and self.is_num_local(node.id)) or self.wants(node):
+            return self.num(node)
+        em = self.em
+        val = em.expr(node)
+        t = em.fresh("n")
+        if val.owner:
+            em.emit(f"zrt::Num {t} = zrt::num_obj({val.owner}.release());")
+        else:
+            em.emit(f"zrt::Num {t} = zrt::num_leaf_keep({val.expr});")
         return t
 
     def boxed(self, node: ast.expr) -> "Val":

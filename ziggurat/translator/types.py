@@ -206,6 +206,70 @@ def direct_functions(module: ast.Module, scopes: ScopeTree) -> dict[str, Scope]:
     return out
 
 
+def exposed_params(node: ast.AST, params: list[str]) -> tuple[bool, ...]:
+    """For each parameter of a direct entry: may the function use it as an object (return
+    it, store it, pass it on...), not only as an operand of arithmetic or an ordering? A
+    caller passes such a parameter the object of its own Num local (boxed once, kept in the
+    local), so `f(x) is x` holds when f returns its argument, as in the interpreter."""
+    operands: set[int] = set()
+    for n in own_nodes(node):
+        if isinstance(n, ast.BinOp) and is_arith(n):
+            operands.update((id(n.left), id(n.right)))
+        elif isinstance(n, ast.UnaryOp) and is_arith(n):
+            operands.add(id(n.operand))
+        elif isinstance(n, ast.Compare) and len(n.ops) == 1 and type(n.ops[0]) in ORDER_OPS:
+            operands.update((id(n.left), id(n.comparators[0])))
+    loads = [n for n in own_nodes(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return tuple(any(n.id == p and id(n) not in operands for n in loads) for p in params)
+
+
+def is_native_leaf(node: ast.AST, nums: frozenset[str]) -> bool:
+    """A function whose body is only arithmetic, comparisons, assignments and returns on
+    its Num locals and numeric constants: called with native ints and floats (checked at
+    run time) it can run no Python code - exact int and float arithmetic only, whose errors
+    end the call - so nothing can look at its frame before an error (runtime/frames.hpp,
+    LazyFrame)."""
+    def value(n: ast.AST) -> bool:
+        if isinstance(n, ast.Name):
+            return n.id in nums
+        if is_int_const(n) or is_float_const(n):
+            return True
+        if isinstance(n, ast.BinOp) and is_arith(n):
+            return value(n.left) and value(n.right)
+        if isinstance(n, ast.UnaryOp) and is_arith(n):
+            return value(n.operand)
+        if isinstance(n, ast.IfExp):
+            return test(n.test) and value(n.body) and value(n.orelse)
+        return False
+
+    def test(n: ast.AST) -> bool:
+        return (isinstance(n, ast.Compare) and len(n.ops) == 1 and type(n.ops[0]) in ORDER_OPS
+                and value(n.left) and value(n.comparators[0]))
+
+    def stmt(n: ast.stmt) -> bool:
+        if isinstance(n, ast.Assign):
+            return (len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and n.targets[0].id in nums
+                    and value(n.value))
+        if isinstance(n, ast.AnnAssign):  # (a local's annotation is never evaluated)
+            return (isinstance(n.target, ast.Name) and n.target.id in nums and n.value is not None
+                    and value(n.value))
+        if isinstance(n, ast.AugAssign):
+            return (isinstance(n.target, ast.Name) and n.target.id in nums and type(n.op) in ARITH_OPS
+                    and value(n.value))
+        if isinstance(n, ast.Return):
+            return n.value is None or value(n.value)
+        if isinstance(n, ast.If):
+            return test(n.test) and all(map(stmt, n.body)) and all(map(stmt, n.orelse))
+        if isinstance(n, ast.Pass):
+            return True
+        return False
+
+    body = list(getattr(node, "body", []))
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        body = body[1:]  # the docstring
+    return isinstance(node, ast.FunctionDef) and not node.decorator_list and all(map(stmt, body))
+
+
 def is_range_call(node: ast.AST) -> bool:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
             and not node.keywords and 1 <= len(node.args) <= 3

@@ -19,6 +19,7 @@ driver falls back to the interpreter for the enclosing unit.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -32,7 +33,7 @@ from .specialise import Specialiser
 from .spill import Unspillable, spill_suspensions
 from .scopes import (CELL, CLASSDEREF, CLASSDICT, COMP, COMPCELL, DICTFREE, DICTGLOBAL, FAST, FREE, GLOBAL, NAME,
                      GENERIC_BASE, TYPE_PARAMS, Scope, ScopeTree)
-from .types import NO_TYPES, infer_function
+from .types import NO_TYPES, infer_function, is_native_leaf
 
 
 class NotCompilable(Exception):
@@ -2038,9 +2039,15 @@ class UnitEmitter:
             return f"zrt::frame_traceback(&S, &{site}, L_recursion, L_line)"
         return f"zrt::add_traceback(&{site}, S.globals, S.filename, L_line)"
 
-    def frame_guard(self) -> str:
-        """Entering the unit: the recursion count and its frame (runtime/frames.hpp)."""
-        return f"zrt::FrameGuard L_recursion(&S, &{self.tb_site()});"
+    def frame_guard(self, tstate: str | None = None) -> str:
+        """Entering the unit: the recursion count and its frame (runtime/frames.hpp), on the
+        thread state a direct caller passed (`tstate`) or one looked up."""
+        ts = f", {tstate}" if tstate else ""
+        return f"zrt::FrameGuard L_recursion(&S, &{self.tb_site()}{ts});"
+
+    def tstate(self) -> str:
+        """The thread state in hand, for a direct call (see zrt::TState)."""
+        return "L_recursion.tstate()" if self.has_frame() else "zrt::current_tstate()"
 
     def _locals_decls(self) -> list[str]:
         out = []
@@ -2227,15 +2234,27 @@ class UnitEmitter:
             *binding,
             *[f"    zrt::Num L_a{i}; L_a{i}.set(L_slots[{i}]);" for i in range(len(params))],
             "    if (L_bind < 0) return nullptr;",
-            f"    zrt::Num L_r = {entry}({', '.join(f'zrt::num_move(L_a{i})' for i in range(len(params)))});",
+            f"    zrt::Num L_r = {entry}({', '.join(['zrt::current_tstate()', *(f'zrt::num_move(L_a{i})' for i in range(len(params)))])});",
             "    if (L_r.err()) return nullptr;",
             "    return zrt::num_steal(L_r);",
             "}",
         ]
-        param_list = ", ".join(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params) or "void"
+        param_list = ", ".join(["zrt::TState L_ts", *(f"zrt::Num {nm.LOCAL}{nm.ident(p)}" for p in params)])
+        leaf = self.leaf_copy(entry, param_list, lineno) if is_native_leaf(self.unit.node, self.spec.types.num_locals) else []
+        dispatch: list[str] = []
+        if leaf:
+            # called with native ints and floats only, the frameless copy first (runtime/leaf.hpp)
+            locals_ = [f"{nm.LOCAL}{nm.ident(p)}" for p in params]
+            native = " && ".join(["zrt::leaf_ok(L_ts)", *(f"{v}.k <= zrt::NUM_FLOAT" for v in locals_)])
+            copies = ", ".join(["L_ts", *(f"zrt::num_copy({v})" for v in locals_)])
+            dispatch = [f"    if ({native}) {{",
+                        f"        zrt::Num L_r = {nm.DIRECT_LEAF}{nm.ident(self.direct)}({copies});",
+                        "        if (!L_r.err()) return L_r;",
+                        "    }"]
         head = [
             f"static zrt::Num {entry}({param_list}) {{",
-            "    " + self.frame_guard(),
+            *dispatch,
+            "    " + self.frame_guard("L_ts"),
             "    if (!L_recursion.ok) return zrt::num_err();",
             f"    int L_line = {lineno};",
             "    zrt::Ref L_ret;",
@@ -2245,7 +2264,39 @@ class UnitEmitter:
             *["    " + d for d in self.top_decls],
         ]
         tail = ["L_error:", f"    {self.traceback_call()};", "L_error_nt:", "    return zrt::num_err();", "}"]
-        self.mod.bodies.append("\n".join(wrapper + head + self.lines + tail))
+        self.mod.bodies.append("\n".join(wrapper + leaf + head + self.lines + tail))
+
+    # the operations a leaf's frameless copy may call: native paths, boxing exact ints and
+    # floats, unbound-local errors (which it drops on giving up); anything else in its
+    # lines (a later change to the emitter) keeps the function without the copy
+    LEAF_OPS = {"zrt::num_binop": "zrt::leaf_binop", "zrt::num_neg": "zrt::leaf_neg",
+                "zrt::num_invert": "zrt::leaf_invert", "zrt::num_compare_truth": "zrt::leaf_compare_truth"}
+    LEAF_SAFE = frozenset({"zrt::num_int", "zrt::num_float", "zrt::num_local_obj", "zrt::num_obj", "zrt::newref",
+                           "zrt::num_steal", "zrt::num_copy", "zrt::num_move", "zrt::unbound_local", *LEAF_OPS.values()})
+
+    def leaf_copy(self, entry: str, param_list: str, lineno: int) -> list[str]:
+        """DL_<name>: the body of a leaf function (types.is_native_leaf) with no frame, on the
+        native paths only (runtime/leaf.hpp); [] when its lines call anything else."""
+        assert self.direct is not None
+        decls = ["    " + d for d in [*self._locals_decls()[len(self.unit.params):], *self.top_decls]]
+        body = [re.sub(r"\bzrt::\w+(?=\()", lambda m: self.LEAF_OPS.get(m.group(0), m.group(0)), line)
+                for line in [*decls, *self.lines]]
+        called = {c for line in body for c in re.findall(r"\b(?:zrt::\w+|_?Py\w+)(?=\s*\()", line)}
+        if not called <= self.LEAF_SAFE:
+            return []
+        return [
+            f"static zrt::Num {nm.DIRECT_LEAF}{nm.ident(self.direct)}({param_list}) {{",
+            "    zrt::LeafFrame L_recursion(L_ts);",
+            f"    int L_line = {lineno};",
+            "    zrt::Ref L_ret;",
+            "    (void)L_line; (void)L_ret;",
+            *body,
+            "L_error:",
+            "L_error_nt:",
+            "    zrt::leaf_bail();",
+            "    return zrt::num_err();",
+            "}",
+        ]
 
     def emit_class_body(self, index: int, node: ast.ClassDef) -> None:
         scope = self.unit
