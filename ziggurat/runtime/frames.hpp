@@ -100,6 +100,20 @@ static_assert(offsetof(FrameObj, f_frame_data) == (ZRT_PY(3, 13) ? 64 : 48), "Py
 #endif
 #endif
 
+#if ZRT_FRAMES && ZRT_PY(3, 11) && !ZRT_PY(3, 13)
+// A frame object made by PyFrame_New for introspection only (gi_frame / cr_frame of a compiled
+// generator): it never runs and holds no variables. 3.11/3.12's f_locals would otherwise
+// "start" it - copy the function's free variables from the frame's stand-in function, which
+// has no closure - and read every free slot as a cell (a NULL one: the process crashed in
+// inspect.getcoroutinelocals). Marked as already past its first instruction with an empty
+// value stack, f_locals reads nothing and is {} - what 3.13 gives for the same frame.
+ZRT_INLINE void frame_without_locals(PyObject* frame) {
+    IFrame* f = ((FrameObj*)frame)->f_frame;
+    f->instr = (uint16_t*)_PyCode_CODE((PyCodeObject*)f->f_code);
+    f->stacktop = 0;
+}
+#endif
+
 // The code unit's frame code object (see the header comment); -1 with an error set.
 // A generator's first entry may be a throw(): the exception being thrown is set, and must
 // survive the call of the Python helper. (Out of line: entering a unit must stay a handful

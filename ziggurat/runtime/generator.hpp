@@ -448,6 +448,8 @@ ZRT_INLINE PyObject* gen_get_frame(PyObject* self, void*) {
         if (!g->frame) return nullptr;
 #if !ZRT_PY(3, 11)
         Py_CLEAR(((PyFrameObject*)g->frame)->f_back);  // see add_traceback
+#elif !ZRT_PY(3, 13)
+        frame_without_locals(g->frame);
 #endif
     }
 #if !ZRT_PY(3, 11)

@@ -315,3 +315,37 @@ def test_throw_into_fresh_generator():
         (x for x in ()).throw(KeyError("first"))
     except KeyError as e:
         print("caught", e)
+
+
+def test_locals_of_suspended_generators_and_coroutines():
+    # A generator's or coroutine's frame read by f_locals, as inspect.getgeneratorlocals /
+    # getcoroutinelocals do: compiled frames hold no variables (docs/differences.md), but
+    # reading them must work - 3.11/3.12 crashed on a compiled closure's frame.
+    outer = 1
+
+    def gen(a=None):
+        b = "spam"
+        yield outer
+
+    g = gen()
+    print(type(inspect.getgeneratorlocals(g)).__name__)
+    next(g)
+    print(type(inspect.getgeneratorlocals(g)).__name__)
+
+    @__import__("types").coroutine
+    def step():
+        yield
+
+    s = step()
+
+    async def coro(a=None):
+        b = "spam"
+        await s
+        return outer
+
+    c = coro()
+    print(type(inspect.getcoroutinelocals(c)).__name__)
+    c.send(None)
+    print(type(inspect.getcoroutinelocals(c)).__name__)
+    c.close()
+    g.close()
