@@ -90,6 +90,39 @@ ZRT_INLINE PyObject** instance_values(PyObject* obj) {
 #endif
 }
 
+// After values[ix] of an instance went from empty to set: append ix to the values' record
+// of insertion order (CPython's _PyDictValues_AddToInsertionOrder, which the interpreter's
+// STORE_ATTR_INSTANCE_VALUE calls when it adds an attribute), so a dict made from the
+// values later (vars(obj), obj.__dict__) lists the attributes in the order they were set.
+// false (nothing written): the layout is not the expected one; the caller stores generically.
+ZRT_INLINE bool values_order_room(PyObject** values, Py_ssize_t ix) {
+#if PY_VERSION_HEX >= 0x030D0000
+    // 3.13: a header {capacity, size, embedded, valid} before the values; the order array
+    // follows the `capacity` value slots.
+    uint8_t* head = (uint8_t*)values - sizeof(PyObject*);
+    return ix < head[0] && head[1] < head[0];
+#else
+    // 3.11/3.12: a prefix before the values: its size in bytes at [-1], the count at [-2],
+    // the order bytes below that.
+    uint8_t* prefix_end = (uint8_t*)values;
+    return prefix_end[-2] + 2 < prefix_end[-1] && ix < 256;
+#endif
+}
+
+ZRT_INLINE void values_order_append(PyObject** values, Py_ssize_t ix) {
+#if PY_VERSION_HEX >= 0x030D0000
+    uint8_t* head = (uint8_t*)values - sizeof(PyObject*);
+    uint8_t* order = (uint8_t*)(values + head[0]);
+    order[head[1]] = (uint8_t)ix;
+    head[1]++;
+#else
+    uint8_t* size = (uint8_t*)values - 2;
+    int n = *size + 1;
+    size[-n] = (uint8_t)ix;
+    *size = (uint8_t)n;
+#endif
+}
+
 // The instance's materialised dict (managed-dict types), or nullptr. CPython 3.11/3.12 give a
 // class's instances one shared-keys table whose room shrinks with every instance created
 // (init_inline_values), so a class with many instances whose attributes are not all set
@@ -321,8 +354,24 @@ ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalC
 }
 #pragma clang diagnostic pop
 
-// obj.name (new reference), like PyObject_GetAttr.
-ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
+// The hit every site takes most (an attribute in the values array) is compiled into the
+// site itself; everything else is one out-of-line call. (Calling the whole cache for each
+// access cost ~20 instructions of prologue, spills and epilogue per call, half the hit.)
+#define ZRT_SITE_INLINE static inline __attribute__((always_inline))
+#define ZRT_SLOW_PATH static __attribute__((noinline))
+
+#ifdef ZRT_ATTR_CACHE
+// The site's cache holds an index into the values array (not a slot, module or dict site)
+// for this very type.
+ZRT_SITE_INLINE bool values_site_hit(const AttrCache* c, PyObject* obj) {
+    PyTypeObject* tp = Py_TYPE(obj);
+    return c->slot == 0 && c->index >= 0 && c->version && tp->tp_version_tag == c->version &&
+           type_version_valid(tp);
+}
+#endif
+
+// obj.name (new reference), like PyObject_GetAttr: the whole cache, out of line.
+ZRT_SLOW_PATH PyObject* getattr_cached_slow(PyObject* obj, PyObject* name, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     if (attr_cache_hit(c, obj)) {
         if (c->slot > 0) {
@@ -369,9 +418,23 @@ ZRT_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c)
 #endif
 }
 
-// obj.name = value, like PyObject_SetAttr. Only replacing an existing attribute is done
-// inline; adding one also updates the values' insertion order, which the generic path owns.
-ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
+// obj.name (new reference), like PyObject_GetAttr.
+ZRT_SITE_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    if (values_site_hit(c, obj)) {
+        PyObject** values = instance_values(obj);
+        if (values) {
+            PyObject* v = values[c->index];
+            if (v) return Py_NewRef(v);
+        }
+    }
+#endif
+    return getattr_cached_slow(obj, name, c);
+}
+
+// obj.name = value, like PyObject_SetAttr. Replacing an attribute in the values array, or
+// adding one whose name the type's shared keys already hold, is done inline.
+ZRT_SLOW_PATH int setattr_cached_slow(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     bool cached = attr_cache_hit(c, obj);
     if (cached) {
@@ -384,11 +447,23 @@ ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, At
         }
         PyObject** values = instance_values(obj);
         if (values) {
-            PyObject* old = c->index >= 0 ? values[c->index] : nullptr;
-            if (old) {
-                values[c->index] = Py_NewRef(value);
-                Py_DECREF(old);
-                return 0;
+            Py_ssize_t ix = c->index;
+            if (ix >= 0) {
+                PyObject* old = values[ix];
+                if (old) {
+                    values[ix] = Py_NewRef(value);
+                    Py_DECREF(old);
+                    return 0;
+                }
+                // Adding the attribute (`self.x = ...` in __init__): CPython 3.11-3.13's
+                // STORE_ATTR_INSTANCE_VALUE does the same under the same guards (type
+                // version, values in use and no dict); the name's index in the shared keys
+                // (append-only, owned by the type) is below every instance's capacity.
+                if (values_order_room(values, ix)) {
+                    values[ix] = Py_NewRef(value);
+                    values_order_append(values, ix);
+                    return 0;
+                }
             }
         } else {
             // What the generic store does with an instance dict (_PyObjectDict_SetItem),
@@ -404,6 +479,29 @@ ZRT_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, At
     (void)c;
     return PyObject_SetAttr(obj, name, value);
 #endif
+}
+
+ZRT_SITE_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    if (values_site_hit(c, obj)) {
+        PyObject** values = instance_values(obj);
+        if (values) {
+            Py_ssize_t ix = c->index;
+            PyObject* old = values[ix];
+            if (old) {
+                values[ix] = Py_NewRef(value);
+                Py_DECREF(old);
+                return 0;
+            }
+            if (values_order_room(values, ix)) {  // adding it: see setattr_cached_slow
+                values[ix] = Py_NewRef(value);
+                values_order_append(values, ix);
+                return 0;
+            }
+        }
+    }
+#endif
+    return setattr_cached_slow(obj, name, value, c);
 }
 
 // obj.name(...) lookups (LOAD_METHOD): a site remembers the plain method a type gave,
@@ -469,7 +567,7 @@ ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj, PyObject* 
 // Like get_method (ops.hpp; CPython's _PyObject_GetMethod): 1 and the unbound method, or 0 and the
 // attribute, or -1 (error, *out NULL). New reference in *out.
 
-ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
+ZRT_SLOW_PATH int get_method_cached_slow(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
 #ifdef ZRT_ATTR_CACHE
     bool cached = method_cache_hit(c, obj, name);
     if (cached) {
@@ -500,6 +598,22 @@ ZRT_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, 
     (void)c;
     return get_method(obj, name, out);
 #endif
+}
+
+// The hits without a dict probe, in the site; the rest out of line.
+ZRT_SITE_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    PyTypeObject* tp = Py_TYPE(obj);
+    if (c->version && tp->tp_version_tag == c->version && type_version_valid(tp)) {
+        Py_ssize_t n = c->nentries;
+        KeysHead* keys = n >= 0 ? (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys : nullptr;
+        if (n == -1 || (keys && keys->dk_nentries == n && instance_values(obj))) {
+            *out = Py_NewRef(c->method);
+            return 1;
+        }
+    }
+#endif
+    return get_method_cached_slow(obj, name, out, c);
 }
 
 }  // namespace zrt

@@ -1,0 +1,261 @@
+"""Stores that add attributes to fresh instances (`self.x = ...` in __init__) and class
+calls whose __init__ is remembered: compiled sites write straight into the instance's
+values array and keep the attributes' insertion order, so each case here changes what such
+a site sees after it has been warmed (layout, class, hooks, dict) and prints the result and
+the order vars() reports (the printed output is what is compared)."""
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+
+class Reversed:
+    def __init__(self, x, y):
+        self.y = y
+        self.x = x
+
+
+def make_points(cls, n):
+    return [cls(i, -i) for i in range(n)]
+
+
+def test_adding_stores_keep_insertion_order():
+    out = []
+    for cls in (Point, Reversed):
+        objs = make_points(cls, 50)
+        out.append([list(vars(o).items()) for o in objs[:3]])
+        out.append(sum(o.x - o.y for o in objs))
+        o = objs[10]
+        del o.x
+        o.x = "again"
+        o.z = "new"
+        out.append(list(vars(o)))
+    print(out)
+
+
+def test_slots_and_dict_subclass():
+    class S:
+        __slots__ = ("x", "y")
+
+        def __init__(self, x, y):
+            self.x = x
+            self.y = y
+
+    class SD(S):
+        def __init__(self, x, y):
+            S.__init__(self, x, y)
+            self.z = x + y
+
+    out = []
+    for cls in (S, SD, S, SD):
+        objs = [cls(i, i) for i in range(10)]
+        out.append([(o.x, o.y, getattr(o, "z", None)) for o in objs[:3]])
+        out.append(sorted(vars(objs[0])) if hasattr(objs[0], "__dict__") else "no dict")
+    print(out)
+
+
+def test_dict_materialised_before_adding_stores():
+    class C:
+        def __init__(self, early, x):
+            if early:
+                self.__dict__  # materialise the dict first
+            self.x = x
+            self.y = x * 2
+
+    out = []
+    for i in range(20):
+        c = C(i % 3 == 0, i)
+        out.append((c.x, c.y, list(vars(c).items())))
+    print(out)
+
+
+def test_setattr_overridden_in_subclass():
+    log = []
+
+    class Base:
+        def __init__(self, v):
+            self.v = v
+            self.w = v + 1
+
+    class Hooked(Base):
+        def __setattr__(self, name, value):
+            log.append((name, value))
+            object.__setattr__(self, name, value * 10)
+
+    out = []
+    for cls in (Base, Base, Hooked, Base, Hooked):
+        o = cls(1)
+        out.append((type(o).__name__, o.v, o.w, list(vars(o))))
+    print(out, log)
+
+
+def test_descriptor_added_after_warm():
+    class C:
+        def __init__(self, x):
+            self.x = x
+
+    out = [vars(C(i)) for i in range(5)]
+    seen = []
+    C.x = property(lambda self: "property", lambda self, v: seen.append(v))
+    c = C(7)
+    out.append((c.x, vars(c), seen))
+    del C.x
+    out.append(vars(C(8)))
+    C.x = "plain class attribute"  # not a data descriptor: the instance still gets it
+    c = C(9)
+    out.append((c.x, vars(c), C.x))
+    print(out)
+
+
+def test_class_attribute_changed():
+    class C:
+        kind = "a"
+
+        def __init__(self, x):
+            self.x = x
+            self.k = self.kind
+
+    out = []
+    for i in range(6):
+        if i == 3:
+            C.kind = "b"
+        c = C(i)
+        out.append((c.x, c.k, list(vars(c))))
+    print(out)
+
+
+def test_many_attributes_overflow_inline_values():
+    class Wide:
+        def __init__(self, n):
+            for i in range(n):
+                setattr(self, f"a{i}", i)
+            self.last = n
+
+    class Direct:
+        def __init__(self):
+            self.a0 = 0; self.a1 = 1; self.a2 = 2; self.a3 = 3; self.a4 = 4; self.a5 = 5
+            self.a6 = 6; self.a7 = 7; self.a8 = 8; self.a9 = 9; self.a10 = 10; self.a11 = 11
+            self.a12 = 12; self.a13 = 13; self.a14 = 14; self.a15 = 15; self.a16 = 16
+            self.a17 = 17; self.a18 = 18; self.a19 = 19; self.a20 = 20; self.a21 = 21
+            self.a22 = 22; self.a23 = 23; self.a24 = 24; self.a25 = 25; self.a26 = 26
+            self.a27 = 27; self.a28 = 28; self.a29 = 29; self.a30 = 30; self.a31 = 31
+            self.a32 = 32; self.a33 = 33
+
+    out = []
+    for n in (3, 40, 5, 35, 2):
+        w = Wide(n)
+        out.append((w.last, list(vars(w))[-3:], len(vars(w))))
+    for _ in range(4):
+        d = Direct()
+        out.append((list(vars(d).items())[-5:], d.a33 + d.a0, len(vars(d))))
+    print(out)
+
+
+def test_instance_dict_replaced():
+    class C:
+        def __init__(self, x):
+            self.x = x
+
+        def again(self, x):
+            self.x = x
+            self.y = x
+
+    out = []
+    for i in range(6):
+        c = C(i)
+        if i % 2:
+            c.__dict__ = {}
+        c.again(i * 10)
+        out.append(list(vars(c).items()))
+        c.__dict__ = {"z": 1}
+        c.again(-i)
+        out.append(list(vars(c).items()))
+    print(out)
+
+
+def test_init_replaced_after_warm():
+    class C:
+        def __init__(self, x):
+            self.x = x
+
+    out = [C(i).x for i in range(4)]
+
+    def other_init(self, x):
+        self.x = ("other", x)
+
+    C.__init__ = other_init
+    out.append(C(5).x)
+
+    class D(C):
+        pass
+
+    out.append(D(6).x)
+    C.__init__ = lambda self, x: setattr(self, "x", ("lambda", x))
+    out.append((C(7).x, D(8).x))
+    D.__init__ = lambda self, x: None
+    out.append((C(9).x, hasattr(D(10), "x")))
+    del D.__init__
+    out.append(D(11).x)
+    C.__new__ = lambda cls, x: "not an instance"
+    out.append(C(12))
+    del C.__new__  # type's slot now calls object.__new__ with the arguments, which rejects them
+    try:
+        out.append(C(13).x)
+    except TypeError as e:
+        out.append(str(e))
+    print(out)
+
+
+def test_init_errors():
+    class Bad:
+        def __init__(self):
+            return 5
+
+    class Raises:
+        def __init__(self, x):
+            self.x = x
+            raise ValueError(x)
+
+    out = []
+    for _ in range(3):
+        try:
+            Bad()
+        except TypeError as e:
+            out.append(str(e))
+        try:
+            Raises(1)
+        except ValueError as e:
+            out.append(repr(e))
+        try:
+            Raises()
+        except TypeError as e:
+            out.append(str(e))
+    print(out)
+
+
+def test_class_reassigned_between_stores():
+    class A:
+        def __init__(self):
+            self.x = "a"
+            self.y = "a"
+
+    class B:
+        def __init__(self):
+            self.y = "b"
+            self.x = "b"
+
+    def fill(o, v):
+        o.x = v
+        o.y = v
+
+    out = []
+    for i in range(6):
+        a = A()
+        if i % 2:
+            a.__class__ = B
+        del a.x, a.y
+        fill(a, i)
+        out.append((type(a).__name__, list(vars(a).items())))
+    print(out)
