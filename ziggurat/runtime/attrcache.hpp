@@ -30,6 +30,15 @@ struct AttrCache {
     Py_ssize_t slot;       // > 0: the name is a __slots__ member at this offset in the object;
                            // -1: a module's attribute (version 0), see module_attr
     Py_ssize_t hint;       // where the name was last seen in a materialised instance dict's entries
+    // Earlier values-array entries of other types, so a site that sees several classes
+    // (richards' Task methods run on four subclasses) does not refill on every change of
+    // type (a _PyType_Lookup and a shared-keys scan each time, ~20% of richards). The entry
+    // above is the one filled last; a fill moves it here, over the oldest.
+    struct {
+        unsigned int version;
+        Py_ssize_t index;
+    } other[3];
+    unsigned int next_other;
 };
 
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && \
@@ -271,9 +280,29 @@ ZRT_INLINE void attr_cache_fill(AttrCache* c, PyObject* obj, PyObject* name, boo
             return;
         }
     }
+    if (values && c->version && c->version != tp->tp_version_tag && c->slot == 0 && c->index >= 0) {
+        unsigned int k = c->next_other++ % 3;
+        c->other[k].version = c->version;
+        c->other[k].index = c->index;
+    }
     c->version = tp->tp_version_tag;
     c->index = i;
     c->slot = 0;
+}
+
+// The values slot of `obj` that one of a site's earlier entries names for obj's type, or
+// nullptr (no entry for that type, or its instance keeps a dict).
+ZRT_INLINE PyObject** other_values_slot(const AttrCache* c, PyObject* obj) {
+    PyTypeObject* tp = Py_TYPE(obj);
+    unsigned int version = tp->tp_version_tag;
+    if (!version || !type_version_valid(tp)) return nullptr;
+    for (int k = 0; k < 3; k++) {
+        if (c->other[k].version == version) {
+            PyObject** values = instance_values(obj);
+            return values ? values + c->other[k].index : nullptr;
+        }
+    }
+    return nullptr;
 }
 
 ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
@@ -281,6 +310,13 @@ ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
     return c->version && tp->tp_version_tag == c->version && type_version_valid(tp);
 }
 #endif
+
+// The hit every cached site takes most (an attribute in the values array, a global where
+// it was last seen) is compiled into the site itself; everything else is one out-of-line
+// call. (Calling the whole cache for each access cost ~20 instructions of prologue, spills
+// and epilogue per call, half the hit.)
+#define ZRT_SITE_INLINE static inline __attribute__((always_inline))
+#define ZRT_SLOW_PATH static __attribute__((noinline))
 
 // LOAD_GLOBAL sites. A name bound in the module's globals is remembered as its entry in
 // the globals' table of str keys (the table object and the index: the entry is re-checked
@@ -300,7 +336,7 @@ struct GlobalCache {
 
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wdeprecated-declarations"
-ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+ZRT_SLOW_PATH PyObject* load_global_cached_slow(ModuleState* st, PyObject* name, GlobalCache* c) {
 #if ZRT_LIMITED
     // abi3: dict version tags are private; every load looks up (measured in docs/abi3.md)
     (void)c;
@@ -354,11 +390,20 @@ ZRT_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalC
 }
 #pragma clang diagnostic pop
 
-// The hit every site takes most (an attribute in the values array) is compiled into the
-// site itself; everything else is one out-of-line call. (Calling the whole cache for each
-// access cost ~20 instructions of prologue, spills and epilogue per call, half the hit.)
-#define ZRT_SITE_INLINE static inline __attribute__((always_inline))
-#define ZRT_SLOW_PATH static __attribute__((noinline))
+// A global's entry found where the site last saw it, in the site; the rest out of line.
+ZRT_SITE_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, GlobalCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    PyDictObject* g = (PyDictObject*)st->globals;
+    if ((void*)g->ma_keys == c->keys && c->keys && !g->ma_values) {
+        KeysHead* keys = (KeysHead*)c->keys;
+        if (c->index < keys->dk_nentries) {
+            UnicodeEntry* e = unicode_entries(keys) + c->index;
+            if (e->me_key == name && e->me_value) return newref(e->me_value);
+        }
+    }
+#endif
+    return load_global_cached_slow(st, name, c);
+}
 
 #ifdef ZRT_ATTR_CACHE
 // The site's cache holds an index into the values array (not a slot, module or dict site)
@@ -373,6 +418,9 @@ ZRT_SITE_INLINE bool values_site_hit(const AttrCache* c, PyObject* obj) {
 // obj.name (new reference), like PyObject_GetAttr: the whole cache, out of line.
 ZRT_SLOW_PATH PyObject* getattr_cached_slow(PyObject* obj, PyObject* name, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
+    if (PyObject** at = other_values_slot(c, obj)) {
+        if (*at) return Py_NewRef(*at);
+    }
     if (attr_cache_hit(c, obj)) {
         if (c->slot > 0) {
             PyObject* v = *(PyObject**)((char*)obj + c->slot);
@@ -436,6 +484,14 @@ ZRT_SITE_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCach
 // adding one whose name the type's shared keys already hold, is done inline.
 ZRT_SLOW_PATH int setattr_cached_slow(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
+    if (PyObject** at = other_values_slot(c, obj)) {
+        PyObject* old = *at;
+        if (old) {
+            *at = Py_NewRef(value);
+            Py_DECREF(old);
+            return 0;
+        }
+    }
     bool cached = attr_cache_hit(c, obj);
     if (cached) {
         if (c->slot > 0) {
