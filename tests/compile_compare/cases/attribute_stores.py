@@ -259,3 +259,69 @@ def test_class_reassigned_between_stores():
         fill(a, i)
         out.append((type(a).__name__, list(vars(a).items())))
     print(out)
+
+
+class Task:
+    def __init__(self, ident):
+        self.ident = ident
+        self.count = 0
+
+    def step(self):
+        self.count = self.count + self.ident
+        return self.describe()
+
+    def describe(self):
+        return (type(self).__name__, self.ident, self.count)
+
+
+class TaskA(Task):
+    pass
+
+
+class TaskB(Task):
+    def __init__(self, ident):
+        self.extra = "b"  # another order of keys: another index at the same sites
+        Task.__init__(self, ident)
+
+
+class TaskC(Task):
+    def describe(self):
+        return ("C", self.count)
+
+
+class TaskD(Task):
+    __slots__ = ()
+
+
+class TaskE(TaskA):
+    pass
+
+
+def test_sites_seeing_many_classes():
+    # one load/store/method site sees six classes in turn, more than it keeps entries for
+    tasks = [cls(i + 1) for i, cls in enumerate((Task, TaskA, TaskB, TaskC, TaskD, TaskE))]
+    out = []
+    for _ in range(4):
+        out.append([t.step() for t in tasks])
+    # a class changes while its entry is one of the site's earlier ones
+    TaskA.describe = lambda self: ("A replaced", self.count)
+    TaskB.count = property(lambda self: -1, lambda self, v: None)
+    out.append([t.step() for t in tasks])
+    del TaskB.count  # the instance's own value shows again
+    out.append([t.step() for t in tasks])
+    # an instance whose attributes move into a dict, one whose class is swapped
+    tasks[2].__dict__ = {"ident": 100, "count": 0, "extra": "dict"}
+    tasks[3].__class__ = TaskE
+    tasks[4].__dict__["count"] = 50
+    for _ in range(2):
+        out.append([t.step() for t in tasks])
+    del tasks[1].count
+    try:
+        tasks[1].step()
+    except AttributeError as e:
+        out.append(str(e))
+    TaskE.__setattr__ = lambda self, name, value: object.__setattr__(self, name, value * 2)
+    out.append([t.step() for t in tasks if type(t) is not TaskA])
+    del TaskE.__setattr__
+    out.append([t.step() for t in tasks if type(t) is not TaskA])
+    print(out)
