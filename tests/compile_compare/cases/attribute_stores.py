@@ -325,3 +325,66 @@ def test_sites_seeing_many_classes():
     del TaskE.__setattr__
     out.append([t.step() for t in tasks if type(t) is not TaskA])
     print(out)
+
+
+class Level:
+    def __init__(self, n):
+        self.n = n
+
+    @staticmethod
+    def pick(a, b):
+        return a if a.n < b.n else b
+
+    def describe(self):
+        return f"Level({self.n})"
+
+
+Level.LOW = Level(0)
+Level.HIGH = Level(9)
+
+
+def read_low(where):
+    return where.LOW
+
+
+def test_class_attributes():
+    out = []
+    for _ in range(3):
+        out.append((read_low(Level).n, Level.HIGH.n, Level.pick(Level.LOW, Level.HIGH).n))
+    # the same site on an instance of that class, on a subclass, on another class
+    inst = Level(5)
+    inst.LOW = "instance's own"
+    out.append((read_low(inst), read_low(Level(6)).n))
+
+    class Sub(Level):
+        LOW = "sub"
+
+    out.append((read_low(Sub), read_low(Level).n, read_low(Sub(1))))
+    Level.LOW = Level(-1)  # rebound on the class: the cached one must not come back
+    out.append((read_low(Level).n, read_low(Sub)))
+    del Sub.LOW
+    out.append(read_low(Sub).n)
+    Level.LOW = property(lambda self: "property on instances")
+    out.append((type(read_low(Level)).__name__, read_low(Level(2))))
+    Level.LOW = Level.describe  # a function: the class gives it unbound
+    out.append((read_low(Level) is Level.describe, read_low(Level(3))()))
+    Level.LOW = classmethod(lambda cls: cls.__name__)
+    out.append((read_low(Level)(), read_low(Sub)()))
+
+    class Meta(type):
+        LOW = "from the metaclass"
+
+    class WithMeta(metaclass=Meta):
+        pass
+
+    class WithBoth(metaclass=Meta):
+        LOW = "class wins over a plain metaclass attribute"
+
+    out.append((read_low(WithMeta), read_low(WithBoth)))
+    try:
+        read_low(int)
+    except AttributeError as e:
+        out.append(str(e))
+    out.append(read_low(type("T", (), {"LOW": 7})))
+    Level.LOW = Level(0)
+    print(out)
