@@ -308,22 +308,36 @@ ZRT_INLINE PyObject** other_values_slot(const AttrCache* c, PyObject* obj) {
 }
 
 // C.name for a class whose metaclass is `type` (CPython 3.12+'s LOAD_ATTR_CLASS): when
-// `type` itself has no attribute of that name (it is immutable: checked once) and what the
-// class's MRO gives is a plain object or a function (whose __get__ without an instance
-// returns it unchanged), type_getattro returns exactly that object until the class or a
-// base changes, which changes the class's version tag. deltablue's Strength.REQUIRED,
-// Direction.NONE... went through type_getattro's two MRO lookups.
-ZRT_INLINE void class_attr_fill(AttrCache* c, PyObject* cls, PyObject* name, PyObject* got) {
-    PyTypeObject* tp = (PyTypeObject*)cls;
-    if (!PyUnicode_CheckExact(name) || _PyType_Lookup(&PyType_Type, name)) return;
-    PyObject* attr = _PyType_Lookup(tp, name);
-    if (attr != got || !type_version_valid(tp)) return;
-    PyTypeObject* kind = Py_TYPE(attr);
-    if (kind->tp_descr_get && kind != &PyFunction_Type && kind != &FunctionType) return;
-    c->version = tp->tp_version_tag;
+// `type` itself has no attribute of that name (it is immutable: checked once),
+// type_getattro returns what the class's MRO holds, through its type's __get__ (with no
+// instance) if it has one, and the MRO's answer stays the same until the class or a base
+// changes, which changes the class's version tag. The __get__ is looked up at each use (the
+// descriptor's own type may change without the class knowing). deltablue's Strength.REQUIRED,
+// Direction.NONE and Strength.stronger(...) (a staticmethod) went through type_getattro's
+// two MRO lookups, and the method calls through _PyObject_GetMethod as well.
+ZRT_INLINE PyObject* class_attr_found(PyObject* cls, PyObject* name) {
+    if (!PyUnicode_CheckExact(name) || _PyType_Lookup(&PyType_Type, name)) return nullptr;
+    PyObject* attr = _PyType_Lookup((PyTypeObject*)cls, name);
+    return attr && type_version_valid((PyTypeObject*)cls) ? attr : nullptr;
+}
+
+ZRT_INLINE void class_attr_fill(AttrCache* c, PyObject* cls, PyObject* name) {
+    PyObject* attr = class_attr_found(cls, name);
+    if (!attr) return;
+    c->version = ((PyTypeObject*)cls)->tp_version_tag;
     c->slot = -2;
     c->index = -1;
     c->value = attr;
+}
+
+// What type_getattro gives for the remembered attribute (new reference, or nullptr: error).
+ZRT_INLINE PyObject* class_attr_get(PyObject* attr, PyObject* cls) {
+    descrgetfunc get = Py_TYPE(attr)->tp_descr_get;
+    if (!get) return Py_NewRef(attr);
+    Py_INCREF(attr);  // __get__ may run code that changes the class
+    PyObject* r = get(attr, nullptr, cls);
+    Py_DECREF(attr);
+    return r;
 }
 
 // The site's entry is for obj's type (not a class-attribute entry, whose version is the
@@ -467,7 +481,7 @@ ZRT_SLOW_PATH PyObject* getattr_cached_slow(PyObject* obj, PyObject* name, AttrC
     }
     if (c->slot == -2 && Py_TYPE(obj) == &PyType_Type) {
         PyTypeObject* cls = (PyTypeObject*)obj;
-        if (cls->tp_version_tag == c->version && type_version_valid(cls)) return Py_NewRef(c->value);
+        if (cls->tp_version_tag == c->version && type_version_valid(cls)) return class_attr_get(c->value, obj);
     }
     if (c->slot == -1 && Py_TYPE(obj) == &PyModule_Type) {
         PyObject* v = module_attr(obj, name, &c->hint);
@@ -483,7 +497,7 @@ ZRT_SLOW_PATH PyObject* getattr_cached_slow(PyObject* obj, PyObject* name, AttrC
             c->slot = -1;
             c->hint = -1;
         } else if (Py_TYPE(obj) == &PyType_Type) {
-            class_attr_fill(c, obj, name, r);
+            class_attr_fill(c, obj, name);
         } else {
             attr_cache_fill(c, obj, name, false);
         }
@@ -601,7 +615,8 @@ struct MethodCache {
     PyObject* method;      // borrowed: the type's dict holds it while the version is unchanged
     Py_ssize_t nentries;   // shared keys' entry count when checked; -1: the type has no dict;
                            // -2: instances with a materialised dict, probed at each hit;
-                           // -3 (version 0): a module's attribute, see module_attr
+                           // -3 (version 0): a module's attribute, see module_attr;
+                           // -4: a class's attribute (version: the class's), see class_attr_get
     Py_ssize_t hint;       // -3: where the name was last seen in the module's dict
     // Earlier entries (nentries -1 or >= 0) of other types, as AttrCache::other.
     struct {
@@ -661,7 +676,7 @@ ZRT_INLINE PyObject* other_method(const MethodCache* c, PyObject* obj) {
 
 ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj, PyObject* name) {
     PyTypeObject* tp = Py_TYPE(obj);
-    if (!c->version || tp->tp_version_tag != c->version || !type_version_valid(tp))
+    if (!c->version || tp->tp_version_tag != c->version || !type_version_valid(tp) || c->nentries == -4)
         return false;
     if (c->nentries == -1) return true;
     if (c->nentries == -2) {
@@ -691,6 +706,13 @@ ZRT_SLOW_PATH int get_method_cached_slow(PyObject* obj, PyObject* name, PyObject
         *out = Py_NewRef(c->method);
         return 1;
     }
+    if (c->nentries == -4 && Py_TYPE(obj) == &PyType_Type) {
+        PyTypeObject* cls = (PyTypeObject*)obj;
+        if (cls->tp_version_tag == c->version && type_version_valid(cls)) {
+            *out = class_attr_get(c->method, obj);
+            return *out ? 0 : -1;
+        }
+    }
     if (c->nentries == -3 && Py_TYPE(obj) == &PyModule_Type) {
         PyObject* v = module_attr(obj, name, &c->hint);
         if (v) {
@@ -709,6 +731,12 @@ ZRT_SLOW_PATH int get_method_cached_slow(PyObject* obj, PyObject* name, PyObject
     } else if (r == 0 && !c->version && module_site(obj, name)) {
         c->nentries = -3;
         c->hint = -1;
+    } else if (r == 0 && Py_TYPE(obj) == &PyType_Type) {
+        if (PyObject* attr = class_attr_found(obj, name)) {
+            c->version = ((PyTypeObject*)obj)->tp_version_tag;
+            c->method = attr;
+            c->nentries = -4;
+        }
     }
     return r;
 #else

@@ -388,3 +388,49 @@ def test_class_attributes():
     out.append(read_low(type("T", (), {"LOW": 7})))
     Level.LOW = Level(0)
     print(out)
+
+
+class Getter:
+    def __get__(self, obj, cls):
+        return ("get", obj, cls.__name__)
+
+
+def call_pick(cls):
+    return cls.pick(Level(4), Level(2)).n
+
+
+def test_class_descriptors_and_class_method_calls():
+    out = []
+    original = Level.__dict__["pick"]
+    Level.DESC = Getter()
+    for _ in range(3):
+        out.append((read_desc(Level), call_pick(Level)))
+    Getter.__get__ = lambda self, obj, cls: "the descriptor's type changed, not the class"
+    out.append(read_desc(Level))
+    del Getter.__get__
+    out.append(type(read_desc(Level)).__name__)
+    Level.pick = staticmethod(lambda a, b: Level(100))
+    out.append(call_pick(Level))
+    Level.pick = classmethod(lambda cls, a, b: Level(len(cls.__name__)))
+    out.append(call_pick(Level))
+    sm = staticmethod(lambda a, b: Level(1))
+    Level.pick = sm
+    out.append(call_pick(Level))
+    sm.__init__(lambda a, b: Level(2))  # the staticmethod itself re-initialised
+    out.append(call_pick(Level))
+
+    class Sub(Level):
+        pass
+
+    out.append((call_pick(Sub), call_pick(Level)))
+    del Level.pick
+    try:
+        call_pick(Level)
+    except AttributeError as e:
+        out.append(str(e))
+    Level.pick = original
+    print(out)
+
+
+def read_desc(cls):
+    return cls.DESC
