@@ -88,6 +88,8 @@ ZRT_INLINE PyObject** instance_values(PyObject* obj) {
 #if PY_VERSION_HEX >= 0x030D0000
     // 3.13: values inline after the object header; `valid` is cleared when a dict takes over.
     struct Values13 { uint8_t capacity, size, embedded, valid; PyObject* values[1]; };
+    // (Only types with inline values have them there: a list subclass has its own fields.)
+    if (!(Py_TYPE(obj)->tp_flags & Py_TPFLAGS_INLINE_VALUES)) return nullptr;
     Values13* v = (Values13*)((char*)obj + sizeof(PyObject));
     PyObject* dict = *(PyObject**)((char*)obj - 3 * (Py_ssize_t)sizeof(PyObject*));
     return (v->valid && !dict) ? v->values : nullptr;
@@ -637,8 +639,10 @@ ZRT_INLINE void method_cache_fill(MethodCache* c, PyObject* obj, PyObject* name,
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
         if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) return;
         if (!instance_values(obj)) {
+            // a dict to probe at each hit, or none yet (no instance attribute at all: a
+            // list subclass on 3.13, whose instances have no inline values)
             PyObject* d = instance_dict(obj);
-            if (!d || !PyDict_CheckExact(d)) return;
+            if (d && !PyDict_CheckExact(d)) return;
             nentries = -2;
         } else {
             if (!values_layout(tp)) return;
@@ -682,7 +686,8 @@ ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj, PyObject* 
     if (c->nentries == -2) {
         if (instance_values(obj)) return false;
         PyDictObject* d = (PyDictObject*)instance_dict(obj);
-        if (!d || !PyDict_CheckExact(d) || d->ma_values) return false;
+        if (!d) return true;
+        if (!PyDict_CheckExact(d) || d->ma_values) return false;
         KeysHead* dk = (KeysHead*)d->ma_keys;
         Py_hash_t hash = ((PyASCIIObject*)name)->hash;
         return dk->dk_kind == KEYS_UNICODE && hash != -1 && unicode_keys_probe(dk, name, hash) == -1;
@@ -778,12 +783,13 @@ ZRT_SLOW_PATH PyObject* find_list_append() {
 #endif
 
 // The call of obj.name(args) after get_method_cached: args[0] is obj when the lookup gave
-// an unbound method. `lst.append(x)` on an exact list appends directly, as the interpreter's
+// an unbound method. `lst.append(x)` on a list whose append is list.append appends directly, as the interpreter's
 // CALL_LIST_APPEND does (list.append's descriptor and its argument checks cost ~100
 // instructions around an append of ~15: strings 0.97x on 3.13).
 ZRT_SITE_INLINE PyObject* call_method_vector(PyObject* meth, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
 #if !ZRT_LIMITED
-    if (PyVectorcall_NARGS(nargsf) == 2 && !kwnames && PyList_CheckExact(args[0]) &&
+    // (list.append itself was found: a subclass that defines its own append gives another)
+    if (PyVectorcall_NARGS(nargsf) == 2 && !kwnames && PyList_Check(args[0]) &&
         (meth == list_append_method || (!list_append_method && meth == find_list_append()))) {
         if (PyList_Append(args[0], args[1]) < 0) return nullptr;
         return Py_NewRef(Py_None);

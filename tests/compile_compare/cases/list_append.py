@@ -70,3 +70,27 @@ def test_refcounts():
     print(sys.getrefcount(o) - before)
     del a
     print(sys.getrefcount(o) - before)
+
+
+class Plain(list):
+    pass
+
+
+def test_list_subclasses_and_shadowing():
+    out = []
+    items = [Plain(), Plain(), [], Logged()]
+    for _ in range(3):
+        for s in items:
+            add(s, len(s))
+    out.append([list(s) for s in items])
+    shadowed = items[1]
+    shadowed.append = lambda v: out.append(("instance attribute", v))
+    add(shadowed, "x")
+    del shadowed.append
+    add(shadowed, "y")
+    Plain.append = lambda self, v: out.append(("class attribute", v))
+    add(items[0], "z")
+    del Plain.append
+    add(items[0], "w")
+    out.append([list(s) for s in items[:2]])
+    print(out)
