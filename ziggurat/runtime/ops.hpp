@@ -52,13 +52,37 @@ ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, siz
     if (Py_TYPE(cls) != &PyType_Type || tp->tp_new != PyBaseObject_Type.tp_new ||
         (tp->tp_flags & Py_TPFLAGS_IS_ABSTRACT) || !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET))
         return nullptr;
-    static PyObject* init_name = nullptr;
-    if (!init_name && !(init_name = PyUnicode_InternFromString("__init__"))) {
-        PyErr_Clear();
-        return nullptr;
+    // The __init__ a class gave, remembered per module with the class's version tag (what
+    // CALL_ALLOC_AND_ENTER_INIT keeps in its inline cache): any change to the class or a base
+    // changes the tag, and the class's MRO holds the function while it does not. 0 is no
+    // tag (3.11/3.12 also clear Py_TPFLAGS_VALID_VERSION_TAG then; 3.13 only zeroes it).
+    struct InitEntry {
+        unsigned int version;
+        PyObject* init;  // borrowed
+    };
+    static InitEntry init_cache[16];
+    unsigned int version = tp->tp_version_tag;
+#if PY_VERSION_HEX < 0x030D0000
+    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG)) version = 0;
+#endif
+    InitEntry* entry = &init_cache[version & 15];
+    PyObject* init;
+    if (version && entry->version == version) {
+        init = entry->init;
+    } else {
+        static PyObject* init_name = nullptr;
+        if (!init_name && !(init_name = PyUnicode_InternFromString("__init__"))) {
+            PyErr_Clear();
+            return nullptr;
+        }
+        init = _PyType_Lookup(tp, init_name);  // borrowed
+        if (!init || (Py_TYPE(init) != &FunctionType && Py_TYPE(init) != &PyFunction_Type)) return nullptr;
+        // _PyType_Lookup may have assigned the tag; a tag that changed meanwhile is not cached
+        if (version && tp->tp_version_tag == version) {
+            entry->version = version;
+            entry->init = init;
+        }
     }
-    PyObject* init = _PyType_Lookup(tp, init_name);  // borrowed
-    if (!init || (Py_TYPE(init) != &FunctionType && Py_TYPE(init) != &PyFunction_Type)) return nullptr;
     *not_taken = false;
     // object.__new__ itself, with no arguments: it also sets up the instance's values
     // array (3.11/3.12), which tp_alloc alone leaves to a dict made at the first store
@@ -71,7 +95,10 @@ ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, siz
     PyObject* saved = slots[0];
     slots[0] = self;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    PyObject* r = PyObject_Vectorcall(init, slots, (size_t)(nargs + 1), kwnames);
+    // Straight into the function's vectorcall slot (both function types have one), as the
+    // interpreter enters __init__'s frame: PyObject_Vectorcall would look the thread state
+    // up again only to check the result.
+    PyObject* r = ((PyFunctionObject*)init)->vectorcall(init, slots, (size_t)(nargs + 1), kwnames);
     slots[0] = saved;
     Py_DECREF(init);
     if (!r) {
@@ -457,7 +484,37 @@ ZRT_INLINE int dict_update(PyObject* dict, PyObject* mapping) {
 }
 
 // f-string pieces: FORMAT_VALUE with conversion ('s', 'r', 'a' or 0) and a spec (or NULL).
+#if !ZRT_LIMITED
+// f"{n}" / str(n) for an exact int that fits in a C long: its decimal digits written straight
+// into a new str, which is what str(int) gives (PyObject_Format -> PyObject_Str ->
+// long_to_decimal_string took ~250 instructions for a small int: generic_tier strings on
+// 3.13 was at 1.00x). nullptr: not such an int (no error set); the caller formats it.
+ZRT_INLINE PyObject* small_int_str(PyObject* v) {
+    int overflow = 0;
+    long x = PyLong_AsLongAndOverflow(v, &overflow);  // an exact int: nothing can raise
+    if (overflow) return nullptr;
+    char buf[24];
+    char* end = buf + sizeof(buf);
+    char* p = end;
+    unsigned long u = x < 0 ? 0UL - (unsigned long)x : (unsigned long)x;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (x < 0) *--p = '-';
+    PyObject* s = PyUnicode_New(end - p, 127);
+    if (s) memcpy(PyUnicode_1BYTE_DATA(s), p, (size_t)(end - p));
+    return s;
+}
+#endif
+
 ZRT_INLINE PyObject* format_value(PyObject* v, int conversion, PyObject* spec) {
+#if !ZRT_LIMITED
+    if (!spec && (conversion == 0 || conversion == 's') && PyLong_CheckExact(v)) {
+        if (PyObject* s = small_int_str(v)) return s;
+        if (PyErr_Occurred()) return nullptr;
+    }
+#endif
     Ref converted;
     if (conversion == 's') converted.set(PyObject_Str(v));
     else if (conversion == 'r') converted.set(PyObject_Repr(v));

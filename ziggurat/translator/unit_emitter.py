@@ -1878,7 +1878,7 @@ class UnitEmitter:
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
         result = self.call(
-            f"PyObject_Vectorcall({meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+            f"zrt::call_method_vector({meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
         self.emit(f"{meth}.clear();")
         self.release(obj, *vals)
