@@ -726,6 +726,10 @@ ZRT_SLOW_PATH int get_method_cached_slow(PyObject* obj, PyObject* name, PyObject
     int r = get_method(obj, name, out);
     if (r == 1) {
         method_cache_fill(c, obj, name, *out);
+    } else if (!*out) {
+        // a failed lookup (r == 0 with the AttributeError set): nothing to remember, and no
+        // _PyType_Lookup now - on a type-cache miss it clears the pending exception, and the
+        // caller would see NULL without an error (a crash in its error path)
     } else if (r == 0 && !c->version && module_site(obj, name)) {
         c->nentries = -3;
         c->hint = -1;
