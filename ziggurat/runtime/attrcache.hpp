@@ -791,6 +791,12 @@ ZRT_SITE_INLINE PyObject* call_method_vector(PyObject* meth, PyObject* const* ar
         if (PyList_Append(args[0], args[1]) < 0) return nullptr;
         return Py_NewRef(Py_None);
     }
+    // A Python function, interpreted or compiled (deltablue's and richards' methods): straight
+    // into its vectorcall slot, which is what PyObject_Vectorcall finds there, without the
+    // thread-state lookup (a TLS call when libpython is a shared library) and the result check
+    // that only a misbehaving C function needs.
+    if (Py_TYPE(meth) == &FunctionType || Py_TYPE(meth) == &PyFunction_Type)
+        return ((PyFunctionObject*)meth)->vectorcall(meth, args, nargsf, kwnames);
 #endif
     return PyObject_Vectorcall(meth, args, nargsf, kwnames);
 }
