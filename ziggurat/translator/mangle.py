@@ -123,9 +123,8 @@ class _Mangler(ast.NodeVisitor):
             node.rest = self.m(node.rest)  # type: ignore[attr-defined]
         self.generic_visit(node)
 
-    def visit_MatchClass(self, node: ast.AST) -> None:
-        node.kwd_attrs = [self.m(a) for a in node.kwd_attrs]  # type: ignore[attr-defined]
-        self.generic_visit(node)
+    # MatchClass: its keyword attribute names are looked up on the subject as written, never
+    # mangled (CPython's test_patma_249); only the names a pattern binds are.
 
 
 def mangle_private_names(tree: ast.Module) -> ast.Module:

@@ -137,3 +137,26 @@ def test_capture_before_or_pattern():
     match [1, 2, 3]:
         case [*_]:
             print("any sequence")
+
+
+def test_class_pattern_keywords_are_not_mangled():
+    class C:
+        __attr = "eggs"  # stored as _C__attr
+        _Outer__attr = "bacon"
+
+    class Outer:
+        def f(self, x):
+            match x:
+                case C(__attr=y):  # looks up "__attr" itself
+                    return y
+            return "no match"
+
+        def g(self, x):
+            match x:
+                case C(__attr=__bound):  # the bound name is mangled as any name
+                    return __bound
+            return "no match"
+
+    c = C()
+    setattr(c, "__attr", "spam")
+    print(Outer().f(c), Outer().g(c), Outer().f(object()))
