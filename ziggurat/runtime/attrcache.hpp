@@ -348,6 +348,15 @@ ZRT_INLINE bool attr_cache_hit(const AttrCache* c, PyObject* obj) {
     PyTypeObject* tp = Py_TYPE(obj);
     return c->version && tp->tp_version_tag == c->version && type_version_valid(tp) && c->slot != -2;
 }
+
+// Where obj keeps the attribute a hit site (attr_cache_hit) names: its __slots__ member or
+// its entry in the values array; nullptr when it is neither (a dict site, or no values).
+ZRT_INLINE PyObject** cached_attr_address(const AttrCache* c, PyObject* obj) {
+    if (c->slot > 0) return (PyObject**)((char*)obj + c->slot);
+    if (c->index < 0) return nullptr;
+    PyObject** values = instance_values(obj);
+    return values ? values + c->index : nullptr;
+}
 #endif
 
 // The hit every cached site takes most (an attribute in the values array, a global where

@@ -697,13 +697,7 @@ ZRT_NATIVE int setitem_num_value(PyObject* obj, const Num& key, Num& v) {
 ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
     if (v.k == NUM_FLOAT && attr_cache_hit(c, obj)) {
-        PyObject** at = nullptr;
-        if (c->slot > 0) {
-            at = (PyObject**)((char*)obj + c->slot);
-        } else if (c->index >= 0) {
-            PyObject** values = instance_values(obj);
-            if (values) at = values + c->index;
-        }
+        PyObject** at = cached_attr_address(c, obj);
         if (at && float_reuse(*at, v)) return 0;
     }
 #endif
@@ -757,13 +751,7 @@ ZRT_NATIVE PyObject** attr_float_slot(PyObject* obj, PyObject* name, AttrCache* 
     PyTypeObject* tp = Py_TYPE(obj);
     if (tp->tp_getattro != PyObject_GenericGetAttr) return nullptr;
     if (store && tp->tp_setattro != PyObject_GenericSetAttr) return nullptr;
-    PyObject** at = nullptr;
-    if (c->slot > 0) {
-        at = (PyObject**)((char*)obj + c->slot);
-    } else if (c->index >= 0) {
-        PyObject** values = instance_values(obj);
-        if (values) at = values + c->index;
-    }
+    PyObject** at = cached_attr_address(c, obj);
     if (!at || !*at || !PyFloat_CheckExact(*at)) return nullptr;
     return at;
 #else
