@@ -760,12 +760,35 @@ ZRT_NATIVE PyObject** attr_float_slot(PyObject* obj, PyObject* name, AttrCache* 
 #endif
 }
 
-// *at = v where *at is an exact float (attr_float_slot, no code run since): the object
-// itself when only the owner holds it, else a new float (releasing a float runs no code).
-// -1: no memory (set).
+// obj.name = <float> of a float run: the address of the value when storing there runs no
+// code: obj's type stores through PyObject_GenericSetAttr into a cached __slots__ member or
+// values entry that holds an exact float (releasing it runs no code), or into an empty
+// __slots__ member (float's `__init__`: `self.x = ...`). nullptr otherwise (an empty values
+// entry is an insertion: the ordinary copy does it).
+ZRT_NATIVE PyObject** attr_float_store_slot(PyObject* obj, PyObject* name, AttrCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    if (!obj) return nullptr;
+    if (!attr_cache_hit(c, obj)) {
+        attr_cache_fill(c, obj, name, true);
+        if (!attr_cache_hit(c, obj)) return nullptr;
+    }
+    if (Py_TYPE(obj)->tp_setattro != PyObject_GenericSetAttr) return nullptr;
+    PyObject** at = cached_attr_address(c, obj);
+    if (!at) return nullptr;
+    if (*at ? PyFloat_CheckExact(*at) : c->slot > 0) return at;
+    return nullptr;
+#else
+    (void)obj; (void)name; (void)c;
+    return nullptr;
+#endif
+}
+
+// *at = v where *at is an exact float or empty (attr_float_slot / attr_float_store_slot, no
+// code run since): the float object itself when only the owner holds it, else a new float
+// (releasing a float runs no code). -1: no memory (set).
 ZRT_NATIVE int attr_store_float(PyObject** at, double v) {
 #if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
-    if (Py_REFCNT(*at) == 1) {
+    if (*at && Py_REFCNT(*at) == 1) {
         ((PyFloatObject*)*at)->ob_fval = v;
         return 0;
     }
@@ -774,8 +797,16 @@ ZRT_NATIVE int attr_store_float(PyObject** at, double v) {
     if (!box) return -1;
     PyObject* old = *at;
     *at = box;
-    Py_DECREF(old);
+    Py_XDECREF(old);
     return 0;
+}
+
+// *at = v (an exact float the run read) where attr_float_store_slot gave `at`: the object
+// itself, as CPython stores it.
+ZRT_NATIVE void attr_store_object(PyObject** at, PyObject* v) {
+    PyObject* old = *at;
+    *at = Py_NewRef(v);
+    Py_XDECREF(old);
 }
 
 // Is the global `name` (the module's, else the builtin) the builtin function modname.fname?

@@ -30,7 +30,7 @@ exception, no call into Python code, no store before the last check of its state
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from . import names as nm
 from .check import own_nodes
@@ -53,6 +53,8 @@ _INT_ONLY_OPS = (ast.FloorDiv, ast.Mod, ast.LShift, ast.RShift, ast.BitAnd, ast.
 # an int constant converts to a double exactly (CPython's float ops convert it with
 # PyLong_AsDouble, which is exact below 2**53)
 _EXACT_INT = 2 ** 53
+# `a < b` on two doubles (or two int64s) is CPython's float (int) rich comparison, NaN included
+_CMP_OPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 # a run pays for its entry checks and the write-back: worth it from this many operations
 MIN_OPS = 2
 
@@ -136,6 +138,10 @@ class FloatRuns:
             return "f" if type(node.value) is float else None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             return self.kind(node.operand)
+        if isinstance(node, ast.IfExp):
+            # `a if x > y else b`: the test a comparison of two numbers, both values of one kind
+            k = self.kind(node.body)
+            return k if self.compare(node.test) and k is not None and self.kind(node.orelse) == k else None
         if isinstance(node, ast.BinOp):
             a, b = self.kind(node.left), self.kind(node.right)
             if a is None or b is None:
@@ -147,9 +153,24 @@ class FloatRuns:
             return "f" if isinstance(node.op, _OPS) else None
         return "f" if self.leaf(node) or self.math_call(node) else None
 
+    def compare(self, node: ast.expr) -> bool:
+        """`x < y` (one comparison of _CMP_OPS) of two numbers of the run."""
+        return (isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMP_OPS
+                and self.kind(node.left) is not None and self.kind(node.comparators[0]) is not None)
+
+    def objects(self, node: ast.expr) -> bool:
+        """Is the value an exact float object the run reads (a leaf, or a choice between
+        leaves)? Storing it stores that very object, as CPython does (identity)."""
+        if isinstance(node, ast.IfExp):
+            return self.kind(node) == "f" and self.objects(node.body) and self.objects(node.orelse)
+        return self.leaf(node)
+
     def eligible(self, s: ast.stmt) -> bool:
         if isinstance(s, ast.Assign):
             t = s.targets[0]
+            if len(s.targets) == 1 and self.attr(t):
+                # `obj.a = <float>`: into a slot that holds an exact float or an empty __slots__ member
+                return self.kind(s.value) == "f"
             return (len(s.targets) == 1 and isinstance(t, ast.Name) and self.local_kind(t.id) is not None
                     and self.kind(s.value) == self.local_kind(t.id))
         if isinstance(s, ast.AugAssign):
@@ -169,7 +190,8 @@ class FloatRuns:
     # -- emission -----------------------------------------------------------------------------
     def stmts(self, body: list[ast.stmt]) -> None:
         em = self.em
-        if em.gen is not None or not em.spec.types.num_locals:
+        # (a unit without Num locals still has runs of attribute stores: float's maximize)
+        if em.gen is not None:
             for s in body:
                 em.stmt(s)
             return
@@ -280,13 +302,24 @@ class _FastCopy:
             k = self.runs.kind(s.value)
             v = self.expr(s.value)
             em.emit(f"return zrt::{'num_float' if k == 'f' else 'num_int'}({v});")
+        elif isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Attribute):
+            target = s.targets[0]
+            if self.runs.objects(s.value):
+                # the object itself (identity); releasing the old exact float runs no code
+                obj = self.object(s.value)
+                at = self.attr_store_ref(target)
+                em.emit(f"zrt::attr_store_object({at}, {obj});")
+                return
+            v = self.expr(s.value)
+            at = self.attr_store_ref(target)
+            em.emit(f"if (zrt::attr_store_float({at}, {v}) < 0) {self.deopt('PyErr_Clear();')}")
         elif isinstance(s, ast.Assign):
             target = s.targets[0]
             assert isinstance(target, ast.Name)
-            if self.runs.leaf(s.value):
+            if self.runs.objects(s.value):
                 # `x = obj.a`: the local is the very object (identity), stored now, so a later
                 # store into obj.a of this run sees it shared and makes a new float
-                obj = self.leaf_object(s.value)
+                obj = self.object(s.value)
                 em.emit(f"{self.var(target.id)} = zrt::float_value({obj});")
                 em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set(zrt::newref({obj}));")
                 self.boxed.add(target.id)
@@ -314,6 +347,51 @@ class _FastCopy:
             out = self.fresh()
             em.emit(f"double {out} = {self.arith(s.op, cur, 'f', self.expr(s.value), self.runs.kind(s.value))};")
             em.emit(f"if (zrt::list_store_float({seq}, {idx}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
+
+    def object(self, node: ast.expr) -> str:
+        """The (borrowed) exact float object a value FloatRuns.objects accepts is, after its
+        checks (only the chosen branch of a choice is read, as CPython reads it)."""
+        if not isinstance(node, ast.IfExp):
+            return self.leaf_object(node)
+        return self.choose(node, "PyObject*", self.object)
+
+    def choose(self, node: ast.IfExp, ctype: str, value: Callable[[ast.expr], str]) -> str:
+        """`a if x < y else b` into a C variable of `ctype`: only the chosen branch is
+        computed (its checks too), each by `value`."""
+        em = self.em
+        cond = self.compare(node.test)
+        t = self.fresh()
+        em.emit(f"{ctype} {t};")
+        em.open(f"if ({cond}) {{")
+        em.emit(f"{t} = {value(node.body)};")
+        em.close("}")
+        em.open("else {")
+        em.emit(f"{t} = {value(node.orelse)};")
+        em.close("}")
+        return t
+
+    def compare(self, node: ast.expr) -> str:
+        """The C condition of a comparison FloatRuns.compare accepts, after its checks."""
+        assert isinstance(node, ast.Compare)
+        left, right = node.left, node.comparators[0]
+        ka, kb = self.runs.kind(left), self.runs.kind(right)
+        a, b = self.expr(left), self.expr(right)
+        if ka != kb:  # CPython compares an int with a float exactly: the int must convert exactly
+            i = a if ka == "i" else b
+            self.em.emit(f"if (!zrt::exact_double({i})) {self.deopt()}")
+            a, b = (f"(double){a}" if ka == "i" else a), (f"(double){b}" if kb == "i" else b)
+        return f"({a} {_CMP_OPS[type(node.ops[0])]} {b})"
+
+    def attr_store_ref(self, node: ast.Attribute) -> str:
+        """Checks that storing into `obj.name` runs no code (its slot holds an exact float or
+        is an empty __slots__ member); the address of the value."""
+        em = self.em
+        assert isinstance(node.value, ast.Name)
+        at = self.fresh()
+        attr, cache = em.mod.ident(node.attr), em.mod.attr_cache()
+        em.emit(f"PyObject** {at} = zrt::attr_float_store_slot({self.base(node.value.id)}, {attr}, &{cache});")
+        em.emit(f"if (!{at}) {self.deopt()}")
+        return at
 
     def leaf_object(self, node: ast.expr) -> str:
         """The (borrowed) exact float object an item or attribute holds, after its checks."""
@@ -383,6 +461,10 @@ class _FastCopy:
             return t
         if isinstance(node, ast.Call):
             return self.math_call(node)
+        if isinstance(node, ast.IfExp):
+            k = self.runs.kind(node)
+            assert k is not None
+            return self.choose(node, _CTYPE[k], self.expr)
         t = self.fresh()
         em.emit(f"double {t} = zrt::float_value({self.leaf_object(node)});")
         return t
@@ -470,7 +552,8 @@ def _small_int(node: ast.expr) -> bool:
 
 
 def _ops(s: ast.stmt) -> int:
-    return sum(isinstance(n, (ast.BinOp, ast.AugAssign)) for n in ast.walk(s))
+    # a comparison costs the ordinary copy as much as an arithmetic operation
+    return sum(isinstance(n, (ast.BinOp, ast.AugAssign, ast.Compare)) for n in ast.walk(s))
 
 
 def _target_name(s: ast.stmt) -> str | None:
