@@ -835,6 +835,21 @@ ZRT_NATIVE bool global_is_builtin(ModuleState* st, PyObject* name, const char* m
 #endif
 }
 
+// The double math_1 makes of a math function's argument `v` (borrowed; nullptr: unbound)
+// when that runs no code: an exact float, or an exact int that fits int64_t (converted
+// correctly rounded, as PyLong_AsDouble does). false otherwise.
+ZRT_NATIVE bool number_as_double(PyObject* v, double* out) {
+    if (!v) return false;
+    if (PyFloat_CheckExact(v)) {
+        *out = float_value(v);
+        return true;
+    }
+    int64_t i;
+    if (!PyLong_CheckExact(v) || !long_to_i64(v, &i)) return false;
+    *out = (double)i;
+    return true;
+}
+
 // math.<fn>(x) of a float run: false where math_1 would not return libm's result unchanged
 // (the same cases as num_math1: the function then raises or decides itself).
 ZRT_NATIVE bool math1_float(double (*fn)(double), double x, double* out) {

@@ -118,7 +118,15 @@ class FloatRuns:
         """`sqrt(x)` (any of types.MATH_FUNCS by its bare global name) of a float."""
         return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MATH_FUNCS
                 and self.em.access(node.func.id) == GLOBAL and len(node.args) == 1 and not node.keywords
-                and not isinstance(node.args[0], ast.Starred) and self.is_float(node.args[0]))
+                and not isinstance(node.args[0], ast.Starred)
+                and (self.kind(node.args[0]) is not None or self.object_local(node.args[0])))
+
+    def object_local(self, node: ast.expr) -> bool:
+        """A fast local that is not a Num (`i` in float's `Point.__init__`): as a math
+        function's argument it is checked to be an exact float or int (math_1 converts an
+        int to the same double as C does: correctly rounded)."""
+        return (isinstance(node, ast.Name) and self.em.access(node.id) == FAST
+                and not self.em.spec.is_num_local(node.id))
 
     def leaf(self, node: ast.expr) -> bool:
         """A value read from an object that a run checks is an exact float."""
@@ -268,7 +276,7 @@ class _FastCopy:
         written: set[str] = set()
         for s in run:
             for n in _reads(s):
-                if n not in written and n not in entry:
+                if n not in written and n not in entry and self.runs.local_kind(n) is not None:
                     entry.append(n)
             t = _target_name(s)
             if t is not None:
@@ -506,7 +514,16 @@ class _FastCopy:
         fname = node.func.id
         site = em.spec.site()
         em.emit(f"if (!zrt::global_is_builtin(&S, {em.mod.ident(fname)}, \"math\", {_cstr(fname)}, &{site})) {self.deopt()}")
-        x = self.expr(node.args[0])
+        arg = node.args[0]
+        if self.runs.object_local(arg):
+            assert isinstance(arg, ast.Name)
+            x = self.fresh()
+            em.emit(f"double {x};")
+            em.emit(f"if (!zrt::number_as_double({self.base(arg.id)}, &{x})) {self.deopt()}")
+        else:
+            x = self.expr(arg)
+            if self.runs.kind(arg) == "i":
+                x = f"(double){x}"
         t = self.fresh()
         em.emit(f"double {t};")
         em.emit(f"if (!zrt::math1_float(::{fname}, {x}, &{t})) {self.deopt()}")
