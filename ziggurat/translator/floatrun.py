@@ -173,12 +173,25 @@ class FloatRuns:
             return self.kind(node) == "f" and self.objects(node.body) and self.objects(node.orelse)
         return self.leaf(node)
 
+    def chained(self, s: ast.Assign) -> bool:
+        """`obj.a = x = <float>` (float's `self.x = x = sin(i)`): attributes, then float
+        locals. Releasing a local's old value may run code (a __del__): nothing of the
+        statement is left to do after it, as nothing of the run is left after `x = obj.a`."""
+        attrs = [t for t in s.targets if not isinstance(t, ast.Name)]
+        names = [t for t in s.targets if isinstance(t, ast.Name)]
+        bases = {t.value.id for t in attrs if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)}
+        return (all(self.attr(t) for t in attrs) and s.targets == [*attrs, *names]
+                and all(self.local_kind(t.id) == "f" and t.id not in bases for t in names)
+                and len({t.id for t in names}) == len(names) and self.kind(s.value) == "f")
+
     def eligible(self, s: ast.stmt) -> bool:
         if isinstance(s, ast.Assign):
             t = s.targets[0]
             if len(s.targets) == 1 and self.attr(t):
                 # `obj.a = <float>`: into a slot that holds an exact float or an empty __slots__ member
                 return self.kind(s.value) == "f"
+            if len(s.targets) > 1:
+                return self.chained(s)
             return (len(s.targets) == 1 and isinstance(t, ast.Name) and self.local_kind(t.id) is not None
                     and self.kind(s.value) == self.local_kind(t.id))
         if isinstance(s, ast.AugAssign):
@@ -278,9 +291,7 @@ class _FastCopy:
             for n in _reads(s):
                 if n not in written and n not in entry and self.runs.local_kind(n) is not None:
                     entry.append(n)
-            t = _target_name(s)
-            if t is not None:
-                written.add(t)
+            written.update(_target_names(s))
         if entry:
             cond = " && ".join(f"{nm.LOCAL}{nm.ident(n)}.k == zrt::{'NUM_FLOAT' if self.kind(n) == 'f' else 'NUM_INT'}"
                                for n in entry)
@@ -292,9 +303,7 @@ class _FastCopy:
         for i, s in enumerate(run):
             self.index = i
             self.stmt(s)
-            t = _target_name(s)
-            if t is not None and t not in self.assigned:
-                self.assigned.append(t)
+            self.assigned.extend(t for t in _target_names(s) if t not in self.assigned)
         if isinstance(run[-1], ast.Return):
             return
         for n in self.assigned:
@@ -310,6 +319,8 @@ class _FastCopy:
             k = self.runs.kind(s.value)
             v = self.expr(s.value)
             em.emit(f"return zrt::{'num_float' if k == 'f' else 'num_int'}({v});")
+        elif isinstance(s, ast.Assign) and len(s.targets) > 1:
+            self.chained(s)
         elif isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Attribute):
             target = s.targets[0]
             if self.runs.objects(s.value):
@@ -355,6 +366,29 @@ class _FastCopy:
             out = self.fresh()
             em.emit(f"double {out} = {self.arith(s.op, cur, 'f', self.expr(s.value), self.runs.kind(s.value))};")
             em.emit(f"if (zrt::list_store_float({seq}, {idx}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
+
+    def chained(self, s: ast.Assign) -> None:
+        """`obj.a = x = <float>`: one object (the value's own, or one new float) stored into
+        every target, left to right, after every check."""
+        em = self.em
+        if self.runs.objects(s.value):
+            box, owned = self.object(s.value), False
+            v = f"zrt::float_value({box})"
+        else:
+            v, box, owned = self.expr(s.value), self.fresh(), True
+        ats = [self.attr_store_ref(t) for t in s.targets if isinstance(t, ast.Attribute)]
+        if owned:
+            em.emit(f"PyObject* {box} = PyFloat_FromDouble({v});")
+            em.emit(f"if (!{box}) {self.deopt('PyErr_Clear();')}")
+        for at in ats:
+            em.emit(f"zrt::attr_store_object({at}, {box});")
+        for t in s.targets:
+            if isinstance(t, ast.Name):
+                em.emit(f"{self.var(t.id)} = {v};")
+                em.emit(f"{nm.LOCAL}{nm.ident(t.id)}.set(zrt::newref({box}));")
+                self.boxed.add(t.id)
+        if owned:
+            em.emit(f"Py_DECREF({box});")
 
     def object(self, node: ast.expr) -> str:
         """The (borrowed) exact float object a value FloatRuns.objects accepts is, after its
@@ -556,9 +590,7 @@ def _no_stale_bases(run: list[ast.stmt]) -> list[ast.stmt]:
                  if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.value, ast.Name)}
         if bases & written:
             return run[:i]
-        t = _target_name(s)
-        if t is not None:
-            written.add(t)
+        written.update(_target_names(s))
     return run
 
 
@@ -573,12 +605,13 @@ def _ops(s: ast.stmt) -> int:
     return sum(isinstance(n, (ast.BinOp, ast.AugAssign, ast.Compare)) for n in ast.walk(s))
 
 
-def _target_name(s: ast.stmt) -> str | None:
-    if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
-        return s.targets[0].id
+def _target_names(s: ast.stmt) -> list[str]:
+    """The locals a run statement assigns."""
+    if isinstance(s, ast.Assign):
+        return [t.id for t in s.targets if isinstance(t, ast.Name)]
     if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
-        return s.target.id
-    return None
+        return [s.target.id]
+    return []
 
 
 def _reads(s: ast.stmt) -> list[str]:

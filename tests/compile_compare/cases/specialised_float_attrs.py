@@ -198,3 +198,18 @@ def test_rebound_names():
     finally:
         sin = saved
     print(show(Point(1)))
+
+
+def chain(o, v):
+    o.x = y = v * 2.0
+    o.y = y + 1.0
+    return o.x is y, y
+
+
+def test_chained_targets():
+    for o in (Point(1), Plain(1.0, 2.0, 3.0), Plain(Noisy(), 1.0, 1.0), Point.__new__(Point), Guarded(0.0, 0.0, 0.0)):
+        for v in (1.5, 3, F(2.0), float("nan"), "s"):
+            try:
+                print(chain(o, v), show(o) if hasattr(o, "z") else o.x)
+            except Exception as e:
+                print(type(e).__name__, e)
