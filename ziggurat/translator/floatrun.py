@@ -11,8 +11,13 @@ such as nbody's `dx = x1 - x2 ... v1[0] -= dx * b2m` the C++ compiler cannot kee
 registers. In the copy the locals are doubles or int64s, their kinds checked once at the
 run's entry (a local is an int in runs when FloatRuns.int_locals says it is likely one).
 
+Attributes: `obj.a = <float>` (float's Point.__init__ and maximize) stores into a slot whose
+old value is an exact float or an empty __slots__ member (replacing them runs no code); a
+value that is an object the run read (`obj.a`, or `a if x > y else b` of such) is stored as
+that very object, as CPython stores it (identity), anything computed as a float object.
+
 Deoptimisation: the fast copy never raises and runs no Python code of its own (only `x = obj.a`
-releases x's old value, at the very point the ordinary copy's store would). Everything it
+and `obj.a = x = ...` release x's old value, at the very point the ordinary copy's store would). Everything it
 cannot do exactly as CPython would (a local not of its kind at entry, a list item or attribute
 that is not an exact float, int overflow, division by zero, a `**` or math function outside
 libm's plain domain, an index out of range, a failed allocation) jumps to the ordinary copy
@@ -322,15 +327,15 @@ class _FastCopy:
         elif isinstance(s, ast.Assign) and len(s.targets) > 1:
             self.chained(s)
         elif isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Attribute):
-            target = s.targets[0]
+            store = s.targets[0]
             if self.runs.objects(s.value):
                 # the object itself (identity); releasing the old exact float runs no code
                 obj = self.object(s.value)
-                at = self.attr_store_ref(target)
+                at = self.attr_store_ref(store)
                 em.emit(f"zrt::attr_store_object({at}, {obj});")
                 return
             v = self.expr(s.value)
-            at = self.attr_store_ref(target)
+            at = self.attr_store_ref(store)
             em.emit(f"if (zrt::attr_store_float({at}, {v}) < 0) {self.deopt('PyErr_Clear();')}")
         elif isinstance(s, ast.Assign):
             target = s.targets[0]
