@@ -496,6 +496,9 @@ ZRT_NATIVE int num_truth(const Num& a) {
 // site remembers (and keeps alive) the object it verified, so the check is one compare.
 struct BuiltinSite {
     PyObject* seen;
+    // global_is_builtin: where the name was last found in the module's table of str keys
+    // (only a hint: the entry is re-checked to hold that very name)
+    Py_ssize_t hint;
 };
 
 __attribute__((noinline)) static bool verify_builtin(PyObject* f, const char* modname, const char* name, BuiltinSite* site) {
@@ -821,8 +824,15 @@ ZRT_NATIVE bool global_is_builtin(ModuleState* st, PyObject* name, const char* m
         PyDictObject* mp = (PyDictObject*)d;
         KeysHead* keys = (KeysHead*)mp->ma_keys;
         if (mp->ma_values || keys->dk_kind != KEYS_UNICODE) return false;
-        Py_ssize_t ix = unicode_keys_probe(keys, name, hash);
-        if (ix == -2) return false;
+        // a key is in a table at most once: the hinted entry holding the name is its entry
+        // (float's Point.__init__ calls sin and cos bound by `from math import ...`; the
+        // probe was a third of each check)
+        Py_ssize_t ix = site->hint;
+        if (d != st->globals || ix < 0 || ix >= keys->dk_nentries || unicode_entries(keys)[ix].me_key != name) {
+            ix = unicode_keys_probe(keys, name, hash);
+            if (ix == -2) return false;
+            if (ix >= 0 && d == st->globals) site->hint = ix;
+        }
         if (ix >= 0) {
             PyObject* v = unicode_entries(keys)[ix].me_value;
             return v && is_builtin(v, modname, fname, site);
