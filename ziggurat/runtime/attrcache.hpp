@@ -523,6 +523,15 @@ ZRT_SITE_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCach
             if (v) return Py_NewRef(v);
         }
     }
+    // A plain value read through its class (deltablue's `Direction.FORWARD`,
+    // `Strength.REQUIRED`), as the interpreter's LOAD_ATTR_CLASS: under the class's version
+    // tag, the remembered attribute is what type_getattro gives. Out of line, the whole
+    // cache cost ~40 instructions per read, 8% of deltablue on 3.13.
+    if (c->slot == -2 && Py_TYPE(obj) == &PyType_Type) {
+        PyTypeObject* cls = (PyTypeObject*)obj;
+        if (cls->tp_version_tag == c->version && type_version_valid(cls) && !Py_TYPE(c->value)->tp_descr_get)
+            return Py_NewRef(c->value);
+    }
 #endif
     return getattr_cached_slow(obj, name, c);
 }

@@ -187,3 +187,41 @@ def test_int_comparisons():
         print("TypeError:", e)
     x = 5
     print(0 < x < 10, 0 < x > 10, x == 5 == x)
+
+
+class Direction:
+    NONE = 0
+    FORWARD = 1
+
+
+class Sub(Direction):
+    pass
+
+
+def read_forward(cls):
+    return cls.FORWARD
+
+
+def test_class_attribute_reads():
+    # one site, the class changed between reads (the version tag), subclasses, descriptors
+    out = [read_forward(Direction) for _ in range(3)]
+    Direction.FORWARD = 5
+    out.append(read_forward(Direction))
+    out.append(read_forward(Sub))
+    Sub.FORWARD = 7
+    out.append(read_forward(Sub))
+    del Sub.FORWARD
+    out.append(read_forward(Sub))
+    Direction.FORWARD = staticmethod(len)
+    out.append(read_forward(Direction)("abc"))
+    Direction.FORWARD = classmethod(lambda cls: cls.__name__)
+    out.append(read_forward(Sub)())
+    Direction.FORWARD = property(lambda self: 1)
+    out.append(type(read_forward(Direction)).__name__)
+    del Direction.FORWARD
+    try:
+        read_forward(Direction)
+    except AttributeError as e:
+        out.append(str(e))
+    Direction.FORWARD = 1
+    print(out)
