@@ -252,7 +252,7 @@ struct FrameGuard {
     }
     void at(int k) { f->f_lasti = k; }
 #endif
-    FrameGuard(ModuleState* st, TbSite* site) : FrameGuard(st, site, current_tstate()) {}
+    __attribute__((always_inline)) FrameGuard(ModuleState* st, TbSite* site) : FrameGuard(st, site, current_tstate()) {}
     // The thread state, for the direct calls this unit makes (nullptr in abi3 builds).
     TState tstate() const { return rec.tstate(); }
     FrameGuard(const FrameGuard&) = delete;

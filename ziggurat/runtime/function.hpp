@@ -15,6 +15,23 @@
 
 namespace zrt {
 
+// The calling thread's state, looked up once per entry from Python and then passed down
+// direct calls (D_<name>, see translator/unit_emitter.py): from a shared library each
+// PyThreadState_Get() is a call into libpython (and a TLS lookup on 3.12+). abi3: the
+// thread state is private and never read, so nothing is looked up.
+#if ZRT_LIMITED
+typedef void* TState;
+ZRT_INLINE TState current_tstate() { return nullptr; }
+#else
+typedef PyThreadState* TState;
+ZRT_INLINE TState current_tstate() { return PyThreadState_Get(); }
+#endif
+
+// A compiled function's body on the caller's thread state (t_<k>, translator/unit_emitter.py):
+// its vectorcall entry f_<k> looks the thread state up and calls it; compiled call sites that
+// have the thread state in hand call it directly (call_function_ts).
+typedef PyObject* (*TsCall)(TState, PyObject*, PyObject* const*, size_t, PyObject*);
+
 struct FuncSpec {
     const char* name;
     const char* qualname;
@@ -28,6 +45,7 @@ struct FuncSpec {
     vectorcallfunc impl;
     PyObject* code;              // built on first use, kept for the life of the process
     PyObject* qualname_obj;
+    TsCall impl_ts;              // the body on a given thread state (nullptr: generators)
 };
 
 struct ModuleState {
@@ -307,6 +325,43 @@ ZRT_INLINE PyObject* spec_code(ModuleState* st, FuncSpec* spec) {
     return code;
 }
 
+#if !ZRT_LIMITED
+// Which vectorcall entries of this module have a body taking the thread state (TsCall),
+// keyed by the entry's address: a compiled call site that holds a Python function whose
+// entry is one of them enters the body with the caller's thread state, instead of the entry
+// looking it up again (PyThreadState_Get: a call into libpython and, from 3.12, a
+// __tls_get_addr call - ~35 instructions of the ~150 a method call of deltablue cost on
+// 3.13). Direct-mapped and never cleared (the entries are this module's code, which lives
+// as long as the table); an entry that collides with another is left out and its calls go
+// through the vectorcall entry, as any other function's.
+enum { TS_ENTRIES = 512 };
+struct TsEntry {
+    vectorcallfunc vc;
+    TsCall call;
+};
+static TsEntry ts_entries[TS_ENTRIES];
+ZRT_INLINE TsEntry* ts_entry(vectorcallfunc vc) {
+    uint64_t a = (uint64_t)(uintptr_t)vc;
+    return &ts_entries[(a * 0x9E3779B97F4A7C15ull) >> 55];  // the top 9 bits: TS_ENTRIES
+}
+ZRT_INLINE void ts_entry_add(vectorcallfunc vc, TsCall call) {
+    TsEntry* e = ts_entry(vc);
+    if (!e->vc) {
+        e->vc = vc;
+        e->call = call;
+    }
+}
+// Call `f`, a Python function object (exact or compiled), as its vectorcall slot would, on
+// the thread state `ts` the caller holds (nullptr: none in hand).
+static inline __attribute__((always_inline)) PyObject* call_function_ts(TState ts, PyObject* f, PyObject* const* args,
+                                                                        size_t nargsf, PyObject* kwnames) {
+    vectorcallfunc vc = ((PyFunctionObject*)f)->vectorcall;
+    TsEntry* e = ts_entry(vc);
+    if (e->vc == vc && ts) return e->call(ts, f, args, nargsf, kwnames);
+    return vc(f, args, nargsf, kwnames);
+}
+#endif
+
 // def: create the function object. Borrows every argument; NULL means "not set".
 ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* defaults, PyObject* kwdefaults,
                                    PyObject* closure, PyObject* annotations, PyObject* doc) {
@@ -346,6 +401,7 @@ ZRT_INLINE PyObject* make_function(ModuleState* st, FuncSpec* spec, PyObject* de
 #else
     ((PyFunctionObject*)f.p)->vectorcall = spec->impl;
 #endif
+    if (spec->impl_ts) ts_entry_add(spec->impl, spec->impl_ts);
     Py_SET_TYPE(f.p, &FunctionType);  // same layout; a static type needs no reference
     return f.release();
 #endif
@@ -363,18 +419,6 @@ static thread_local int compiled_depth = 0;
 // internal headers only).
 extern "C" PyAPI_FUNC(int) _Py_CheckRecursiveCall(PyThreadState* tstate, const char* where);
 #endif
-// The calling thread's state, looked up once per entry from Python and then passed down
-// direct calls (D_<name>, see translator/unit_emitter.py): from a shared library each
-// PyThreadState_Get() is a call into libpython (and a TLS lookup on 3.12+). abi3: the
-// thread state is private and never read, so nothing is looked up.
-#if ZRT_LIMITED
-typedef void* TState;
-ZRT_INLINE TState current_tstate() { return nullptr; }
-#else
-typedef PyThreadState* TState;
-ZRT_INLINE TState current_tstate() { return PyThreadState_Get(); }
-#endif
-
 struct RecursionGuard {
     bool ok;
 #if (ZRT_PY(3, 12) || ZRT_PY(3, 11)) && !ZRT_LIMITED

@@ -41,11 +41,11 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
 // Anything else (a metaclass, a custom __new__, an abstract class, __init__ of any other
 // kind) returns `not_taken` and the caller makes the generic call. `args` has a writable
 // slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
-ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, size_t nargsf, PyObject* kwnames,
-                                       bool* not_taken) {
+ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const* args, size_t nargsf,
+                                       PyObject* kwnames, bool* not_taken) {
     *not_taken = true;
 #if ZRT_LIMITED
-    (void)cls, (void)args, (void)nargsf, (void)kwnames;
+    (void)ts, (void)cls, (void)args, (void)nargsf, (void)kwnames;
     return nullptr;
 #else
     PyTypeObject* tp = (PyTypeObject*)cls;
@@ -98,7 +98,7 @@ ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, siz
     // Straight into the function's vectorcall slot (both function types have one), as the
     // interpreter enters __init__'s frame: PyObject_Vectorcall would look the thread state
     // up again only to check the result.
-    PyObject* r = ((PyFunctionObject*)init)->vectorcall(init, slots, (size_t)(nargs + 1), kwnames);
+    PyObject* r = call_function_ts(ts, init, slots, (size_t)(nargs + 1), kwnames);
     slots[0] = saved;
     Py_DECREF(init);
     if (!r) {
@@ -116,13 +116,75 @@ ZRT_INLINE PyObject* new_instance_fast(PyObject* cls, PyObject* const* args, siz
 #endif
 }
 
-// A call site's PyObject_Vectorcall, with the class-instantiation shortcut above.
-ZRT_INLINE PyObject* call_vector(PyObject* f, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+// `a op b` of the generic tier (a Compare the specialised tier does not take). Two exact
+// ints of one machine word each (every small int; deltablue's directions and marks) are
+// compared here, as long_richcompare would compare them, without its dispatch through
+// PyObject_RichCompare (~45 instructions, 3% of deltablue on 3.13); anything else is
+// PyObject_RichCompare itself.
+ZRT_INLINE PyObject* rich_compare(PyObject* a, PyObject* b, int op) {
+#if !ZRT_LIMITED
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
+        long x, y;
+#if ZRT_PY(3, 12)
+        bool word = PyUnstable_Long_IsCompact((PyLongObject*)a) && PyUnstable_Long_IsCompact((PyLongObject*)b);
+        if (word) {
+            x = (long)PyUnstable_Long_CompactValue((PyLongObject*)a);
+            y = (long)PyUnstable_Long_CompactValue((PyLongObject*)b);
+        }
+#else
+        Py_ssize_t sa = Py_SIZE(a), sb = Py_SIZE(b);
+        bool word = sa >= -1 && sa <= 1 && sb >= -1 && sb <= 1;
+        if (word) {
+            x = (long)sa * (long)((PyLongObject*)a)->ob_digit[0];
+            y = (long)sb * (long)((PyLongObject*)b)->ob_digit[0];
+        }
+#endif
+        if (word) {
+            bool r;
+            switch (op) {
+                case Py_LT: r = x < y; break;
+                case Py_LE: r = x <= y; break;
+                case Py_EQ: r = x == y; break;
+                case Py_NE: r = x != y; break;
+                case Py_GT: r = x > y; break;
+                default: r = x >= y; break;
+            }
+            return Py_NewRef(r ? Py_True : Py_False);
+        }
+    }
+#endif
+    return PyObject_RichCompare(a, b, op);
+}
+
+// A call site's PyObject_Vectorcall, with the class-instantiation shortcut above, on the
+// thread state the caller holds (nullptr: none in hand). A Python function, or a bound
+// method of one (`Strength.stronger(a, b)` of a classmethod), is entered as the interpreter
+// enters it: its self put in the writable slot before the arguments, the function's body
+// given the thread state (call_function_ts) - PyObject_Vectorcall and the bound method's
+// own vectorcall would each look the thread state up again.
+ZRT_INLINE PyObject* call_vector(TState ts, PyObject* f, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
     if (PyType_Check(f)) {
         bool not_taken;
-        PyObject* r = new_instance_fast(f, args, nargsf, kwnames, &not_taken);
+        PyObject* r = new_instance_fast(ts, f, args, nargsf, kwnames, &not_taken);
         if (!not_taken) return r;
     }
+#if !ZRT_LIMITED
+    if (Py_TYPE(f) == &FunctionType || Py_TYPE(f) == &PyFunction_Type)
+        return call_function_ts(ts, f, args, nargsf, kwnames);
+    if (Py_TYPE(f) == &PyMethod_Type && (nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET)) {
+        PyObject* func = PyMethod_GET_FUNCTION(f);
+        if (Py_TYPE(func) == &FunctionType || Py_TYPE(func) == &PyFunction_Type) {
+            PyObject** slots = const_cast<PyObject**>(args) - 1;
+            PyObject* saved = slots[0];
+            Py_INCREF(f);  // the call may drop the caller's last reference to the bound method
+            slots[0] = PyMethod_GET_SELF(f);
+            PyObject* r = call_function_ts(ts, func, slots, (size_t)PyVectorcall_NARGS(nargsf) + 1, kwnames);
+            slots[0] = saved;
+            Py_DECREF(f);
+            return r;
+        }
+    }
+#endif
     return PyObject_Vectorcall(f, args, nargsf, kwnames);
 }
 
@@ -134,7 +196,7 @@ ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
     if (f == (PyObject*)&PyTuple_Type) return PySequence_Tuple(a);
     if (f == (PyObject*)&PyList_Type) return PySequence_List(a);
     PyObject* args[] = {nullptr, a};
-    return call_vector(f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    return call_vector(nullptr, f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
 // LOAD_NAME in a class body: the namespace mapping first.

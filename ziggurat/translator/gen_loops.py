@@ -52,7 +52,7 @@ def reversed_range_loop(em: "UnitEmitter", node: ast.For) -> None:
         em.open(f"if (!{native}) {{")
         arr = em.fresh("a")
         em.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + a.expr for a in args)}}};")
-        r = em.call(f"zrt::call_vector({rng.expr}, {arr} + 1, {len(args)} | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr)")
+        r = em.call(f"zrt::call_vector({em.call_tstate()}, {rng.expr}, {arr} + 1, {len(args)} | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr)")
         rv = em.call(f"zrt::call_one({rev.expr}, {r.expr})")
         em.emit(f"{it}.set(PyObject_GetIter({rv.expr}));")
         em.check_null(it)

@@ -42,6 +42,7 @@ class FuncSpecInfo:
     varnames: list[str]
     freevars: list[str]
     extra_flags: str = "0"
+    ts_body: bool = False  # has a body on a given thread state (names.FUNC_TS), not a generator
 
 
 @dataclass
@@ -183,7 +184,8 @@ class ModuleEmitter:
                 f"{c_string(s.qualname.encode('utf-8'))}, {s.firstlineno}, "
                 f"{{{s.argcount}, {s.posonly}, {s.kwonly}, {flags}, {nm.ARG_NAMES}{k}}}, {s.extra_flags}, "
                 f"VN_{k}, {len(s.varnames)}, FV_{k}, {len(s.freevars)}, "
-                f"(vectorcallfunc){nm.FUNC_IMPL}{k}, nullptr, nullptr}};"
+                f"(vectorcallfunc){nm.FUNC_IMPL}{k}, nullptr, nullptr, "
+                f"{nm.FUNC_TS + str(k) if s.ts_body else 'nullptr'}}};"
             )
         return out
 

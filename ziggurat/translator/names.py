@@ -12,6 +12,7 @@ NAME_ARRAY = "N"           # interned identifiers
 STATE = "S"                # the module's zrt::ModuleState
 FUNC_IMPL = "f_"           # vectorcall implementation of a compiled function
 FUNC_SPEC = "FS_"          # its zrt::FuncSpec
+FUNC_TS = "b_"             # its body on a thread state the caller passes (f_<k> looks it up)
 GEN_NEW = "n_"             # makes a generator function's generator (f_<k> checks __code__ first)
 DIRECT = "D_"              # direct entry of a module-level function: Nums in, a Num out
 DIRECT_GUARD = "DG_"       # is this object the function D_<name> runs?

@@ -1589,7 +1589,7 @@ class UnitEmitter:
     @staticmethod
     def compare_expr(op: ast.cmpop, a: str, b: str) -> str:
         if type(op) in CMPOPS:
-            return f"PyObject_RichCompare({a}, {b}, {CMPOPS[type(op)]})"
+            return f"zrt::rich_compare({a}, {b}, {CMPOPS[type(op)]})"
         if isinstance(op, ast.Is):
             return f"zrt::is_({a}, {b}, false)"
         if isinstance(op, ast.IsNot):
@@ -1813,7 +1813,7 @@ class UnitEmitter:
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
         result = self.call(
-            f"zrt::call_vector({func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+            f"zrt::call_vector({self.call_tstate()}, {func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
         self.release(func, *vals)
         return result
@@ -1878,7 +1878,7 @@ class UnitEmitter:
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
         result = self.call(
-            f"zrt::call_method_vector({meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+            f"zrt::call_method_vector({self.call_tstate()}, {meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
         self.emit(f"{meth}.clear();")
         self.release(obj, *vals)
@@ -2049,6 +2049,11 @@ class UnitEmitter:
         """The thread state in hand, for a direct call (see zrt::TState)."""
         return "L_recursion.tstate()" if self.has_frame() else "zrt::current_tstate()"
 
+    def call_tstate(self) -> str:
+        """The thread state in hand for a call site (zrt::call_vector...), nullptr when there
+        is none: the callee then looks it up itself, as it would be called from anywhere."""
+        return "L_recursion.tstate()" if self.has_frame() else "nullptr"
+
     def _locals_decls(self) -> list[str]:
         out = []
         for name in self.unit.function_locals():
@@ -2108,10 +2113,15 @@ class UnitEmitter:
             argcount=len(positional), posonly=len(posonly), kwonly=len(kwonly),
             varargs=args.vararg is not None, varkw=args.kwarg is not None,
             param_names=positional + kwonly, varnames=varnames, freevars=list(scope.frees), extra_flags=flags,
+            ts_body=not self.gen,
         ))
         self.mod.prototypes.append(
             f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject*, PyObject* const*, size_t, PyObject*);"
         )
+        if not self.gen:
+            self.mod.prototypes.append(
+                f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState, PyObject*, PyObject* const*, size_t, PyObject*);"
+            )
         if self.gen:
             self.nslots = len(varnames)
         # the body
@@ -2134,9 +2144,10 @@ class UnitEmitter:
             return
         if not self.gen:
             head = [
-                f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+                *self.ts_entry(index),
+                f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState L_ts, PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
                 f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
-                "    " + self.frame_guard(),
+                "    " + self.frame_guard("L_ts"),
                 "    if (!L_recursion.ok) return nullptr;",
                 f"    int L_line = {lineno};",
                 "    zrt::Ref L_ret;",
@@ -2217,11 +2228,22 @@ class UnitEmitter:
         self.mod.bodies.append("\n".join(create))
         self.mod.bodies.append("\n".join(head + self.lines + tail))
 
+    @staticmethod
+    def ts_entry(index: int) -> list[str]:
+        """f_<k>, the vectorcall entry: the thread state looked up, then the body b_<k>
+        (compiled call sites holding the thread state call b_<k> themselves:
+        zrt::call_function_ts). The body stays out of line: it has two callers."""
+        return [
+            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            f"    return {nm.FUNC_TS}{index}(zrt::current_tstate(), L_func, L_args, L_nargsf, L_kwnames);",
+            "}",
+        ]
+
     def emit_direct(self, index: int, lineno: int, binding: list[str]) -> None:
         """A module-level function with a direct entry: D_<name> runs the body (Nums in,
         a Num out), DG_<name> tells callers whether an object is this very function (the
-        code not replaced), and f_<k>, the vectorcall entry everyone else uses, binds the
-        arguments and calls D_<name>."""
+        code not replaced), and f_<k>, the vectorcall entry everyone else uses, looks the
+        thread state up for b_<k>, which binds the arguments and calls D_<name>."""
         assert self.direct is not None
         params = self.unit.params
         entry, guard = self.mod.direct_names(self.direct)
@@ -2229,12 +2251,13 @@ class UnitEmitter:
             f"static bool {guard}(PyObject* f) {{",
             f"    return zrt::is_this_function(f, {nm.FUNC_SPEC}{index}.code);",
             "}",
-            f"static PyObject* {nm.FUNC_IMPL}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+            *self.ts_entry(index),
+            f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState L_ts, PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
             f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
             *binding,
             *[f"    zrt::Num L_a{i}; L_a{i}.set(L_slots[{i}]);" for i in range(len(params))],
             "    if (L_bind < 0) return nullptr;",
-            f"    zrt::Num L_r = {entry}({', '.join(['zrt::current_tstate()', *(f'zrt::num_move(L_a{i})' for i in range(len(params)))])});",
+            f"    zrt::Num L_r = {entry}({', '.join(['L_ts', *(f'zrt::num_move(L_a{i})' for i in range(len(params)))])});",
             "    if (L_r.err()) return nullptr;",
             "    return zrt::num_steal(L_r);",
             "}",
