@@ -102,7 +102,7 @@ ZRT_INLINE PyObject* agen_send_body(GenObject* g, PyObject* arg) {
 
 // gen.throw() into the body: StopIteration out of it means the body finished.
 ZRT_INLINE PyObject* agen_throw_body(GenObject* g, PyObject* const* args, Py_ssize_t n) {
-    PyObject* r = gen_throw((PyObject*)g, args, n);
+    PyObject* r = gen_throw_quiet((PyObject*)g, args, n);
     if (!r && PyErr_ExceptionMatches(PyExc_StopIteration)) PyErr_Clear();
     return r;
 }

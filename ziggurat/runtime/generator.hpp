@@ -214,8 +214,9 @@ ZRT_INLINE PyObject* gen_throw_exc(GenObject* g, PyObject* exc_value) {
                 err = r.p ? 0 : -1;
             } else {
                 PyObject* meth = nullptr;
-                int has = optional_attr(yf, "close", &meth);
-                if (has < 0) err = -1;
+                // A failing lookup of `close` is reported as unraisable and the generator is
+                // closed all the same (CPython's gen_close_iter); a failing close() propagates.
+                if (optional_attr(yf, "close", &meth) < 0) PyErr_WriteUnraisable(yf);
                 if (meth) {
                     Ref r(PyObject_CallNoArgs(meth));
                     Py_DECREF(meth);
@@ -230,11 +231,11 @@ ZRT_INLINE PyObject* gen_throw_exc(GenObject* g, PyObject* exc_value) {
             return gen_resume_for_throw(g, nullptr);
         }
         PyObject* meth = nullptr;
-        int has = optional_attr(yf, "throw", &meth);
-        if (has < 0) {
+        if (optional_attr(yf, "throw", &meth) < 0) {
+            // A failing lookup of `throw` goes to the caller; the generator stays suspended
+            // in its delegate, its body sees nothing (CPython's _gen_throw returns there).
             Py_DECREF(yf);
-            Py_CLEAR(g->yf);
-            return gen_resume_for_throw(g, nullptr);
+            return nullptr;
         }
         if (meth) {
             g->running = 1;
@@ -261,9 +262,12 @@ ZRT_INLINE PyObject* gen_throw_exc(GenObject* g, PyObject* exc_value) {
     return gen_resume_for_throw(g, nullptr);
 }
 
-ZRT_INLINE PyObject* gen_throw(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+// throw() without the 3.12+ deprecation warning: athrow() has warned already when its
+// awaitable throws into the body (agen_throw_body).
+ZRT_INLINE PyObject* gen_throw_quiet(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (nargs < 1 || nargs > 3) {
-        PyErr_Format(PyExc_TypeError, "throw expected at least 1 argument, got %zd", nargs);
+        PyErr_Format(PyExc_TypeError, nargs < 1 ? "throw expected at least 1 argument, got %zd"
+                                                : "throw expected at most 3 arguments, got %zd", nargs);
         return nullptr;
     }
     PyObject* typ = args[0];
@@ -299,6 +303,17 @@ ZRT_INLINE PyObject* gen_throw(PyObject* self, PyObject* const* args, Py_ssize_t
     }
     if (tb) PyException_SetTraceback(exc.p, tb);
     return gen_throw_exc((GenObject*)self, exc.p);
+}
+
+// gen.throw() / coro.throw(): 3.12 deprecated the 3-argument form (CPython's gen_throw).
+ZRT_INLINE PyObject* gen_throw(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (ZRT_RUNNING_PY(3, 12) && nargs > 1 && nargs <= 3 &&
+        PyErr_WarnEx(PyExc_DeprecationWarning,
+                     "the (type, exc, tb) signature of throw() is deprecated, "
+                     "use the single-arg signature instead.",
+                     1) < 0)
+        return nullptr;
+    return gen_throw_quiet(self, args, nargs);
 }
 
 ZRT_INLINE PyObject* gen_close(PyObject* self, PyObject*) {
@@ -484,9 +499,13 @@ ZRT_INLINE void chain_handled() {
 ZRT_INLINE PyObject* gen_get_code(PyObject* self, void*) {
     return newref(PyFunction_GET_CODE(((GenObject*)self)->func));
 }
+// gi_yieldfrom/cr_await/ag_await: the delegate only while suspended in `yield from`/`await`.
+// While the generator runs - resumed into that delegate, which may look back at it -
+// CPython answers None (its _PyGen_yf reads the delegate only at a suspension point); `yf`
+// stays set across the resumption, so `running` decides.
 ZRT_INLINE PyObject* gen_get_yf(PyObject* self, void*) {
-    PyObject* yf = ((GenObject*)self)->yf;
-    return newref(yf ? yf : Py_None);
+    GenObject* g = (GenObject*)self;
+    return newref(g->yf && !g->running ? g->yf : Py_None);
 }
 
 // obj.__class__ answers CPython's own generator/coroutine type, so the checks Python code

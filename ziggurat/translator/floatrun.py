@@ -487,7 +487,7 @@ class _FastCopy:
         if isinstance(node, ast.Name):
             return self.var(node.id)
         if _small_int(node):  # folded first: `x * -0` multiplies by +0.0, as CPython does
-            return f"INT64_C({ast.literal_eval(node)})"
+            return f"INT64_C({_small_int_value(node)})"
         if isinstance(node, ast.Constant):
             assert isinstance(node.value, float)
             return em.mod._double(node.value)
@@ -603,6 +603,16 @@ def _small_int(node: ast.expr) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return _small_int(node.operand)
     return isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) <= _EXACT_INT
+
+
+def _small_int_value(node: ast.expr) -> int:
+    """The value of a _small_int node. Not ast.literal_eval: it refuses more than one sign
+    (`---1`, test_grammar's test_unary_ops)."""
+    if isinstance(node, ast.UnaryOp):
+        v = _small_int_value(node.operand)
+        return -v if isinstance(node.op, ast.USub) else v
+    assert isinstance(node, ast.Constant) and type(node.value) is int
+    return node.value
 
 
 def _ops(s: ast.stmt) -> int:

@@ -1130,12 +1130,23 @@ class UnitEmitter:
             self.stmts(finalbody)
             self.leave_handler_reraise(exc)
         else:
+            # __exit__ runs on the with statement's line; when it declines the exception, the
+            # frame's line goes back to the one that raised (CPython's RERAISE restores the
+            # raising instruction: PEP 626 test_lineno_after_with). Not across an `await`:
+            # a C++ local does not survive the suspension.
+            raised_line = "" if is_async else self.fresh("ln")
+            if raised_line:
+                self.emit(f"int {raised_line} = L_line;")
             self.emit_line(line)
             def decide(r: str) -> None:
                 t = self.fresh("b")
                 self.emit(f"int {t} = zrt::truth({r}.p);")
                 self.emit(f"if ({t} < 0) {self.fail()}")
                 self.open(f"if (!{t}) {{")
+                if raised_line:
+                    self.emit(f"L_line = {raised_line};")
+                    if self.has_frame():
+                        self.emit(f"L_recursion.at(zrt::site_index(&{self.tb_site()}, L_line));")
                 self.emit(f"zrt::restore_exception(zrt::newref({exc}.p));")
                 self.emit(self.fail(notb=True))
                 self.close("}")

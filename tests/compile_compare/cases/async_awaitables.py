@@ -6,6 +6,8 @@ exact messages differ between CPython versions; each run is compared with its ow
 
 import gc
 import inspect
+import os
+import sys
 import types
 import warnings
 
@@ -118,7 +120,21 @@ def test_unawaited_awaitables():
         g.aclose()
         del g
         gc.collect()
-    print(sorted(str(w.message) for w in caught if w.category is RuntimeWarning))
+    messages = sorted(str(w.message) for w in caught if w.category is RuntimeWarning)
+    if os.environ.get("ZIGGURAT_TEST_ABI3", "") not in ("", "0") and sys.version_info >= (3, 13):
+        # A documented abi3 limitation (differences.md): an abi3 build's asend/athrow/aclose
+        # awaitables are collected without 3.13's "coroutine method ... was never awaited"
+        # warning. The case states it - CPython gives the three, the abi3 build none - and
+        # compares the rest; a version-specific build must give them exactly (below).
+        methods = [m for m in messages if m.startswith("coroutine method ")]
+        compiled = __file__.endswith((".so", ".pyd"))
+        expected = [] if compiled else [
+            f"coroutine method '{name}' of 'test_unawaited_awaitables.<locals>.gen' was never awaited"
+            for name in ("aclose", "asend", "athrow")
+        ]
+        assert methods == expected, methods
+        messages = [m for m in messages if m not in methods]
+    print(messages)
 
 
 def test_coroutine_awaited_twice_and_never_awaited():

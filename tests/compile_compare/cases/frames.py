@@ -349,3 +349,49 @@ def test_locals_of_suspended_generators_and_coroutines():
     print(type(inspect.getcoroutinelocals(c)).__name__)
     c.close()
     g.close()
+
+
+class _NoteExitLine:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        caller = sys._getframe(1)
+        self.line = caller.f_lineno - caller.f_code.co_firstlineno
+
+
+def _frame_lines_after(f):
+    try:
+        f()
+    except Exception as ex:
+        t = ex.__traceback__.tb_next
+    out = []
+    while t:
+        first = t.tb_frame.f_code.co_firstlineno
+        out.append((t.tb_frame.f_lineno - first, t.tb_lineno - first))
+        t = t.tb_next
+    return out
+
+
+def test_frame_line_after_with_reraises():
+    # __exit__ runs on the with statement's line; when it declines the exception, the
+    # frame's f_lineno goes back to the line that raised (PEP 626, test_lineno_after_with).
+    cm = _NoteExitLine()
+
+    def after_with():
+        with cm:
+            1 / 0
+            pass
+
+    def nested():
+        with _NoteExitLine():
+            with cm:
+                x = 1
+                1 / 0
+        return x
+
+    first = _frame_lines_after(after_with), cm.line
+    second = _frame_lines_after(nested), cm.line
+    if FRAMES:
+        assert first == ([(2, 2)], 1), first
+        assert second == ([(4, 4)], 2), second

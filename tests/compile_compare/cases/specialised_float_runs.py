@@ -345,6 +345,16 @@ def test_int_runs():
             print("ZeroDivisionError", e)
 
 
+def test_repeated_signs_in_runs():
+    # A constant with several signs (`---1`, test_grammar's test_unary_ops) in a run: the
+    # translator folds them itself (ast.literal_eval refuses them: a translation error).
+    x = +1
+    x = -1
+    x = -1*1/1 + 1*1 - ---1*1
+    y = x * ---2 + +-+3.5 - -+-0
+    print(x, y, -(-(-x)))
+
+
 if __name__ == "__main__":
     for name, f in list(globals().items()):
         if name.startswith("test_"):
