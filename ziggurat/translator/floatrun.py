@@ -190,6 +190,10 @@ class FloatRuns:
                 and len({t.id for t in names}) == len(names) and self.kind(s.value) == "f")
 
     def eligible(self, s: ast.stmt) -> bool:
+        if isinstance(s, (ast.Assign, ast.Return)) and s.value is not None and _is_existing_object(s.value):
+            # CPython stores (returns) that very object; a run would make a new one and `is`
+            # would tell them apart
+            return False
         if isinstance(s, ast.Assign):
             t = s.targets[0]
             if len(s.targets) == 1 and self.attr(t):
@@ -597,6 +601,30 @@ def _no_stale_bases(run: list[ast.stmt]) -> list[ast.stmt]:
             return run[:i]
         written.update(_target_names(s))
     return run
+
+
+def _is_existing_object(node: ast.expr) -> bool:
+    """Is the value, in CPython, an object that exists already rather than a new result: a
+    local (`y = x`), a constant or what the compiler folds into one (`y = -1.5`, `2.0 * 3.0`),
+    `+x` of such (float and int return themselves), or a choice with such a branch."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+        return _is_existing_object(node.operand)
+    if isinstance(node, ast.IfExp):
+        return _is_existing_object(node.body) or _is_existing_object(node.orelse)
+    return _folded_constant(node)
+
+
+def _folded_constant(node: ast.expr) -> bool:
+    """Made of constants and operators only: CPython's compiler folds it into one constant."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _folded_constant(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _folded_constant(node.left) and _folded_constant(node.right)
+    return False
 
 
 def _small_int(node: ast.expr) -> bool:

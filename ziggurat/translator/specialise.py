@@ -327,6 +327,10 @@ class Specialiser:
         if not self.is_num_local(name) or not (is_arith(value) or numeric_call(value) is not None
                                                or is_int_const(value) or is_float_const(value)):
             return False
+        if is_float_const(value) or (is_int_const(value) and not -5 <= value.value <= 256):  # type: ignore[attr-defined]
+            # the constant's own object, as CPython stores it (`x = 1.5; y = 1.5; x is y`):
+            # the generic store keeps it as the Num's box
+            return False
         t = self.num(value)
         self.em.emit(f"{nm.LOCAL}{nm.ident(name)}.assign({t});")
         return True

@@ -355,6 +355,49 @@ def test_repeated_signs_in_runs():
     print(x, y, -(-(-x)))
 
 
+
+class Holder:
+    __slots__ = ("v",)
+
+    def __init__(self):
+        self.v = 0.5
+
+
+def identity_copies(a, b, big):
+    x = a * 2.0
+    y = x               # y is x
+    z = y + 1.0
+    p = +x              # float.__pos__ returns the float itself
+    w = p * 3.0
+    c = 10.5            # one constant object, stored twice
+    d = 10.5
+    q = c + d
+    i = big * 3
+    j = i               # an int beyond the small-int cache, the same object
+    k = j + 1
+    h = Holder()
+    h.v = z             # the attribute holds z itself
+    e = h.v + 1.0
+    m = x if a > b else z
+    n = m - 1.0
+    return (y is x, p is x, c is d, j is i, h.v is z, m is x or m is z,
+            z, w, q, k, e, n)
+
+
+def identity_return(a):
+    x = a * 2.0
+    y = x - 1.0
+    return y
+
+
+def test_identity_of_existing_objects():
+    # `y = x`, `+x`, a constant, `o.a = x`, a choice of locals: CPython stores the
+    # object that exists; a run that made a new float (int) would change what `is` says.
+    for a, b, big in ((1.5, 2.0, 1000), (3.0, -1.0, 2 ** 40), (-0.0, 0.0, 10 ** 30)):
+        print(identity_copies(a, b, big))
+    r = identity_return(4.0)
+    print(r, identity_return(r) is identity_return(r))
+
 if __name__ == "__main__":
     for name, f in list(globals().items()):
         if name.startswith("test_"):
