@@ -286,6 +286,13 @@ class Specialiser:
             em.emit(f"int {var} = zrt::num_compare_truth({a}, {b}, {ORDER_OPS[type(node.ops[0])]});")
             em.emit(f"if ({var} < 0) {em.fail()}")
             return var
+        if isinstance(node, ast.Name) and self.is_num_local(node.id):
+            # `while k:` on a Num local: an int or float tested without boxing it; any other
+            # object goes through its __bool__ as zrt::truth would
+            var = em.fresh("b")
+            em.emit(f"int {var} = zrt::num_truth({self.num(node)});")
+            em.emit(f"if ({var} < 0) {em.fail()}")
+            return var
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and self.truth_worthy(node.operand):
             inner = em.truth(node.operand)
             var = em.fresh("b")
@@ -313,6 +320,8 @@ class Specialiser:
         return None
 
     def truth_worthy(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return self.is_num_local(node.id)
         if isinstance(node, ast.Compare):
             return self.wants_compare(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):

@@ -1805,8 +1805,17 @@ class UnitEmitter:
             else:
                 ns = self.locals_snapshot(node).expr
             return self.call(f"zrt::frame_call(&S, {ns}, {func.expr}, {arr}, {nargs})")
+        # a local holding a bound method (`pop = lst.pop`): list methods run on the list
+        # directly when that is what it holds (runtime/listops.hpp)
+        local = (isinstance(node.func, ast.Name) and self.access(node.func.id) == FAST
+                 and not self.spec.is_num_local(node.func.id) and not node.keywords)
         if nargs == 1 and not node.keywords:
-            result = self.call(f"zrt::call_one({func.expr}, {vals[0].expr})")
+            helper = "zrt::call_local_one" if local else "zrt::call_one"
+            result = self.call(f"{helper}({func.expr}, {vals[0].expr})")
+            self.release(func, *vals)
+            return result
+        if nargs == 2 and local:
+            result = self.call(f"zrt::call_local_two({func.expr}, {vals[0].expr}, {vals[1].expr})")
             self.release(func, *vals)
             return result
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
