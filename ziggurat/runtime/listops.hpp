@@ -88,4 +88,41 @@ static inline PyObject* call_local_two(PyObject* f, PyObject* a, PyObject* b) {
     return call_vector(f, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
+// -- x[a:] = x[b:] + x[a:b] in place (translator/list_stmts.py) ---------------------------
+
+// A bound local's exact int value (no code runs); false for anything else.
+static inline bool obj_i64(PyObject* o, int64_t* out) {
+    return o && PyLong_CheckExact(o) && long_to_i64(o, out);
+}
+static inline bool num_i64(const Num& n, int64_t* out) {
+    if (n.k == NUM_INT) {
+        *out = n.i;
+        return true;
+    }
+    return n.k == NUM_OBJ && obj_i64(n.o, out);
+}
+
+// The statement's effect when 0 <= a <= b <= len: the items from a on rotated left by b - a
+// (the same items and references; the size, so the allocation, unchanged). false = not
+// done, nothing touched: the caller runs the statement as written.
+static inline bool list_rotate_left(PyObject* lst, int64_t a, int64_t b) {
+#if ZRT_LIMITED
+    (void)lst, (void)a, (void)b;
+    return false;  // abi3: the items array is hidden; the statement as written
+#else
+    int64_t n = (int64_t)PyList_GET_SIZE(lst);
+    if (a < 0 || a > b || b > n) return false;
+    int64_t k = b - a;
+    if (k == 0 || b == n) return true;  // x[a:] = x[a:] + [] / x[b:] is empty: the same list
+    enum { MAX_SHIFT = 16 };
+    if (k > MAX_SHIFT) return false;
+    PyObject* saved[MAX_SHIFT];
+    PyObject** items = ((PyListObject*)lst)->ob_item;
+    memcpy(saved, items + a, (size_t)k * sizeof(PyObject*));
+    memmove(items + a, items + b, (size_t)(n - b) * sizeof(PyObject*));
+    memcpy(items + n - k, saved, (size_t)k * sizeof(PyObject*));
+#endif
+    return true;
+}
+
 }  // namespace zrt

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import gen_loops, genexpr_inline
+from . import gen_loops, genexpr_inline, list_stmts
 from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
@@ -459,7 +459,7 @@ class UnitEmitter:
         if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and self.spec.assign_local(node.targets[0].id, node.value)):
             return
-        if self.spec.flip_slice(node):
+        if self.spec.flip_slice(node) or list_stmts.rotate_slice(self, node):
             return
         val = self.expr(node.value)
         for target in node.targets:

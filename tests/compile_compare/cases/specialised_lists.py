@@ -222,3 +222,113 @@ def test_while_unbound_number_local():
         assert "k" in str(e)
     else:
         raise AssertionError("no error")
+
+
+def rot1(x, i):
+    x[i:] = x[i + 1:] + x[i:i + 1]
+    return x
+
+
+def rot(x, a, b):
+    x[a:] = x[b:] + x[a:b]
+    return x
+
+
+class Counted(int):
+    calls = 0
+
+    def __add__(self, other):
+        Counted.calls += 1
+        return Counted(int(self) + other)
+
+    def __index__(self):
+        return int(self)
+
+
+class SubList(list):
+    def __getitem__(self, k):
+        return SubList(list.__getitem__(self, k)) if isinstance(k, slice) else list.__getitem__(self, k)
+
+    def __add__(self, other):
+        return SubList(list(self) + list(other) + ["sub"])
+
+
+def test_rotation_in_place():
+    base = list(range(8))
+    for i in range(-12, 12):
+        x = list(base)
+        alias = x
+        assert rot1(x, i) is alias
+        ref = list(base)
+        ref[i:] = list(base)[i + 1:] + list(base)[i:i + 1]
+        assert x == ref, (i, x, ref)
+    for a in range(-3, 11):
+        for b in range(-3, 11):
+            x = list(range(9))
+            ref = list(range(9))
+            ref[a:] = ref[b:] + ref[a:b]
+            assert rot(x, a, b) == ref, (a, b)
+    x = list(range(40))
+    assert rot(x, 2, 30) == [0, 1] + list(range(30, 40)) + list(range(2, 30))
+    assert rot(list(range(5)), 2 ** 70, 1) == [0, 1, 2, 3, 4, 1, 2, 3, 4]
+    assert rot(list(range(5)), 1, 2 ** 70) == [0, 1, 2, 3, 4]
+    assert rot(list(range(5)), 2 ** 63 - 1, 2 ** 63) == [0, 1, 2, 3, 4]
+
+
+def test_rotation_keeps_size_and_refs():
+    items = [object() for _ in range(6)]
+    x = list(items)
+    before = [sys.getrefcount(o) for o in items]
+    size = sys.getsizeof(x)
+    rot1(x, 2)
+    assert [sys.getrefcount(o) for o in items] == before
+    assert sys.getsizeof(x) == size
+    assert x == items[:2] + items[3:] + [items[2]]
+
+
+def test_rotation_not_taken():
+    Counted.calls = 0
+    x = list(range(5))
+    rot1(x, Counted(1))
+    assert x == [0, 2, 3, 4, 1] and Counted.calls == 2
+    assert rot1(SubList(range(4)), 1) == [0, 2, 3, 1, "sub"]
+    assert rot1(list(range(4)), True) == [0, 2, 3, 1]
+    try:
+        rot1((1, 2), 0)
+    except TypeError as e:
+        assert "does not support item assignment" in str(e)
+    else:
+        raise AssertionError("tuple rotated")
+    try:
+        rot1(list(range(3)), None)
+    except TypeError as e:
+        assert "unsupported operand" in str(e)
+    else:
+        raise AssertionError("None + 1")
+
+
+def permutations_gen(n):
+    indices = list(range(n))
+    for i in reversed(range(n)):
+        indices[i:] = indices[i + 1:] + indices[i:i + 1]
+        yield tuple(indices)
+    i = 1.5
+    try:
+        indices[i:] = indices[i + 1:] + indices[i:i + 1]
+    except TypeError as e:
+        yield str(e)
+
+
+def test_rotation_in_generator():
+    assert list(permutations_gen(4)) == [(0, 1, 2, 3), (0, 1, 3, 2), (0, 3, 2, 1), (3, 2, 1, 0),
+                                         "slice indices must be integers or None or have an __index__ method"]
+    g = permutations_gen(3)
+    assert next(g) == (0, 1, 2)
+    g.close()
+    g = permutations_gen(3)
+    next(g)
+    try:
+        g.throw(KeyError("k"))
+    except KeyError:
+        pass
+    assert list(g) == []
