@@ -32,6 +32,7 @@
 #include "match.hpp"
 #include "native.hpp"
 #include "listops.hpp"
+#include "setcount.hpp"
 #include "leaf.hpp"
 #include "module.hpp"
 #include "typeparams.hpp"

@@ -1766,6 +1766,9 @@ class UnitEmitter:
 
     def expr_Call(self, node: ast.Call) -> Val:
         self.set_line(node)
+        counted = genexpr_inline.len_of_set(node)
+        if counted is not None and genexpr_inline.inlinable(self, counted.args[0]):  # type: ignore[arg-type]
+            return genexpr_inline.emit_len_of_set(self, node, counted)
         consumer = genexpr_inline.consumer(node)
         if consumer is not None and genexpr_inline.inlinable(self, node.args[0]):  # type: ignore[arg-type]
             return genexpr_inline.emit_consumed(self, node, consumer)
