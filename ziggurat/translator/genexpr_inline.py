@@ -69,6 +69,16 @@ def len_of_set(node: ast.Call) -> ast.Call | None:
     return inner if isinstance(inner, ast.Call) and consumer(inner) == "set" else None
 
 
+def _first_iterator(em: "UnitEmitter", gx: ast.GeneratorExp) -> tuple["Val", str]:
+    """iter() of the first iterable, taken in the enclosing scope; and the result variable."""
+    first = em.expr(gx.generators[0].iter)
+    it = em.call(f"PyObject_GetIter({first.expr})")
+    em.release(first)
+    res = em.fresh("gx")
+    em.emit(f"zrt::Ref {res};")
+    return it, res
+
+
 def emit_len_of_set(em: "UnitEmitter", node: ast.Call, inner: ast.Call) -> "Val":
     """`len(set(genexpr))`: the items counted by zrt::DistinctCount (runtime/setcount.hpp)
     when `len` and `set` are the builtins, else both generic calls. The names load in the
@@ -79,11 +89,7 @@ def emit_len_of_set(em: "UnitEmitter", node: ast.Call, inner: ast.Call) -> "Val"
     assert isinstance(gx, ast.GeneratorExp)
     length = em.expr(node.func, owned=True)
     callee = em.expr(inner.func, owned=True)
-    first = em.expr(gx.generators[0].iter)
-    it = em.call(f"PyObject_GetIter({first.expr})")
-    em.release(first)
-    res = em.fresh("gx")
-    em.emit(f"zrt::Ref {res};")
+    it, res = _first_iterator(em, gx)
     em.open(f"if ({callee.expr} == (PyObject*)&PySet_Type && "
             f"zrt::is_builtin({length.expr}, \"builtins\", \"len\", &{em.spec.site()})) {{")
     _inline_loop(em, inner, gx, "len_set", it, res, callee)
@@ -155,11 +161,7 @@ def emit_consumed(em: "UnitEmitter", node: ast.Call, what: str) -> "Val":
     callee: Val | None = None
     if what != "join":
         callee = em.expr(node.func, owned=True)
-    first = em.expr(gx.generators[0].iter)
-    it = em.call(f"PyObject_GetIter({first.expr})")
-    em.release(first)
-    res = em.fresh("gx")
-    em.emit(f"zrt::Ref {res};")
+    it, res = _first_iterator(em, gx)
     if callee is None:
         em.open("{")
     elif what in TYPE_CONSUMERS:
