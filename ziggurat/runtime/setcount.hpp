@@ -18,20 +18,34 @@ struct DistinctCount {
     Py_ssize_t n = 0;
     Ref set;  // the real set, from the first item that is not a small exact int
 
+    void mark(int64_t i) {
+        uint64_t k = (uint64_t)(i - LO), m = (uint64_t)1 << (k & 63);
+        if (!(bits[k >> 6] & m)) {
+            bits[k >> 6] |= m;
+            n++;
+        }
+    }
+
     int add(PyObject* v) {
         if (!set.p) {
             int64_t i;
             if (PyLong_CheckExact(v) && long_to_i64(v, &i) && i >= LO && i < LO + SPAN) {
-                uint64_t k = (uint64_t)(i - LO), m = (uint64_t)1 << (k & 63);
-                if (!(bits[k >> 6] & m)) {
-                    bits[k >> 6] |= m;
-                    n++;
-                }
+                mark(i);
                 return 0;
             }
             if (materialize() < 0) return -1;
         }
         return PySet_Add(set.p, v);
+    }
+
+    // a Num item (an arithmetic element): an int in the window without making its object
+    int add_num(Num& a) {
+        if (!set.p && a.k == NUM_INT && a.i >= LO && a.i < LO + SPAN) {
+            mark(a.i);
+            return 0;
+        }
+        PyObject* o = num_local_obj(a);  // (the Num keeps the box and releases it)
+        return o ? add(o) : -1;
     }
 
     int materialize() {

@@ -210,6 +210,14 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
     def consume() -> None:
         if multiline:
             em.set_line(gx.elt)
+        if what == "len_set" and em.spec.wants(gx.elt):
+            # a number counted as it is, boxed only when it is not a small int
+            t = em.spec.num(gx.elt)  # the generator's work
+            assert em.ctx[-1] is body
+            em.ctx.pop()
+            em.check_int(f"{buf}.add_num({t})")
+            em.ctx.append(body)
+            return
         item = em.expr(gx.elt)  # the generator's work
         assert em.ctx[-1] is body
         em.ctx.pop()             # from here the consumer's: no <genexpr> entry, no PEP 479

@@ -384,12 +384,21 @@ def test_len_set_small_ints():
     assert len(set(x for x in [2 ** 70, 2 ** 70, 1])) == 2
 
 
+class EqAddOne:
+    def __sub__(self, other):
+        return EqAll("sub")
+
+
 def test_len_set_mixed_items():
     assert len(set(x for x in [1, 1.0, True, 2, 2.5, "2", 1 + 0j])) == 4
     assert len(set(x for x in [0, False, 0.0, -0.0, 5, EqAll("a")])) == 3
     # the ints seen before EqAll are in the real set it meets: it equals 1 (same hash)
     assert len(set(x for x in [1, 2, 1, EqAll("a")])) == 2
     assert len(set(x for x in [-512, 511, -513, 512, -512, 511])) == 4
+    # arithmetic elements are counted as numbers: bools, floats and big ints among them
+    assert len(set(x + 0 for x in [1, True, 1.0, 2.5, 2 ** 70, 2 ** 70, -1, -1.0])) == 4
+    assert len(set(x * 2 for x in [2 ** 62, 2 ** 62, 300, 256.0 + 44])) == 2
+    assert len(set(x - 1 for x in [1, 2, 1, EqAddOne()])) == 2
     assert len(set(x for x in [EqAll("a"), 1, EqAll("b")])) == 1
     assert len(set(x for x in [1, 2, 3, (1, 2), (1, 2), frozenset()])) == 5
 
