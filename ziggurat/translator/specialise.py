@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Callable
 
+from . import genexpr_inline
 from . import names as nm
 from .module_emitter import c_string
 from .scopes import COMP, FAST, GLOBAL, NAME
@@ -148,8 +149,11 @@ class Specialiser:
     def num_call(self, node: ast.Call, fname: str) -> str:
         """len / abs / math functions: the callee is loaded as usual and checked at run time."""
         em = self.em
-        if fname in ("min", "max"):
-            val = self.minmax(node)
+        inner = genexpr_inline.len_of_set(node) if fname == "len" else None
+        counted = inner is not None and genexpr_inline.inlinable(em, inner.args[0])  # type: ignore[arg-type]
+        if fname in ("min", "max") or counted:
+            # (len(set(genexpr)): counted by the inlined loop, genexpr_inline.emit_len_of_set)
+            val = em.expr(node) if counted else self.minmax(node)
             t = em.fresh("n")
             em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
             em.release(val)

@@ -430,3 +430,27 @@ def test_len_set_rebound():
         globals().pop("set", None)
         globals().pop("len", None)
     assert len(set(x % 2 for x in range(6))) == 2
+
+
+def count_distinct(xs):
+    return len(set(x for x in xs))
+
+
+def count_diagonals(v):
+    return len(set(v[i] + i for i in range(len(v)))) + 0
+
+
+def test_len_set_as_a_number():
+    # (a function returning len(...) is a direct, numeric one: the count is a Num there)
+    assert count_distinct([1, 1, 2]) == 2
+    assert count_distinct([1, 1.0, "1"]) == 2
+    assert count_distinct(x for x in range(3)) == 3
+    assert count_diagonals((0, 1, 2, 3)) == 4
+    assert count_diagonals((3, 2, 1, 0)) == 1
+    assert count_diagonals((2.0, 1, 0.5)) == 2  # 2.0 == 2
+    try:
+        count_distinct([[1]])
+    except TypeError as e:
+        assert "unhashable" in str(e)
+    else:
+        raise AssertionError("list hashed")
