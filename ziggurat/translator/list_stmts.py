@@ -1,8 +1,10 @@
-"""Stage 7, emit (part of unit_emitter.py): list statements the specialised tier does in
-place. Now: the rotation `x[a:] = x[b:] + x[a:b]` (itertools.permutations' pure-Python
-recipe, as pyperformance's nqueens has it: `indices[i:] = indices[i+1:] + indices[i:i+1]`).
+"""Stage 7, emit (part of unit_emitter.py): assignments done without the objects the
+statement would make and no one sees. `a, b = b, a` / `x[i], x[j] = x[j], x[i]`
+(parallel_assign) stores the values without the tuple between. The rotation
+`x[a:] = x[b:] + x[a:b]` (itertools.permutations' pure-Python recipe, as pyperformance's
+nqueens has it: `indices[i:] = indices[i+1:] + indices[i:i+1]`) rotates the list in place.
 
-The fast path is chosen before anything is evaluated, on tests that run no code: `x` a
+The rotation's fast path is chosen before anything is evaluated, on tests that run no code: `x` a
 bound fast local holding an exact list, every name in the bounds a bound local holding an
 exact int, the bounds (int literals, those names, their sums and differences) computed
 without overflow and 0 <= a <= b <= len(x). Then the two copies, the concatenation and the
@@ -22,6 +24,17 @@ from .scopes import FAST
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
+
+
+def parallel_assign(node: ast.Assign) -> bool:
+    """`t1, t2, ... = e1, e2, ...`: one target, both sides tuples/lists of the same length
+    without starred items (the values can go into the targets without a tuple between)."""
+    if len(node.targets) != 1:
+        return False
+    target, value = node.targets[0], node.value
+    return (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Tuple)
+            and len(target.elts) == len(value.elts) >= 2
+            and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)))
 
 
 def _slice_of(node: ast.expr, name: str) -> ast.Slice | None:

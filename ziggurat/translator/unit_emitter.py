@@ -461,6 +461,14 @@ class UnitEmitter:
             return
         if self.spec.flip_slice(node) or list_stmts.rotate_slice(self, node):
             return
+        if list_stmts.parallel_assign(node):
+            # `a, b = b, a` / `x[i], x[j] = x[j], x[i]`: the values in order (each held: a later
+            # one may rebind a name an earlier one read), then the stores in order, as the
+            # interpreter's SWAP does; the tuple it would build for more items no one sees
+            vals = [self.expr(e, owned=True) for e in node.value.elts]  # type: ignore[attr-defined]
+            for target, v in zip(node.targets[0].elts, vals):  # type: ignore[attr-defined]
+                self.assign(target, v, keep=True)
+            return
         val = self.expr(node.value)
         for target in node.targets:
             self.assign(target, val, keep=True)

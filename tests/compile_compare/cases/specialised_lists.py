@@ -332,3 +332,64 @@ def test_rotation_in_generator():
     except KeyError:
         pass
     assert list(g) == []
+
+
+log = []
+
+
+def note(tag, v):
+    log.append(tag)
+    return v
+
+
+class Rec:
+    def __setitem__(self, k, v):
+        log.append(("set", k, v))
+
+
+def test_parallel_assignment():
+    a, b = 1, 2
+    a, b = b, a
+    assert (a, b) == (2, 1)
+    x = [0, 1, 2, 3]
+    i, j = 0, 3
+    x[i], x[j] = x[j], x[i]
+    assert x == [3, 1, 2, 0]
+    i, x[i] = 2, "two"  # i is stored first, then x[i] uses it
+    assert x == [3, 1, "two", 0]
+    del log[:]
+    r = Rec()
+    r[note("k1", 1)], r[note("k2", 2)] = note("v1", "a"), note("v2", "b")
+    assert log == ["v1", "v2", "k1", ("set", 1, "a"), "k2", ("set", 2, "b")]
+    (p, q), s = (1, 2), 3
+    assert (p, q, s) == (1, 2, 3)
+    [m, n] = 5, 6
+    assert (m, n) == (5, 6)
+    y = 10
+    y, z = (y := 20), y
+    assert (y, z) == (20, 20)
+    try:
+        a, b = 1, 2, 3
+    except ValueError as e:
+        assert "too many" in str(e)
+    try:
+        a, (b, c) = 1, 2
+    except TypeError as e:
+        assert "cannot unpack non-iterable int object" in str(e)
+    items = [object(), object()]
+    before = [sys.getrefcount(o) for o in items]
+    items[0], items[1] = items[1], items[0]
+    assert [sys.getrefcount(o) for o in reversed(items)] == before
+
+
+def test_parallel_assignment_unbound():
+    def f():
+        a, b = b, 1  # noqa: F821
+        return a
+
+    try:
+        f()
+    except UnboundLocalError as e:
+        assert "'b'" in str(e)
+    else:
+        raise AssertionError("no error")
