@@ -102,7 +102,8 @@ def rotate_slice(em: "UnitEmitter", node: ast.Assign) -> bool:
 
     def value(node: ast.expr) -> str:
         if isinstance(node, ast.Constant):
-            return f"INT64_C({node.value})"
+            assert type(node.value) is int
+            return f"INT64_C({int(node.value)})"
         if isinstance(node, ast.Name):
             return values[node.id]
         assert isinstance(node, ast.BinOp)
