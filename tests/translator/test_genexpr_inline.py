@@ -14,7 +14,7 @@ def cpp_of(source: str) -> str:
 
 
 def test_set_of_genexpr_is_inlined_behind_a_type_test() -> None:
-    cpp = cpp_of("def f(vec, cols):\n    return len(set(vec[i] + i for i in cols))\n")
+    cpp = cpp_of("def f(vec, cols):\n    return sorted(set(vec[i] + i for i in cols))\n")
     assert "== (PyObject*)&PySet_Type) {" in cpp
     assert "PySet_Add(" in cpp
     # the body's errors get the <genexpr> traceback entry and PEP 479, the generic path
@@ -22,6 +22,17 @@ def test_set_of_genexpr_is_inlined_behind_a_type_test() -> None:
     assert "zrt::genexpr_body_error();" in cpp
     assert re.search(r'TbSite TB_\d+ = \{"<genexpr>", 2,', cpp)
     assert "zrt::gen_new(" in cpp and "zrt::call_one(" in cpp
+
+
+def test_len_of_set_counts_behind_both_guards() -> None:
+    cpp = cpp_of("def f(vec, cols):\n    return len(set(vec[i] + i for i in cols))\n")
+    # set is the type and len the builtin, else set() then len() of a real generator
+    assert re.search(r'== \(PyObject\*\)&PySet_Type && zrt::is_builtin\(\w+\.p, "builtins", "len"', cpp)
+    assert "zrt::DistinctCount " in cpp and ".add_num(" in cpp and ".length()" in cpp
+    assert "PySet_Add(" not in cpp and "zrt::gen_new(" in cpp
+    # an element that is not arithmetic is counted as an object
+    cpp = cpp_of("def f(xs):\n    return len(set(x for x in xs))\n")
+    assert ".add(" in cpp and ".add_num(" not in cpp
 
 
 def test_function_consumers_use_builtin_sites() -> None:

@@ -31,6 +31,8 @@
 #include "asyncgen.hpp"
 #include "match.hpp"
 #include "native.hpp"
+#include "listops.hpp"
+#include "setcount.hpp"
 #include "leaf.hpp"
 #include "module.hpp"
 #include "typeparams.hpp"

@@ -61,6 +61,49 @@ def consumer(node: ast.Call) -> str | None:
     return None
 
 
+def len_of_set(node: ast.Call) -> ast.Call | None:
+    """The inner `set(genexpr)` call of `len(set(genexpr))`, or None."""
+    if not (isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1 and not node.keywords):
+        return None
+    inner = node.args[0]
+    return inner if isinstance(inner, ast.Call) and consumer(inner) == "set" else None
+
+
+def _first_iterator(em: "UnitEmitter", gx: ast.GeneratorExp) -> tuple["Val", str]:
+    """iter() of the first iterable, taken in the enclosing scope; and the result variable."""
+    first = em.expr(gx.generators[0].iter)
+    it = em.call(f"PyObject_GetIter({first.expr})")
+    em.release(first)
+    res = em.fresh("gx")
+    em.emit(f"zrt::Ref {res};")
+    return it, res
+
+
+def emit_len_of_set(em: "UnitEmitter", node: ast.Call, inner: ast.Call) -> "Val":
+    """`len(set(genexpr))`: the items counted by zrt::DistinctCount (runtime/setcount.hpp)
+    when `len` and `set` are the builtins, else both generic calls. The names load in the
+    interpreter's order: len, set, then the first iterable."""
+    from .unit_emitter import Val
+
+    gx = inner.args[0]
+    assert isinstance(gx, ast.GeneratorExp)
+    length = em.expr(node.func, owned=True)
+    callee = em.expr(inner.func, owned=True)
+    it, res = _first_iterator(em, gx)
+    em.open(f"if ({callee.expr} == (PyObject*)&PySet_Type && "
+            f"zrt::is_builtin({length.expr}, \"builtins\", \"len\", &{em.spec.site()})) {{")
+    _inline_loop(em, inner, gx, "len_set", it, res, callee)
+    em.close("}")
+    em.open("else {")
+    gen = em.genexpr_call(gx, it)
+    made = em.call(f"zrt::call_one({callee.expr}, {gen.expr})")
+    r = em.call(f"zrt::call_one({length.expr}, {made.expr})")
+    em.emit(f"{res}.set({r.steal()});")
+    em.close("}")
+    em.release(length, callee, it)
+    return Val(f"{res}.p", res)
+
+
 def inlinable(em: "UnitEmitter", gx: ast.GeneratorExp) -> bool:
     """Can the body of `gx` run inline in em's current scope with the same meaning?"""
     from .unit_emitter import _async_genexp
@@ -118,11 +161,7 @@ def emit_consumed(em: "UnitEmitter", node: ast.Call, what: str) -> "Val":
     callee: Val | None = None
     if what != "join":
         callee = em.expr(node.func, owned=True)
-    first = em.expr(gx.generators[0].iter)
-    it = em.call(f"PyObject_GetIter({first.expr})")
-    em.release(first)
-    res = em.fresh("gx")
-    em.emit(f"zrt::Ref {res};")
+    it, res = _first_iterator(em, gx)
     if callee is None:
         em.open("{")
     elif what in TYPE_CONSUMERS:
@@ -154,13 +193,15 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
     buf = em.fresh("buf")
     if what == "tuple":
         em.emit(f"zrt::ItemBuffer {buf};")
+    elif what == "len_set":
+        em.emit(f"zrt::DistinctCount {buf};")
     elif what in COLLECT_LIST:
         em.emit(f"{res}.set(PyList_New(0));")
     elif what in ("set", "frozenset"):
         em.emit(f"{res}.set(PySet_New(nullptr));")
     elif what in ("any", "all"):
         em.emit(f"{res}.set(zrt::newref({'Py_False' if what == 'any' else 'Py_True'}));")
-    if what not in ("min", "max", "tuple"):
+    if what not in ("min", "max", "tuple", "len_set"):
         em.check_null(res)
     body = TryBody(handler)
     # the lines of a generator expression spread over several: as its generator's statements
@@ -169,10 +210,18 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
     def consume() -> None:
         if multiline:
             em.set_line(gx.elt)
+        if what == "len_set" and em.spec.wants(gx.elt):
+            # a number counted as it is, boxed only when it is not a small int
+            t = em.spec.num(gx.elt)  # the generator's work
+            assert em.ctx[-1] is body
+            em.ctx.pop()
+            em.check_int(f"{buf}.add_num({t})")
+            em.ctx.append(body)
+            return
         item = em.expr(gx.elt)  # the generator's work
         assert em.ctx[-1] is body
         em.ctx.pop()             # from here the consumer's: no <genexpr> entry, no PEP 479
-        if what == "tuple":
+        if what in ("tuple", "len_set"):
             em.check_int(f"{buf}.add({item.expr})")
         elif what in COLLECT_LIST:
             em.check_int(f"PyList_Append({res}.p, {item.expr})")
@@ -223,6 +272,9 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
     em.lineno = line
     if what == "tuple":
         em.emit(f"{res}.set({buf}.tuple());")
+        em.check_null(res)
+    elif what == "len_set":
+        em.emit(f"{res}.set({buf}.length());")
         em.check_null(res)
     elif what == "frozenset":
         em.emit(f"{res}.set(PyFrozenSet_New({res}.p));")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Callable
 
+from . import genexpr_inline
 from . import names as nm
 from .module_emitter import c_string
 from .scopes import COMP, FAST, GLOBAL, NAME
@@ -148,8 +149,11 @@ class Specialiser:
     def num_call(self, node: ast.Call, fname: str) -> str:
         """len / abs / math functions: the callee is loaded as usual and checked at run time."""
         em = self.em
-        if fname in ("min", "max"):
-            val = self.minmax(node)
+        inner = genexpr_inline.len_of_set(node) if fname == "len" else None
+        counted = inner is not None and genexpr_inline.inlinable(em, inner.args[0])  # type: ignore[arg-type]
+        if fname in ("min", "max") or counted:
+            # (len(set(genexpr)): counted by the inlined loop, genexpr_inline.emit_len_of_set)
+            val = em.expr(node) if counted else self.minmax(node)
             t = em.fresh("n")
             em.emit(f"zrt::Num {t} = zrt::num_leaf({val.expr});")
             em.release(val)
@@ -286,6 +290,13 @@ class Specialiser:
             em.emit(f"int {var} = zrt::num_compare_truth({a}, {b}, {ORDER_OPS[type(node.ops[0])]});")
             em.emit(f"if ({var} < 0) {em.fail()}")
             return var
+        if isinstance(node, ast.Name) and self.is_num_local(node.id):
+            # `while k:` on a Num local: an int or float tested without boxing it; any other
+            # object goes through its __bool__ as zrt::truth would
+            var = em.fresh("b")
+            em.emit(f"int {var} = zrt::num_truth({self.num(node)});")
+            em.emit(f"if ({var} < 0) {em.fail()}")
+            return var
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and self.truth_worthy(node.operand):
             inner = em.truth(node.operand)
             var = em.fresh("b")
@@ -313,6 +324,8 @@ class Specialiser:
         return None
 
     def truth_worthy(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return self.is_num_local(node.id)
         if isinstance(node, ast.Compare):
             return self.wants_compare(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import gen_loops, genexpr_inline
+from . import gen_loops, genexpr_inline, list_stmts
 from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
@@ -459,7 +459,15 @@ class UnitEmitter:
         if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and self.spec.assign_local(node.targets[0].id, node.value)):
             return
-        if self.spec.flip_slice(node):
+        if self.spec.flip_slice(node) or list_stmts.rotate_slice(self, node):
+            return
+        if list_stmts.parallel_assign(node):
+            # `a, b = b, a` / `x[i], x[j] = x[j], x[i]`: the values in order (each held: a later
+            # one may rebind a name an earlier one read), then the stores in order, as the
+            # interpreter's SWAP does; the tuple it would build for more items no one sees
+            vals = [self.expr(e, owned=True) for e in node.value.elts]  # type: ignore[attr-defined]
+            for target, v in zip(node.targets[0].elts, vals):  # type: ignore[attr-defined]
+                self.assign(target, v, keep=True)
             return
         val = self.expr(node.value)
         for target in node.targets:
@@ -1777,6 +1785,9 @@ class UnitEmitter:
 
     def expr_Call(self, node: ast.Call) -> Val:
         self.set_line(node)
+        counted = genexpr_inline.len_of_set(node)
+        if counted is not None and genexpr_inline.inlinable(self, counted.args[0]):  # type: ignore[arg-type]
+            return genexpr_inline.emit_len_of_set(self, node, counted)
         consumer = genexpr_inline.consumer(node)
         if consumer is not None and genexpr_inline.inlinable(self, node.args[0]):  # type: ignore[arg-type]
             return genexpr_inline.emit_consumed(self, node, consumer)
@@ -1816,8 +1827,17 @@ class UnitEmitter:
             else:
                 ns = self.locals_snapshot(node).expr
             return self.call(f"zrt::frame_call(&S, {ns}, {func.expr}, {arr}, {nargs})")
+        # a local holding a bound method (`pop = lst.pop`): list methods run on the list
+        # directly when that is what it holds (runtime/listops.hpp)
+        local = (isinstance(node.func, ast.Name) and self.access(node.func.id) == FAST
+                 and not self.spec.is_num_local(node.func.id) and not node.keywords)
         if nargs == 1 and not node.keywords:
-            result = self.call(f"zrt::call_one({func.expr}, {vals[0].expr})")
+            helper = "zrt::call_local_one" if local else "zrt::call_one"
+            result = self.call(f"{helper}({func.expr}, {vals[0].expr})")
+            self.release(func, *vals)
+            return result
+        if nargs == 2 and local:
+            result = self.call(f"zrt::call_local_two({func.expr}, {vals[0].expr}, {vals[1].expr})")
             self.release(func, *vals)
             return result
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"

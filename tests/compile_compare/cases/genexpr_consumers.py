@@ -356,3 +356,101 @@ def test_reversed_range_shadowed():
         globals().pop("reversed", None)
         del range
     print(list(rev_gen(2)))
+
+
+# -- len(set(genexpr)): counted without the set while the items are small exact ints ------
+
+class EqAll:
+    def __init__(self, tag):
+        self.tag = tag
+
+    def __hash__(self):
+        return 1
+
+    def __eq__(self, other):
+        return True
+
+
+def test_len_set_small_ints():
+    vec = (3, 1, 4, 1, 5, 9, 2, 6)
+    cols = range(8)
+    assert len(set(vec[i] + i for i in cols)) == 8
+    assert len(set(vec[i] - i for i in cols)) == 8
+    vec = (0, 1, 2, 3, 4, 5, 6, 7)
+    assert len(set(vec[i] - i for i in cols)) == 1
+    assert len(set(i for i in range(0))) == 0
+    assert len(set(i % 3 for i in range(-600, 600))) == 3
+    assert len(set(i for i in range(-600, 600))) == 1200  # beyond the bit window: a real set
+    assert len(set(x for x in [2 ** 70, 2 ** 70, 1])) == 2
+
+
+class EqAddOne:
+    def __sub__(self, other):
+        return EqAll("sub")
+
+
+def test_len_set_mixed_items():
+    assert len(set(x for x in [1, 1.0, True, 2, 2.5, "2", 1 + 0j])) == 4
+    assert len(set(x for x in [0, False, 0.0, -0.0, 5, EqAll("a")])) == 3
+    # the ints seen before EqAll are in the real set it meets: it equals 1 (same hash)
+    assert len(set(x for x in [1, 2, 1, EqAll("a")])) == 2
+    assert len(set(x for x in [-512, 511, -513, 512, -512, 511])) == 4
+    # arithmetic elements are counted as numbers: bools, floats and big ints among them
+    assert len(set(x + 0 for x in [1, True, 1.0, 2.5, 2 ** 70, 2 ** 70, -1, -1.0])) == 4
+    assert len(set(x * 2 for x in [2 ** 62, 2 ** 62, 300, 256.0 + 44])) == 2
+    assert len(set(x - 1 for x in [1, 2, 1, EqAddOne()])) == 2
+    assert len(set(x for x in [EqAll("a"), 1, EqAll("b")])) == 1
+    assert len(set(x for x in [1, 2, 3, (1, 2), (1, 2), frozenset()])) == 5
+
+
+def test_len_set_errors():
+    try:
+        len(set(x for x in [1, 2, [3]]))
+    except TypeError as e:
+        assert "unhashable" in str(e)
+    else:
+        raise AssertionError("list hashed")
+    try:
+        len(set(1 // (x - 2) for x in range(5)))
+    except ZeroDivisionError:
+        pass
+    else:
+        raise AssertionError("no error")
+
+
+def test_len_set_rebound():
+    global set, len
+    try:
+        set = lambda g: list(g)  # noqa: E731
+        assert len(set(x % 2 for x in range(6))) == 6
+        del set
+        len = lambda s: ("len", sorted(s))  # noqa: E731
+        assert len(set(x % 2 for x in range(6))) == ("len", [0, 1])
+    finally:
+        globals().pop("set", None)
+        globals().pop("len", None)
+    assert len(set(x % 2 for x in range(6))) == 2
+
+
+def count_distinct(xs):
+    return len(set(x for x in xs))
+
+
+def count_diagonals(v):
+    return len(set(v[i] + i for i in range(len(v)))) + 0
+
+
+def test_len_set_as_a_number():
+    # (a function returning len(...) is a direct, numeric one: the count is a Num there)
+    assert count_distinct([1, 1, 2]) == 2
+    assert count_distinct([1, 1.0, "1"]) == 2
+    assert count_distinct(x for x in range(3)) == 3
+    assert count_diagonals((0, 1, 2, 3)) == 4
+    assert count_diagonals((3, 2, 1, 0)) == 1
+    assert count_diagonals((2.0, 1, 0.5)) == 2  # 2.0 == 2
+    try:
+        count_distinct([[1]])
+    except TypeError as e:
+        assert "unhashable" in str(e)
+    else:
+        raise AssertionError("list hashed")
