@@ -144,6 +144,38 @@ def ordered(a, b):
     return out
 
 
+# (parameters compared with each other take the specialised tier's Num path; items and
+# globals are what reach the generic condition)
+def eq_items(p):
+    if p[0] == p[1]:
+        return "eq"
+    if p[0] != p[1]:
+        return "ne"
+    return "neither"
+
+
+LEFT = RIGHT = None
+
+
+def ordered_globals(a, b):
+    global LEFT, RIGHT
+    LEFT, RIGHT = a, b
+    out = []
+    if LEFT < RIGHT:
+        out.append("lt")
+    if LEFT <= RIGHT:
+        out.append("le")
+    if LEFT > RIGHT:
+        out.append("gt")
+    if LEFT >= RIGHT:
+        out.append("ge")
+    if LEFT == RIGHT:
+        out.append("eq")
+    if LEFT != RIGHT:
+        out.append("ne")
+    return out
+
+
 def same(a, b):
     if a is b:
         return "is"
@@ -181,7 +213,9 @@ def test_compare_truth():
              (big, -big), (-(2**31), 2**31), (1, 1.0), (True, 1), (False, 0), (1.5, 1.5),
              (nan, nan), (0.0, -0.0), (-1.5, 2.5), ("a", "a"), ("a", "b"), ((1, 2), (1, 3)),
              (None, None), (Int(3), 3), (3, Int(3)), (Int(1), Int(2))]
-    out = [(eq(a, b), ordered(a, b)) for a, b in pairs if not isinstance(a, type(None))]
+    out = [(eq(a, b), ordered(a, b), eq_items((a, b)), ordered_globals(a, b))
+           for a, b in pairs if not isinstance(a, type(None))]
+    out.append(eq_items([None, None]))
     out.append(eq(None, None))
     x = [1]
     out.append([same(x, x), same(x, [1]), same(None, None), same(1.5, 2.5)])
@@ -193,9 +227,18 @@ def test_compare_truth():
         ordered(Raises(), 1)
     except RuntimeError as e:
         out.append(str(e))
+    for bad in ((1, "a"), (Raises(), 2)):
+        try:
+            ordered(*bad)
+        except (TypeError, RuntimeError) as e:
+            out.append(str(e))
+        try:
+            ordered_globals(*bad)
+        except (TypeError, RuntimeError) as e:
+            out.append(str(e))
     try:
-        ordered(1, "a")
-    except TypeError as e:
+        eq_items([NoTruth(), 1])
+    except ValueError as e:
         out.append(str(e))
     return out
 
