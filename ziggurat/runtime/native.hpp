@@ -438,25 +438,13 @@ ZRT_NATIVE Num num_invert(const Num& a) {
     return num_obj(PyNumber_Invert(x.p));
 }
 
-template <typename T>
-ZRT_NATIVE int compare_values(T x, T y, int op) {
-    switch (op) {
-        case Py_LT: return x < y;
-        case Py_LE: return x <= y;
-        case Py_EQ: return x == y;
-        case Py_NE: return x != y;
-        case Py_GT: return x > y;
-        default: return x >= y;
-    }
-}
-
 // Rich comparison of two natives, or -2 when the native path does not apply.
 ZRT_NATIVE int num_cmp_native(const Num& a, const Num& b, int op) {
-    if (a.k == NUM_INT && b.k == NUM_INT) return compare_values(a.i, b.i, op);
+    if (a.k == NUM_INT && b.k == NUM_INT) return compare_order(a.i, b.i, op);
     if (!num_both(a, b)) return -2;
     // int vs float compares exactly in CPython; the conversion is exact up to 2**53
     if ((a.k == NUM_INT && !exact_double(a.i)) || (b.k == NUM_INT && !exact_double(b.i))) return -2;
-    return compare_values(num_d(a), num_d(b), op);
+    return compare_order(num_d(a), num_d(b), op);
 }
 
 __attribute__((noinline)) static PyObject* num_cmp_generic(const Num& a, const Num& b, int op) {

@@ -793,9 +793,32 @@ class UnitEmitter:
         native = self.spec.truth(node)
         if native is not None:
             return native
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            return self.compare_truth(node)
         val = self.expr(node)
         var = self.fresh("b")
         self.emit(f"int {var} = zrt::truth({val.expr});")
+        self.emit(f"if ({var} < 0) {self.fail()}")
+        return var
+
+    def compare_truth(self, node: ast.Compare) -> str:
+        """The truth of a one-operator comparison in a condition, with no bool object in
+        between: `is` as a pointer test, `in` as PySequence_Contains (what CONTAINS_OP
+        calls), the others through zrt::compare_truth."""
+        op = node.ops[0]
+        left = self.expr(node.left)
+        right = self.expr(node.comparators[0])
+        var = self.fresh("b")
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            self.emit(f"int {var} = {left.expr} {'==' if isinstance(op, ast.Is) else '!='} {right.expr};")
+            return var
+        if isinstance(op, (ast.In, ast.NotIn)):
+            self.emit(f"int {var} = PySequence_Contains({right.expr}, {left.expr});")
+            self.emit(f"if ({var} < 0) {self.fail()}")
+            if isinstance(op, ast.NotIn):
+                self.emit(f"{var} = !{var};")
+            return var
+        self.emit(f"int {var} = zrt::compare_truth({left.expr}, {right.expr}, {CMPOPS[type(op)]});")
         self.emit(f"if ({var} < 0) {self.fail()}")
         return var
 
