@@ -85,7 +85,7 @@ static inline PyObject* call_local_two(PyObject* f, PyObject* a, PyObject* b) {
     }
 #endif
     PyObject* args[] = {nullptr, a, b};
-    return call_vector(f, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    return call_vector(nullptr, f, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
 // -- x[a:] = x[b:] + x[a:b] in place (translator/list_stmts.py) ---------------------------
