@@ -116,6 +116,38 @@ ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const
 #endif
 }
 
+// `x <op> y` of two machine values (rich_compare, compare_truth, and the native tier's
+// comparisons in native.hpp).
+template <typename T>
+static inline __attribute__((always_inline)) int compare_order(T x, T y, int op) {
+    switch (op) {
+        case Py_LT: return x < y;
+        case Py_LE: return x <= y;
+        case Py_EQ: return x == y;
+        case Py_NE: return x != y;
+        case Py_GT: return x > y;
+        default: return x >= y;
+    }
+}
+
+// An exact int's value when it is a single digit (no allocation, no error), else false.
+ZRT_INLINE bool small_long_value(PyObject* v, long* out) {
+#if ZRT_LIMITED
+    (void)v;
+    (void)out;
+    return false;
+#elif PY_VERSION_HEX >= 0x030C0000
+    if (!PyUnstable_Long_IsCompact((PyLongObject*)v)) return false;
+    *out = (long)PyUnstable_Long_CompactValue((PyLongObject*)v);
+    return true;
+#else
+    Py_ssize_t size = Py_SIZE(v);
+    if (size < -1 || size > 1) return false;
+    *out = (long)size * (long)((PyLongObject*)v)->ob_digit[0];
+    return true;
+#endif
+}
+
 // `a op b` of the generic tier (a Compare the specialised tier does not take). Two exact
 // ints of one machine word each (every small int; deltablue's directions and marks) are
 // compared here, as long_richcompare would compare them, without its dispatch through
@@ -123,35 +155,9 @@ ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const
 // PyObject_RichCompare itself.
 ZRT_INLINE PyObject* rich_compare(PyObject* a, PyObject* b, int op) {
 #if !ZRT_LIMITED
-    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
-        long x, y;
-#if ZRT_PY(3, 12)
-        bool word = PyUnstable_Long_IsCompact((PyLongObject*)a) && PyUnstable_Long_IsCompact((PyLongObject*)b);
-        if (word) {
-            x = (long)PyUnstable_Long_CompactValue((PyLongObject*)a);
-            y = (long)PyUnstable_Long_CompactValue((PyLongObject*)b);
-        }
-#else
-        Py_ssize_t sa = Py_SIZE(a), sb = Py_SIZE(b);
-        bool word = sa >= -1 && sa <= 1 && sb >= -1 && sb <= 1;
-        if (word) {
-            x = (long)sa * (long)((PyLongObject*)a)->ob_digit[0];
-            y = (long)sb * (long)((PyLongObject*)b)->ob_digit[0];
-        }
-#endif
-        if (word) {
-            bool r;
-            switch (op) {
-                case Py_LT: r = x < y; break;
-                case Py_LE: r = x <= y; break;
-                case Py_EQ: r = x == y; break;
-                case Py_NE: r = x != y; break;
-                case Py_GT: r = x > y; break;
-                default: r = x >= y; break;
-            }
-            return Py_NewRef(r ? Py_True : Py_False);
-        }
-    }
+    long x, y;
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && small_long_value(a, &x) && small_long_value(b, &y))
+        return Py_NewRef(compare_order(x, y, op) ? Py_True : Py_False);
 #endif
     return PyObject_RichCompare(a, b, op);
 }
@@ -486,37 +492,6 @@ ZRT_INLINE PyObject* is_(PyObject* a, PyObject* b, bool negate) { return bool_ob
 // object made; everything else is PyObject_RichCompare and its result's truth. go compares
 // colours, positions and timestamps (small ints) with == and != ~4M times a run, each
 // ~90 instructions through PyObject_RichCompare.
-// (also the native tier's comparison of two machine values, native.hpp)
-template <typename T>
-static inline __attribute__((always_inline)) int compare_order(T x, T y, int op) {
-    switch (op) {
-        case Py_LT: return x < y;
-        case Py_LE: return x <= y;
-        case Py_EQ: return x == y;
-        case Py_NE: return x != y;
-        case Py_GT: return x > y;
-        default: return x >= y;
-    }
-}
-
-// An exact int's value when it is a single digit (no allocation, no error), else false.
-ZRT_INLINE bool small_long_value(PyObject* v, long* out) {
-#if ZRT_LIMITED
-    (void)v;
-    (void)out;
-    return false;
-#elif PY_VERSION_HEX >= 0x030C0000
-    if (!PyUnstable_Long_IsCompact((PyLongObject*)v)) return false;
-    *out = (long)PyUnstable_Long_CompactValue((PyLongObject*)v);
-    return true;
-#else
-    Py_ssize_t size = Py_SIZE(v);
-    if (size < -1 || size > 1) return false;
-    *out = (long)size * (long)((PyLongObject*)v)->ob_digit[0];
-    return true;
-#endif
-}
-
 __attribute__((noinline)) static int compare_truth_generic(PyObject* a, PyObject* b, int op) {
     PyObject* r = PyObject_RichCompare(a, b, op);
     if (!r) return -1;

@@ -340,7 +340,7 @@ class Specialiser:
         if not self.is_num_local(name) or not (is_arith(value) or numeric_call(value) is not None
                                                or is_int_const(value) or is_float_const(value)):
             return False
-        if is_float_const(value) or (is_int_const(value) and not -5 <= value.value <= 256):  # type: ignore[attr-defined]
+        if is_float_const(value) or (is_int_const(value) and _outside_small_int_cache(value)):
             # the constant's own object, as CPython stores it (`x = 1.5; y = 1.5; x is y`):
             # the generic store keeps it as the Num's box
             return False
@@ -635,3 +635,8 @@ def em_gen(em: "UnitEmitter") -> bool:
 
 def _cstr(s: str) -> str:
     return c_string(s.encode("utf-8", "surrogatepass"))
+
+
+def _outside_small_int_cache(node: ast.expr) -> bool:
+    """An int constant CPython does not share from its small-int cache (-5..256)."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, int) and not -5 <= node.value <= 256
