@@ -800,37 +800,70 @@ ZRT_NATIVE void attr_store_object(PyObject** at, PyObject* v) {
     Py_XDECREF(old);
 }
 
+#ifdef ZRT_ATTR_CACHE
+// The value of the str key `name` in d, a dict of str keys only (borrowed; nullptr: not
+// there), found without running code; *unsure when d is not such a table. `hint` is where
+// the name was last found in d (only a hint: a key is in a table at most once, so the hinted
+// entry holding that very name is its entry).
+ZRT_INLINE PyObject* str_table_value(PyObject* d, PyObject* name, Py_hash_t hash, Py_ssize_t* hint, bool* unsure) {
+    *unsure = true;
+    if (!PyDict_CheckExact(d)) return nullptr;
+    PyDictObject* mp = (PyDictObject*)d;
+    KeysHead* keys = (KeysHead*)mp->ma_keys;
+    if (mp->ma_values || keys->dk_kind != KEYS_UNICODE) return nullptr;
+    Py_ssize_t ix = hint ? *hint : -1;
+    if (ix < 0 || ix >= keys->dk_nentries || unicode_entries(keys)[ix].me_key != name) {
+        ix = unicode_keys_probe(keys, name, hash);
+        if (ix == -2) return nullptr;
+        if (ix >= 0 && hint) *hint = ix;
+    }
+    *unsure = false;
+    return ix >= 0 ? unicode_entries(keys)[ix].me_value : nullptr;
+}
+#endif
+
 // Is the global `name` (the module's, else the builtin) the builtin function modname.fname?
 // Looked up without running any code (tables of str keys only); false when unsure.
 ZRT_NATIVE bool global_is_builtin(ModuleState* st, PyObject* name, const char* modname, const char* fname, BuiltinSite* site) {
 #ifdef ZRT_ATTR_CACHE
     Py_hash_t hash = ((PyASCIIObject*)name)->hash;
     if (hash == -1) return false;
-    PyObject* dicts[2] = {st->globals, st->builtins};
-    for (PyObject* d : dicts) {
-        if (!PyDict_CheckExact(d)) return false;
-        PyDictObject* mp = (PyDictObject*)d;
-        KeysHead* keys = (KeysHead*)mp->ma_keys;
-        if (mp->ma_values || keys->dk_kind != KEYS_UNICODE) return false;
-        // a key is in a table at most once: the hinted entry holding the name is its entry
-        // (float's Point.__init__ calls sin and cos bound by `from math import ...`; the
-        // probe was a third of each check)
-        Py_ssize_t ix = site->hint;
-        if (d != st->globals || ix < 0 || ix >= keys->dk_nentries || unicode_entries(keys)[ix].me_key != name) {
-            ix = unicode_keys_probe(keys, name, hash);
-            if (ix == -2) return false;
-            if (ix >= 0 && d == st->globals) site->hint = ix;
-        }
-        if (ix >= 0) {
-            PyObject* v = unicode_entries(keys)[ix].me_value;
-            return v && is_builtin(v, modname, fname, site);
-        }
+    bool unsure;
+    // (float's Point.__init__ calls sin and cos bound by `from math import ...`; the probe
+    // was a third of each check: the globals' entry is hinted)
+    PyObject* v = str_table_value(st->globals, name, hash, &site->hint, &unsure);
+    if (unsure) return false;
+    if (!v) {
+        v = str_table_value(st->builtins, name, hash, nullptr, &unsure);
+        if (unsure) return false;
     }
-    return false;
+    return v && is_builtin(v, modname, fname, site);
 #else
     (void)st; (void)name; (void)modname; (void)fname; (void)site;
     return false;
 #endif
+}
+
+// The module's global `name` (borrowed), looked up without running any code; nullptr when
+// it is not a global or when unsure. A float run computing a compiled function's return
+// value in place checks with it that the name still holds that function (floatrun.py).
+ZRT_NATIVE PyObject* global_peek(ModuleState* st, PyObject* name, BuiltinSite* site) {
+#ifdef ZRT_ATTR_CACHE
+    Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+    if (hash == -1) return nullptr;
+    bool unsure;
+    return str_table_value(st->globals, name, hash, &site->hint, &unsure);
+#else
+    (void)st; (void)name; (void)site;
+    return nullptr;
+#endif
+}
+
+// The value of `v` (borrowed; nullptr: unbound) when it is an exact float; false otherwise.
+ZRT_NATIVE bool object_float(PyObject* v, double* out) {
+    if (!v || !PyFloat_CheckExact(v)) return false;
+    *out = float_value(v);
+    return true;
 }
 
 // The double math_1 makes of a math function's argument `v` (borrowed; nullptr: unbound)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ..errors import Diagnostic, TranslationError
 from .check import Unsupported, find_unsupported
+from .floatrun import inline_bodies
 from .mangle import mangle_private_names
 from .module_emitter import ModuleEmitter, c_string
 from .report import FunctionReport, ModuleReport
@@ -64,6 +65,7 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
     direct = direct_functions(tree, scopes)
     mod.direct = {name: len(scope.params) for name, scope in direct.items()}
     mod.direct_exposed = {name: exposed_params(scope.node, scope.params) for name, scope in direct.items()}
+    mod.direct_inline = inline_bodies(direct)
     body_emitter = UnitEmitter(mod, scopes, scopes.root, bool(future_flags & __future__.annotations.compiler_flag))
     functions: list[FunctionReport] = []
     problems: list[Unsupported] = []

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Callable
 from . import names as nm
 from .check import own_nodes
 from .module_emitter import c_string
-from .scopes import FAST, GLOBAL
+from .scopes import FAST, GLOBAL, Scope
 from .types import MATH_FUNCS
 
 if TYPE_CHECKING:
@@ -164,7 +164,39 @@ class FloatRuns:
                     return "i"
                 return "f" if isinstance(node.op, ast.Div) else None
             return "f" if isinstance(node.op, _OPS) else None
+        callee = self.inline_call(node)
+        if callee is not None:
+            return callee.kind(callee.value)
         return "f" if self.leaf(node) or self.math_call(node) else None
+
+    def inline_call(self, node: ast.expr) -> "_Callee | None":
+        """`f(a, b)`, f a module-level function whose body returns one expression of its
+        parameters (inline_bodies), called with numbers of the run or object locals (checked
+        to be an exact int or float): the run computes the return value in place, after
+        checking that the global f is still that function and that the call would not raise
+        RecursionError (spectral_norm's `eval_A(i, j) * u_j`). The arguments' kinds are the
+        parameters' kinds; an object local's is the callee's likely kind."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords):
+            return None
+        fn = self.em.mod.direct_inline.get(node.func.id)
+        if fn is None or self.em.access(node.func.id) != GLOBAL:
+            return None
+        params = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
+        if len(params) != len(node.args) or any(isinstance(a, ast.Starred) for a in node.args):
+            return None
+        likely = _likely_int_locals(fn)
+        kinds: dict[str, str] = {}
+        for p, a in zip(params, node.args):
+            k = self.kind(a)
+            if k is None and self.object_local(a):
+                k = "i" if p in likely else "f"
+            if k is None:
+                return None
+            kinds[p] = k
+        ret = fn.body[-1]
+        assert isinstance(ret, ast.Return) and ret.value is not None
+        callee = _Callee(self.em, kinds, ret.value)
+        return callee if callee.kind(ret.value) is not None else None
 
     def compare(self, node: ast.expr) -> bool:
         """`x < y` (one comparison of _CMP_OPS) of two numbers of the run."""
@@ -257,6 +289,53 @@ class FloatRuns:
         em.label(end)
 
 
+class _Callee(FloatRuns):
+    """The kinds in an inlined callee's return expression (FloatRuns.inline_call): its
+    parameters have the kinds of the call's arguments; nothing else of a run is in it."""
+
+    def __init__(self, em: "UnitEmitter", kinds: dict[str, str], value: ast.expr) -> None:
+        super().__init__(em)
+        self.kinds = kinds
+        self.value = value
+
+    def local_kind(self, name: str) -> str | None:
+        return self.kinds.get(name)
+
+    def item(self, node: ast.expr) -> bool:
+        return False
+
+    def attr(self, node: ast.expr) -> bool:
+        return False
+
+    def math_call(self, node: ast.expr) -> bool:
+        return False
+
+    def object_local(self, node: ast.expr) -> bool:
+        return False
+
+    def inline_call(self, node: ast.expr) -> "_Callee | None":
+        return None
+
+
+def inline_bodies(direct: dict[str, Scope]) -> dict[str, ast.FunctionDef]:
+    """The direct functions (types.direct_functions) a float run may compute in place where
+    it calls them: undecorated, the body (after a docstring) one `return <expression>` that
+    makes a new number (not a parameter or constant: CPython returns that very object)."""
+    out: dict[str, ast.FunctionDef] = {}
+    for name, scope in direct.items():
+        fn = scope.node
+        if not isinstance(fn, ast.FunctionDef) or fn.decorator_list:
+            continue
+        body = list(fn.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            body = body[1:]
+        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None \
+                and not _is_existing_object(body[0].value):
+            out[name] = fn
+    return out
+
+
 class _FastCopy:
     """One run's copy on C++ doubles and int64s."""
 
@@ -269,6 +348,7 @@ class _FastCopy:
         self.boxed: set[str] = set()  # ... of which those whose Num already holds it (with its object)
         self.index = 0  # the statement being emitted
         self.n = 0
+        self.args: dict[str, str] | None = None  # in an inlined callee: its parameters' C values
 
     def fresh(self) -> str:
         self.n += 1
@@ -489,7 +569,7 @@ class _FastCopy:
         """C code for the value of `node` in its kind (FloatRuns.kind), after its checks."""
         em = self.em
         if isinstance(node, ast.Name):
-            return self.var(node.id)
+            return self.var(node.id) if self.args is None else self.args[node.id]
         if _small_int(node):  # folded first: `x * -0` multiplies by +0.0, as CPython does
             return f"INT64_C({_small_int_value(node)})"
         if isinstance(node, ast.Constant):
@@ -511,7 +591,8 @@ class _FastCopy:
             em.emit(f"{_CTYPE[k]} {t} = {self.arith(node.op, a, self.runs.kind(node.left), b, self.runs.kind(node.right))};")
             return t
         if isinstance(node, ast.Call):
-            return self.math_call(node)
+            callee = self.runs.inline_call(node)
+            return self.math_call(node) if callee is None else self.inline(node, callee)
         if isinstance(node, ast.IfExp):
             k = self.runs.kind(node)
             assert k is not None
@@ -548,6 +629,36 @@ class _FastCopy:
             em.emit(f"if ({b} == 0 || !zrt::exact_double({a}) || !zrt::exact_double({b})) {self.deopt()}")
             em.emit(f"double {t} = (double){a} / (double){b};")
         return t
+
+    def inline(self, node: ast.Call, callee: _Callee) -> str:
+        """The return value of `f(...)` (FloatRuns.inline_call) computed in place: f's global
+        checked (without running code) to be the function of f's code, the call checked not to
+        reach the recursion limit, the arguments to be of the parameters' kinds."""
+        em = self.em
+        assert isinstance(node.func, ast.Name)
+        site = em.spec.site()
+        f = self.fresh()
+        _, guard = em.mod.direct_names(node.func.id)
+        em.emit(f"PyObject* {f} = zrt::global_peek(&S, {em.mod.ident(node.func.id)}, &{site});")
+        em.emit(f"if (!{f} || !{guard}({f}) || !zrt::leaf_ok(L_recursion.tstate())) {self.deopt()}")
+        args: dict[str, str] = {}
+        for p, a in zip(callee.kinds, node.args):
+            k = callee.kinds[p]
+            if self.runs.kind(a) is not None:
+                args[p] = self.expr(a)
+                continue
+            assert isinstance(a, ast.Name)
+            t = self.fresh()
+            em.emit(f"{_CTYPE[k]} {t};")
+            check = "zrt::object_float" if k == "f" else "zrt::obj_i64"
+            em.emit(f"if (!{check}({self.base(a.id)}, &{t})) {self.deopt()}")
+            args[p] = t
+        saved = self.runs, self.args
+        self.runs, self.args = callee, args
+        try:
+            return self.expr(callee.value)
+        finally:
+            self.runs, self.args = saved
 
     def math_call(self, node: ast.Call) -> str:
         """`fn(x)`: the global name checked (without running code) to be math.fn, then libm

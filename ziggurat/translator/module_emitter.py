@@ -7,6 +7,7 @@ translating twice gives identical C++. No absolute paths reach the output.
 
 from __future__ import annotations
 
+import ast
 import math
 from dataclasses import dataclass, field
 
@@ -76,6 +77,8 @@ class ModuleEmitter:
     direct: dict[str, int] = field(default_factory=dict)
     # ... and the parameters each may use as objects (types.exposed_params)
     direct_exposed: dict[str, tuple[bool, ...]] = field(default_factory=dict)
+    # ... and those a float run may compute in place (floatrun.inline_bodies): their node
+    direct_inline: dict[str, ast.FunctionDef] = field(default_factory=dict)
 
     def global_cache(self) -> str:
         """A new load-site cache for a global name (see zrt::GlobalCache)."""
