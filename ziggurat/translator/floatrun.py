@@ -340,7 +340,8 @@ class _FastCopy:
     """One run's copy on C++ doubles and int64s."""
 
     def __init__(self, runs: FloatRuns, tag: str, labels: list[str]) -> None:
-        self.runs = runs
+        self.runs = runs  # (a callee's while its return value is inlined)
+        self.unit_runs = runs
         self.em = runs.em
         self.tag = tag
         self.labels = labels
@@ -358,7 +359,8 @@ class _FastCopy:
         return f"{self.tag}_{nm.ident(name)}"
 
     def kind(self, name: str) -> str:
-        k = self.runs.local_kind(name)
+        """A local of the run's unit (while a callee is inlined too)."""
+        k = self.unit_runs.local_kind(name)
         assert k is not None
         return k
 
