@@ -586,9 +586,19 @@ ZRT_NATIVE PyObject* seq_item(PyObject* o, Py_ssize_t i) {  // borrowed
     return PyList_Check(o) ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i);
 }
 ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) { PyList_SetItem(o, i, v); }
+ZRT_NATIVE Py_ssize_t list_size(PyObject* o) { return PyList_Size(o); }
+ZRT_NATIVE PyObject* list_item(PyObject* o, Py_ssize_t i) { return PyList_GetItem(o, i); }
+ZRT_NATIVE Py_ssize_t tuple_size(PyObject* o) { return PyTuple_Size(o); }
+ZRT_NATIVE PyObject* tuple_item(PyObject* o, Py_ssize_t i) { return PyTuple_GetItem(o, i); }
 #else
 ZRT_NATIVE Py_ssize_t seq_size(PyObject* o) { return PySequence_Fast_GET_SIZE(o); }
 ZRT_NATIVE PyObject* seq_item(PyObject* o, Py_ssize_t i) { return PySequence_Fast_ITEMS(o)[i]; }
+// ... of a list (tuple) known to be one: without seq_item's test of the type's flags on
+// every item (nbody unpacks 14 items and reads 6 per pair)
+ZRT_NATIVE Py_ssize_t list_size(PyObject* o) { return PyList_GET_SIZE(o); }
+ZRT_NATIVE PyObject* list_item(PyObject* o, Py_ssize_t i) { return PyList_GET_ITEM(o, i); }
+ZRT_NATIVE Py_ssize_t tuple_size(PyObject* o) { return PyTuple_GET_SIZE(o); }
+ZRT_NATIVE PyObject* tuple_item(PyObject* o, Py_ssize_t i) { return PyTuple_GET_ITEM(o, i); }
 // steals v; the old item is released after the store, as list.__setitem__ does
 ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) {
     PyObject** items = ((PyListObject*)o)->ob_item;
@@ -601,8 +611,12 @@ ZRT_NATIVE void list_store(PyObject* o, Py_ssize_t i, PyObject* v) {
 // Unpacking an exact tuple or list of the right size, inline (zrt::unpack does the rest:
 // other iterables, the wrong number of items with its message).
 ZRT_NATIVE int unpack_fast(PyObject* seq, Py_ssize_t n, PyObject** out) {
-    if ((PyTuple_CheckExact(seq) || PyList_CheckExact(seq)) && seq_size(seq) == n) {
-        for (Py_ssize_t k = 0; k < n; k++) out[k] = newref(seq_item(seq, k));
+    if (PyTuple_CheckExact(seq) && tuple_size(seq) == n) {
+        for (Py_ssize_t k = 0; k < n; k++) out[k] = newref(tuple_item(seq, k));
+        return 0;
+    }
+    if (PyList_CheckExact(seq) && list_size(seq) == n) {
+        for (Py_ssize_t k = 0; k < n; k++) out[k] = newref(list_item(seq, k));
         return 0;
     }
     return unpack(seq, n, out);
@@ -702,22 +716,27 @@ ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCach
 // The index of seq[k] when seq is an exact list (or, for a load, tuple) and the item an exact
 // float: reading it runs no code, so a float run may check it and still deoptimise to the
 // statement's start. -1 otherwise (nothing is set).
-ZRT_NATIVE Py_ssize_t float_item_index(PyObject* seq, Py_ssize_t k, bool tuples) {
-    if (!seq || !(PyList_CheckExact(seq) || (tuples && PyTuple_CheckExact(seq)))) return -1;
-    Py_ssize_t n = seq_size(seq);
+ZRT_NATIVE Py_ssize_t list_float_item(PyObject* seq, Py_ssize_t k) {
+    if (!seq || !PyList_CheckExact(seq)) return -1;
+    Py_ssize_t n = list_size(seq);
     if (k < 0) k += n;
-    if (k < 0 || k >= n || !PyFloat_CheckExact(seq_item(seq, k))) return -1;
+    if (k < 0 || k >= n || !PyFloat_CheckExact(list_item(seq, k))) return -1;
     return k;
 }
-
-ZRT_NATIVE Py_ssize_t list_float_item(PyObject* seq, Py_ssize_t k) { return float_item_index(seq, k, false); }
-ZRT_NATIVE Py_ssize_t seq_float_item(PyObject* seq, Py_ssize_t k) { return float_item_index(seq, k, true); }
+ZRT_NATIVE Py_ssize_t seq_float_item(PyObject* seq, Py_ssize_t k) {
+    if (seq && PyTuple_CheckExact(seq)) {
+        Py_ssize_t n = tuple_size(seq);
+        if (k < 0) k += n;
+        return k >= 0 && k < n && PyFloat_CheckExact(tuple_item(seq, k)) ? k : -1;
+    }
+    return list_float_item(seq, k);
+}
 
 // lst[k] = v for an index list_float_item gave (no code has run since): the float object the
 // item is, when only the list holds it (float_reuse), else a new one. -1: no memory (set).
 ZRT_NATIVE int list_store_float(PyObject* seq, Py_ssize_t k, double v) {
 #if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
-    PyObject* old = seq_item(seq, k);
+    PyObject* old = list_item(seq, k);
     if (Py_REFCNT(old) == 1) {
         ((PyFloatObject*)old)->ob_fval = v;
         return 0;

@@ -16,6 +16,12 @@ old value is an exact float or an empty __slots__ member (replacing them runs no
 value that is an object the run read (`obj.a`, or `a if x > y else b` of such) is stored as
 that very object, as CPython stores it (identity), anything computed as a float object.
 
+Calls: `f(i, j)` of a module-level function whose body is one `return <expression>` of its
+parameters (spectral_norm's eval_A) is computed in place (FloatRuns.inline_call), as the
+function's own run would compute it, once the global `f` is checked (without running code)
+to hold the function of that code and the call not to reach the recursion limit: the call
+then pushes a frame no one can see, runs no code of its own and returns a new number.
+
 Deoptimisation: the fast copy never raises and runs no Python code of its own (only `x = obj.a`
 and `obj.a = x = ...` release x's old value, at the very point the ordinary copy's store would). Everything it
 cannot do exactly as CPython would (a local not of its kind at entry, a list item or attribute
@@ -453,7 +459,7 @@ class _FastCopy:
             assert isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript)
             seq, idx = self.item_ref(s.target)
             cur = self.fresh()
-            em.emit(f"double {cur} = zrt::float_value(zrt::seq_item({seq}, {idx}));")
+            em.emit(f"double {cur} = zrt::float_value(zrt::list_item({seq}, {idx}));")
             out = self.fresh()
             em.emit(f"double {out} = {self.arith(s.op, cur, 'f', self.expr(s.value), self.runs.kind(s.value))};")
             em.emit(f"if (zrt::list_store_float({seq}, {idx}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
