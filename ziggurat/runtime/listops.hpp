@@ -79,6 +79,19 @@ static inline PyObject* call_local_two(PyObject* f, PyObject* a, PyObject* b) {
     if (PyObject* lst = bound_list_of(f, list_method_defs().insert)) {
         Py_ssize_t i;
         if (exact_index(a, &i)) {
+            PyListObject* l = (PyListObject*)lst;
+            Py_ssize_t n = PyList_GET_SIZE(lst);
+            if (n < l->allocated && n + 1 >= (l->allocated >> 1)) {
+                // room for one more and not under half full (list_resize would reallocate):
+                // what PyList_Insert does (the index clamped to 0..n, the items moved up one,
+                // the size grown, the allocation left as it is), without its calls
+                if (i < 0) i = i + n < 0 ? 0 : i + n;
+                if (i > n) i = n;
+                memmove(&l->ob_item[i + 1], &l->ob_item[i], (size_t)(n - i) * sizeof(PyObject*));
+                l->ob_item[i] = Py_NewRef(b);
+                Py_SET_SIZE(l, n + 1);
+                return Py_NewRef(Py_None);
+            }
             if (PyList_Insert(lst, i, b) < 0) return nullptr;
             return Py_NewRef(Py_None);
         }

@@ -534,7 +534,7 @@ class Specialiser:
                     em.emit(f"{nm.LOCAL}{nm.ident(first.id)}.set_int((int64_t)({ll}.k - 1));")
                 else:
                     em.open("{")
-                    em.assign(first, em.call(f"PyLong_FromSsize_t({ll}.k - 1)"), keep=False)
+                    em.assign(first, em.call(f"zrt::box_i64((int64_t)({ll}.k - 1))"), keep=False)
                     em.close("}")
             else:
                 em.assign(first, Val(f"{hx}.p", hx), keep=False)
@@ -607,7 +607,7 @@ class Specialiser:
                 em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set_int(zrt::range_next(&{rl}));")
             else:
                 em.open("{")
-                item = em.call(f"PyLong_FromLongLong((long long)zrt::range_next(&{rl}))")
+                item = em.call(f"zrt::box_i64(zrt::range_next(&{rl}))")
                 em.assign(target, item, keep=False)
                 em.close("}")
             em.close("} else {")

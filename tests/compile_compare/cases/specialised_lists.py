@@ -107,6 +107,37 @@ def test_pop_allocation_matches():
     assert sizes == refsizes
 
 
+def test_insert_allocation_matches():
+    # inserts into a list with room, into a full one, and into one under half full (which
+    # list_resize shrinks): items, order and sizes as the method leaves them
+    for start in (list(range(8)), [], [1], list(range(100))):
+        lst = list(start)
+        ref = list(start)
+        if len(start) == 100:
+            del lst[10:], ref[10:]  # the allocation stays large: under half full
+        ins = lst.insert
+        sizes, refsizes = [], []
+        for k, i in enumerate([0, -1, 3, -100, 100, 2 ** 40, -(2 ** 40), 1, 0, 5] * 3):
+            ins(i, k)
+            ref.insert(i, k)
+            sizes.append(sys.getsizeof(lst))
+            refsizes.append(sys.getsizeof(ref))
+        assert lst == ref
+        assert sizes == refsizes
+
+
+def test_insert_rotation_items_and_refcounts():
+    big = 10 ** 30
+    lst = [big, "a", 2.5, None]
+    ins, pop = lst.insert, lst.pop
+    before = sys.getrefcount(big)
+    for r in range(1, 4):
+        ins(r, pop(0))
+    assert lst == [2.5, "a", None, big]
+    assert sys.getrefcount(big) == before
+    assert lst.count(big) == 1
+
+
 def test_local_holding_other_callables():
     def two(a, b):
         return a * b

@@ -359,6 +359,27 @@ def test_identity_of_locals_read_back():
     print(y == x)
 
 
+def test_identity_of_boxed_ints_around_the_small_int_cache():
+    # boxes of computed ints: the shared small-int objects inside -5..256, new objects
+    # outside (each computation its own), as the interpreter gives
+    out = []
+    for base in (-8, -6, -5, 250, 255, 256, 257, 1000):
+        a = base + 1
+        b = base + 1
+        lst = [a, b]
+        out.append((a, lst[0] is lst[1], a is b))
+    print(out)
+    r = 300
+    boxes = []
+    while r != 250:
+        r -= 1
+        boxes.append(r)
+    print([x is y for x, y in zip(boxes, [r + 0 for r in range(299, 249, -1)])])
+    for i in range(-7, 260, 7):
+        keep = [i]
+        print(i, keep[0] is int(str(i)))
+
+
 def test_conditions():
     n = 0
     a, b = 3, 4.5
