@@ -79,6 +79,19 @@ static inline PyObject* call_local_two(PyObject* f, PyObject* a, PyObject* b) {
     if (PyObject* lst = bound_list_of(f, list_method_defs().insert)) {
         Py_ssize_t i;
         if (exact_index(a, &i)) {
+            PyListObject* l = (PyListObject*)lst;
+            Py_ssize_t n = PyList_GET_SIZE(lst);
+            if (n < l->allocated && n + 1 >= (l->allocated >> 1)) {
+                // room for one more and not under half full (list_resize would reallocate):
+                // what PyList_Insert does (the index clamped to 0..n, the items moved up one,
+                // the size grown, the allocation left as it is), without its calls
+                if (i < 0) i = i + n < 0 ? 0 : i + n;
+                if (i > n) i = n;
+                memmove(&l->ob_item[i + 1], &l->ob_item[i], (size_t)(n - i) * sizeof(PyObject*));
+                l->ob_item[i] = Py_NewRef(b);
+                Py_SET_SIZE(l, n + 1);
+                return Py_NewRef(Py_None);
+            }
             if (PyList_Insert(lst, i, b) < 0) return nullptr;
             return Py_NewRef(Py_None);
         }
@@ -123,6 +136,121 @@ static inline bool list_rotate_left(PyObject* lst, int64_t a, int64_t b) {
     memcpy(items + n - k, saved, (size_t)k * sizeof(PyObject*));
 #endif
     return true;
+}
+
+// -- a = b[:] into the list a holds when no one else does (translator/list_stmts.py) ------
+
+// The statement makes a new list with b's items (allocated for exactly those), then the
+// list a held dies. When a holds an exact list only the local refers to (refcount 1),
+// allocated for exactly len(b) items, that list is refilled in place: the same items and
+// references as the new list, the same size and allocation, the old items released after
+// the new ones are held and in list_dealloc's order. Only the object's identity differs,
+// and the old one is unreachable, so no one can compare them. false = not done, nothing
+// touched: the caller runs the statement as written.
+static inline bool list_copy_into(PyObject* dst, PyObject* src) {
+#if ZRT_LIMITED
+    (void)dst, (void)src;
+    return false;  // abi3: the items array is hidden
+#else
+    enum { MAX_ITEMS = 64 };
+    if (dst == src || !PyList_CheckExact(dst) || !PyList_CheckExact(src) || Py_REFCNT(dst) != 1) return false;
+    PyListObject* d = (PyListObject*)dst;
+    Py_ssize_t n = PyList_GET_SIZE(src), old = PyList_GET_SIZE(dst);
+    if (n == 0 || n > MAX_ITEMS || d->allocated != n) return false;
+    PyObject* saved[MAX_ITEMS];
+    memcpy(saved, d->ob_item, (size_t)old * sizeof(PyObject*));
+    PyObject** from = ((PyListObject*)src)->ob_item;
+    for (Py_ssize_t k = 0; k < n; k++) d->ob_item[k] = newref(from[k]);
+    Py_SET_SIZE(d, n);
+    for (Py_ssize_t k = old; --k >= 0;) Py_XDECREF(saved[k]);
+    return true;
+#endif
+}
+
+// -- the first iterable of an inlined generator expression (translator/genexpr_inline.py) --
+//
+// An exact list or tuple is walked by index, reading the size on every step as their
+// iterators do (a list growing or shrinking meanwhile gives the same items); an exact range
+// whose start, step and length fit int64 is counted. Those iterators run no code and are on
+// no name, so not making them cannot be seen; everything else gets iter() at the start, as
+// the interpreter takes it. seq_walk_iter makes the iterator when the generic path needs it.
+struct SeqWalk {
+    Ref seq;  // the list, tuple or range walked in place
+    Ref it;   // the iterator (kind 0, or made for the generic path)
+    int kind = 0;  // 0 iterator, 1 list/tuple by index, 2 counted range
+    Py_ssize_t k = 0;
+    int64_t next = 0, step = 0;
+    uint64_t left = 0;
+    void clear() {
+        seq.clear();
+        it.clear();
+    }
+};
+
+#if !ZRT_LIMITED
+// rangeobject's layout (Objects/rangeobject.c, the same in 3.10-3.13; not in any header).
+struct RangeFields {
+    PyObject_HEAD
+    PyObject* start;
+    PyObject* stop;
+    PyObject* step;
+    PyObject* length;
+};
+#endif
+
+static inline int seq_walk_start(PyObject* o, SeqWalk* w) {
+    if (PyList_CheckExact(o) || PyTuple_CheckExact(o)) {
+        w->seq.set(newref(o));
+        w->kind = 1;
+        return 0;
+    }
+#if !ZRT_LIMITED
+    if (PyRange_Check(o)) {  // (range cannot be subclassed)
+        RangeFields* r = (RangeFields*)o;
+        // (stop too: every value then lies between start and stop, inside int64)
+        int64_t start, stop, step, len;
+        if (PyLong_CheckExact(r->start) && long_to_i64(r->start, &start) && PyLong_CheckExact(r->stop) &&
+            long_to_i64(r->stop, &stop) && PyLong_CheckExact(r->step) && long_to_i64(r->step, &step) &&
+            PyLong_CheckExact(r->length) && long_to_i64(r->length, &len)) {
+            (void)stop;
+            w->seq.set(newref(o));
+            w->kind = 2;
+            w->next = start;
+            w->step = step;
+            w->left = (uint64_t)len;
+            return 0;
+        }
+    }
+#endif
+    w->it.set(PyObject_GetIter(o));
+    return w->it.p ? 0 : -1;
+}
+
+// The next item in *out (a new reference): 1, 0 at the end, -1 on an error.
+ZRT_NATIVE int seq_walk_next(SeqWalk* w, PyObject** out) {
+    if (w->kind == 1) {
+        Py_ssize_t k = w->k;
+        if (k >= seq_size(w->seq.p)) return 0;
+        w->k = k + 1;
+        *out = newref(seq_item(w->seq.p, k));
+        return 1;
+    }
+    if (w->kind == 2) {
+        if (!w->left) return 0;
+        w->left--;
+        int64_t v = w->next;
+        // (only the step past the last value may leave int64, and it is never used)
+        w->next = (int64_t)((uint64_t)v + (uint64_t)w->step);
+        *out = box_i64(v);
+        return *out ? 1 : -1;
+    }
+    return iter_next(w->it.p, out);
+}
+
+// The iterator of the walk (borrowed; nullptr = error), made now for a walked sequence.
+static inline PyObject* seq_walk_iter(SeqWalk* w) {
+    if (!w->it.p) w->it.set(PyObject_GetIter(w->seq.p));
+    return w->it.p;
 }
 
 }  // namespace zrt

@@ -203,10 +203,36 @@ ZRT_INLINE Num num_from_bool(int b) {  // b: 0/1, or -1 = error
     return num_obj(bool_obj(b));
 }
 
+// Boxing an int of CPython's small-int cache (-5..256) gives the interpreter's one shared
+// object for it (identity as in the interpreter); those objects live as long as the
+// interpreter (3.11+: in the runtime's static state), so the first box of each is kept
+// here, with a reference, and later ones are a table read instead of a call.
+enum : int { SMALL_INT_MIN = -5, SMALL_INT_COUNT = 262 };
+#if !ZRT_LIMITED && PY_VERSION_HEX >= 0x030B0000
+static PyObject* g_small_ints[SMALL_INT_COUNT];
+
+__attribute__((noinline)) static PyObject* box_small_int_first(int64_t v) {
+    PyObject* o = PyLong_FromLongLong((long long)v);
+    if (o) g_small_ints[v - SMALL_INT_MIN] = newref(o);
+    return o;
+}
+#endif
+
+// A new reference to an int64 value as a Python int.
+ZRT_NATIVE PyObject* box_i64(int64_t v) {
+#if !ZRT_LIMITED && PY_VERSION_HEX >= 0x030B0000
+    if ((uint64_t)(v - SMALL_INT_MIN) < (uint64_t)SMALL_INT_COUNT) {
+        if (PyObject* o = g_small_ints[v - SMALL_INT_MIN]) return newref(o);
+        return box_small_int_first(v);
+    }
+#endif
+    return PyLong_FromLongLong((long long)v);
+}
+
 // A new reference to the value as an object.
 ZRT_NATIVE PyObject* num_box(const Num& a) {
     if (a.o) return newref(a.o);
-    if (a.k == NUM_INT) return PyLong_FromLongLong((long long)a.i);
+    if (a.k == NUM_INT) return box_i64(a.i);
     if (a.k == NUM_FLOAT) return PyFloat_FromDouble(a.f);
     PyErr_SetString(PyExc_SystemError, "ziggurat: boxing an unbound value");
     return nullptr;
@@ -970,7 +996,7 @@ __attribute__((noinline)) static PyObject* slice_of(Bound lo, Bound hi, int step
 
 // A bound of an exact list's step-1 or step -1 slice as a native index, clamped as
 // PySlice_AdjustIndices does; false when it is not a native int.
-ZRT_INLINE bool slice_index(Bound b, Py_ssize_t len, Py_ssize_t dflt, int step, Py_ssize_t* out) {
+ZRT_NATIVE bool slice_index(Bound b, Py_ssize_t len, Py_ssize_t dflt, int step, Py_ssize_t* out) {
     if (!b.n) {
         *out = dflt;
         return true;
@@ -1022,14 +1048,23 @@ ZRT_INLINE int list_setslice(PyObject* obj, Bound lo, Bound hi, int step, PyObje
 // `lst[lo:hi] = lst[slo:shi:-1]` (fannkuch's flip): is the value's slice one an exact list
 // gives without running any code (native or absent bounds)? Then the statement may leave
 // making the reversed copy to list_flip, after the target's bounds are evaluated.
-ZRT_INLINE bool reversed_slice_direct(PyObject* src, Bound lo, Bound hi) {
+ZRT_NATIVE bool reversed_slice_direct(PyObject* src, Bound lo, Bound hi) {
     return PyList_CheckExact(src) && (!lo.n || lo.n->k == NUM_INT) && (!hi.n || hi.n->k == NUM_INT);
 }
 
 // The store of such a statement: when the target is the same list and its slice exactly the
 // items the reversed copy holds, the items are reversed in place (the same list, items and
 // reference counts as the copy-and-assign leaves); otherwise the copy is made and assigned.
-ZRT_INLINE int list_flip(PyObject* obj, Bound lo, Bound hi, PyObject* src, Bound slo, Bound shi) {
+// (The copy-and-assign, out of line: the in-place path below is inlined into the statement,
+// where its absent bounds fold away.)
+__attribute__((noinline)) static int list_flip_copy(PyObject* obj, Bound lo, Bound hi, PyObject* src, Bound slo,
+                                                    Bound shi) {
+    Ref v(list_getslice(src, slo, shi, -1));
+    if (!v.p) return -1;
+    return list_setslice(obj, lo, hi, 1, v.p);
+}
+
+ZRT_NATIVE int list_flip(PyObject* obj, Bound lo, Bound hi, PyObject* src, Bound slo, Bound shi) {
     if (obj == src) {
         Py_ssize_t len = seq_size(obj), a, b, sa, sb;
         if (slice_index(lo, len, 0, 1, &a) && slice_index(hi, len, len, 1, &b) &&
@@ -1056,9 +1091,7 @@ ZRT_INLINE int list_flip(PyObject* obj, Bound lo, Bound hi, PyObject* src, Bound
             }
         }
     }
-    Ref v(list_getslice(src, slo, shi, -1));
-    if (!v.p) return -1;
-    return list_setslice(obj, lo, hi, 1, v.p);
+    return list_flip_copy(obj, lo, hi, src, slo, shi);
 }
 
 // -- for i, x in enumerate(lst) / for x, y in zip(a, b) over exact lists -------------------

@@ -65,7 +65,7 @@ def reversed_range_loop(em: "UnitEmitter", node: ast.For) -> None:
         em.emit(f"if ({cur} <= {stop}) goto {done};")
         em.emit(f"--{cur};")
         item = em.fresh()
-        em.emit(f"zrt::Ref {item}(PyLong_FromLong({cur}));")
+        em.emit(f"zrt::Ref {item}(zrt::box_i64({cur}));")
         em.check_null(item)
         em.assign(loop.target, Val(f"{item}.p", item), keep=False)
         em.close("}")

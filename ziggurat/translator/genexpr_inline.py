@@ -4,7 +4,8 @@ builtin that consumes it - `list(g)`, `set(g)`, `tuple(g)`, `frozenset(g)`, `sor
 calling function, with no function, generator or frame objects made for it.
 
 The callee is loaded first (as the interpreter does); the first iterable is evaluated and
-iter() taken eagerly in the enclosing scope; then a run-time test of the loaded callee
+iter() taken eagerly in the enclosing scope (exact lists, tuples and ranges are walked in
+place instead: their iterators run no code); then a run-time test of the loaded callee
 (the very type object, or zrt::is_builtin for functions) selects the inlined loop, and
 anything else - a shadowing global, patched builtins, abi3 where builtins cannot be
 identified - takes the generic path: a real generator passed to whatever the name holds.
@@ -69,14 +70,27 @@ def len_of_set(node: ast.Call) -> ast.Call | None:
     return inner if isinstance(inner, ast.Call) and consumer(inner) == "set" else None
 
 
-def _first_iterator(em: "UnitEmitter", gx: ast.GeneratorExp) -> tuple["Val", str]:
-    """iter() of the first iterable, taken in the enclosing scope; and the result variable."""
+def first_walk(em: "UnitEmitter", gx: ast.GeneratorExp) -> tuple["Val", str]:
+    """The walk of the first iterable (zrt::SeqWalk, runtime/listops.hpp), begun in the
+    enclosing scope where the generator takes iter() of it; and the result variable. An
+    exact list, tuple or range is walked in place (the iterator those types make runs no
+    code and no one sees it: it is only made when the generic path needs it), anything
+    else through iter() taken here, as the interpreter does."""
+    from .unit_emitter import Val
+
     first = em.expr(gx.generators[0].iter)
-    it = em.call(f"PyObject_GetIter({first.expr})")
+    walk = em.fresh("w")
+    em.emit(f"zrt::SeqWalk {walk};")
+    em.check_int(f"zrt::seq_walk_start({first.expr}, &{walk})")
     em.release(first)
     res = em.fresh("gx")
     em.emit(f"zrt::Ref {res};")
-    return it, res
+    return Val(walk), res
+
+
+def _walk_iterator(em: "UnitEmitter", walk: "Val") -> "Val":
+    """The iterator the generic path hands the generator (made now for a walked sequence)."""
+    return em.call(f"zrt::xnewref(zrt::seq_walk_iter(&{walk.expr}))")
 
 
 def emit_len_of_set(em: "UnitEmitter", node: ast.Call, inner: ast.Call) -> "Val":
@@ -89,18 +103,19 @@ def emit_len_of_set(em: "UnitEmitter", node: ast.Call, inner: ast.Call) -> "Val"
     assert isinstance(gx, ast.GeneratorExp)
     length = em.expr(node.func, owned=True)
     callee = em.expr(inner.func, owned=True)
-    it, res = _first_iterator(em, gx)
+    it, res = first_walk(em, gx)
     em.open(f"if ({callee.expr} == (PyObject*)&PySet_Type && "
             f"zrt::is_builtin({length.expr}, \"builtins\", \"len\", &{em.spec.site()})) {{")
     _inline_loop(em, inner, gx, "len_set", it, res, callee)
     em.close("}")
     em.open("else {")
-    gen = em.genexpr_call(gx, it)
+    gen = em.genexpr_call(gx, _walk_iterator(em, it))
     made = em.call(f"zrt::call_one({callee.expr}, {gen.expr})")
     r = em.call(f"zrt::call_one({length.expr}, {made.expr})")
     em.emit(f"{res}.set({r.steal()});")
     em.close("}")
-    em.release(length, callee, it)
+    em.release(length, callee)
+    em.emit(f"{it.expr}.clear();")  # (the iterator's references, dropped as the interpreter drops it)
     return Val(f"{res}.p", res)
 
 
@@ -161,7 +176,7 @@ def emit_consumed(em: "UnitEmitter", node: ast.Call, what: str) -> "Val":
     callee: Val | None = None
     if what != "join":
         callee = em.expr(node.func, owned=True)
-    it, res = _first_iterator(em, gx)
+    it, res = first_walk(em, gx)
     if callee is None:
         em.open("{")
     elif what in TYPE_CONSUMERS:
@@ -172,12 +187,12 @@ def emit_consumed(em: "UnitEmitter", node: ast.Call, what: str) -> "Val":
     em.close("}")
     if callee is not None:
         em.open("else {")
-        gen = em.genexpr_call(gx, it)
+        gen = em.genexpr_call(gx, _walk_iterator(em, it))
         r = em.call(f"zrt::call_one({callee.expr}, {gen.expr})")
         em.emit(f"{res}.set({r.steal()});")
         em.close("}")
         em.release(callee)
-    em.release(it)
+    em.emit(f"{it.expr}.clear();")
     return Val(f"{res}.p", res)
 
 

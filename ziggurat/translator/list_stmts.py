@@ -3,6 +3,8 @@ statement would make and no one sees. `a, b = b, a` / `x[i], x[j] = x[j], x[i]`
 (parallel_assign) stores the values without the tuple between. The rotation
 `x[a:] = x[b:] + x[a:b]` (itertools.permutations' pure-Python recipe, as pyperformance's
 nqueens has it: `indices[i:] = indices[i+1:] + indices[i:i+1]`) rotates the list in place.
+`a = b[:]` (fannkuch's `perm = perm1[:]`) refills the list `a` held when only `a` refers to
+it (zrt::list_copy_into: it would die right after the copy is made).
 
 The rotation's fast path is chosen before anything is evaluated, on tests that run no code: `x` a
 bound fast local holding an exact list, every name in the bounds a bound local holding an
@@ -120,5 +122,27 @@ def rotate_slice(em: "UnitEmitter", node: ast.Assign) -> bool:
     val = em.expr(node.value)
     em.assign(node.targets[0], val, keep=True)
     em.close("}")
+    em.close("}")
+    return True
+
+
+def copy_into_dead_list(em: "UnitEmitter", node: ast.Assign) -> bool:
+    """`a = b[:]` (a, b fast locals, outside generators): the in-place refill when the
+    runtime finds the list a holds dead after the store, else the statement as written.
+    The test reads the two locals only (no code runs), so nothing is evaluated twice."""
+    if em.gen or len(node.targets) != 1:
+        return False
+    target, value = node.targets[0], node.value
+    if not (isinstance(target, ast.Name) and isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name)):
+        return False
+    sl, src = value.slice, value.value.id
+    if not (isinstance(sl, ast.Slice) and sl.lower is None and sl.upper is None and sl.step is None):
+        return False
+    if target.id == src or any(em.access(n) != FAST or em.spec.is_num_local(n) for n in (target.id, src)):
+        return False
+    dst, from_ = f"{nm.LOCAL}{nm.ident(target.id)}.p", f"{nm.LOCAL}{nm.ident(src)}.p"
+    em.open(f"if (!({dst} && {from_} && zrt::list_copy_into({dst}, {from_}))) {{")
+    val = em.expr(value)
+    em.assign(target, val, keep=True)
     em.close("}")
     return True

@@ -32,9 +32,14 @@ if TYPE_CHECKING:
 class Specialiser:
     """The native paths of one unit; `types` says which fast locals are Nums."""
 
-    def __init__(self, em: "UnitEmitter", types: FunctionTypes) -> None:
+    def __init__(self, em: "UnitEmitter", types: FunctionTypes, bound_reads: frozenset[int] = frozenset()) -> None:
         self.em = em
         self.types = types
+        self.bound_reads = bound_reads  # (bound_names.certainly_bound_reads)
+
+    def certainly_bound(self, node: ast.expr) -> bool:
+        """A read of a fast local that every path reaches with the name bound."""
+        return isinstance(node, ast.Name) and id(node) in self.bound_reads
 
     # -- what is native ------------------------------------------------------------------
     def is_num_local(self, name: str) -> bool:
@@ -92,7 +97,8 @@ class Specialiser:
         em = self.em
         if isinstance(node, ast.Name) and self.is_num_local(node.id):
             var = f"{nm.LOCAL}{nm.ident(node.id)}"
-            em.emit(f"if (!{var}.bound()) {{ zrt::unbound_local({_cstr(node.id)}); {em.fail()} }}")
+            if not self.certainly_bound(node):
+                em.emit(f"if (!{var}.bound()) {{ zrt::unbound_local({_cstr(node.id)}); {em.fail()} }}")
             if em.owned_loads:  # `:=` later in the statement could rebind it
                 t = em.fresh("n")
                 em.emit(f"zrt::Num {t} = zrt::num_copy({var});")
@@ -534,7 +540,7 @@ class Specialiser:
                     em.emit(f"{nm.LOCAL}{nm.ident(first.id)}.set_int((int64_t)({ll}.k - 1));")
                 else:
                     em.open("{")
-                    em.assign(first, em.call(f"PyLong_FromSsize_t({ll}.k - 1)"), keep=False)
+                    em.assign(first, em.call(f"zrt::box_i64((int64_t)({ll}.k - 1))"), keep=False)
                     em.close("}")
             else:
                 em.assign(first, Val(f"{hx}.p", hx), keep=False)
@@ -607,7 +613,7 @@ class Specialiser:
                 em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set_int(zrt::range_next(&{rl}));")
             else:
                 em.open("{")
-                item = em.call(f"PyLong_FromLongLong((long long)zrt::range_next(&{rl}))")
+                item = em.call(f"zrt::box_i64(zrt::range_next(&{rl}))")
                 em.assign(target, item, keep=False)
                 em.close("}")
             em.close("} else {")

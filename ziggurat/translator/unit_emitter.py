@@ -28,6 +28,7 @@ from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
 from .module_emitter import FuncSpecInfo, ModuleEmitter
+from .bound_names import certainly_bound_reads
 from .floatrun import FloatRuns
 from .specialise import Specialiser
 from .spill import Unspillable, spill_suspensions
@@ -321,12 +322,14 @@ class UnitEmitter:
     def ns(self) -> str:
         return "S.globals" if self.unit.kind == "module" else "L_ns"
 
-    def load_name(self, name: str) -> Val:
+    def load_name(self, name: str, node: ast.Name | None = None) -> Val:
         kind = self.access(name)
         ident = self.mod.ident(name)
+        checked = node is None or not self.spec.certainly_bound(node)  # (bound_names.py)
         if kind == FAST and self.spec.is_num_local(name):
             var = f"{nm.LOCAL}{nm.ident(name)}"
-            self.emit(f"if (!{var}.bound()) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            if checked:
+                self.emit(f"if (!{var}.bound()) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
             box = self.fresh("x")
             self.emit(f"PyObject* {box} = zrt::num_local_obj({var});")
             self.emit(f"if (!{box}) {self.fail()}")
@@ -335,7 +338,8 @@ class UnitEmitter:
             return Val(box)
         if kind == FAST:
             var = f"{nm.LOCAL}{nm.ident(name)}"
-            self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
+            if checked:
+                self.emit(f"if (!{var}.p) {{ zrt::unbound_local({_cstr(name)}); {self.fail()} }}")
             if self.owned_loads:
                 return self.call(f"zrt::newref({var}.p)")
             return Val(f"{var}.p")
@@ -459,7 +463,7 @@ class UnitEmitter:
         if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and self.spec.assign_local(node.targets[0].id, node.value)):
             return
-        if self.spec.flip_slice(node) or list_stmts.rotate_slice(self, node):
+        if self.spec.flip_slice(node) or list_stmts.rotate_slice(self, node) or list_stmts.copy_into_dead_list(self, node):
             return
         if list_stmts.parallel_assign(node):
             # `a, b = b, a` / `x[i], x[j] = x[j], x[i]`: the values in order (each held: a later
@@ -657,7 +661,7 @@ class UnitEmitter:
         op = BINOPS[type(node.op)][1]
         target = node.target
         if isinstance(target, ast.Name):
-            cur = self.load_name(target.id)
+            cur = self.load_name(target.id, target)
             rhs = self.expr(node.value)
             res = self.call(f"{op}({cur.expr}, {rhs.expr})")
             self.store_name(target.id, res)
@@ -1559,7 +1563,7 @@ class UnitEmitter:
         return Val(self.mod.const(node.value))
 
     def expr_Name(self, node: ast.Name) -> Val:
-        return self.load_name(node.id)
+        return self.load_name(node.id, node)
 
     def expr_NamedExpr(self, node: ast.NamedExpr) -> Val:
         val = self.expr(node.value, owned=True)
@@ -2012,7 +2016,8 @@ class UnitEmitter:
                   first_iterator: bool = False, track_lines: bool = False) -> None:
         """The loops of a comprehension; innermost, `action` if given (an inlined
         generator expression's consumer), else adding to `res`. `first_iterator`: `first`
-        is already the iterator (a generator expression takes iter() eagerly).
+        names the zrt::SeqWalk of the first iterable, begun eagerly (a generator
+        expression takes iter() eagerly; genexpr_inline.first_walk).
         `track_lines`: the lines its generator's `for` statements would report."""
         gen = gens[i]
         if gen.is_async:
@@ -2022,9 +2027,8 @@ class UnitEmitter:
             self.set_line(gen.target)
         src = first if first is not None else self.expr(gen.iter)
         it = self.fresh("it")
-        if first_iterator and i == 0:
-            self.emit(f"zrt::Ref {it}(zrt::newref({src.expr}));")
-        else:
+        walk = first_iterator and i == 0
+        if not walk:
             self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
             self.check_null(it)
         self.open("for (;;) {")
@@ -2034,7 +2038,7 @@ class UnitEmitter:
         self.loop_back_edge()  # at the top: the `if` clauses `continue`
         v, rc = self.fresh("v"), self.fresh("r")
         self.emit(f"PyObject* {v} = nullptr;")
-        self.emit(f"int {rc} = zrt::iter_next({it}.p, &{v});")
+        self.emit(f"int {rc} = zrt::seq_walk_next(&{src.expr}, &{v});" if walk else f"int {rc} = zrt::iter_next({it}.p, &{v});")
         self.emit(f"if ({rc} < 0) {self.fail()}")
         self.emit(f"if ({rc} == 0) break;")
         self.open("{")
@@ -2134,7 +2138,8 @@ class UnitEmitter:
         self.direct = (scope.name if scope.kind == "function" and scope.parent is self.scopes.root
                        and isinstance(node, ast.FunctionDef) and scope.name in self.mod.direct else None)
         # 4. infer types (what the specialised tier keeps native in this function)
-        self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None, self.direct is not None))
+        self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None, self.direct is not None),
+                                certainly_bound_reads(node))
         self.float_runs = FloatRuns(self)
         body_stmts: list[ast.stmt] = []
         if isinstance(node, ast.GeneratorExp):

@@ -454,3 +454,56 @@ def test_len_set_as_a_number():
         assert "unhashable" in str(e)
     else:
         raise AssertionError("list hashed")
+
+
+def test_first_iterable_walked_in_place():
+    # exact lists, tuples and ranges walked without their iterators: the same items,
+    # a list changed by the body seen as its iterator sees it, huge ranges, subclasses
+    class L(list):
+        def __iter__(self):
+            return iter([-1, -2])
+
+    class R:
+        def __iter__(self):
+            print("iter taken")
+            return iter((7, 8))
+
+    lst = [1, 2, 3]
+    print(tuple((x, lst.append(x * 10) if x < 3 else 0) for x in lst), lst)
+    shrink = [1, 2, 3, 4, 5]
+    print(list(shrink.pop() for x in shrink), shrink)
+    print(tuple(x for x in (4, 5, 6)), list(x for x in L([1, 2])), set(x for x in R()))
+    for r in (range(5), range(0), range(10, -3, -4), range(-5, 5, 3), range(2 ** 62, 2 ** 63 - 1, 2 ** 61),
+              range(2 ** 63 - 3, 2 ** 63 + 3), range(-(2 ** 64), -(2 ** 64) + 2), range(3, 0), range(0, 10 ** 20, 10 ** 19)):
+        print(list(x for x in r), len(set(x % 7 for x in r)), tuple(x for x in r if x % 2))
+    big = [x for x in range(250, 262)]
+    print([a is b for a, b in zip(big, list(x for x in range(250, 262)))])
+
+
+def test_first_iterable_walk_generic_paths():
+    # the consumer rebound: the generator gets a real iterator, from the first item
+    seen = []
+
+    def fake(g):
+        seen.append(type(g).__name__)
+        return list(g)
+
+    global tuple
+    saved = tuple
+    tuple = fake
+    try:
+        print(tuple(x * 2 for x in [1, 2, 3]), tuple(x for x in range(3)), tuple(x for x in (9,)), seen)
+    finally:
+        tuple = saved
+    it = iter(range(4))
+    next(it)
+    print(list(x for x in it), sorted(x for x in "cab"))
+    try:
+        list(x for x in 5)
+    except TypeError as e:
+        print("TypeError", e)
+    lst = [3, 1]
+    g = [y for y in lst]
+    print(min(x for x in g), max(x for x in lst), any(x > 2 for x in lst), all(x for x in range(1, 3)))
+    d = {"a": 1}
+    print(list(k for k in d), frozenset(x for x in range(3)))

@@ -107,6 +107,37 @@ def test_pop_allocation_matches():
     assert sizes == refsizes
 
 
+def test_insert_allocation_matches():
+    # inserts into a list with room, into a full one, and into one under half full (which
+    # list_resize shrinks): items, order and sizes as the method leaves them
+    for start in (list(range(8)), [], [1], list(range(100))):
+        lst = list(start)
+        ref = list(start)
+        if len(start) == 100:
+            del lst[10:], ref[10:]  # the allocation stays large: under half full
+        ins = lst.insert
+        sizes, refsizes = [], []
+        for k, i in enumerate([0, -1, 3, -100, 100, 2 ** 40, -(2 ** 40), 1, 0, 5] * 3):
+            ins(i, k)
+            ref.insert(i, k)
+            sizes.append(sys.getsizeof(lst))
+            refsizes.append(sys.getsizeof(ref))
+        assert lst == ref
+        assert sizes == refsizes
+
+
+def test_insert_rotation_items_and_refcounts():
+    big = 10 ** 30
+    lst = [big, "a", 2.5, None]
+    ins, pop = lst.insert, lst.pop
+    before = sys.getrefcount(big)
+    for r in range(1, 4):
+        ins(r, pop(0))
+    assert lst == [2.5, "a", None, big]
+    assert sys.getrefcount(big) == before
+    assert lst.count(big) == 1
+
+
 def test_local_holding_other_callables():
     def two(a, b):
         return a * b
@@ -393,3 +424,60 @@ def test_parallel_assignment_unbound():
         assert "'b'" in str(e)
     else:
         raise AssertionError("no error")
+
+
+def test_copy_into_the_list_a_local_held():
+    # `a = b[:]` may refill the list `a` held when nothing else refers to it: every other
+    # case makes a new list, and the result is always CPython's (items, sizes, aliases)
+    class Noisy:
+        def __init__(self, tag):
+            self.tag = tag
+
+        def __del__(self):
+            print("del", self.tag)
+
+    src = list(range(9))
+    perm = list(range(9))
+    alias = perm
+    perm = src[:]
+    print(perm is alias, perm is src, alias == perm, sys.getsizeof(perm) == sys.getsizeof(src[:]))
+    for _ in range(3):
+        perm = src[:]
+        perm[0], perm[1] = perm[1], perm[0]
+        print(perm, src, sys.getsizeof(perm) == sys.getsizeof(list(src)))
+    short = [1, 2]
+    perm = short[:]  # a different length: a new list
+    print(perm, sys.getsizeof(perm) == sys.getsizeof([1, 2][:]))
+    grown = [0] * 9
+    grown.append(1)
+    perm = grown[:]
+    print(len(perm), sys.getsizeof(perm) == sys.getsizeof(grown[:]))
+    perm = [Noisy("old1"), Noisy("old2")]
+    new = [Noisy("new1"), Noisy("new2")]
+    perm = new[:]  # the old items go once the new ones are held, last first
+    print([n.tag for n in perm])
+    new = None
+    perm = (5, 6)
+    perm = [7, 8][:]
+    print(perm)
+
+    class L(list):
+        pass
+
+    sub = L([1, 2, 3])
+    perm = [0, 0, 0]
+    perm = sub[:]
+    print(type(perm).__name__, perm)
+    perm = [0, 0, 0]
+    perm = "abc"[:]
+    print(perm)
+    held = [[9, 9]]
+    perm = held[0]
+    perm = [3, 4][:]
+    print(held, perm)
+    try:
+        del src
+        perm = src[:]
+    except UnboundLocalError as e:
+        print("UnboundLocalError", e)
+    print(perm)

@@ -359,6 +359,27 @@ def test_identity_of_locals_read_back():
     print(y == x)
 
 
+def test_identity_of_boxed_ints_around_the_small_int_cache():
+    # boxes of computed ints: the shared small-int objects inside -5..256, new objects
+    # outside (each computation its own), as the interpreter gives
+    out = []
+    for base in (-8, -6, -5, 250, 255, 256, 257, 1000):
+        a = base + 1
+        b = base + 1
+        lst = [a, b]
+        out.append((a, lst[0] is lst[1], a is b))
+    print(out)
+    r = 300
+    boxes = []
+    while r != 250:
+        r -= 1
+        boxes.append(r)
+    print([x is y for x, y in zip(boxes, [r + 0 for r in range(299, 249, -1)])])
+    for i in range(-7, 260, 7):
+        keep = [i]
+        print(i, keep[0] is int(str(i)))
+
+
 def test_conditions():
     n = 0
     a, b = 3, 4.5
@@ -661,3 +682,101 @@ def test_libm_results_match_with_constant_arguments():
     for _ in range(3):
         x = (x ** 0.5 + math.exp(x) - math.sin(x) * math.cos(x) + x ** 2.0 + x ** -1.5) / 7.0
         print(x)
+
+
+def test_unbound_reads_on_every_kind_of_path():
+    # reads the compiled code may test less often (translator/bound_names.py): each one
+    # reached unbound on some path must still raise UnboundLocalError
+    import contextlib
+
+    def attempt(f, *args):
+        try:
+            print(f.__name__, f(*args))
+        except UnboundLocalError as e:
+            print(f.__name__, "UnboundLocalError", e)
+
+    def one_branch(c):
+        if c:
+            x = 1
+        return x + 1
+
+    def empty_for(n):
+        for i in range(n):
+            pass
+        return i * 2
+
+    def deleted(n):
+        x = n
+        del x
+        return x + 1
+
+    def except_name():
+        try:
+            raise ValueError
+        except ValueError as e:
+            pass
+        return e
+
+    def try_body(n):
+        try:
+            if n:
+                raise KeyError
+            x = 5
+        except KeyError:
+            pass
+        return x - 1
+
+    def while_body(n):
+        while n > 0:
+            x = n
+            n -= 1
+        return x
+
+    def suppressed(n):
+        with contextlib.suppress(ZeroDivisionError):
+            y = 1 // n
+            x = 2
+        return x + y
+
+    def second_iteration(n):
+        out = []
+        for k in range(n):
+            if k == 0:
+                x = 10
+            out.append(x + k)
+            del x
+        return out
+
+    def loop_carried(n):
+        total = 0
+        for k in range(n):
+            if k:
+                total += x
+            x = k * 3
+        return total
+
+    def walrus(n):
+        if n:
+            [(x := k) for k in range(n)]
+        return x
+
+    def augmented(c):
+        if c:
+            acc = 1
+        acc += 2
+        return acc
+
+    def match_capture(v):
+        match v:
+            case [a, b]:
+                pass
+            case _:
+                pass
+        return a + b
+
+    for f, args in ((one_branch, (1,)), (one_branch, (0,)), (empty_for, (3,)), (empty_for, (0,)), (deleted, (4,)),
+                    (except_name, ()), (try_body, (0,)), (try_body, (1,)), (while_body, (2,)), (while_body, (0,)),
+                    (suppressed, (1,)), (suppressed, (0,)), (second_iteration, (1,)), (second_iteration, (2,)),
+                    (loop_carried, (4,)), (walrus, (3,)), (walrus, (0,)), (augmented, (1,)), (augmented, (0,)),
+                    (match_capture, ([1, 2],)), (match_capture, (5,))):
+        attempt(f, *args)
