@@ -648,20 +648,6 @@ ZRT_NATIVE int unpack_fast(PyObject* seq, Py_ssize_t n, PyObject** out) {
     return unpack(seq, n, out);
 }
 
-// a, b, c = x where every target is a plain fast local: one call and one error branch for the
-// whole statement. (Spelled item by item, each item's owner is a C++ temporary with its own
-// cleanup path; a function of hundreds of such statements - pyperformance's unpack_sequence -
-// then took clang minutes.) All items are taken before any store, and the stores go left to
-// right, each releasing the old value after it, as CPython's UNPACK_SEQUENCE + STORE_FAST do.
-__attribute__((noinline)) static int unpack_to_locals(PyObject* seq, Py_ssize_t n, PyObject** items, Ref* const* targets) {
-    if (unpack_fast(seq, n, items) < 0) {
-        for (Py_ssize_t k = 0; k < n; k++) Py_CLEAR(items[k]);
-        return -1;
-    }
-    for (Py_ssize_t k = 0; k < n; k++) targets[k]->set(items[k]);
-    return 0;
-}
-
 __attribute__((noinline)) static PyObject* getitem_generic(PyObject* obj, const Num& key) {
     Ref k(num_box(key));
     if (!k.p) return nullptr;

@@ -708,11 +708,9 @@ class UnitEmitter:
         arr = self.fresh("u")
         n = len(elts)
         if n and all(self.plain_fast_local(e) for e in elts):
-            names = [e.id for e in elts if isinstance(e, ast.Name)]
-            self.emit(f"PyObject* {arr}[{n}] = {{}};")
-            refs = ", ".join(f"&{nm.LOCAL}{nm.ident(name)}" for name in names)
-            self.emit(f"zrt::Ref* {arr}_to[{n}] = {{{refs}}};")
-            self.check_int(f"zrt::unpack_to_locals({val.expr}, {n}, {arr}, {arr}_to)")
+            # all items taken, then the stores, inline for exact tuples/lists (runtime/unpack.hpp)
+            refs = ", ".join(f"{nm.LOCAL}{nm.ident(e.id)}" for e in elts if isinstance(e, ast.Name))
+            self.emit(f"if (!zrt::unpack_locals({val.expr}, {refs})) {self.fail()}")
             return
         self.emit(f"PyObject* {arr}[{max(n, 1)}] = {{}};")
         holders = [self.fresh() for _ in range(n)]

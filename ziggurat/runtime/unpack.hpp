@@ -1,0 +1,108 @@
+// Unpacking assignments whose targets are all plain fast locals (`a, b, c = seq`), inline.
+//
+// CPython's UNPACK_SEQUENCE takes every item before STORE_FAST assigns the first target:
+// a store releases the old value, which can run __del__, which can mutate the very list being
+// unpacked - what was unpacked must not change. So the fast path (an exact tuple or list of
+// the right size) reads and increfs all items first, then stores left to right, each store
+// releasing the old value after it. Everything else (other iterables, subclasses, a wrong
+// size with its message, abi3) goes out of line through zrt::unpack.
+//
+// Must not: grow per statement. pyperformance's unpack_sequence has 400 of these in one
+// function; a version with an owned temporary (and its cleanup path) per item made clang
+// take minutes. Here a statement is one type/size test, straight-line loads, increfs and
+// stores, one cold call and one error branch.
+#pragma once
+#include "ref.hpp"
+#include "ops.hpp"
+#include "native.hpp"
+
+namespace zrt {
+
+// The out-of-line path: zrt::unpack (its messages and iteration), then the stores. On
+// failure no target changes and the items taken so far are released.
+__attribute__((noinline, cold)) static int unpack_to_locals(PyObject* seq, Py_ssize_t n, PyObject** items,
+                                                          Ref* const* targets) {
+    if (unpack_fast(seq, n, items) < 0) {
+        for (Py_ssize_t k = 0; k < n; k++) Py_CLEAR(items[k]);
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) targets[k]->set(items[k]);
+    return 0;
+}
+
+#if !ZRT_LIMITED
+// The items of an exact tuple or list of exactly n items, or nullptr (borrowed array).
+ZRT_NATIVE PyObject** exact_seq_items(PyObject* seq, Py_ssize_t n) {
+    PyTypeObject* tp = Py_TYPE(seq);
+    if (tp == &PyTuple_Type) return PyTuple_GET_SIZE(seq) == n ? ((PyTupleObject*)seq)->ob_item : nullptr;
+    if (tp == &PyList_Type) return PyList_GET_SIZE(seq) == n ? ((PyListObject*)seq)->ob_item : nullptr;
+    return nullptr;
+}
+
+// One store of the fast path, taking over a reference to v. False when that released the
+// old value's last reference: the old value is then in *dead, not deallocated yet, and the
+// caller hands it to unpack_cold before anything else runs (so at most one such object
+// exists, and only for that moment). Py_DECREF's steps, without the call.
+ZRT_NATIVE bool store_keeping(Ref& target, PyObject* v, PyObject** dead) {
+    PyObject* old = target.p;
+    target.p = v;
+    if (!old) return true;
+#if PY_VERSION_HEX >= 0x030C0000
+    if (_Py_IsImmortal(old)) return true;
+#endif
+    if (--old->ob_refcnt != 0) return true;
+    *dead = old;
+    return false;
+}
+
+#endif
+
+// Everything but the fast path, out of line, one call per statement (its targets as
+// arguments: no arrays in the caller's frame). dead == nullptr: the general path, after
+// which no target has changed on failure. Otherwise the fast path stopped after storing
+// target k - 1, whose old value `dead` lost its last reference: release it now, as that
+// store's Py_DECREF would have - its __del__ may change or free the sequence, so the
+// remaining items (each already holding the reference its target takes) are copied out
+// first - then the remaining stores.
+template <class... T>
+__attribute__((noinline, cold)) static int unpack_cold(PyObject* seq, PyObject* dead, Py_ssize_t k,
+                                                     T*... targets) {
+    constexpr Py_ssize_t n = (Py_ssize_t)sizeof...(T);
+    Ref* const to[n] = {targets...};
+    PyObject* items[n] = {};
+#if !ZRT_LIMITED
+    if (dead) {
+        PyObject** from = exact_seq_items(seq, n);
+        for (Py_ssize_t j = k; j < n; j++) items[j] = from[j];
+        _Py_Dealloc(dead);
+        for (Py_ssize_t j = k; j < n; j++) to[j]->set(items[j]);
+        return 0;
+    }
+#endif
+    (void)dead;
+    (void)k;
+    return unpack_to_locals(seq, n, items, to);
+}
+
+// a, b, c = seq into the given locals: true, or false with an error set (no target changed).
+// No loops and no calls on the fast path: a loop per statement made clang's LoopRotate
+// quadratic over a function of hundreds of them, and a call (_Py_Dealloc) keeps the items
+// in spilled registers. Braced lists and comma folds are evaluated left to right. The
+// items are read again from the sequence for the stores: nothing has run since the increfs.
+template <class... T>
+ZRT_NATIVE bool unpack_locals(PyObject* seq, T&... targets) {
+    PyObject* dead = nullptr;
+    Py_ssize_t k = 0;
+    // 3.12+: not inline yet. Py_INCREF/Py_DECREF's immortality tests add two branches per
+    // item, and clang then took 97 s of CPU instead of 4 for pyperformance's unpack_sequence.
+#if !ZRT_LIMITED && PY_VERSION_HEX < 0x030C0000
+    if (PyObject** items = exact_seq_items(seq, (Py_ssize_t)sizeof...(T))) {
+        (((void)sizeof(T*), Py_INCREF(items[k++])), ...);
+        k = 0;
+        if ((store_keeping(targets, items[k++], &dead) && ...)) return true;
+    }
+#endif
+    return unpack_cold(seq, dead, k, &targets...) == 0;
+}
+
+}  // namespace zrt
