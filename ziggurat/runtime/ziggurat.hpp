@@ -31,6 +31,7 @@
 #include "asyncgen.hpp"
 #include "match.hpp"
 #include "native.hpp"
+#include "jsonenc.hpp"
 #include "listops.hpp"
 #include "setcount.hpp"
 #include "leaf.hpp"
