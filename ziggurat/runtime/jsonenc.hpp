@@ -605,11 +605,11 @@ ZRT_INLINE int json_recursion_left(PyThreadState* ts) {
 }
 
 // The text json.dumps(v) returns, or nullptr (no error set) when the real call must decide.
-static PyObject* json_encode(TState ts, PyObject* v) {
+static PyObject* json_encode(PyThreadState* ts, PyObject* v) {
     // json.dumps(None/True/False) returns the C encoder's cached constant (identity differs
     // by version): left to the real call, as is anything not a JSON value here
     if (v == Py_None || v == Py_True || v == Py_False) return nullptr;
-    int left = json_recursion_left(ts ? ts : PyThreadState_Get()) - JSON_RECURSION_MARGIN;
+    int left = json_recursion_left(ts) - JSON_RECURSION_MARGIN;
     if (left < 0) return nullptr;
     JsonEnc e;
     e.p = json_buf;
@@ -637,7 +637,10 @@ static PyObject* json_encode(TState ts, PyObject* v) {
 // the text written here when f is the real json.dumps in its default state, else the call.
 ZRT_INLINE PyObject* json_dumps_call(TState ts, PyObject* f, PyObject* v) {
 #ifdef ZRT_JSON_FAST
-    if (json_guard.holds(f) || json_guard.verify(f)) {
+    if (!ts) ts = PyThreadState_Get();
+    // under sys.settrace/sys.setprofile (debuggers, profilers, coverage) the real call, so
+    // they see json's functions called as they would
+    if (!ts->c_tracefunc && !ts->c_profilefunc && (json_guard.holds(f) || json_guard.verify(f))) {
         PyObject* r = json_encode(ts, v);
         if (r) return r;
     }
