@@ -374,88 +374,125 @@ struct JsonEnc {
 // ensure_ascii escaping, as _json's ascii_escape_unichar: printable ASCII other than `"` and
 // `\` as is; \" \\ \b \f \n \r \t; anything else below 0x20 or from 0x7f up as \uXXXX in
 // lower-case hex (above 0xFFFF: its UTF-16 surrogate pair; a lone surrogate: itself).
-ZRT_INLINE bool json_plain(Py_UCS4 c) { return c >= ' ' && c <= '~' && c != '\\' && c != '"'; }
+// For ASCII: 0 = as is, else the letter after the backslash ('u': \u00XX).
+struct JsonEscapes {
+    char t[128];
+    constexpr JsonEscapes() : t() {
+        for (int c = 0; c < 128; c++) t[c] = c >= ' ' && c <= '~' ? 0 : 'u';
+        t['"'] = '"';
+        t['\\'] = '\\';
+        t['\b'] = 'b';
+        t['\f'] = 'f';
+        t['\n'] = 'n';
+        t['\r'] = 'r';
+        t['\t'] = 't';
+    }
+};
+static constexpr JsonEscapes json_escapes{};
 
-ZRT_INLINE void json_put_u(JsonEnc& e, Py_UCS4 c) {
+ZRT_INLINE char* json_put_u(char* o, Py_UCS4 c) {
     static const char hex[] = "0123456789abcdef";
-    char* o = e.p + e.n;
     o[0] = '\\';
     o[1] = 'u';
     o[2] = hex[(c >> 12) & 0xf];
     o[3] = hex[(c >> 8) & 0xf];
     o[4] = hex[(c >> 4) & 0xf];
     o[5] = hex[c & 0xf];
-    e.n += 6;
+    return o + 6;
 }
 
-ZRT_INLINE void json_put_escaped(JsonEnc& e, Py_UCS4 c) {
-    char s = 0;
-    switch (c) {
-    case '\\': s = '\\'; break;
-    case '"': s = '"'; break;
-    case '\b': s = 'b'; break;
-    case '\f': s = 'f'; break;
-    case '\n': s = 'n'; break;
-    case '\r': s = 'r'; break;
-    case '\t': s = 't'; break;
-    default:
-        if (c >= 0x10000) {
-            c -= 0x10000;
-            json_put_u(e, 0xD800 | (c >> 10));
-            json_put_u(e, 0xDC00 | (c & 0x3FF));
-        } else {
-            json_put_u(e, c);
+// One character at o, escaped as it needs; returns the end.
+ZRT_INLINE char* json_put_char(char* o, Py_UCS4 c) {
+    if (c < 128) {
+        char x = json_escapes.t[c];
+        if (__builtin_expect(x == 0, 1)) {
+            *o = (char)c;
+            return o + 1;
         }
-        return;
+        if (x != 'u') {
+            o[0] = '\\';
+            o[1] = x;
+            return o + 2;
+        }
+        return json_put_u(o, c);
     }
-    e.put('\\');
-    e.put(s);
+    if (c >= 0x10000) {
+        c -= 0x10000;
+        o = json_put_u(o, 0xD800 | (c >> 10));
+        return json_put_u(o, 0xDC00 | (c & 0x3FF));
+    }
+    return json_put_u(o, c);
 }
 
-static bool json_str(JsonEnc& e, PyObject* s) {
-    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+template <typename Ch>
+ZRT_INLINE char* json_put_chars(char* o, const Ch* d, Py_ssize_t len) {
+    for (Py_ssize_t i = 0; i < len; i++) o = json_put_char(o, d[i]);
+    return o;
+}
+
+// The text of recently written short str objects, by identity: the keys of records a
+// program writes again and again are the same str objects (constants, interned names), and
+// copying their text is a third of the cost of escaping it again. A slot owns a reference
+// to its str, so the address cannot be taken by another object while it is cached; an exact
+// str never changes (CPython only resizes or writes into a str nobody else references). At
+// most JSON_STR_SLOTS strs of a few bytes are kept alive a little longer than otherwise.
+enum : int { JSON_STR_SLOTS = 128, JSON_STR_TEXT = 24 };
+struct JsonStrCache {
+    PyObject* str[JSON_STR_SLOTS];
+    uint8_t len[JSON_STR_SLOTS];
+    char text[JSON_STR_SLOTS][JSON_STR_TEXT];
+};
+static JsonStrCache json_strs;
+
+ZRT_INLINE unsigned json_str_slot(PyObject* s) {
+    return (unsigned)(((uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull) >> 57);  // 7 bits
+}
+
+__attribute__((noinline)) static bool json_str_escape(JsonEnc& e, PyObject* s, unsigned slot) {
 #if !ZRT_PY(3, 12)
     if (!PyUnicode_IS_READY(s)) return false;  // a legacy str: the real call readies it
 #endif
-    if (PyUnicode_IS_ASCII(s)) {
-        // at most 6 bytes per character (\u001f)
-        if (!e.room((size_t)len * 6 + 2)) return false;
-        const unsigned char* d = (const unsigned char*)PyUnicode_DATA(s);
-        e.put('"');
-        Py_ssize_t i = 0;
-        while (i < len) {
-            Py_ssize_t j = i;
-            while (j < len && json_plain(d[j])) j++;
-            e.put((const char*)d + i, (size_t)(j - i));
-            if (j < len) json_put_escaped(e, d[j++]);
-            i = j;
-        }
-        e.put('"');
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    // at most 6 bytes per character (\u001f), 12 per code point above 0xFFFF
+    int kind = PyUnicode_KIND(s);
+    if (!e.room((size_t)len * (kind == PyUnicode_4BYTE_KIND ? 12 : 6) + 2)) return false;
+    char* start = e.p + e.n;
+    char* o = start;
+    *o++ = '"';
+    const void* d = PyUnicode_DATA(s);
+    if (kind == PyUnicode_1BYTE_KIND) o = json_put_chars(o, (const Py_UCS1*)d, len);
+    else if (kind == PyUnicode_2BYTE_KIND) o = json_put_chars(o, (const Py_UCS2*)d, len);
+    else o = json_put_chars(o, (const Py_UCS4*)d, len);
+    *o++ = '"';
+    size_t n = (size_t)(o - start);
+    e.n += n;
+    if (n <= JSON_STR_TEXT) {
+        PyObject* old = json_strs.str[slot];
+        json_strs.str[slot] = newref(s);
+        json_strs.len[slot] = (uint8_t)n;
+        memcpy(json_strs.text[slot], start, n);
+        Py_XDECREF(old);  // (a str's deallocation runs no Python code)
+    }
+    return true;
+}
+
+ZRT_INLINE bool json_str(JsonEnc& e, PyObject* s) {
+    unsigned slot = json_str_slot(s);
+    if (json_strs.str[slot] == s && e.n + JSON_STR_TEXT <= e.cap) {
+        memcpy(e.p + e.n, json_strs.text[slot], JSON_STR_TEXT);  // (a fixed size: two moves)
+        e.n += json_strs.len[slot];
         return true;
     }
-    // at most 12 bytes per code point (a surrogate pair)
-    if (!e.room((size_t)len * 12 + 2)) return false;
-    int kind = PyUnicode_KIND(s);
-    const void* d = PyUnicode_DATA(s);
-    e.put('"');
-    for (Py_ssize_t i = 0; i < len; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, d, i);
-        if (json_plain(c)) e.put((char)c);
-        else json_put_escaped(e, c);
-    }
-    e.put('"');
-    return true;
+    return json_str_escape(e, s, slot);
 }
 
 // An exact int in decimal: int64_t by hand, bigger ones as int.__repr__ (which raises for
 // more digits than sys.set_int_max_str_digits allows: the real call then raises it).
 static bool json_int(JsonEnc& e, PyObject* v, bool quoted) {
     int64_t i;
-    char tmp[24];
-    const char* s;
-    size_t len;
-    PyObject* big = nullptr;
     if (long_to_i64(v, &i)) {
+        if (!e.room(24)) return false;
+        char tmp[24];
         uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
         char* q = tmp + sizeof tmp;
         do {
@@ -463,24 +500,26 @@ static bool json_int(JsonEnc& e, PyObject* v, bool quoted) {
             u /= 10;
         } while (u);
         if (i < 0) *--q = '-';
-        s = q;
-        len = (size_t)(tmp + sizeof tmp - q);
-    } else {
-        big = PyLong_Type.tp_repr(v);
-        if (!big) {
-            PyErr_Clear();
-            return false;
-        }
-        s = (const char*)PyUnicode_DATA(big);  // ASCII digits
-        len = (size_t)PyUnicode_GET_LENGTH(big);
+        char* o = e.p + e.n;
+        if (quoted) *o++ = '"';
+        while (q < tmp + sizeof tmp) *o++ = *q++;
+        if (quoted) *o++ = '"';
+        e.n = (size_t)(o - e.p);
+        return true;
     }
+    PyObject* big = PyLong_Type.tp_repr(v);
+    if (!big) {
+        PyErr_Clear();
+        return false;
+    }
+    size_t len = (size_t)PyUnicode_GET_LENGTH(big);  // ASCII digits
     bool ok = e.room(len + 2);
     if (ok) {
         if (quoted) e.put('"');
-        e.put(s, len);
+        e.put((const char*)PyUnicode_DATA(big), len);
         if (quoted) e.put('"');
     }
-    Py_XDECREF(big);
+    Py_DECREF(big);
     return ok;
 }
 
@@ -539,22 +578,57 @@ static bool json_key(JsonEnc& e, PyObject* k) {
     return false;  // another type: TypeError (or a subclass's own conversion) from the real call
 }
 
+// One item of a dict: `key: value`, after ", " unless it is the first.
+ZRT_INLINE bool json_item(JsonEnc& e, PyObject* k, PyObject* v, bool first) {
+    if (!first) {
+        if (!e.room(2)) return false;
+        e.put(", ", 2);
+    }
+    if (!json_key(e, k) || !e.room(2)) return false;
+    e.put(": ", 2);
+    return json_value(e, v);
+}
+
+// The entries of a combined table whose keys are not all str (attrcache.hpp has the others).
+struct GeneralEntry {
+    Py_hash_t me_hash;
+    PyObject* me_key;
+    PyObject* me_value;
+};
+
 static bool json_dict(JsonEnc& e, PyObject* d) {
     if (PyDict_GET_SIZE(d) == 0) return json_literal(e, "{}", 2);
     if (!json_enter(e, d) || !e.room(1)) return false;
     e.put('{');
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
     bool first = true;
-    while (PyDict_Next(d, &pos, &k, &v)) {
-        if (!first) {
-            if (!e.room(2)) return false;
-            e.put(", ", 2);
+    PyDictObject* mp = (PyDictObject*)d;
+    KeysHead* keys = (KeysHead*)mp->ma_keys;
+    if (!mp->ma_values && keys->dk_kind != KEYS_SPLIT) {
+        // a combined table: its entries in order, the deleted ones empty (what PyDict_Next
+        // walks, without a call per item)
+        Py_ssize_t n = keys->dk_nentries;
+        if (keys->dk_kind == KEYS_UNICODE) {
+            UnicodeEntry* en = unicode_entries(keys);
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (!en[i].me_value) continue;
+                if (!json_item(e, en[i].me_key, en[i].me_value, first)) return false;
+                first = false;
+            }
+        } else {
+            GeneralEntry* en = (GeneralEntry*)unicode_entries(keys);
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (!en[i].me_value) continue;
+                if (!json_item(e, en[i].me_key, en[i].me_value, first)) return false;
+                first = false;
+            }
         }
-        first = false;
-        if (!json_key(e, k) || !e.room(2)) return false;
-        e.put(": ", 2);
-        if (!json_value(e, v)) return false;
+    } else {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(d, &pos, &k, &v)) {
+            if (!json_item(e, k, v, first)) return false;
+            first = false;
+        }
     }
     if (!e.room(1)) return false;
     e.put('}');
