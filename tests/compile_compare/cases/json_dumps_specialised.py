@@ -67,6 +67,23 @@ def test_escapes_wide():
     check({"\u0105": "\U0010ffff", "\U0001F600": ["\ud800", "\x00"]})
 
 
+def test_repeated_strings():
+    # the same str objects written again (their text is kept by identity), around the
+    # 24 bytes of text kept per str, with escapes, and many distinct ones in turn
+    edge = ["x" * 21, "x" * 22, "x" * 23, "\n" * 10, "\n" * 11, "\u00e9" * 3, "\u00e9" * 4, "a\x00b", ""]
+    for _ in range(3):
+        check(edge)
+        check({s: s for s in edge})
+    many = ["k%d" % i for i in range(1000)]
+    for _ in range(2):
+        text = json.dumps(many)
+        assert text == REF.encode(many)
+    print(len(text), text[:40], text[-40:])
+    temp = json.dumps(["t%d" % i for i in range(300)])  # strs freed after the call
+    assert temp == REF.encode(["t%d" % i for i in range(300)])
+    print(json.dumps(["t%d" % i for i in range(3)]))
+
+
 def test_containers():
     check([])
     check({})
