@@ -467,7 +467,16 @@ __attribute__((noinline)) static bool json_str_escape(JsonEnc& e, PyObject* s, u
     size_t n = (size_t)(o - start);
     e.n += n;
     if (n <= JSON_STR_TEXT) {
-        PyObject* old = json_strs.str[slot];
+        // two ways per set: the str written before moves to the other slot, so two strs
+        // that share a set and are written in turn do not keep evicting each other
+        PyObject* old = json_strs.str[slot ^ 1];
+        if (json_strs.str[slot]) {
+            json_strs.str[slot ^ 1] = json_strs.str[slot];
+            json_strs.len[slot ^ 1] = json_strs.len[slot];
+            memcpy(json_strs.text[slot ^ 1], json_strs.text[slot], JSON_STR_TEXT);
+        } else {
+            old = nullptr;
+        }
         json_strs.str[slot] = newref(s);
         json_strs.len[slot] = (uint8_t)n;
         memcpy(json_strs.text[slot], start, n);
@@ -478,9 +487,10 @@ __attribute__((noinline)) static bool json_str_escape(JsonEnc& e, PyObject* s, u
 
 ZRT_INLINE bool json_str(JsonEnc& e, PyObject* s) {
     unsigned slot = json_str_slot(s);
-    if (json_strs.str[slot] == s && e.n + JSON_STR_TEXT <= e.cap) {
-        memcpy(e.p + e.n, json_strs.text[slot], JSON_STR_TEXT);  // (a fixed size: two moves)
-        e.n += json_strs.len[slot];
+    unsigned hit = json_strs.str[slot] == s ? slot : json_strs.str[slot ^ 1] == s ? slot ^ 1 : JSON_STR_SLOTS;
+    if (hit != JSON_STR_SLOTS && e.n + JSON_STR_TEXT <= e.cap) {
+        memcpy(e.p + e.n, json_strs.text[hit], JSON_STR_TEXT);  // (a fixed size: two moves)
+        e.n += json_strs.len[hit];
         return true;
     }
     return json_str_escape(e, s, slot);
