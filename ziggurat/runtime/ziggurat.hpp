@@ -32,6 +32,7 @@
 #include "match.hpp"
 #include "native.hpp"
 #include "unpack.hpp"
+#include "jsonenc.hpp"
 #include "listops.hpp"
 #include "setcount.hpp"
 #include "leaf.hpp"

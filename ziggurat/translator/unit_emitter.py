@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import gen_loops, genexpr_inline, list_stmts
+from . import gen_loops, genexpr_inline, jsoncall, list_stmts
 from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
@@ -1818,6 +1818,8 @@ class UnitEmitter:
             return genexpr_inline.emit_consumed(self, node, consumer)
         if self.spec.wants(node):
             return self.spec.boxed(node)
+        if jsoncall.matches(self, node):
+            return jsoncall.emit(self, node)
         if self.is_super0(node):
             return self.super_call(node)
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
