@@ -68,8 +68,13 @@ ZRT_INLINE PyObject* slot_get(PyObject* self, void* closure) {
     SlotAccess* s = (SlotAccess*)closure;
     PyObject* v = *(PyObject**)((char*)self + s->offset);
     if (v) return Py_NewRef(v);
-    // PyMember_GetOne's error for an empty T_OBJECT_EX slot (3.10-3.13)
+    // PyMember_GetOne's error for an empty T_OBJECT_EX slot: 3.13 names the type fully
+    // qualified (`mod.Point`, not for __main__ or builtins: %T)
+#if PY_VERSION_HEX >= 0x030D0000
+    PyErr_Format(PyExc_AttributeError, "'%T' object has no attribute '%s'", self, s->name);
+#else
     PyErr_Format(PyExc_AttributeError, "'%.200s' object has no attribute '%s'", Py_TYPE(self)->tp_name, s->name);
+#endif
     return nullptr;
 }
 
@@ -124,14 +129,40 @@ ZRT_INLINE SlotAccess* slot_access(const char* name, Py_ssize_t offset) {
 // seen on the first class made here: an allocation checks the type it makes is still one.
 static traverseproc slot_class_traverse = nullptr;
 
-// tp_alloc of a class made here: CPython's allocation (which tracks), then untracked when the
-// object is an instance of exactly such a class (every slot empty: nothing to see yet).
-// type() sets tp_alloc of each class it makes, so a subclass of ours never gets here; a
-// C type deriving from one (PyType_FromSpec) may inherit it, hence the traverse check.
+// Type flags that put words before the GC header (3.12+): such a class is never made ours
+// (its instances have a __dict__ or managed weakrefs), checked again at allocation.
+#ifdef Py_TPFLAGS_PREHEADER
+#define ZRT_PREHEADER_FLAGS Py_TPFLAGS_PREHEADER
+#elif defined(Py_TPFLAGS_MANAGED_DICT)
+#define ZRT_PREHEADER_FLAGS Py_TPFLAGS_MANAGED_DICT
+#else
+#define ZRT_PREHEADER_FLAGS 0
+#endif
+
+// CPython's PyGC_Head (internal headers): two words before the object in 3.10-3.13 default
+// builds (sys.getsizeof adds its size).
+struct GCHead {
+    uintptr_t next, prev;
+};
+
+// tp_alloc of a class made here: what PyType_GenericAlloc does for it (a zeroed object after
+// its GC header, the type referenced, one reference), but never linked into the GC: an
+// instance whose slots are all empty has nothing the GC needs to see, and leaving out the
+// link also leaves out its count towards the next collection (gc.get_count()), which for
+// float's 100,000 Points triggered ~140 collections a run, each walking the young list
+// holding them. PyObject_GC_Del (tp_free) accepts it: it unlinks only a tracked object.
+// type() sets tp_alloc of each class it makes, so a subclass of ours never gets here; a C
+// type deriving from one (PyType_FromSpec) may inherit it: anything but exactly such a
+// class takes CPython's allocation.
 ZRT_INLINE PyObject* slot_alloc(PyTypeObject* tp, Py_ssize_t nitems) {
-    PyObject* o = PyType_GenericAlloc(tp, nitems);
-    if (o && tp->tp_traverse == slot_class_traverse && tp->tp_free == PyObject_GC_Del) PyObject_GC_UnTrack(o);
-    return o;
+    if (nitems != 0 || tp->tp_traverse != slot_class_traverse || tp->tp_free != PyObject_GC_Del || tp->tp_itemsize ||
+        (tp->tp_flags & ZRT_PREHEADER_FLAGS))
+        return PyType_GenericAlloc(tp, nitems);
+    size_t size = sizeof(GCHead) + (size_t)tp->tp_basicsize;
+    char* mem = (char*)PyObject_Malloc(size);
+    if (!mem) return PyErr_NoMemory();
+    memset(mem, 0, size);  // the GC header zeroed: untracked (and not finalized)
+    return PyObject_Init((PyObject*)(mem + sizeof(GCHead)), tp);
 }
 
 // Own members of a class `type()` made: the slots after the heap type's fixed part.
@@ -164,9 +195,7 @@ ZRT_INLINE PyObject* slots_class(PyObject* cls) {
     if (!(flags & Py_TPFLAGS_HEAPTYPE) || !(flags & Py_TPFLAGS_HAVE_GC) || tp->tp_itemsize || tp->tp_dictoffset ||
         tp->tp_alloc != PyType_GenericAlloc || tp->tp_free != PyObject_GC_Del || !tp->tp_traverse || !tp->tp_members)
         return cls;
-#ifdef Py_TPFLAGS_MANAGED_DICT
-    if (flags & Py_TPFLAGS_MANAGED_DICT) return cls;
-#endif
+    if (flags & ZRT_PREHEADER_FLAGS) return cls;
     if (slot_class_traverse && tp->tp_traverse != slot_class_traverse) return cls;
     if (!bases_are_plain(tp)) return cls;
     // every own member a plain object slot, its descriptor still the one type() made
