@@ -378,3 +378,40 @@ def test_float_kernel_shape():
         m.x = m.x if m.x > p.x else p.x
         m.y = m.y if m.y > p.y else p.y
     print(round(m.x, 12), round(m.y, 12), all(untracked_as_expected(p) for p in pts[1:]))
+
+
+def test_deallocation_releases_every_slot():
+    class More(Point):
+        __slots__ = ("w",)
+
+    class WithDict(More):
+        pass
+
+    class Empty(Point):
+        __slots__ = ()
+
+    for cls in (Point, More, WithDict, Empty, Weak):
+        Fin.died.clear()
+        o = cls.__new__(cls)
+        for i, name in enumerate(n for c in cls.__mro__ for n in getattr(c, "__slots__", ()) if n != "__weakref__"):
+            setattr(o, name, Fin(f"{name}{i}"))
+        if hasattr(o, "__dict__"):
+            o.d = Fin("dict")
+        del o
+        print(cls.__name__, sorted(Fin.died))
+    # a chain deeper than the C stack allows recursive deallocation (the trashcan)
+    head = None
+    for i in range(300000):
+        p = Point(i)
+        p.x = head
+        head = p
+    del p
+    head = None
+    m = None
+    for i in range(100000):
+        p = More(i)
+        p.w = m
+        m = p
+    del p
+    m = None
+    print("chains freed")
