@@ -399,19 +399,13 @@ def test_deallocation_releases_every_slot():
             o.d = Fin("dict")
         del o
         print(cls.__name__, sorted(Fin.died))
-    # a chain deeper than the C stack allows recursive deallocation (the trashcan)
-    head = None
-    for i in range(300000):
-        p = Point(i)
-        p.x = head
-        head = p
-    del p
-    head = None
-    m = None
-    for i in range(100000):
-        p = More(i)
-        p.w = m
-        m = p
-    del p
-    m = None
-    print("chains freed")
+    # chains deeper than the C stack allows recursive deallocation (the trashcan)
+    for cls, attr, n in ((Point, "x", 300000), (More, "w", 100000)):
+        head = None
+        for i in range(n):
+            p = cls(i)
+            setattr(p, attr, head)
+            head = p
+        del p
+        head = None
+        print("chain freed", cls.__name__)
