@@ -154,7 +154,8 @@ def test_copies_and_pickles_keep_tracking_right():
     w = Weak(2.5)
     for proto in range(2, pickle.HIGHEST_PROTOCOL + 1):
         v = pickle.loads(pickle.dumps(w, proto))
-        print(proto, v.a, hasattr(v, "b"), untracked_as_expected(v))
+        # (3.12+ keeps a __weakref__ slot before the object, "managed": such a class stays CPython's)
+        print(proto, v.a, hasattr(v, "b"), untracked_as_expected(v, ours=Weak.__weakrefoffset__ > 0))
     p = Point(2)
     print(untracked_as_expected(copy.copy(p)), copy.copy(p).z)
     p.x = [1, 2]
