@@ -18,9 +18,7 @@
 // internal headers); other versions and the limited API use the generic calls only.
 #pragma once
 #include "ops.hpp"
-#ifndef Py_LIMITED_API
-#include <structmember.h>  // PyMemberDef, T_OBJECT_EX (not in Python.h before 3.12)
-#endif
+#include "slotclass.hpp"
 
 namespace zrt {
 
@@ -242,7 +240,10 @@ ZRT_INLINE bool values_layout(PyTypeObject* tp) {
 // do (PyMember_GetOne/SetOne for T_OBJECT_EX) is a load or a swap at that offset, except
 // that an empty slot raises, which the generic path is left to do. Returns the offset, or 0.
 ZRT_INLINE Py_ssize_t member_slot(PyObject* descr) {
-    if (!descr || Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
+    if (!descr) return 0;
+    // a compiled slots class's accessor (slotclass.hpp): a store then goes through slot_stored
+    if (Py_ssize_t offset = slot_descr_offset(descr)) return offset;
+    if (Py_TYPE(descr) != &PyMemberDescr_Type) return 0;
     PyMemberDef* m = ((PyMemberDescrObject*)descr)->d_member;
     // T_OBJECT_EX (Py_T_OBJECT_EX since 3.12, same value); READONLY / PY_AUDIT_READ /
     // Py_RELATIVE_OFFSET members keep the generic path.
@@ -576,6 +577,7 @@ ZRT_SLOW_PATH int setattr_cached_slow(PyObject* obj, PyObject* name, PyObject* v
         if (c->slot > 0) {
             PyObject** at = (PyObject**)((char*)obj + c->slot);
             PyObject* old = *at;
+            slot_stored(obj, value);  // the instance may be untracked (slotclass.hpp)
             *at = Py_NewRef(value);
             Py_XDECREF(old);
             return 0;

@@ -27,6 +27,7 @@
 #include "attrcache.hpp"
 #include "imports.hpp"
 #include "classes.hpp"
+#include "slotclass.hpp"
 #include "generator.hpp"
 #include "asyncgen.hpp"
 #include "match.hpp"

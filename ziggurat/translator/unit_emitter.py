@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import gen_loops, genexpr_inline, jsoncall, list_stmts
+from . import gen_loops, genexpr_inline, jsoncall, list_stmts, slotclass
 from . import names as nm
 from .check import own_nodes
 from .mangle import binding_name
@@ -1487,6 +1487,8 @@ class UnitEmitter:
             f"zrt::build_class(&S, {nm.CLASS_BODY}{index}, {closure}, {self.mod.const(node.name)}, {bases.expr}, "
             f"{kw.expr}, {'true' if scope.needs_classcell else 'false'})"
         )
+        if slotclass.has_literal_slots(node):  # instances out of the GC while they hold no containers
+            cls = self.call(f"zrt::slots_class({cls.steal()})")
         if type_params is not None:
             self.leave_type_params()
         for d in reversed(decorators):

@@ -1,0 +1,412 @@
+"""Classes with a literal `__slots__` (runtime/slotclass.hpp): compiled, their exact instances
+stay out of the cyclic GC while no slot holds an object that may be part of a cycle, and
+every store that could make one tracks the instance first. Each case checks the one thing a
+wrong layout or a missed store would break: a cycle made through a slot (by each way of
+storing) must still be collected, with its weakref callbacks and __del__ run; the class must
+stay an ordinary class (type(), subclasses, monkey-patching, pickling, copying, __class__
+assignment, sizes). `OURS` is where the treatment applies (a version-specific compiled
+module): there an instance holding only floats is untracked, elsewhere tracked, and each case
+prints whether that matches, so a layout not applied (or applied where it must not be) fails."""
+
+import copy
+import gc
+import pickle
+import sys
+import sysconfig
+import weakref
+
+COMPILED = __file__.endswith((".so", ".pyd"))
+OURS = COMPILED and ".abi3." not in __file__ and not sysconfig.get_config_var("Py_GIL_DISABLED")
+
+
+def untracked_as_expected(obj, ours=True):
+    """True when obj's tracking is what its class should give: untracked exactly where the
+    treatment applies (and nothing has been stored that needs tracking)."""
+    return gc.is_tracked(obj) == (not (OURS and ours))
+
+
+class Point:
+    __slots__ = ("x", "y", "z")
+
+    def __init__(self, i):
+        self.x = float(i)
+        self.y = i * 2.0
+        self.z = i / 3
+
+    def put(self, v):
+        self.x = v
+
+
+class Weak:
+    __slots__ = ("a", "b", "__weakref__")
+
+    def __init__(self, a=1.5):
+        self.a = a
+
+
+class Fin:
+    """Something with a finalizer and a weakref, to put in a cycle."""
+
+    died = []
+
+    def __init__(self, tag):
+        self.tag = tag
+
+    def __del__(self):
+        Fin.died.append(self.tag)
+
+
+def collected(make):
+    """make(tag) builds a cycle through a slot, holding a Fin(tag), and returns (an object of
+    the cycle, the Fin); True when the cycle outlives its last outside reference and
+    gc.collect() then frees it (the Fin's __del__ ran and a weakref callback fired)."""
+    gc.collect()
+    Fin.died.clear()
+    fired = []
+    obj, fin = make("t")
+    ref = weakref.ref(fin, lambda r: fired.append(1))
+    del obj, fin
+    alive = ref() is not None and "t" not in Fin.died
+    gc.collect()
+    return alive and "t" in Fin.died and fired == [1] and ref() is None
+
+
+def test_untracked_while_only_floats():
+    p = Point(3)
+    print(untracked_as_expected(p), p.x, p.y, p.z)
+    p.x = 1.25
+    p.put(-2.5)
+    setattr(p, "y", 7)
+    p.z = "text"
+    print(untracked_as_expected(p), p.x, p.y)
+    p.y = None
+    print(untracked_as_expected(p))
+    for v in ([], {}, {1}, Point(1), lambda: 0, [p]):
+        q = Point(1)
+        q.put(v)  # the compiled store site
+        r = Point(1)
+        setattr(r, "y", v)  # the descriptor
+        print(gc.is_tracked(q), gc.is_tracked(r))
+
+
+def test_cycles_through_slots_are_collected():
+    def compiled_store(tag):
+        p = Point(0)
+        p.put([None, Fin(tag)])
+        p.x[0] = p
+        return p, p.x[1]
+
+    def setattr_store(tag):
+        p = Point(0)
+        setattr(p, "x", [p, Fin(tag)])
+        return p, p.x[1]
+
+    def object_setattr(tag):
+        p = Point(0)
+        object.__setattr__(p, "x", [p, Fin(tag)])
+        return p, p.x[1]
+
+    def descriptor_set(tag):
+        p = Point(0)
+        Point.__dict__["x"].__set__(p, [p, Fin(tag)])
+        return p, p.x[1]
+
+    def through_tuple(tag):
+        p = Point(0)
+        lst = [None, Fin(tag)]
+        p.y = (lst,)  # a tuple made at run time, tracked: the instance must be too
+        lst[0] = p
+        return p, lst[1]
+
+    def point_in_point(tag):
+        p, q = Point(0), Point(1)
+        p.y = q
+        q.y = p
+        p.x = [None, Fin(tag)]
+        return p, p.x[1]
+
+    def weak_slot(tag):
+        w = Weak()
+        w.a = Fin(tag)
+        w.a.back = w
+        return w, w.a
+
+    def self_loop(tag):
+        p = Point(0)
+        p.x = [None, Fin(tag)]
+        p.y = p
+        return p, p.x[1]
+
+    for make in (compiled_store, setattr_store, object_setattr, descriptor_set, through_tuple, point_in_point,
+                 weak_slot, self_loop):
+        print(make.__name__, collected(make))
+
+
+def test_copies_and_pickles_keep_tracking_right():
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        p = Point(5)
+        try:
+            q = pickle.loads(pickle.dumps(p, proto))
+        except TypeError as e:
+            print(proto, "TypeError", e)
+            continue
+        print(proto, type(q).__name__, q.x, q.y, q.z, untracked_as_expected(q))
+    w = Weak(2.5)
+    for proto in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        v = pickle.loads(pickle.dumps(w, proto))
+        # (3.12+ keeps a __weakref__ slot before the object, "managed": such a class stays CPython's)
+        print(proto, v.a, hasattr(v, "b"), untracked_as_expected(v, ours=Weak.__weakrefoffset__ > 0))
+    p = Point(2)
+    print(untracked_as_expected(copy.copy(p)), copy.copy(p).z)
+    p.x = [1, 2]
+    c = copy.copy(p)
+    d = copy.deepcopy(p)
+    print(gc.is_tracked(c), gc.is_tracked(d), c.x is p.x, d.x == p.x, d.x is p.x)
+    print(p.__reduce_ex__(2)[0].__name__, sorted(p.__getstate__()[1]) if sys.version_info >= (3, 11) else "-")
+
+    def deep(tag):
+        p = Point(0)
+        p.x = [None, Fin("original")]
+        q = copy.deepcopy(p)
+        q.x[1].tag = tag
+        q.x[0] = q
+        return q, q.x[1]
+    print("deepcopy cycle", collected(deep))
+
+    def unpickled(tag):
+        p = Point(0)
+        q = pickle.loads(pickle.dumps(p, 4))
+        q.x = [q, Fin(tag)]
+        return q, q.x[1]
+    print("unpickled cycle", collected(unpickled))
+
+
+def test_errors_as_member_descriptors():
+    p = Point(1)
+    del p.x
+    for f in (lambda: p.x, lambda: delattr(p, "x"), lambda: Point.__dict__["x"].__get__(1),
+              lambda: Point.__dict__["y"].__set__("s", 2), lambda: Point.__dict__["z"].__delete__([])):
+        try:
+            print(f())
+        except (AttributeError, TypeError) as e:
+            print(type(e).__name__, e, getattr(e, "name", None), getattr(e, "obj", None) is p)
+    p.x = 4.0
+    print(p.x, Point.__dict__["x"].__get__(None, Point) is Point.__dict__["x"], Point.x.__name__,
+          Point.x.__qualname__, Point.x.__objclass__ is Point, Point.x.__doc__)
+    print(hasattr(p, "__dict__"), Point.__slots__)
+    try:
+        p.w = 1
+    except AttributeError as e:
+        print("AttributeError", e)
+
+
+def test_ordinary_class():
+    seen = []
+
+    class Base:
+        __slots__ = ()
+
+        def __init_subclass__(cls, **kw):
+            seen.append((cls.__name__, kw))
+
+    class Named:
+        def __set_name__(self, owner, name):
+            seen.append(("set_name", owner.__name__, name))
+
+    class P(Base, flag=1):
+        __slots__ = ["u", "v"]
+        tag = Named()
+
+        def __init__(self):
+            self.u = 0.5
+
+    p = P()
+    print(seen, P.__qualname__, [c.__name__ for c in P.__mro__], type(P) is type, P.__slots__)
+    print(untracked_as_expected(p), p.u, sys.getsizeof(p), P.__basicsize__, P.__itemsize__, P.__dictoffset__,
+          P.__weakrefoffset__)
+    print(sorted(k for k in vars(P) if not k.startswith("__")), "u" in dir(p), sorted(vars(Base).keys() - {"__doc__"}))
+    print(sys.getsizeof(Point(1)), Point.__basicsize__, Weak.__weakrefoffset__, sys.getsizeof(Weak()))
+
+
+def test_subclasses():
+    class WithDict(Point):
+        pass
+
+    class MoreSlots(Point):
+        __slots__ = ("w",)
+
+        def __init__(self, i):
+            super().__init__(i)
+            self.w = 1.0
+
+    class WithDel(Point):
+        __slots__ = ()
+        died = []
+
+        def __del__(self):
+            WithDel.died.append(type(self.x).__name__)
+
+    a, b, c = WithDict(1), MoreSlots(2), WithDel(3)
+    a.extra = [a]
+    b.w = [b]
+    print([gc.is_tracked(o) for o in (a, b, c)], a.x, b.x, b.w[0] is b, c.x, vars(a).keys())
+    del a, b, c
+    gc.collect()
+    print(WithDel.died)
+
+    def dict_cycle(tag):
+        o = WithDict(1)
+        o.x = [o, Fin(tag)]
+        return o, o.x[1]
+
+    def own_slot_cycle(tag):
+        o = MoreSlots(1)
+        o.w = [o, Fin(tag)]
+        o.x = o.w
+        return o, o.w[1]
+
+    def del_cycle(tag):
+        o = WithDel(4)
+        o.y = [o]
+        o.x = [o, Fin(tag)]
+        return o, o.x[1]
+    print(collected(dict_cycle), collected(own_slot_cycle), collected(del_cycle), WithDel.died)
+    sub = MoreSlots(1)
+    print(sub.x, sub.w, isinstance(sub, Point), untracked_as_expected(Point(2)))
+
+
+def test_monkey_patching():
+    class Q:
+        __slots__ = ("x", "y")
+
+        def __init__(self):
+            self.x = 1.5
+            self.y = 2.5
+
+        def total(self):
+            return self.x + self.y
+
+        def bump(self):
+            self.x += 1.0
+
+    objs = [Q() for _ in range(30)]
+    for o in objs:
+        o.bump()
+    print(sum(o.total() for o in objs))
+    saved = Q.__dict__["x"]
+    Q.x = property(lambda self: 100.0, lambda self, v: None)
+    o = objs[0]
+    o.bump()
+    print(o.total(), o.x, [q.total() for q in objs[:2]])
+    Q.x = saved
+    o.bump()
+    print(o.total(), o.x)
+    del Q.y
+    try:
+        print(o.total())
+    except AttributeError as e:
+        print("AttributeError", e)
+    Q.y = 0.25
+    print(o.total())
+
+
+def test_class_assignment():
+    class Sub(Point):
+        __slots__ = ()
+
+    class Same:
+        __slots__ = ("x", "y", "z")
+
+    class Other:
+        __slots__ = ("x",)
+
+    p = Point(1)
+    for cls in (Sub, Point, Same, Point, Other, Weak, Point):
+        try:
+            p.__class__ = cls
+            print("assigned", type(p).__name__)
+        except TypeError as e:
+            print("TypeError", e)
+    p.__class__ = Point
+    p.x = [p]
+    print(gc.is_tracked(p), type(p).__name__)
+    q = Sub(2)
+    q.__class__ = Point
+    print(untracked_as_expected(q, ours=False), q.x)
+
+
+def test_not_applied():
+    class Meta(type):
+        pass
+
+    class WithMeta(metaclass=Meta):
+        __slots__ = ("x",)
+
+    Interp = type("Interp", (), {"__slots__": ("a",)})
+
+    class OnInterp(Interp):
+        __slots__ = ("x",)
+
+    class Computed:
+        __slots__ = tuple("x")
+
+    class OnList(list):
+        __slots__ = ("x",)
+
+    class HasDict:
+        __slots__ = ("x", "__dict__")
+
+    out = []
+    for cls in (WithMeta, OnInterp, Computed, OnList, HasDict):
+        o = cls()
+        o.x = 1.0
+        out.append((cls.__name__, gc.is_tracked(o), type(vars(cls)["x"]).__name__))
+    print(out)
+    # where it applies, the slots' descriptors are ours (a getset: a visible difference)
+    print(type(vars(Point)["x"]).__name__ == ("getset_descriptor" if OURS else "member_descriptor"))
+
+
+def test_float_kernel_shape():
+    # the benchmark's shape: many instances, in-place float updates, max of pairs
+    pts = [Point(i) for i in range(200)]
+    for p in pts:
+        n = (p.x * p.x + p.y * p.y + p.z * p.z) ** 0.5 or 1.0
+        p.x /= n
+        p.y /= n
+        p.z /= n
+    m = pts[0]
+    for p in pts[1:]:
+        m.x = m.x if m.x > p.x else p.x
+        m.y = m.y if m.y > p.y else p.y
+    print(round(m.x, 12), round(m.y, 12), all(untracked_as_expected(p) for p in pts[1:]))
+
+
+def test_deallocation_releases_every_slot():
+    class More(Point):
+        __slots__ = ("w",)
+
+    class WithDict(More):
+        pass
+
+    class Empty(Point):
+        __slots__ = ()
+
+    for cls in (Point, More, WithDict, Empty, Weak):
+        Fin.died.clear()
+        o = cls.__new__(cls)
+        for i, name in enumerate(n for c in cls.__mro__ for n in getattr(c, "__slots__", ()) if n != "__weakref__"):
+            setattr(o, name, Fin(f"{name}{i}"))
+        if hasattr(o, "__dict__"):
+            o.d = Fin("dict")
+        del o
+        print(cls.__name__, sorted(Fin.died))
+    # chains deeper than the C stack allows recursive deallocation (the trashcan)
+    for cls, attr, n in ((Point, "x", 300000), (More, "w", 100000)):
+        head = None
+        for i in range(n):
+            p = cls(i)
+            setattr(p, attr, head)
+            head = p
+        del p
+        head = None
+        print("chain freed", cls.__name__)
