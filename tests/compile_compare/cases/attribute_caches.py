@@ -570,3 +570,35 @@ def test_module_attributes_and_calls():
     d = m.__dict__
     out.append((m.__dict__ is d, type(m.__class__).__name__))
     return out
+
+
+def _abs_of(x):
+    return abs(x)
+
+
+def test_builtin_rebound_while_cached():
+    # the site's builtin hit is checked inline against both dicts' versions: a builtin
+    # rebound, a global shadowing it and its removal must each be seen at once
+    import builtins
+
+    out = [_abs_of(-3) for _ in range(3)]
+    saved = builtins.abs
+    builtins.abs = lambda x: ("rebound", x)
+    try:
+        out += [_abs_of(-3) for _ in range(2)]
+    finally:
+        builtins.abs = saved
+    out.append(_abs_of(-4))
+    globals()["abs"] = lambda x: ("global", x)
+    out.append(_abs_of(-5))
+    del globals()["abs"]
+    out.append(_abs_of(-6))
+    del builtins.abs
+    try:
+        _abs_of(-7)
+    except NameError as e:
+        out.append(str(e))
+    finally:
+        builtins.abs = saved
+    out.append(_abs_of(-8))
+    return out
