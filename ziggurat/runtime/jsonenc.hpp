@@ -58,25 +58,6 @@ ZRT_INLINE uint64_t json_dict_version(PyObject* d) {
 #pragma GCC diagnostic pop
 }
 
-// d[name] for an exact dict whose keys are all str, borrowed (nullptr: not there), found
-// without running code; *sure becomes false when that cannot be told (another kind of
-// table, or an equal str that is not `name` itself).
-ZRT_INLINE PyObject* json_dict_item(PyObject* d, PyObject* name, bool* sure) {
-    if (!d || !PyDict_CheckExact(d)) {
-        *sure = false;
-        return nullptr;
-    }
-    PyDictObject* mp = (PyDictObject*)d;
-    KeysHead* keys = (KeysHead*)mp->ma_keys;
-    if (mp->ma_values || keys->dk_kind != KEYS_UNICODE) {
-        *sure = false;
-        return nullptr;
-    }
-    Py_ssize_t ix = unicode_keys_probe(keys, name, ((PyASCIIObject*)name)->hash);
-    if (ix == -2) *sure = false;
-    return ix >= 0 ? unicode_entries(keys)[ix].me_value : nullptr;
-}
-
 ZRT_INLINE bool json_str_is(PyObject* s, const char* text) {
     return s && PyUnicode_CheckExact(s) && PyUnicode_CompareWithASCIIString(s, text) == 0;
 }
@@ -162,7 +143,15 @@ struct JsonGuard {
         return true;
     }
 
-    PyObject* item(PyObject* d, int name, bool* sure) { return json_dict_item(d, names[name], sure); }
+    // d[name] (borrowed; nullptr: not there) from a dict of str keys only, found without
+    // running code (native.hpp's str_table_value); *sure becomes false when that cannot be told.
+    PyObject* item(PyObject* d, int name, bool* sure) {
+        bool unsure = true;
+        PyObject* n = names[name];
+        PyObject* v = d ? str_table_value(d, n, ((PyASCIIObject*)n)->hash, nullptr, &unsure) : nullptr;
+        if (unsure) *sure = false;
+        return v;
+    }
 
     // f is an exact function called `fname`, compiled from the source file of the module
     // whose globals it has (named `modname`): the standard library's own, not a stand-in.
@@ -606,33 +595,32 @@ struct GeneralEntry {
     PyObject* me_value;
 };
 
+// The live entries of a combined table, in order (what PyDict_Next walks, without a call
+// per item), after the dict's "{".
+template <class Entry>
+ZRT_NATIVE bool json_entries(JsonEnc& e, const Entry* en, Py_ssize_t n) {
+    bool first = true;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!en[i].me_value) continue;
+        if (!json_item(e, en[i].me_key, en[i].me_value, first)) return false;
+        first = false;
+    }
+    return true;
+}
+
 static bool json_dict(JsonEnc& e, PyObject* d) {
     if (PyDict_GET_SIZE(d) == 0) return json_literal(e, "{}", 2);
     if (!json_enter(e, d) || !e.room(1)) return false;
     e.put('{');
-    bool first = true;
     PyDictObject* mp = (PyDictObject*)d;
     KeysHead* keys = (KeysHead*)mp->ma_keys;
-    if (!mp->ma_values && keys->dk_kind != KEYS_SPLIT) {
-        // a combined table: its entries in order, the deleted ones empty (what PyDict_Next
-        // walks, without a call per item)
+    if (!mp->ma_values && keys->dk_kind != KEYS_SPLIT) {  // a combined table (deleted entries empty)
         Py_ssize_t n = keys->dk_nentries;
-        if (keys->dk_kind == KEYS_UNICODE) {
-            UnicodeEntry* en = unicode_entries(keys);
-            for (Py_ssize_t i = 0; i < n; i++) {
-                if (!en[i].me_value) continue;
-                if (!json_item(e, en[i].me_key, en[i].me_value, first)) return false;
-                first = false;
-            }
-        } else {
-            GeneralEntry* en = (GeneralEntry*)unicode_entries(keys);
-            for (Py_ssize_t i = 0; i < n; i++) {
-                if (!en[i].me_value) continue;
-                if (!json_item(e, en[i].me_key, en[i].me_value, first)) return false;
-                first = false;
-            }
-        }
+        bool ok = keys->dk_kind == KEYS_UNICODE ? json_entries(e, unicode_entries(keys), n)
+                                                : json_entries(e, (GeneralEntry*)unicode_entries(keys), n);
+        if (!ok) return false;
     } else {
+        bool first = true;
         Py_ssize_t pos = 0;
         PyObject *k, *v;
         while (PyDict_Next(d, &pos, &k, &v)) {

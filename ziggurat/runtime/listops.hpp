@@ -179,8 +179,7 @@ struct SeqWalk {
     Ref it;   // the iterator (kind 0, or made for the generic path)
     int kind = 0;  // 0 iterator, 1 list/tuple by index, 2 counted range
     Py_ssize_t k = 0;
-    int64_t next = 0, step = 0;
-    uint64_t left = 0;
+    RangeLoop range = {};  // kind 2 (native.hpp's counter of `for i in range(...)`)
     void clear() {
         seq.clear();
         it.clear();
@@ -215,9 +214,7 @@ static inline int seq_walk_start(PyObject* o, SeqWalk* w) {
             (void)stop;
             w->seq.set(newref(o));
             w->kind = 2;
-            w->next = start;
-            w->step = step;
-            w->left = (uint64_t)len;
+            w->range = RangeLoop{start, step, (uint64_t)len};
             return 0;
         }
     }
@@ -236,12 +233,9 @@ ZRT_NATIVE int seq_walk_next(SeqWalk* w, PyObject** out) {
         return 1;
     }
     if (w->kind == 2) {
-        if (!w->left) return 0;
-        w->left--;
-        int64_t v = w->next;
+        if (!w->range.left) return 0;
         // (only the step past the last value may leave int64, and it is never used)
-        w->next = (int64_t)((uint64_t)v + (uint64_t)w->step);
-        *out = box_i64(v);
+        *out = box_i64(range_next(&w->range));
         return *out ? 1 : -1;
     }
     return iter_next(w->it.p, out);

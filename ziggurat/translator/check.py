@@ -55,6 +55,20 @@ class _Finder(ast.NodeVisitor):
 
 
 
+def docstring_of(body: list[ast.stmt]) -> str | None:
+    """The docstring a body starts with, if any."""
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        v = body[0].value.value
+        if isinstance(v, str):
+            return v
+    return None
+
+
+def without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of a body after its docstring."""
+    return body[1:] if docstring_of(body) is not None else list(body)
+
+
 def own_nodes(node: ast.AST) -> list[ast.AST]:
     """The nodes of a function's body, not descending into nested scopes."""
     out: list[ast.AST] = []

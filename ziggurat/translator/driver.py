@@ -24,14 +24,14 @@ import ast
 from dataclasses import dataclass
 
 from ..errors import Diagnostic, TranslationError
-from .check import Unsupported, find_unsupported
+from .check import Unsupported, docstring_of, find_unsupported
 from .floatrun import inline_bodies
 from .mangle import mangle_private_names
 from .module_emitter import ModuleEmitter, c_string
 from .report import FunctionReport, ModuleReport
 from .scopes import Scope, ScopeTree, analyse_scopes
 from .types import direct_functions, exposed_params
-from .unit_emitter import NotCompilable, UnitEmitter, docstring_of
+from .unit_emitter import NotCompilable, UnitEmitter
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ import ast
 from typing import TYPE_CHECKING, Callable
 
 from . import names as nm
-from .check import own_nodes
+from .check import own_nodes, without_docstring
 from .module_emitter import c_string
 from .scopes import FAST, GLOBAL, Scope
 from .types import MATH_FUNCS
@@ -332,10 +332,7 @@ def inline_bodies(direct: dict[str, Scope]) -> dict[str, ast.FunctionDef]:
         fn = scope.node
         if not isinstance(fn, ast.FunctionDef) or fn.decorator_list:
             continue
-        body = list(fn.body)
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and isinstance(body[0].value.value, str):
-            body = body[1:]
+        body = without_docstring(fn.body)
         if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None \
                 and not _is_existing_object(body[0].value):
             out[name] = fn

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .check import own_nodes
+from .check import own_nodes, without_docstring
 from .scopes import FAST, Scope, ScopeTree
 
 ARITH_OPS: dict[type, str] = {
@@ -264,9 +264,7 @@ def is_native_leaf(node: ast.AST, nums: frozenset[str]) -> bool:
             return True
         return False
 
-    body = list(getattr(node, "body", []))
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-        body = body[1:]  # the docstring
+    body = without_docstring(list(getattr(node, "body", [])))
     return isinstance(node, ast.FunctionDef) and not node.decorator_list and all(map(stmt, body))
 
 

@@ -25,7 +25,7 @@ from typing import Callable
 
 from . import gen_loops, genexpr_inline, jsoncall, list_stmts, slotclass
 from . import names as nm
-from .check import own_nodes
+from .check import docstring_of, own_nodes
 from .mangle import binding_name
 from .module_emitter import FuncSpecInfo, ModuleEmitter
 from .bound_names import certainly_bound_reads
@@ -103,14 +103,6 @@ BINOPS = {
 }
 CMPOPS = {ast.Eq: "Py_EQ", ast.NotEq: "Py_NE", ast.Lt: "Py_LT", ast.LtE: "Py_LE", ast.Gt: "Py_GT", ast.GtE: "Py_GE"}
 UNARY = {ast.USub: "PyNumber_Negative", ast.UAdd: "PyNumber_Positive", ast.Invert: "PyNumber_Invert"}
-
-
-def docstring_of(body: list[ast.stmt]) -> str | None:
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        v = body[0].value.value
-        if isinstance(v, str):
-            return v
-    return None
 
 
 class UnitEmitter:
@@ -2028,8 +2020,8 @@ class UnitEmitter:
         if track_lines and i:
             self.set_line(gen.target)
         src = first if first is not None else self.expr(gen.iter)
-        it = self.fresh("it")
         walk = first_iterator and i == 0
+        it = "" if walk else self.fresh("it")
         if not walk:
             self.emit(f"zrt::Ref {it}(PyObject_GetIter({src.expr}));")
             self.check_null(it)
