@@ -18,11 +18,26 @@ def interpreters() -> list[str]:
     return [sys.executable, *extra]
 
 
+def selected_cases(session: pytest.Session) -> set[tuple[str, str]]:
+    """The (interpreter, case) pairs this run will test: `-k` or a node id selects a few
+    cases, and only those are built (each case is a compile of its own)."""
+    chosen: set[tuple[str, str]] = set()
+    for item in session.items:
+        params = getattr(item, "callspec", None)
+        if params is not None and {"python", "case"} <= params.params.keys():
+            chosen.add((params.params["python"], params.params["case"]))
+    return chosen
+
+
 @pytest.fixture(scope="session")
-def case_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], CaseBuild]:
+def case_builds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], CaseBuild]:
+    chosen = selected_cases(request.session)
     builds: dict[tuple[str, str], CaseBuild] = {}
     for exe in interpreters():
+        sources = [src for src in case_files() if (exe, src.stem) in chosen]
+        if not sources:
+            continue
         out = tmp_path_factory.mktemp("cases")
-        for build in build_cases(case_files(), exe, out):
+        for build in build_cases(sources, exe, out):
             builds[(exe, build.name)] = build
     return builds
