@@ -167,6 +167,170 @@ static inline bool list_copy_into(PyObject* dst, PyObject* src) {
 #endif
 }
 
+// -- while loops on int64 variables (translator/intloop.py) ------------------------------
+//
+// Each helper either does the whole operation exactly as the interpreter would leave it and
+// returns true, or touches nothing and returns false (the loop then goes on in its generic
+// copy at that statement). No helper runs Python code or allocates: items stored are the
+// interpreter's cached small ints, and an old item is released only when someone else still
+// holds it (so no finaliser can run). Under abi3 the list layout is hidden: all false.
+
+// A Num local's value for the native loop: an exact int that fits int64, and, when it has a
+// box, one whose identity the loop keeps (not a small int the cache did not make).
+static inline bool il_small_is_cached(PyObject* o, int64_t v) {
+    if ((uint64_t)(v - SMALL_INT_MIN) >= (uint64_t)SMALL_INT_COUNT) return false;
+    PyObject* c = box_i64(v);  // (the cache's object: a table read, no allocation)
+    if (!c) {
+        PyErr_Clear();
+        return false;
+    }
+    Py_DECREF(c);
+    return c == o;
+}
+
+static inline bool il_int(const Num& n, int64_t* out) {
+#if ZRT_LIMITED
+    (void)n, (void)out;
+    return false;
+#else
+    if (n.k == NUM_INT) {
+        *out = n.i;
+    } else if (!(n.k == NUM_OBJ && n.o && PyLong_CheckExact(n.o) && long_to_i64(n.o, out))) {
+        return false;
+    }
+    // a box of a small value that is not the cache's object: re-boxing would change identity
+    return !n.o || (uint64_t)(*out - SMALL_INT_MIN) >= (uint64_t)SMALL_INT_COUNT || il_small_is_cached(n.o, *out);
+#endif
+}
+
+// The exact list a local holds (borrowed), or nullptr.
+static inline PyObject* il_list(PyObject* o) {
+#if ZRT_LIMITED
+    (void)o;
+    return nullptr;
+#else
+    return o && PyList_CheckExact(o) ? o : nullptr;
+#endif
+}
+
+// The exact list m is `lst.insert` (pop = 0) / `lst.pop` (pop = 1) of, or nullptr.
+static inline PyObject* il_method_list(PyObject* m, int pop) {
+#if ZRT_LIMITED
+    (void)m, (void)pop;
+    return nullptr;
+#else
+    return m ? bound_list_of(m, pop ? list_method_defs().pop : list_method_defs().insert) : nullptr;
+#endif
+}
+
+#if !ZRT_LIMITED
+// The item index i names (negative from the end), or -1 when out of range.
+static inline Py_ssize_t il_index(PyObject* lst, int64_t i) {
+    int64_t n = (int64_t)PyList_GET_SIZE(lst);
+    if (i < 0) i += n;
+    return (uint64_t)i < (uint64_t)n ? (Py_ssize_t)i : -1;
+}
+#endif
+
+// lst[i] as an int64 (any exact int that fits).
+static inline bool il_get(PyObject* lst, int64_t i, int64_t* out) {
+#if ZRT_LIMITED
+    (void)lst, (void)i, (void)out;
+    return false;
+#else
+    Py_ssize_t k = il_index(lst, i);
+    if (k < 0) return false;
+    PyObject* o = PyList_GET_ITEM(lst, k);
+    return PyLong_CheckExact(o) && long_to_i64(o, out);
+#endif
+}
+
+// lst[i] for `x = lst[i]`: only a small int that is the cache's object (x would be bound to
+// the item itself; boxing the value again gives that very object back).
+static inline bool il_get_small(PyObject* lst, int64_t i, int64_t* out) {
+#if ZRT_LIMITED
+    (void)lst, (void)i, (void)out;
+    return false;
+#else
+    Py_ssize_t k = il_index(lst, i);
+    if (k < 0) return false;
+    PyObject* o = PyList_GET_ITEM(lst, k);
+    return PyLong_CheckExact(o) && long_to_i64(o, out) && il_small_is_cached(o, *out);
+#endif
+}
+
+// lst[i] = v for a value of the small-int cache (the object CPython's own result would be),
+// replacing an item someone else also holds.
+static inline bool il_set(PyObject* lst, int64_t i, int64_t v) {
+#if ZRT_LIMITED
+    (void)lst, (void)i, (void)v;
+    return false;
+#else
+    if ((uint64_t)(v - SMALL_INT_MIN) >= (uint64_t)SMALL_INT_COUNT) return false;
+    Py_ssize_t k = il_index(lst, i);
+    if (k < 0) return false;
+    PyObject* old = PyList_GET_ITEM(lst, k);
+    if (Py_REFCNT(old) < 2) return false;  // its release would free it (and may run code)
+    PyObject* o = box_i64(v);
+    if (!o) {
+        PyErr_Clear();
+        return false;
+    }
+    PyList_SET_ITEM(lst, k, o);
+    Py_DECREF(old);
+    return true;
+#endif
+}
+
+// lst[:hi] = lst[lo::-1] when the two cover the same items (0 <= lo < len, hi == lo + 1):
+// the items reversed in place - the same references, size and allocation the slice store
+// of the reversed copy leaves.
+static inline bool il_flip(PyObject* lst, int64_t hi, int64_t lo) {
+#if ZRT_LIMITED
+    (void)lst, (void)hi, (void)lo;
+    return false;
+#else
+    if (lo < 0 || lo >= (int64_t)PyList_GET_SIZE(lst) || hi != lo + 1) return false;
+    PyObject** items = ((PyListObject*)lst)->ob_item;
+    for (int64_t a = 0, b = lo; a < b; a++, b--) {
+        PyObject* t = items[a];
+        items[a] = items[b];
+        items[b] = t;
+    }
+    return true;
+#endif
+}
+
+// ins(i, pop(j)) where ins is `a.insert` and pop is `b.pop` (a and b exact lists, maybe the
+// same): the item moved, when pop's index is in range and neither method would change the
+// allocation (call_local_one's and call_local_two's conditions, the second on the size the
+// pop leaves).
+static inline bool il_pop_insert(PyObject* a, int64_t i, PyObject* b, int64_t j) {
+#if ZRT_LIMITED
+    (void)a, (void)i, (void)b, (void)j;
+    return false;
+#else
+    PyListObject* lb = (PyListObject*)b;
+    PyListObject* la = (PyListObject*)a;
+    Py_ssize_t nb = PyList_GET_SIZE(b);
+    Py_ssize_t k = il_index(b, j);
+    if (k < 0 || nb - 1 < (lb->allocated >> 1)) return false;
+    if (i < PY_SSIZE_T_MIN || i > PY_SSIZE_T_MAX) return false;  // 32-bit targets
+    Py_ssize_t na = PyList_GET_SIZE(a) - (a == b ? 1 : 0);
+    if (!(na < la->allocated && na + 1 >= (la->allocated >> 1))) return false;
+    PyObject* v = lb->ob_item[k];
+    memmove(&lb->ob_item[k], &lb->ob_item[k + 1], (size_t)(nb - k - 1) * sizeof(PyObject*));
+    Py_SET_SIZE(lb, nb - 1);
+    Py_ssize_t at = (Py_ssize_t)i;
+    if (at < 0) at = at + na < 0 ? 0 : at + na;
+    if (at > na) at = na;
+    memmove(&la->ob_item[at + 1], &la->ob_item[at], (size_t)(na - at) * sizeof(PyObject*));
+    la->ob_item[at] = v;  // (pop's reference passes to the list, as the calls would leave it)
+    Py_SET_SIZE(la, na + 1);
+    return true;
+#endif
+}
+
 // -- the first iterable of an inlined generator expression (translator/genexpr_inline.py) --
 //
 // An exact list or tuple is walked by index, reading the size on every step as their

@@ -1,0 +1,472 @@
+"""Stage 7, emit (the specialised tier): a `while` loop that only computes machine ints and
+moves small ints inside exact lists, run as a C++ loop on int64 variables.
+
+In: one `while` statement and the UnitEmitter. Out (when the loop qualifies): two copies of
+the loop. The native copy reads the loop's Num locals into int64 variables at entry (each an
+exact int that fits int64; one whose box is a small int not from CPython's small-int cache
+keeps the loop generic, so identity holds) and the list locals it indexes (exact lists);
+then it runs the test and the body on those variables and on the lists' items directly.
+The generic copy is the loop as the UnitEmitter writes it, with a label before the test and
+before every statement (inside `if` bodies too). Whatever the native copy cannot do exactly
+- an item that is not an exact int, an index out of range, an overflow, a value to store that
+is outside the small-int cache, an old item only the list holds (its release could run
+code), a list method whose allocation would change - stores the variables it assigned back
+into their Nums and jumps to the generic copy at the start of the statement where it stopped
+(at the test for the test), which then does what CPython does. No part of a statement that
+can stop has changed anything visible when it stops. Leaving the loop (its test false,
+`break`) stores back and goes to the generic copy's own exits, so `else:` runs as written.
+
+What qualifies (`_Check`): the test and body use only Num locals (int variables: read, `x =
+<int expression>` - not a bare name or a constant outside the small-int cache, whose object
+identity the interpreter keeps -, `x op= e`), list locals never bound in the loop (`a[e]`
+read, `a[e] = v`, `a[e] op= v`, `a[:e1] = a[e2::-1]` reversed in place), locals bound to a
+list's own `insert`/`pop` methods (`ins(e1, pop(e2))`: the item moved), int literals, `+ - *`,
+unary minus, comparisons, `and`/`or`/`not`, `if`/`else`, `break`, `continue`, `pass`. No
+calls of anything else, no nested loops, no `:=`, nothing in generators. Items stored are
+always the interpreter's own small-int objects, so the lists end up holding what CPython's
+would. Every back edge runs `zrt::loop_tick` as the generic loop does (signal handlers run
+with the variables stored back first).
+
+This module must not change behaviour: a loop it cannot prove it does exactly as written is
+emitted by stmt_While unchanged (return False), and every run-time doubt leaves for the
+generic copy before any effect.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import names as nm
+from .scopes import FAST
+
+if TYPE_CHECKING:
+    from .unit_emitter import UnitEmitter
+
+_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul"}
+_CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_LIMIT = 2 ** 62  # int literals inside this stay clear of INT64_MIN's edge cases
+_SMALL = range(-5, 257)  # CPython's small-int cache
+
+
+@dataclass
+class _Check:
+    """What the loop uses; `ok` turns False at the first thing outside the subset."""
+    em: "UnitEmitter"
+    ints: list[str] = field(default_factory=list)      # Num locals
+    assigned: set[str] = field(default_factory=set)     # of those, bound in the loop
+    lists: list[str] = field(default_factory=list)     # list locals indexed
+    methods: dict[str, str] = field(default_factory=dict)  # local -> "insert" / "pop"
+    ok: bool = True
+
+    def fail(self) -> bool:
+        self.ok = False
+        return False
+
+    def int_name(self, name: str) -> bool:
+        em = self.em
+        if not em.spec.is_num_local(name):
+            return self.fail()
+        if name not in self.ints:
+            self.ints.append(name)
+        return True
+
+    def obj_name(self, name: str, into: list[str] | None, method: str | None = None) -> bool:
+        em = self.em
+        if em.access(name) != FAST or em.spec.is_num_local(name):
+            return self.fail()
+        if method is not None:
+            if self.methods.setdefault(name, method) != method:
+                return self.fail()
+        elif into is not None and name not in into:
+            into.append(name)
+        return True
+
+    def expr(self, e: ast.expr) -> bool:
+        """An int-valued expression."""
+        if isinstance(e, ast.Name):
+            return self.int_name(e.id)
+        if isinstance(e, ast.Constant):
+            return (type(e.value) is int and -_LIMIT < e.value < _LIMIT) or self.fail()
+        if isinstance(e, ast.BinOp):
+            return (type(e.op) in _OPS and self.expr(e.left) and self.expr(e.right)) or self.fail()
+        if isinstance(e, ast.UnaryOp):
+            return (isinstance(e.op, ast.USub) and self.expr(e.operand)) or self.fail()
+        if isinstance(e, ast.Subscript):
+            return self.item(e)
+        return self.fail()
+
+    def item(self, e: ast.Subscript) -> bool:
+        """`a[i]` of a list local."""
+        if isinstance(e.slice, ast.Slice) or not isinstance(e.value, ast.Name):
+            return self.fail()
+        return self.obj_name(e.value.id, self.lists) and self.expr(e.slice)
+
+    def test(self, e: ast.expr) -> bool:
+        if isinstance(e, ast.Compare):
+            return (len(e.ops) == 1 and type(e.ops[0]) in _CMP and self.expr(e.left)
+                    and self.expr(e.comparators[0])) or self.fail()
+        if isinstance(e, ast.BoolOp):
+            return all(self.test(v) for v in e.values)
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+            return self.test(e.operand)
+        return self.expr(e)
+
+    def value(self, e: ast.expr) -> bool:
+        """A value stored in a name: a fresh object in CPython too (arithmetic), a small int
+        (the cache's object either way), or a list item (checked to be the cache's object)."""
+        if isinstance(e, ast.Name):
+            return self.fail()  # `x = y` shares y's object, which may not be a cached int
+        if not any(isinstance(n, (ast.Name, ast.Subscript)) for n in ast.walk(e)):
+            # a constant expression folds into one constant object the interpreter reuses
+            return (isinstance(e, ast.Constant) and type(e.value) is int and e.value in _SMALL) or self.fail()
+        return self.expr(e)
+
+    def stmts(self, body: list[ast.stmt]) -> bool:
+        return all(self.stmt(s) for s in body)
+
+    def stmt(self, s: ast.stmt) -> bool:
+        if isinstance(s, (ast.Pass, ast.Break, ast.Continue)):
+            return True
+        if isinstance(s, ast.If):
+            return self.test(s.test) and self.stmts(s.body) and self.stmts(s.orelse)
+        if isinstance(s, ast.AugAssign):
+            if type(s.op) not in _OPS:
+                return self.fail()
+            t = s.target
+            if isinstance(t, ast.Name):
+                self.assigned.add(t.id)
+                return self.int_name(t.id) and self.expr(s.value)
+            return isinstance(t, ast.Subscript) and self.item(t) and self.expr(s.value) or self.fail()
+        if isinstance(s, ast.Assign):
+            if len(s.targets) != 1:
+                return self.fail()
+            t = s.targets[0]
+            if isinstance(t, ast.Name):
+                self.assigned.add(t.id)
+                return self.int_name(t.id) and self.value(s.value)
+            if flip_parts(s) is not None:
+                name, e1, e2 = flip_parts(s)  # type: ignore[misc]
+                return self.obj_name(name, self.lists) and self.expr(e1) and self.expr(e2)
+            return isinstance(t, ast.Subscript) and self.item(t) and self.expr(s.value) or self.fail()
+        if isinstance(s, ast.Expr):
+            parts = pop_insert_parts(s.value)
+            if parts is None:
+                return self.fail()
+            ins, i, pop, j = parts
+            return (self.obj_name(ins, None, "insert") and self.obj_name(pop, None, "pop")
+                    and self.expr(i) and self.expr(j))
+        return self.fail()
+
+
+def flip_parts(s: ast.Assign) -> tuple[str, ast.expr, ast.expr] | None:
+    """(a, e1, e2) of `a[:e1] = a[e2::-1]`, or None."""
+    t, v = s.targets[0], s.value
+    if not (isinstance(t, ast.Subscript) and isinstance(v, ast.Subscript) and isinstance(t.value, ast.Name)
+            and isinstance(v.value, ast.Name) and t.value.id == v.value.id
+            and isinstance(t.slice, ast.Slice) and isinstance(v.slice, ast.Slice)):
+        return None
+    ts, vs = t.slice, v.slice
+    step = vs.step
+    minus_one = (isinstance(step, ast.UnaryOp) and isinstance(step.op, ast.USub) and isinstance(step.operand, ast.Constant)
+                 and type(step.operand.value) is int and step.operand.value == 1)
+    if not (ts.lower is None and ts.upper is not None and ts.step is None
+            and vs.lower is not None and vs.upper is None and minus_one):
+        return None
+    return t.value.id, ts.upper, vs.lower
+
+
+def pop_insert_parts(e: ast.expr) -> tuple[str, ast.expr, str, ast.expr] | None:
+    """(ins, i, pop, j) of `ins(i, pop(j))` with ins/pop plain names, or None."""
+    if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and len(e.args) == 2 and not e.keywords):
+        return None
+    inner = e.args[1]
+    if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and len(inner.args) == 1
+            and not inner.keywords):
+        return None
+    if any(isinstance(a, ast.Starred) for a in (*e.args, *inner.args)):
+        return None
+    return e.func.id, e.args[0], inner.func.id, inner.args[0]
+
+
+def _qualifies(em: "UnitEmitter", node: ast.While) -> _Check | None:
+    if em.gen is not None or not em.spec.types.num_locals:
+        return None
+    inner = [n for part in (node.test, *node.body) for n in ast.walk(part)]
+    if any(isinstance(n, (ast.NamedExpr, ast.While, ast.For, ast.AsyncFor, ast.Lambda)) for n in inner):
+        return None
+    c = _Check(em)
+    if not (c.test(node.test) and c.stmts(node.body)) or not c.ok:
+        return None
+    objs = set(c.lists) | set(c.methods)
+    if objs & set(c.ints):
+        return None
+    # the list and method locals stay bound to the same objects all through the loop
+    stored = {n.id for n in inner if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    if objs & stored:
+        return None
+    return c
+
+
+class _Native:
+    """The native copy's C++ (through the UnitEmitter's lines)."""
+
+    def __init__(self, em: "UnitEmitter", c: _Check, labels: dict[int, str], top: str, done: str, brk: str) -> None:
+        self.em, self.c, self.labels = em, c, labels
+        self.top, self.done, self.brk = top, done, brk
+        self.exits: dict[str, str] = {}  # generic label -> stub label (store back, then go there)
+        self.used: set[str] = set()
+        self.cont = em.new_label("icont")
+
+    def var(self, name: str) -> str:
+        return f"I_{nm.ident(name)}"
+
+    def obj(self, name: str) -> str:
+        return f"P_{nm.ident(name)}"
+
+    def leave(self, target: str) -> str:
+        """A goto to the stub that stores back and jumps to the generic `target`."""
+        if target not in self.exits:
+            self.exits[target] = self.em.new_label("ix")
+        self.used.add(target)
+        return f"goto {self.exits[target]};"
+
+    def expr(self, e: ast.expr, stop: str) -> str:
+        em = self.em
+        if isinstance(e, ast.Name):
+            return self.var(e.id)
+        if isinstance(e, ast.Constant):
+            return f"INT64_C({int(e.value)})"
+        t = em.fresh("iv")
+        if isinstance(e, ast.BinOp):
+            a, b = self.expr(e.left, stop), self.expr(e.right, stop)
+            em.emit(f"int64_t {t};")
+            em.emit(f"if (__builtin_{_OPS[type(e.op)]}_overflow({a}, {b}, &{t})) {self.leave(stop)}")
+            return t
+        if isinstance(e, ast.UnaryOp):
+            a = self.expr(e.operand, stop)
+            em.emit(f"if ({a} == INT64_MIN) {self.leave(stop)}")
+            em.emit(f"int64_t {t} = -{a};")
+            return t
+        assert isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name)
+        i = self.expr(e.slice, stop)
+        em.emit(f"int64_t {t};")
+        em.emit(f"if (!zrt::il_get({self.obj(e.value.id)}, {i}, &{t})) {self.leave(stop)}")
+        return t
+
+    def test(self, e: ast.expr, stop: str) -> str:
+        em = self.em
+        if isinstance(e, ast.Compare):
+            a, b = self.expr(e.left, stop), self.expr(e.comparators[0], stop)
+            return f"({a} {_CMP[type(e.ops[0])]} {b})"
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+            return f"!{self.test(e.operand, stop)}"
+        if isinstance(e, ast.BoolOp):
+            # the operands' truth in order, each only when the ones before leave it open
+            t = em.fresh("ib")
+            is_and = isinstance(e.op, ast.And)
+            em.emit(f"bool {t} = {'true' if is_and else 'false'};")
+            opened = 0
+            for k, v in enumerate(e.values):
+                em.emit(f"{t} = {self.test(v, stop)};")
+                if k < len(e.values) - 1:
+                    em.open(f"if ({'' if is_and else '!'}{t}) {{")
+                    opened += 1
+            for _ in range(opened):
+                em.close("}")
+            return t
+        return f"({self.expr(e, stop)} != 0)"
+
+    def stmts(self, body: list[ast.stmt]) -> None:
+        for s in body:
+            self.em.open("{")
+            self.stmt(s)
+            self.em.close("}")
+
+    def store(self, name: str, value: str) -> None:
+        self.em.emit(f"{self.var(name)} = {value}; D_{nm.ident(name)} = true;")
+
+    def stmt(self, s: ast.stmt) -> None:
+        em, stop = self.em, self.labels[id(s)]
+        if isinstance(s, ast.Pass):
+            return
+        if isinstance(s, ast.Break):
+            em.emit(self.leave(self.brk))
+            return
+        if isinstance(s, ast.Continue):
+            em.emit(f"goto {self.cont};")
+            return
+        if isinstance(s, ast.If):
+            cond = self.test(s.test, stop)
+            em.open(f"if ({cond}) {{")
+            self.stmts(s.body)
+            if s.orelse:
+                em.close("} else {")
+                em.depth += 1
+                self.stmts(s.orelse)
+            em.close("}")
+            return
+        if isinstance(s, ast.AugAssign):
+            op, t = _OPS[type(s.op)], s.target
+            if isinstance(t, ast.Name):
+                v = self.expr(s.value, stop)
+                r = em.fresh("iv")
+                em.emit(f"int64_t {r};")
+                em.emit(f"if (__builtin_{op}_overflow({self.var(t.id)}, {v}, &{r})) {self.leave(stop)}")
+                self.store(t.id, r)
+                return
+            assert isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+            lst, i = self.obj(t.value.id), self.expr(t.slice, stop)
+            cur = em.fresh("iv")
+            em.emit(f"int64_t {cur};")
+            em.emit(f"if (!zrt::il_get({lst}, {i}, &{cur})) {self.leave(stop)}")
+            v = self.expr(s.value, stop)
+            r = em.fresh("iv")
+            em.emit(f"int64_t {r};")
+            em.emit(f"if (__builtin_{op}_overflow({cur}, {v}, &{r})) {self.leave(stop)}")
+            em.emit(f"if (!zrt::il_set({lst}, {i}, {r})) {self.leave(stop)}")
+            return
+        if isinstance(s, ast.Assign):
+            t = s.targets[0]
+            if isinstance(t, ast.Name):
+                if isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name):
+                    # `x = a[i]`: x is bound to the item itself - a small int of the cache
+                    # (any other object keeps its identity only in the generic copy)
+                    i = self.expr(s.value.slice, stop)
+                    r = em.fresh("iv")
+                    em.emit(f"int64_t {r};")
+                    em.emit(f"if (!zrt::il_get_small({self.obj(s.value.value.id)}, {i}, &{r})) {self.leave(stop)}")
+                    self.store(t.id, r)
+                    return
+                self.store(t.id, self.expr(s.value, stop))
+                return
+            flip = flip_parts(s)
+            if flip is not None:
+                name, e1, e2 = flip
+                lo = self.expr(e2, stop)  # (the value first, as the interpreter evaluates)
+                hi = self.expr(e1, stop)
+                em.emit(f"if (!zrt::il_flip({self.obj(name)}, {hi}, {lo})) {self.leave(stop)}")
+                return
+            assert isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+            v = self.expr(s.value, stop)
+            i = self.expr(t.slice, stop)
+            em.emit(f"if (!zrt::il_set({self.obj(t.value.id)}, {i}, {v})) {self.leave(stop)}")
+            return
+        assert isinstance(s, ast.Expr)
+        parts = pop_insert_parts(s.value)
+        assert parts is not None
+        ins, i, pop, j = parts
+        a = self.expr(i, stop)
+        b = self.expr(j, stop)
+        em.emit(f"if (!zrt::il_pop_insert({self.obj(ins)}, {a}, {self.obj(pop)}, {b})) {self.leave(stop)}")
+
+    def store_back(self) -> None:
+        for name in sorted(self.c.assigned):
+            k = nm.ident(name)
+            self.em.emit(f"if (D_{k}) {nm.LOCAL}{k}.set_int({self.var(name)});")
+
+    def emit(self, node: ast.While) -> None:
+        em, c = self.em, self.c
+        const_true = isinstance(node.test, ast.Constant) and bool(node.test.value)
+        em.open("{")
+        ok = em.fresh("iok")
+        em.emit(f"bool {ok} = true;")
+        for name in c.ints:
+            em.emit(f"int64_t {self.var(name)} = 0;")
+            em.emit(f"{ok} = {ok} && zrt::il_int({nm.LOCAL}{nm.ident(name)}, &{self.var(name)});")
+        for name in sorted(c.assigned):
+            em.emit(f"bool D_{nm.ident(name)} = false;")
+        for name in c.lists:
+            em.emit(f"PyObject* {self.obj(name)} = zrt::il_list({nm.LOCAL}{nm.ident(name)}.p);")
+            em.emit(f"{ok} = {ok} && {self.obj(name)};")
+        for name, method in c.methods.items():
+            em.emit(f"PyObject* {self.obj(name)} = zrt::il_method_list({nm.LOCAL}{nm.ident(name)}.p, {int(method == 'pop')});")
+            em.emit(f"{ok} = {ok} && {self.obj(name)};")
+        em.open(f"if ({ok}) {{")
+        em.open("for (;;) {")
+        if not const_true:
+            em.open("{")
+            cond = self.test(node.test, self.top)
+            em.emit(f"if (!{cond}) {self.leave(self.done)}")
+            em.close("}")
+        self.stmts(node.body)
+        em.label(self.cont)
+        fail = em.new_label("ifail")
+        em.emit(f"if (zrt::loop_tick() < 0) goto {fail};")
+        em.close("}")
+        em.close("}")
+        em.emit(f"goto {self.top};")  # (the entry checks failed)
+        for target, stub in self.exits.items():
+            em.label(stub)
+            self.store_back()
+            em.emit(f"goto {target};")
+        em.label(fail)
+        self.store_back()
+        em.emit(em.fail())
+        em.close("}")
+
+
+def native_while(em: "UnitEmitter", node: ast.While) -> bool:
+    """Emit `node` as a native copy and a generic copy (see the module docstring); False,
+    with nothing emitted, when the loop is not one this module runs natively."""
+    c = _qualifies(em, node)
+    if c is None:
+        return False
+    from .unit_emitter import Loop
+    labels: dict[int, str] = {}
+    for s in ast.walk(node):
+        if isinstance(s, ast.stmt) and s is not node:
+            labels[id(s)] = em.new_label("is")
+    top, brk, cont, done = em.new_label("itop"), em.new_label("brk"), em.new_label("cont"), em.new_label("wend")
+    native = _Native(em, c, labels, top, done, brk)
+    native.emit(node)
+
+    # the generic copy: stmt_While's loop, with a label before the test and each statement
+    em.open("for (;;) {")
+    em.label(top)
+    if not (isinstance(node.test, ast.Constant) and bool(node.test.value)):
+        em.open("{")
+        t = em.truth(node.test)
+        em.emit(f"if (!{t}) goto {done};")
+        em.close("}")
+    em.ctx.append(Loop(brk, cont))
+    em.open("{")
+    _generic_stmts(em, node.body, labels, native.used)
+    em.close("}")
+    em.ctx.pop()
+    em.label(cont)
+    em.loop_back_edge()
+    em.close("}")
+    em.label(done)
+    if node.orelse:
+        em.open("{")
+        em.stmts(node.orelse)
+        em.close("}")
+    em.label(brk)
+    return True
+
+
+def _generic_stmts(em: "UnitEmitter", body: list[ast.stmt], labels: dict[int, str], used: set[str]) -> None:
+    for s in body:
+        if labels[id(s)] in used:
+            em.label(labels[id(s)])
+        if isinstance(s, ast.If):
+            # stmt_If's code, with the labels inside its bodies
+            em.lineno = s.lineno
+            em.emit_line(s.lineno)
+            em.open("{")
+            t = em.long_int("b")
+            em.open("{")
+            em.emit(f"{t} = {em.truth(s.test)};")
+            em.close("}")
+            em.open(f"if ({t}) {{")
+            _generic_stmts(em, s.body, labels, used)
+            if s.orelse:
+                em.close("} else {")
+                em.depth += 1
+                _generic_stmts(em, s.orelse, labels, used)
+            em.close("}")
+            em.close("}")
+        else:
+            em.stmt(s)
