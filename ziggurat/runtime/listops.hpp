@@ -175,11 +175,41 @@ static inline bool list_copy_into(PyObject* dst, PyObject* src) {
 // interpreter's cached small ints, and an old item is released only when someone else still
 // holds it (so no finaliser can run). Under abi3 the list layout is hidden: all false.
 
-// A Num local's value for the native loop: an exact int that fits int64, and, when it has a
-// box, one whose identity the loop keeps (not a small int the cache did not make).
+#if !ZRT_LIMITED
+// Where CPython keeps its small-int objects: on 3.11+ one static array of PyLongObjects
+// (checked once, every one of them, by boxing each value), so "o is the cache's object for
+// its value" is an address range test. base stays nullptr where they are not laid out so
+// (3.10 allocates them one by one): the slower test through box_i64 then.
+struct SmallIntBlock {
+    char* base = nullptr;
+    bool looked = false;
+};
+static SmallIntBlock g_small_block;
+
+__attribute__((noinline)) static void il_small_look() {
+    g_small_block.looked = true;
+    char* base = nullptr;
+    for (int k = 0; k < SMALL_INT_COUNT; k++) {
+        PyObject* o = box_i64(SMALL_INT_MIN + k);
+        if (!o) {
+            PyErr_Clear();
+            return;
+        }
+        Py_DECREF(o);  // (the cache holds it)
+        if (k == 0) base = (char*)o;
+        if ((char*)o != base + (size_t)k * sizeof(PyLongObject)) return;
+    }
+    g_small_block.base = base;
+}
+#endif
+
+// o is the small-int cache's object for its value v (o an exact int of value v).
 static inline bool il_small_is_cached(PyObject* o, int64_t v) {
     if ((uint64_t)(v - SMALL_INT_MIN) >= (uint64_t)SMALL_INT_COUNT) return false;
-    PyObject* c = box_i64(v);  // (the cache's object: a table read, no allocation)
+#if !ZRT_LIMITED
+    if (g_small_block.base) return (char*)o == g_small_block.base + (size_t)(v - SMALL_INT_MIN) * sizeof(PyLongObject);
+#endif
+    PyObject* c = box_i64(v);  // (the cache's object: no allocation)
     if (!c) {
         PyErr_Clear();
         return false;
@@ -188,11 +218,27 @@ static inline bool il_small_is_cached(PyObject* o, int64_t v) {
     return c == o;
 }
 
-static inline bool il_int(const Num& n, int64_t* out) {
+#if !ZRT_LIMITED
+// The value of o when it is one of the cache's objects (an address test on 3.11+).
+ZRT_NATIVE bool il_cached_value(PyObject* o, int64_t* out) {
+    if (g_small_block.base) {
+        size_t d = (size_t)((char*)o - g_small_block.base);
+        if (d >= (size_t)SMALL_INT_COUNT * sizeof(PyLongObject) || d % sizeof(PyLongObject)) return false;
+        *out = (int64_t)(d / sizeof(PyLongObject)) + SMALL_INT_MIN;
+        return true;
+    }
+    return PyLong_CheckExact(o) && long_to_i64(o, out) && il_small_is_cached(o, *out);
+}
+#endif
+
+// A Num local's value for the native loop: an exact int that fits int64, and, when it has a
+// box, one whose identity the loop keeps (not a small int the cache did not make).
+ZRT_NATIVE bool il_int(const Num& n, int64_t* out) {
 #if ZRT_LIMITED
     (void)n, (void)out;
     return false;
 #else
+    if (__builtin_expect(!g_small_block.looked, 0)) il_small_look();
     if (n.k == NUM_INT) {
         *out = n.i;
     } else if (!(n.k == NUM_OBJ && n.o && PyLong_CheckExact(n.o) && long_to_i64(n.o, out))) {
@@ -204,17 +250,18 @@ static inline bool il_int(const Num& n, int64_t* out) {
 }
 
 // The exact list a local holds (borrowed), or nullptr.
-static inline PyObject* il_list(PyObject* o) {
+ZRT_NATIVE PyObject* il_list(PyObject* o) {
 #if ZRT_LIMITED
     (void)o;
     return nullptr;
 #else
+    if (__builtin_expect(!g_small_block.looked, 0)) il_small_look();
     return o && PyList_CheckExact(o) ? o : nullptr;
 #endif
 }
 
 // The exact list m is `lst.insert` (pop = 0) / `lst.pop` (pop = 1) of, or nullptr.
-static inline PyObject* il_method_list(PyObject* m, int pop) {
+ZRT_NATIVE PyObject* il_method_list(PyObject* m, int pop) {
 #if ZRT_LIMITED
     (void)m, (void)pop;
     return nullptr;
@@ -225,7 +272,7 @@ static inline PyObject* il_method_list(PyObject* m, int pop) {
 
 #if !ZRT_LIMITED
 // The item index i names (negative from the end), or -1 when out of range.
-static inline Py_ssize_t il_index(PyObject* lst, int64_t i) {
+ZRT_NATIVE Py_ssize_t il_index(PyObject* lst, int64_t i) {
     int64_t n = (int64_t)PyList_GET_SIZE(lst);
     if (i < 0) i += n;
     return (uint64_t)i < (uint64_t)n ? (Py_ssize_t)i : -1;
@@ -233,7 +280,7 @@ static inline Py_ssize_t il_index(PyObject* lst, int64_t i) {
 #endif
 
 // lst[i] as an int64 (any exact int that fits).
-static inline bool il_get(PyObject* lst, int64_t i, int64_t* out) {
+ZRT_NATIVE bool il_get(PyObject* lst, int64_t i, int64_t* out) {
 #if ZRT_LIMITED
     (void)lst, (void)i, (void)out;
     return false;
@@ -241,27 +288,26 @@ static inline bool il_get(PyObject* lst, int64_t i, int64_t* out) {
     Py_ssize_t k = il_index(lst, i);
     if (k < 0) return false;
     PyObject* o = PyList_GET_ITEM(lst, k);
-    return PyLong_CheckExact(o) && long_to_i64(o, out);
+    return il_cached_value(o, out) || (PyLong_CheckExact(o) && long_to_i64(o, out));
 #endif
 }
 
 // lst[i] for `x = lst[i]`: only a small int that is the cache's object (x would be bound to
 // the item itself; boxing the value again gives that very object back).
-static inline bool il_get_small(PyObject* lst, int64_t i, int64_t* out) {
+ZRT_NATIVE bool il_get_small(PyObject* lst, int64_t i, int64_t* out) {
 #if ZRT_LIMITED
     (void)lst, (void)i, (void)out;
     return false;
 #else
     Py_ssize_t k = il_index(lst, i);
     if (k < 0) return false;
-    PyObject* o = PyList_GET_ITEM(lst, k);
-    return PyLong_CheckExact(o) && long_to_i64(o, out) && il_small_is_cached(o, *out);
+    return il_cached_value(PyList_GET_ITEM(lst, k), out);
 #endif
 }
 
 // lst[i] = v for a value of the small-int cache (the object CPython's own result would be),
 // replacing an item someone else also holds.
-static inline bool il_set(PyObject* lst, int64_t i, int64_t v) {
+ZRT_NATIVE bool il_set(PyObject* lst, int64_t i, int64_t v) {
 #if ZRT_LIMITED
     (void)lst, (void)i, (void)v;
     return false;
@@ -285,7 +331,7 @@ static inline bool il_set(PyObject* lst, int64_t i, int64_t v) {
 // lst[:hi] = lst[lo::-1] when the two cover the same items (0 <= lo < len, hi == lo + 1):
 // the items reversed in place - the same references, size and allocation the slice store
 // of the reversed copy leaves.
-static inline bool il_flip(PyObject* lst, int64_t hi, int64_t lo) {
+ZRT_NATIVE bool il_flip(PyObject* lst, int64_t hi, int64_t lo) {
 #if ZRT_LIMITED
     (void)lst, (void)hi, (void)lo;
     return false;
@@ -305,7 +351,7 @@ static inline bool il_flip(PyObject* lst, int64_t hi, int64_t lo) {
 // same): the item moved, when pop's index is in range and neither method would change the
 // allocation (call_local_one's and call_local_two's conditions, the second on the size the
 // pop leaves).
-static inline bool il_pop_insert(PyObject* a, int64_t i, PyObject* b, int64_t j) {
+ZRT_NATIVE bool il_pop_insert(PyObject* a, int64_t i, PyObject* b, int64_t j) {
 #if ZRT_LIMITED
     (void)a, (void)i, (void)b, (void)j;
     return false;
@@ -319,12 +365,12 @@ static inline bool il_pop_insert(PyObject* a, int64_t i, PyObject* b, int64_t j)
     Py_ssize_t na = PyList_GET_SIZE(a) - (a == b ? 1 : 0);
     if (!(na < la->allocated && na + 1 >= (la->allocated >> 1))) return false;
     PyObject* v = lb->ob_item[k];
-    memmove(&lb->ob_item[k], &lb->ob_item[k + 1], (size_t)(nb - k - 1) * sizeof(PyObject*));
+    for (Py_ssize_t x = k; x < nb - 1; x++) lb->ob_item[x] = lb->ob_item[x + 1];
     Py_SET_SIZE(lb, nb - 1);
     Py_ssize_t at = (Py_ssize_t)i;
     if (at < 0) at = at + na < 0 ? 0 : at + na;
     if (at > na) at = na;
-    memmove(&la->ob_item[at + 1], &la->ob_item[at], (size_t)(na - at) * sizeof(PyObject*));
+    for (Py_ssize_t x = na; x > at; x--) la->ob_item[x] = la->ob_item[x - 1];
     la->ob_item[at] = v;  // (pop's reference passes to the list, as the calls would leave it)
     Py_SET_SIZE(la, na + 1);
     return true;
