@@ -249,6 +249,10 @@ ZRT_NATIVE bool il_int(const Num& n, int64_t* out) {
 #endif
 }
 
+// The object a Num local holds when it is not a number (a list parameter of a function
+// with a direct entry), or nullptr.
+ZRT_NATIVE PyObject* il_obj(const Num& n) { return n.k == NUM_OBJ ? n.o : nullptr; }
+
 // The exact list a local holds (borrowed), or nullptr.
 ZRT_NATIVE PyObject* il_list(PyObject* o) {
 #if ZRT_LIMITED

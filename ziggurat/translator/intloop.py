@@ -74,7 +74,7 @@ class _Check:
 
     def obj_name(self, name: str, into: list[str] | None, method: str | None = None) -> bool:
         em = self.em
-        if em.access(name) != FAST or em.spec.is_num_local(name):
+        if em.access(name) != FAST:
             return self.fail()
         if method is not None:
             if self.methods.setdefault(name, method) != method:
@@ -224,6 +224,11 @@ class _Native:
 
     def obj(self, name: str) -> str:
         return f"P_{nm.ident(name)}"
+
+    def held(self, name: str) -> str:
+        """The object a list/method local holds (a Num local: when it holds an object)."""
+        local = f"{nm.LOCAL}{nm.ident(name)}"
+        return f"zrt::il_obj({local})" if self.em.spec.is_num_local(name) else f"{local}.p"
 
     def leave(self, target: str) -> str:
         """A goto to the stub that stores back and jumps to the generic `target`."""
@@ -378,10 +383,10 @@ class _Native:
         for name in sorted(c.assigned):
             em.emit(f"bool D_{nm.ident(name)} = false;")
         for name in c.lists:
-            em.emit(f"PyObject* {self.obj(name)} = zrt::il_list({nm.LOCAL}{nm.ident(name)}.p);")
+            em.emit(f"PyObject* {self.obj(name)} = zrt::il_list({self.held(name)});")
             em.emit(f"{ok} = {ok} && {self.obj(name)};")
         for name, method in c.methods.items():
-            em.emit(f"PyObject* {self.obj(name)} = zrt::il_method_list({nm.LOCAL}{nm.ident(name)}.p, {int(method == 'pop')});")
+            em.emit(f"PyObject* {self.obj(name)} = zrt::il_method_list({self.held(name)}, {int(method == 'pop')});")
             em.emit(f"{ok} = {ok} && {self.obj(name)};")
         em.open(f"if ({ok}) {{")
         em.open("for (;;) {")
