@@ -67,6 +67,24 @@ def test_flip_items_not_small_ints():
     print(flips([1.0, 0, 1], 2)[2])
 
 
+def last_item(lst, n):
+    i = 0
+    x = 0
+    while i < n:
+        x = lst[i]                 # x must be bound to the item itself
+        if x < -1000:
+            break
+        i += 1
+    return x
+
+
+def test_item_identity():
+    item = 1000
+    lst = [1, 2, item]
+    print(last_item(lst, 3) is item, last_item(lst, 2) == 2, last_item([1, 2 ** 64], 2) == 2 ** 64)
+    print(last_item([1, True], 2), last_item([0, -5], 2), last_item([0, -6], 2), last_item([0, 256, 257], 3))
+
+
 def test_flip_bounds():
     for k in (0, 1, 3, 4, 7, -1, -3, -9):
         perm = [3, 0, 1, 2]
@@ -194,7 +212,14 @@ def moves(perm, a, r, n):
 
 
 def test_pop_insert():
-    print(moves([0, 1, 2, 3, 4], [7, 8, 9], 0, 2))
+    import sys
+    perm = list(range(5))          # (a list display's allocation is not the same when compiled)
+    before = sys.getsizeof(perm)
+    print(moves(perm, list(range(7, 10)), 0, 2), sys.getsizeof(perm) - before)
+    perm = list(range(5))
+    perm.append(5)                 # room for two more: the inserts need no new allocation
+    before = sys.getsizeof(perm)
+    print(moves(perm, list(range(7, 10)), 0, 2), sys.getsizeof(perm) - before)
     try:
         print(moves([0, 1, 2], [7], 0, 2))
     except IndexError as e:
@@ -202,7 +227,8 @@ def test_pop_insert():
     perm = list(range(40))
     for _ in range(30):
         perm.pop()                 # allocation now much larger than the size
-    print(moves(perm, [5, 6, 7], 0, 3))
+    before = sys.getsizeof(perm)
+    print(moves(perm, list(range(5, 8)), 0, 3), sys.getsizeof(perm) - before)
     print(moves([0, 1, 2], [4, 5, 6], -5, -2))
     print(moves([0, 1, 2], [4, 5, 6], 2 ** 40, 2 ** 40 + 2))
 
