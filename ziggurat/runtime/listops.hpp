@@ -249,6 +249,15 @@ ZRT_NATIVE bool il_int(const Num& n, int64_t* out) {
 #endif
 }
 
+// v is a value of the small-int cache.
+ZRT_NATIVE bool il_small(int64_t v) { return (uint64_t)(v - SMALL_INT_MIN) < (uint64_t)SMALL_INT_COUNT; }
+
+// il_int for a local that may be unbound (*bound says which; an unbound one is fine).
+ZRT_NATIVE bool il_int_or_unbound(const Num& n, int64_t* out, bool* bound) {
+    *bound = n.bound();
+    return !*bound || il_int(n, out);
+}
+
 // The object a Num local holds when it is not a number (a list parameter of a function
 // with a direct entry), or nullptr.
 ZRT_NATIVE PyObject* il_obj(const Num& n) { return n.k == NUM_OBJ ? n.o : nullptr; }

@@ -58,6 +58,7 @@ class _Check:
     assigned: set[str] = field(default_factory=set)     # of those, bound in the loop
     lists: list[str] = field(default_factory=list)     # list locals indexed
     methods: dict[str, str] = field(default_factory=dict)  # local -> "insert" / "pop"
+    copy_targets: set[int] = field(default_factory=set)  # ids of the `a` Name nodes of `a = b[:]`
     ok: bool = True
 
     def fail(self) -> bool:
@@ -115,9 +116,10 @@ class _Check:
 
     def value(self, e: ast.expr) -> bool:
         """A value stored in a name: a fresh object in CPython too (arithmetic), a small int
-        (the cache's object either way), or a list item (checked to be the cache's object)."""
+        (the cache's object either way), a list item or another int variable (both checked
+        at run time to be small ints: `x = y` binds y's object, the cache's for those)."""
         if isinstance(e, ast.Name):
-            return self.fail()  # `x = y` shares y's object, which may not be a cached int
+            return self.int_name(e.id)
         if not any(isinstance(n, (ast.Name, ast.Subscript)) for n in ast.walk(e)):
             # a constant expression folds into one constant object the interpreter reuses
             return (isinstance(e, ast.Constant) and type(e.value) is int and e.value in _SMALL) or self.fail()
@@ -127,8 +129,10 @@ class _Check:
         return all(self.stmt(s) for s in body)
 
     def stmt(self, s: ast.stmt) -> bool:
-        if isinstance(s, (ast.Pass, ast.Break, ast.Continue)):
-            return True
+        if isinstance(s, (ast.Pass, ast.Break, ast.Continue, ast.Return)):
+            return True  # (`return` leaves for the generic copy, which returns)
+        if isinstance(s, ast.While):
+            return self.test(s.test) and self.stmts(s.body) and self.stmts(s.orelse)
         if isinstance(s, ast.If):
             return self.test(s.test) and self.stmts(s.body) and self.stmts(s.orelse)
         if isinstance(s, ast.AugAssign):
@@ -143,6 +147,10 @@ class _Check:
             if len(s.targets) != 1:
                 return self.fail()
             t = s.targets[0]
+            if isinstance(t, ast.Name) and copy_source(s) is not None:
+                # `a = b[:]` refilling the list a holds (zrt::list_copy_into), or the generic copy
+                self.copy_targets.add(id(t))
+                return self.obj_name(t.id, self.lists) and self.obj_name(copy_source(s) or "", self.lists)
             if isinstance(t, ast.Name):
                 self.assigned.add(t.id)
                 return self.int_name(t.id) and self.value(s.value)
@@ -158,6 +166,16 @@ class _Check:
             return (self.obj_name(ins, None, "insert") and self.obj_name(pop, None, "pop")
                     and self.expr(i) and self.expr(j))
         return self.fail()
+
+
+def copy_source(s: ast.Assign) -> str | None:
+    """b of `a = b[:]` (a, b different names), or None."""
+    t, v = s.targets[0], s.value
+    if not (isinstance(t, ast.Name) and isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name)
+            and isinstance(v.slice, ast.Slice) and v.value.id != t.id):
+        return None
+    sl = v.slice
+    return v.value.id if sl.lower is None and sl.upper is None and sl.step is None else None
 
 
 def flip_parts(s: ast.Assign) -> tuple[str, ast.expr, ast.expr] | None:
@@ -194,7 +212,7 @@ def _qualifies(em: "UnitEmitter", node: ast.While) -> _Check | None:
     if em.gen is not None or not em.spec.types.num_locals:
         return None
     inner = [n for part in (node.test, *node.body) for n in ast.walk(part)]
-    if any(isinstance(n, (ast.NamedExpr, ast.While, ast.For, ast.AsyncFor, ast.Lambda)) for n in inner):
+    if any(isinstance(n, (ast.NamedExpr, ast.For, ast.AsyncFor, ast.Lambda)) for n in inner):
         return None
     c = _Check(em)
     if not (c.test(node.test) and c.stmts(node.body)) or not c.ok:
@@ -203,7 +221,8 @@ def _qualifies(em: "UnitEmitter", node: ast.While) -> _Check | None:
     if objs & set(c.ints):
         return None
     # the list and method locals stay bound to the same objects all through the loop
-    stored = {n.id for n in inner if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    stored = {n.id for n in inner if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+              and id(n) not in c.copy_targets}
     if objs & stored:
         return None
     return c
@@ -212,12 +231,15 @@ def _qualifies(em: "UnitEmitter", node: ast.While) -> _Check | None:
 class _Native:
     """The native copy's C++ (through the UnitEmitter's lines)."""
 
-    def __init__(self, em: "UnitEmitter", c: _Check, labels: dict[int, str], top: str, done: str, brk: str) -> None:
-        self.em, self.c, self.labels = em, c, labels
-        self.top, self.done, self.brk = top, done, brk
+    def __init__(self, em: "UnitEmitter", c: _Check, labels: dict[int, str],
+                 loops: dict[int, tuple[str, str, str, str]], node: ast.While) -> None:
+        self.em, self.c, self.labels, self.loops = em, c, labels, loops
+        self.top, self.brk, _, self.done = loops[id(node)]
         self.exits: dict[str, str] = {}  # generic label -> stub label (store back, then go there)
-        self.used: set[str] = set()
         self.cont = em.new_label("icont")
+        self.failed = em.new_label("ifail")
+        # per native loop: (continue label, the code of `break`)
+        self.stack: list[tuple[str, str]] = [(self.cont, self.leave(self.brk))]
 
     def var(self, name: str) -> str:
         return f"I_{nm.ident(name)}"
@@ -234,12 +256,12 @@ class _Native:
         """A goto to the stub that stores back and jumps to the generic `target`."""
         if target not in self.exits:
             self.exits[target] = self.em.new_label("ix")
-        self.used.add(target)
         return f"goto {self.exits[target]};"
 
     def expr(self, e: ast.expr, stop: str) -> str:
         em = self.em
         if isinstance(e, ast.Name):
+            self.bound_check(e, stop)
             return self.var(e.id)
         if isinstance(e, ast.Constant):
             return f"INT64_C({int(e.value)})"
@@ -289,18 +311,52 @@ class _Native:
             self.stmt(s)
             self.em.close("}")
 
+    def bound_check(self, e: ast.Name, stop: str) -> None:
+        """A read of a variable unbound at entry (bound_names could not tell) leaves for
+        the generic copy, which raises UnboundLocalError."""
+        if not self.em.spec.certainly_bound(e):
+            self.em.emit(f"if (!B_{nm.ident(e.id)}) {self.leave(stop)}")
+
     def store(self, name: str, value: str) -> None:
-        self.em.emit(f"{self.var(name)} = {value}; D_{nm.ident(name)} = true;")
+        k = nm.ident(name)
+        self.em.emit(f"{self.var(name)} = {value}; D_{k} = true; B_{k} = true;")
+
+    def loop(self, w: ast.While) -> None:
+        """A nested loop, natively: its test's way out is the generic copy's test."""
+        em = self.em
+        top = self.loops[id(w)][0]
+        cont, done, brk = em.new_label("icont"), em.new_label("idone"), em.new_label("ibrk")
+        em.open("for (;;) {")
+        if not (isinstance(w.test, ast.Constant) and bool(w.test.value)):
+            em.open("{")
+            cond = self.test(w.test, top)
+            em.emit(f"if (!{cond}) goto {done};")
+            em.close("}")
+        self.stack.append((cont, f"goto {brk};"))
+        self.stmts(w.body)
+        self.stack.pop()
+        em.label(cont)
+        em.emit(f"if (zrt::loop_tick() < 0) goto {self.failed};")
+        em.close("}")
+        em.label(done)
+        self.stmts(w.orelse)
+        em.label(brk)
 
     def stmt(self, s: ast.stmt) -> None:
         em, stop = self.em, self.labels[id(s)]
         if isinstance(s, ast.Pass):
             return
+        if isinstance(s, ast.Return):
+            em.emit(self.leave(stop))
+            return
         if isinstance(s, ast.Break):
-            em.emit(self.leave(self.brk))
+            em.emit(self.stack[-1][1])
             return
         if isinstance(s, ast.Continue):
-            em.emit(f"goto {self.cont};")
+            em.emit(f"goto {self.stack[-1][0]};")
+            return
+        if isinstance(s, ast.While):
+            self.loop(s)
             return
         if isinstance(s, ast.If):
             cond = self.test(s.test, stop)
@@ -315,6 +371,7 @@ class _Native:
         if isinstance(s, ast.AugAssign):
             op, t = _OPS[type(s.op)], s.target
             if isinstance(t, ast.Name):
+                self.bound_check(t, stop)
                 v = self.expr(s.value, stop)
                 r = em.fresh("iv")
                 em.emit(f"int64_t {r};")
@@ -334,17 +391,38 @@ class _Native:
             return
         if isinstance(s, ast.Assign):
             t = s.targets[0]
+            src = copy_source(s)
+            if isinstance(t, ast.Name) and src is not None:
+                # not refilled in place: the copy made here, as the generic statement makes it,
+                # with the variables stored back first (the old list's release, or a collection
+                # the allocation starts, may run code); then on natively with the new list
+                em.open(f"if (!zrt::list_copy_into({self.obj(t.id)}, {self.obj(src)})) {{")
+                self.store_back()
+                em.emit_line(s.lineno)
+                fresh = em.fresh("il")
+                em.emit(f"PyObject* {fresh} = PyList_GetSlice({self.obj(src)}, 0, PY_SSIZE_T_MAX);")
+                em.emit(f"if (!{fresh}) goto {self.failed};")
+                em.emit(f"{nm.LOCAL}{nm.ident(t.id)}.set({fresh});")
+                em.emit(f"{self.obj(t.id)} = {fresh};")
+                em.close("}")
+                return
             if isinstance(t, ast.Name):
-                if isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name):
+                v = s.value
+                if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name):
                     # `x = a[i]`: x is bound to the item itself - a small int of the cache
                     # (any other object keeps its identity only in the generic copy)
-                    i = self.expr(s.value.slice, stop)
+                    i = self.expr(v.slice, stop)
                     r = em.fresh("iv")
                     em.emit(f"int64_t {r};")
-                    em.emit(f"if (!zrt::il_get_small({self.obj(s.value.value.id)}, {i}, &{r})) {self.leave(stop)}")
+                    em.emit(f"if (!zrt::il_get_small({self.obj(v.value.id)}, {i}, &{r})) {self.leave(stop)}")
                     self.store(t.id, r)
                     return
-                self.store(t.id, self.expr(s.value, stop))
+                value = self.expr(v, stop)
+                if isinstance(v, ast.Name):
+                    # `x = y`: x is bound to y's object; the same object again only for a
+                    # small int (il_int took no other box of one)
+                    em.emit(f"if (!zrt::il_small({value})) {self.leave(stop)}")
+                self.store(t.id, value)
                 return
             flip = flip_parts(s)
             if flip is not None:
@@ -373,13 +451,14 @@ class _Native:
 
     def emit(self, node: ast.While) -> None:
         em, c = self.em, self.c
-        const_true = isinstance(node.test, ast.Constant) and bool(node.test.value)
         em.open("{")
         ok = em.fresh("iok")
         em.emit(f"bool {ok} = true;")
         for name in c.ints:
+            # (unbound at entry is fine: its reads check B_<name> unless certainly bound)
             em.emit(f"int64_t {self.var(name)} = 0;")
-            em.emit(f"{ok} = {ok} && zrt::il_int({nm.LOCAL}{nm.ident(name)}, &{self.var(name)});")
+            em.emit(f"bool B_{nm.ident(name)} = false;")
+            em.emit(f"{ok} = {ok} && zrt::il_int_or_unbound({nm.LOCAL}{nm.ident(name)}, &{self.var(name)}, &B_{nm.ident(name)});")
         for name in sorted(c.assigned):
             em.emit(f"bool D_{nm.ident(name)} = false;")
         for name in c.lists:
@@ -390,15 +469,14 @@ class _Native:
             em.emit(f"{ok} = {ok} && {self.obj(name)};")
         em.open(f"if ({ok}) {{")
         em.open("for (;;) {")
-        if not const_true:
+        if not (isinstance(node.test, ast.Constant) and bool(node.test.value)):
             em.open("{")
             cond = self.test(node.test, self.top)
             em.emit(f"if (!{cond}) {self.leave(self.done)}")
             em.close("}")
         self.stmts(node.body)
         em.label(self.cont)
-        fail = em.new_label("ifail")
-        em.emit(f"if (zrt::loop_tick() < 0) goto {fail};")
+        em.emit(f"if (zrt::loop_tick() < 0) goto {self.failed};")
         em.close("}")
         em.close("}")
         em.emit(f"goto {self.top};")  # (the entry checks failed)
@@ -406,7 +484,7 @@ class _Native:
             em.label(stub)
             self.store_back()
             em.emit(f"goto {target};")
-        em.label(fail)
+        em.label(self.failed)
         self.store_back()
         em.emit(em.fail())
         em.close("}")
@@ -418,16 +496,26 @@ def native_while(em: "UnitEmitter", node: ast.While) -> bool:
     c = _qualifies(em, node)
     if c is None:
         return False
-    from .unit_emitter import Loop
     labels: dict[int, str] = {}
+    loops: dict[int, tuple[str, str, str, str]] = {}
     for s in ast.walk(node):
         if isinstance(s, ast.stmt) and s is not node:
             labels[id(s)] = em.new_label("is")
-    top, brk, cont, done = em.new_label("itop"), em.new_label("brk"), em.new_label("cont"), em.new_label("wend")
-    native = _Native(em, c, labels, top, done, brk)
-    native.emit(node)
+        if isinstance(s, ast.While):
+            loops[id(s)] = (em.new_label("itop"), em.new_label("brk"), em.new_label("cont"), em.new_label("wend"))
+    _emit_while(em, node, c, labels, loops)
+    return True
 
-    # the generic copy: stmt_While's loop, with a label before the test and each statement
+
+def _emit_while(em: "UnitEmitter", node: ast.While, c: _Check | None, labels: dict[int, str],
+                loops: dict[int, tuple[str, str, str, str]]) -> None:
+    """The native copy (when c) and the generic copy: stmt_While's loop, with a label
+    before the test and each statement, nested loops likewise (each with its own native
+    copy first, which the generic copy reaches when the outer native copy left)."""
+    from .unit_emitter import Loop
+    if c is not None:
+        _Native(em, c, labels, loops, node).emit(node)
+    top, brk, cont, done = loops[id(node)]
     em.open("for (;;) {")
     em.label(top)
     if not (isinstance(node.test, ast.Constant) and bool(node.test.value)):
@@ -437,7 +525,7 @@ def native_while(em: "UnitEmitter", node: ast.While) -> bool:
         em.close("}")
     em.ctx.append(Loop(brk, cont))
     em.open("{")
-    _generic_stmts(em, node.body, labels, native.used)
+    _generic_stmts(em, node.body, labels, loops)
     em.close("}")
     em.ctx.pop()
     em.label(cont)
@@ -446,32 +534,35 @@ def native_while(em: "UnitEmitter", node: ast.While) -> bool:
     em.label(done)
     if node.orelse:
         em.open("{")
-        em.stmts(node.orelse)
+        _generic_stmts(em, node.orelse, labels, loops)
         em.close("}")
     em.label(brk)
-    return True
 
 
-def _generic_stmts(em: "UnitEmitter", body: list[ast.stmt], labels: dict[int, str], used: set[str]) -> None:
+def _generic_stmts(em: "UnitEmitter", body: list[ast.stmt], labels: dict[int, str],
+                   loops: dict[int, tuple[str, str, str, str]]) -> None:
     for s in body:
-        if labels[id(s)] in used:
+        if id(s) in labels:
             em.label(labels[id(s)])
-        if isinstance(s, ast.If):
-            # stmt_If's code, with the labels inside its bodies
+        if isinstance(s, (ast.If, ast.While)) and id(s) in labels:
+            # stmt_If's / stmt_While's code, with the labels inside their bodies
             em.lineno = s.lineno
             em.emit_line(s.lineno)
             em.open("{")
-            t = em.long_int("b")
-            em.open("{")
-            em.emit(f"{t} = {em.truth(s.test)};")
-            em.close("}")
-            em.open(f"if ({t}) {{")
-            _generic_stmts(em, s.body, labels, used)
-            if s.orelse:
-                em.close("} else {")
-                em.depth += 1
-                _generic_stmts(em, s.orelse, labels, used)
-            em.close("}")
+            if isinstance(s, ast.While):
+                _emit_while(em, s, _qualifies(em, s), labels, loops)
+            else:
+                t = em.long_int("b")
+                em.open("{")
+                em.emit(f"{t} = {em.truth(s.test)};")
+                em.close("}")
+                em.open(f"if ({t}) {{")
+                _generic_stmts(em, s.body, labels, loops)
+                if s.orelse:
+                    em.close("} else {")
+                    em.depth += 1
+                    _generic_stmts(em, s.orelse, labels, loops)
+                em.close("}")
             em.close("}")
         else:
             em.stmt(s)

@@ -315,3 +315,55 @@ def test_unbound_and_identity():
     while n < 3:
         n += 1
     print(k is big, n)
+
+
+def nested_copies(src, n, rounds, step):
+    work = [0]
+    best = 0
+    r = 0
+    while 1:
+        work = src[:]              # the first copy cannot refill [0]: made, then on natively
+        acc = 0
+        j = 0
+        while j < n:
+            work[j] += r
+            acc += work[j] * step
+            j += 1
+        if acc > best:
+            best = acc             # `x = y`: y's object (a small int, or the generic copy)
+        r += 1
+        if r == rounds:
+            return best, acc, work, r, best is acc
+
+
+def test_nested_loops_and_copies():
+    print(nested_copies([1, 2, 3], 3, 5, 1))
+    print(nested_copies([1, 2, 3], 3, 5, 1000))    # acc outside the small-int cache
+    print(nested_copies([100, 2, 3], 3, 200, 1))   # work[0] += r passes 256
+    try:
+        nested_copies([1, 2, 3], 4, 5, 1)          # work[3]: IndexError in the inner loop
+    except IndexError as e:
+        print('IndexError', e)
+
+    class L(list):
+        pass
+
+    print(nested_copies(L([1, 2, 3]), 3, 3, 2))
+
+
+def maybe_unbound(n, first):
+    i = 0
+    while i < n:
+        if i >= first:
+            total += i
+        i += 1
+        total = i * 2
+    return i, total
+
+
+def test_unbound_at_entry():
+    print(maybe_unbound(4, 1))
+    try:
+        maybe_unbound(4, 0)
+    except UnboundLocalError as e:
+        print('UnboundLocalError', e)
