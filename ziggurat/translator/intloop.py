@@ -2,30 +2,36 @@
 moves small ints inside exact lists, run as a C++ loop on int64 variables.
 
 In: one `while` statement and the UnitEmitter. Out (when the loop qualifies): two copies of
-the loop. The native copy reads the loop's Num locals into int64 variables at entry (each an
-exact int that fits int64; one whose box is a small int not from CPython's small-int cache
-keeps the loop generic, so identity holds) and the list locals it indexes (exact lists);
-then it runs the test and the body on those variables and on the lists' items directly.
-The generic copy is the loop as the UnitEmitter writes it, with a label before the test and
-before every statement (inside `if` bodies too). Whatever the native copy cannot do exactly
-- an item that is not an exact int, an index out of range, an overflow, a value to store that
-is outside the small-int cache, an old item only the list holds (its release could run
-code), a list method whose allocation would change - stores the variables it assigned back
-into their Nums and jumps to the generic copy at the start of the statement where it stopped
-(at the test for the test), which then does what CPython does. No part of a statement that
-can stop has changed anything visible when it stops. Leaving the loop (its test false,
-`break`) stores back and goes to the generic copy's own exits, so `else:` runs as written.
+the loop. The native copy reads the loop's Num locals into int64 variables at entry (each
+unbound, or an exact int that fits int64; one whose box is a small int not from CPython's
+small-int cache keeps the loop generic, so identity holds) and the list locals it indexes
+(exact lists); then it runs the test and the body on those variables and on the lists' items
+directly. The generic copy is the loop as stmt_While writes it, with a label before the test
+and before every statement (inside `if` bodies and nested loops too; a nested loop there has
+its own native copy first). Whatever the native copy cannot do exactly - an item that is not
+an exact int, an index out of range, an overflow, a value to store outside the small-int
+cache, an old item only the list holds (its release could run code), a list method whose
+allocation would change, a read of a variable still unbound, a `return` - stores the
+variables it assigned back into their Nums and jumps to the generic copy at the start of the
+statement where it stopped (at the test for a test), which then does what CPython does. No
+part of a statement that can stop has changed anything visible when it stops. Leaving the
+loop (its test false, `break`) stores back and goes to the generic copy's own exits, so
+`else:` runs as written.
 
 What qualifies (`_Check`): the test and body use only Num locals (int variables: read, `x =
-<int expression>` - not a bare name or a constant outside the small-int cache, whose object
-identity the interpreter keeps -, `x op= e`), list locals never bound in the loop (`a[e]`
-read, `a[e] = v`, `a[e] op= v`, `a[:e1] = a[e2::-1]` reversed in place), locals bound to a
-list's own `insert`/`pop` methods (`ins(e1, pop(e2))`: the item moved), int literals, `+ - *`,
-unary minus, comparisons, `and`/`or`/`not`, `if`/`else`, `break`, `continue`, `pass`. No
-calls of anything else, no nested loops, no `:=`, nothing in generators. Items stored are
-always the interpreter's own small-int objects, so the lists end up holding what CPython's
-would. Every back edge runs `zrt::loop_tick` as the generic loop does (signal handlers run
-with the variables stored back first).
+<int expression>`, `x = a[i]` and `x = y` - both checked at run time to bind a small int of
+the cache, the object the interpreter would bind -, `x op= e`; not a constant outside the
+cache, whose own object the interpreter binds), list locals bound in the loop only by `a =
+b[:]` (refilled in place as list_stmts.copy_into_dead_list does, else copied with the
+variables stored back first, the one statement here that may allocate: `a[e]` read, `a[e] =
+v`, `a[e] op= v`, `a[:e1] = a[e2::-1]` reversed in place), locals bound to a list's own
+`insert`/`pop` methods (`ins(e1, pop(e2))`: the item moved), int literals, `+ - *`, unary
+minus, comparisons, `and`/`or`/`not`, `if`/`else`, nested `while` loops, `break`,
+`continue`, `pass`, `return` (always left to the generic copy). No calls of anything else, no
+`for` loops, no `:=`, nothing in generators. Items stored are always the interpreter's own
+small-int objects, so the lists end up holding what CPython's would. Every back edge runs
+`zrt::loop_tick` as the generic loop does (signal handlers run with the variables stored
+back first).
 
 This module must not change behaviour: a loop it cannot prove it does exactly as written is
 emitted by stmt_While unchanged (return False), and every run-time doubt leaves for the
@@ -146,18 +152,18 @@ class _Check:
         if isinstance(s, ast.Assign):
             if len(s.targets) != 1:
                 return self.fail()
-            t = s.targets[0]
-            if isinstance(t, ast.Name) and copy_source(s) is not None:
+            tgt = s.targets[0]
+            if isinstance(tgt, ast.Name) and copy_source(s) is not None:
                 # `a = b[:]` refilling the list a holds (zrt::list_copy_into), or the generic copy
-                self.copy_targets.add(id(t))
-                return self.obj_name(t.id, self.lists) and self.obj_name(copy_source(s) or "", self.lists)
-            if isinstance(t, ast.Name):
-                self.assigned.add(t.id)
-                return self.int_name(t.id) and self.value(s.value)
-            if flip_parts(s) is not None:
-                name, e1, e2 = flip_parts(s)  # type: ignore[misc]
-                return self.obj_name(name, self.lists) and self.expr(e1) and self.expr(e2)
-            return isinstance(t, ast.Subscript) and self.item(t) and self.expr(s.value) or self.fail()
+                self.copy_targets.add(id(tgt))
+                return self.obj_name(tgt.id, self.lists) and self.obj_name(copy_source(s) or "", self.lists)
+            if isinstance(tgt, ast.Name):
+                self.assigned.add(tgt.id)
+                return self.int_name(tgt.id) and self.value(s.value)
+            flip = flip_parts(s)
+            if flip is not None:
+                return self.obj_name(flip[0], self.lists) and self.expr(flip[1]) and self.expr(flip[2])
+            return isinstance(tgt, ast.Subscript) and self.item(tgt) and self.expr(s.value) or self.fail()
         if isinstance(s, ast.Expr):
             parts = pop_insert_parts(s.value)
             if parts is None:
@@ -264,7 +270,8 @@ class _Native:
             self.bound_check(e, stop)
             return self.var(e.id)
         if isinstance(e, ast.Constant):
-            return f"INT64_C({int(e.value)})"
+            assert isinstance(e.value, int)
+            return f"INT64_C({e.value})"
         t = em.fresh("iv")
         if isinstance(e, ast.BinOp):
             a, b = self.expr(e.left, stop), self.expr(e.right, stop)
@@ -390,39 +397,39 @@ class _Native:
             em.emit(f"if (!zrt::il_set({lst}, {i}, {r})) {self.leave(stop)}")
             return
         if isinstance(s, ast.Assign):
-            t = s.targets[0]
+            tgt = s.targets[0]
             src = copy_source(s)
-            if isinstance(t, ast.Name) and src is not None:
+            if isinstance(tgt, ast.Name) and src is not None:
                 # not refilled in place: the copy made here, as the generic statement makes it,
                 # with the variables stored back first (the old list's release, or a collection
                 # the allocation starts, may run code); then on natively with the new list
-                em.open(f"if (!zrt::list_copy_into({self.obj(t.id)}, {self.obj(src)})) {{")
+                em.open(f"if (!zrt::list_copy_into({self.obj(tgt.id)}, {self.obj(src)})) {{")
                 self.store_back()
                 em.emit_line(s.lineno)
                 fresh = em.fresh("il")
                 em.emit(f"PyObject* {fresh} = PyList_GetSlice({self.obj(src)}, 0, PY_SSIZE_T_MAX);")
                 em.emit(f"if (!{fresh}) goto {self.failed};")
-                em.emit(f"{nm.LOCAL}{nm.ident(t.id)}.set({fresh});")
-                em.emit(f"{self.obj(t.id)} = {fresh};")
+                em.emit(f"{nm.LOCAL}{nm.ident(tgt.id)}.set({fresh});")
+                em.emit(f"{self.obj(tgt.id)} = {fresh};")
                 em.close("}")
                 return
-            if isinstance(t, ast.Name):
-                v = s.value
-                if isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name):
+            if isinstance(tgt, ast.Name):
+                rhs = s.value
+                if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name):
                     # `x = a[i]`: x is bound to the item itself - a small int of the cache
                     # (any other object keeps its identity only in the generic copy)
-                    i = self.expr(v.slice, stop)
+                    idx = self.expr(rhs.slice, stop)
                     r = em.fresh("iv")
                     em.emit(f"int64_t {r};")
-                    em.emit(f"if (!zrt::il_get_small({self.obj(v.value.id)}, {i}, &{r})) {self.leave(stop)}")
-                    self.store(t.id, r)
+                    em.emit(f"if (!zrt::il_get_small({self.obj(rhs.value.id)}, {idx}, &{r})) {self.leave(stop)}")
+                    self.store(tgt.id, r)
                     return
-                value = self.expr(v, stop)
-                if isinstance(v, ast.Name):
+                value = self.expr(rhs, stop)
+                if isinstance(rhs, ast.Name):
                     # `x = y`: x is bound to y's object; the same object again only for a
                     # small int (il_int took no other box of one)
                     em.emit(f"if (!zrt::il_small({value})) {self.leave(stop)}")
-                self.store(t.id, value)
+                self.store(tgt.id, value)
                 return
             flip = flip_parts(s)
             if flip is not None:
@@ -431,17 +438,17 @@ class _Native:
                 hi = self.expr(e1, stop)
                 em.emit(f"if (!zrt::il_flip({self.obj(name)}, {hi}, {lo})) {self.leave(stop)}")
                 return
-            assert isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
-            v = self.expr(s.value, stop)
-            i = self.expr(t.slice, stop)
-            em.emit(f"if (!zrt::il_set({self.obj(t.value.id)}, {i}, {v})) {self.leave(stop)}")
+            assert isinstance(tgt, ast.Subscript) and isinstance(tgt.value, ast.Name)
+            val = self.expr(s.value, stop)
+            idx = self.expr(tgt.slice, stop)
+            em.emit(f"if (!zrt::il_set({self.obj(tgt.value.id)}, {idx}, {val})) {self.leave(stop)}")
             return
         assert isinstance(s, ast.Expr)
         parts = pop_insert_parts(s.value)
         assert parts is not None
-        ins, i, pop, j = parts
-        a = self.expr(i, stop)
-        b = self.expr(j, stop)
+        ins, at, pop, frm = parts
+        a = self.expr(at, stop)
+        b = self.expr(frm, stop)
         em.emit(f"if (!zrt::il_pop_insert({self.obj(ins)}, {a}, {self.obj(pop)}, {b})) {self.leave(stop)}")
 
     def store_back(self) -> None:
