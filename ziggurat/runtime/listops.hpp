@@ -341,6 +341,34 @@ ZRT_NATIVE bool il_set(PyObject* lst, int64_t i, int64_t v) {
 #endif
 }
 
+// a = b[:] in the native loop: list_copy_into, in one pass when every old item is one of
+// the small-int cache's objects (releasing those frees nothing and runs no code however often
+// the list holds them, the cache keeping its own reference, so the order of the releases
+// cannot show).
+ZRT_NATIVE bool il_copy_into(PyObject* dst, PyObject* src) {
+#if ZRT_LIMITED
+    (void)dst, (void)src;
+    return false;
+#else
+    PyListObject* d = (PyListObject*)dst;
+    Py_ssize_t n = PyList_GET_SIZE(src);
+    char* base = g_small_block.base;
+    if (!base || dst == src || Py_REFCNT(dst) != 1 || PyList_GET_SIZE(dst) != n || d->allocated != n || n == 0)
+        return list_copy_into(dst, src);
+    PyObject** items = d->ob_item;
+    for (Py_ssize_t k = 0; k < n; k++)
+        if ((size_t)((char*)items[k] - base) >= (size_t)SMALL_INT_COUNT * sizeof(PyLongObject))
+            return list_copy_into(dst, src);
+    PyObject** from = ((PyListObject*)src)->ob_item;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject* o = items[k];
+        items[k] = newref(from[k]);
+        Py_DECREF(o);
+    }
+    return true;
+#endif
+}
+
 // lst[:hi] = lst[lo::-1] when the two cover the same items (0 <= lo < len, hi == lo + 1):
 // the items reversed in place - the same references, size and allocation the slice store
 // of the reversed copy leaves.
@@ -378,11 +406,20 @@ ZRT_NATIVE bool il_pop_insert(PyObject* a, int64_t i, PyObject* b, int64_t j) {
     Py_ssize_t na = PyList_GET_SIZE(a) - (a == b ? 1 : 0);
     if (!(na < la->allocated && na + 1 >= (la->allocated >> 1))) return false;
     PyObject* v = lb->ob_item[k];
-    for (Py_ssize_t x = k; x < nb - 1; x++) lb->ob_item[x] = lb->ob_item[x + 1];
-    Py_SET_SIZE(lb, nb - 1);
     Py_ssize_t at = (Py_ssize_t)i;
     if (at < 0) at = at + na < 0 ? 0 : at + na;
     if (at > na) at = na;
+    if (a == b) {
+        // the same list: only the items between the two places move (the size and the
+        // allocation end up as they were)
+        PyObject** it = la->ob_item;
+        for (Py_ssize_t x = k; x < at; x++) it[x] = it[x + 1];
+        for (Py_ssize_t x = k; x > at; x--) it[x] = it[x - 1];
+        it[at] = v;
+        return true;
+    }
+    for (Py_ssize_t x = k; x < nb - 1; x++) lb->ob_item[x] = lb->ob_item[x + 1];
+    Py_SET_SIZE(lb, nb - 1);
     for (Py_ssize_t x = na; x > at; x--) la->ob_item[x] = la->ob_item[x - 1];
     la->ob_item[at] = v;  // (pop's reference passes to the list, as the calls would leave it)
     Py_SET_SIZE(la, na + 1);

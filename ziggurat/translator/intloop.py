@@ -343,7 +343,7 @@ class _Native:
         self.stmts(w.body)
         self.stack.pop()
         em.label(cont)
-        em.emit(f"if (zrt::loop_tick() < 0) goto {self.failed};")
+        self.tick()
         em.close("}")
         em.label(done)
         self.stmts(w.orelse)
@@ -403,7 +403,7 @@ class _Native:
                 # not refilled in place: the copy made here, as the generic statement makes it,
                 # with the variables stored back first (the old list's release, or a collection
                 # the allocation starts, may run code); then on natively with the new list
-                em.open(f"if (!zrt::list_copy_into({self.obj(tgt.id)}, {self.obj(src)})) {{")
+                em.open(f"if (!zrt::il_copy_into({self.obj(tgt.id)}, {self.obj(src)})) {{")
                 self.store_back()
                 em.emit_line(s.lineno)
                 fresh = em.fresh("il")
@@ -451,6 +451,15 @@ class _Native:
         b = self.expr(frm, stop)
         em.emit(f"if (!zrt::il_pop_insert({self.obj(ins)}, {a}, {self.obj(pop)}, {b})) {self.leave(stop)}")
 
+    def tick(self) -> None:
+        """zrt::loop_tick's count; when it runs the signal handlers, the variables are
+        stored back first (a handler sees the frame as the generic loop leaves it)."""
+        em = self.em
+        em.open("if (__builtin_expect((++zrt::loop_ticks & 1023u) == 0, 0)) {")
+        self.store_back()
+        em.emit(f"if (PyErr_CheckSignals() < 0) goto {self.failed};")
+        em.close("}")
+
     def store_back(self) -> None:
         for name in sorted(self.c.assigned):
             k = nm.ident(name)
@@ -483,7 +492,7 @@ class _Native:
             em.close("}")
         self.stmts(node.body)
         em.label(self.cont)
-        em.emit(f"if (zrt::loop_tick() < 0) goto {self.failed};")
+        self.tick()
         em.close("}")
         em.close("}")
         em.emit(f"goto {self.top};")  # (the entry checks failed)
