@@ -195,6 +195,8 @@ def test_overflow():
     print(overflow(1, 2))
     print(overflow(2 ** 60, 2 ** 61))
     print(overflow(-2 ** 62, -2 ** 62))
+    print(overflow(2 ** 62, 2 ** 62))        # `x += step` itself leaves int64
+    print(overflow(2 ** 63 - 1, 1))
     print(overflow(1, 2 ** 80))
     print(overflow(1.5, 2))
     print(overflow(True, 1))
