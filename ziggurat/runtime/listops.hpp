@@ -167,6 +167,266 @@ static inline bool list_copy_into(PyObject* dst, PyObject* src) {
 #endif
 }
 
+// -- while loops on int64 variables (translator/intloop.py) ------------------------------
+//
+// Each helper either does the whole operation exactly as the interpreter would leave it and
+// returns true, or touches nothing and returns false (the loop then goes on in its generic
+// copy at that statement). No helper runs Python code or allocates: items stored are the
+// interpreter's cached small ints, and an old item is released only when someone else still
+// holds it (so no finaliser can run). Under abi3 the list layout is hidden: all false.
+
+#if !ZRT_LIMITED
+// Where CPython keeps its small-int objects: on 3.11+ one static array of PyLongObjects
+// (checked once, every one of them, by boxing each value), so "o is the cache's object for
+// its value" is an address range test. base stays nullptr where they are not laid out so
+// (3.10 allocates them one by one): the slower test through box_i64 then.
+struct SmallIntBlock {
+    char* base = nullptr;
+    bool looked = false;
+};
+static SmallIntBlock g_small_block;
+
+__attribute__((noinline)) static void il_small_look() {
+    g_small_block.looked = true;
+    char* base = nullptr;
+    for (int k = 0; k < SMALL_INT_COUNT; k++) {
+        PyObject* o = box_i64(SMALL_INT_MIN + k);
+        if (!o) {
+            PyErr_Clear();
+            return;
+        }
+        Py_DECREF(o);  // (the cache holds it)
+        if (k == 0) base = (char*)o;
+        if ((char*)o != base + (size_t)k * sizeof(PyLongObject)) return;
+    }
+    g_small_block.base = base;
+}
+#endif
+
+// o is the small-int cache's object for its value v (o an exact int of value v).
+static inline bool il_small_is_cached(PyObject* o, int64_t v) {
+    if ((uint64_t)(v - SMALL_INT_MIN) >= (uint64_t)SMALL_INT_COUNT) return false;
+#if !ZRT_LIMITED
+    if (g_small_block.base) return (char*)o == g_small_block.base + (size_t)(v - SMALL_INT_MIN) * sizeof(PyLongObject);
+#endif
+    PyObject* c = box_i64(v);  // (the cache's object: no allocation)
+    if (!c) {
+        PyErr_Clear();
+        return false;
+    }
+    Py_DECREF(c);
+    return c == o;
+}
+
+#if !ZRT_LIMITED
+// The value of o when it is one of the cache's objects (an address test on 3.11+).
+ZRT_NATIVE bool il_cached_value(PyObject* o, int64_t* out) {
+    if (g_small_block.base) {
+        size_t d = (size_t)((char*)o - g_small_block.base);
+        if (d >= (size_t)SMALL_INT_COUNT * sizeof(PyLongObject) || d % sizeof(PyLongObject)) return false;
+        *out = (int64_t)(d / sizeof(PyLongObject)) + SMALL_INT_MIN;
+        return true;
+    }
+    return PyLong_CheckExact(o) && long_to_i64(o, out) && il_small_is_cached(o, *out);
+}
+#endif
+
+// A Num local's value for the native loop: an exact int that fits int64, and, when it has a
+// box, one whose identity the loop keeps (not a small int the cache did not make).
+ZRT_NATIVE bool il_int(const Num& n, int64_t* out) {
+#if ZRT_LIMITED
+    (void)n, (void)out;
+    return false;
+#else
+    if (__builtin_expect(!g_small_block.looked, 0)) il_small_look();
+    if (n.k == NUM_INT) {
+        *out = n.i;
+    } else if (!(n.k == NUM_OBJ && n.o && PyLong_CheckExact(n.o) && long_to_i64(n.o, out))) {
+        return false;
+    }
+    // a box of a small value that is not the cache's object: re-boxing would change identity
+    return !n.o || (uint64_t)(*out - SMALL_INT_MIN) >= (uint64_t)SMALL_INT_COUNT || il_small_is_cached(n.o, *out);
+#endif
+}
+
+// v is a value of the small-int cache.
+ZRT_NATIVE bool il_small(int64_t v) { return (uint64_t)(v - SMALL_INT_MIN) < (uint64_t)SMALL_INT_COUNT; }
+
+// il_int for a local that may be unbound (*bound says which; an unbound one is fine).
+ZRT_NATIVE bool il_int_or_unbound(const Num& n, int64_t* out, bool* bound) {
+    *bound = n.bound();
+    return !*bound || il_int(n, out);
+}
+
+// The object a Num local holds when it is not a number (a list parameter of a function
+// with a direct entry), or nullptr.
+ZRT_NATIVE PyObject* il_obj(const Num& n) { return n.k == NUM_OBJ ? n.o : nullptr; }
+
+// The exact list a local holds (borrowed), or nullptr.
+ZRT_NATIVE PyObject* il_list(PyObject* o) {
+#if ZRT_LIMITED
+    (void)o;
+    return nullptr;
+#else
+    if (__builtin_expect(!g_small_block.looked, 0)) il_small_look();
+    return o && PyList_CheckExact(o) ? o : nullptr;
+#endif
+}
+
+// The exact list m is `lst.insert` (pop = 0) / `lst.pop` (pop = 1) of, or nullptr.
+ZRT_NATIVE PyObject* il_method_list(PyObject* m, int pop) {
+#if ZRT_LIMITED
+    (void)m, (void)pop;
+    return nullptr;
+#else
+    return m ? bound_list_of(m, pop ? list_method_defs().pop : list_method_defs().insert) : nullptr;
+#endif
+}
+
+#if !ZRT_LIMITED
+// The item index i names (negative from the end), or -1 when out of range.
+ZRT_NATIVE Py_ssize_t il_index(PyObject* lst, int64_t i) {
+    int64_t n = (int64_t)PyList_GET_SIZE(lst);
+    if (i < 0) i += n;
+    return (uint64_t)i < (uint64_t)n ? (Py_ssize_t)i : -1;
+}
+#endif
+
+// lst[i] as an int64 (any exact int that fits).
+ZRT_NATIVE bool il_get(PyObject* lst, int64_t i, int64_t* out) {
+#if ZRT_LIMITED
+    (void)lst, (void)i, (void)out;
+    return false;
+#else
+    Py_ssize_t k = il_index(lst, i);
+    if (k < 0) return false;
+    PyObject* o = PyList_GET_ITEM(lst, k);
+    return il_cached_value(o, out) || (PyLong_CheckExact(o) && long_to_i64(o, out));
+#endif
+}
+
+// lst[i] for `x = lst[i]`: only a small int that is the cache's object (x would be bound to
+// the item itself; boxing the value again gives that very object back).
+ZRT_NATIVE bool il_get_small(PyObject* lst, int64_t i, int64_t* out) {
+#if ZRT_LIMITED
+    (void)lst, (void)i, (void)out;
+    return false;
+#else
+    Py_ssize_t k = il_index(lst, i);
+    if (k < 0) return false;
+    return il_cached_value(PyList_GET_ITEM(lst, k), out);
+#endif
+}
+
+// lst[i] = v for a value of the small-int cache (the object CPython's own result would be),
+// replacing an item someone else also holds.
+ZRT_NATIVE bool il_set(PyObject* lst, int64_t i, int64_t v) {
+#if ZRT_LIMITED
+    (void)lst, (void)i, (void)v;
+    return false;
+#else
+    if ((uint64_t)(v - SMALL_INT_MIN) >= (uint64_t)SMALL_INT_COUNT) return false;
+    Py_ssize_t k = il_index(lst, i);
+    if (k < 0) return false;
+    PyObject* old = PyList_GET_ITEM(lst, k);
+    if (Py_REFCNT(old) < 2) return false;  // its release would free it (and may run code)
+    PyObject* o = box_i64(v);
+    if (!o) {
+        PyErr_Clear();
+        return false;
+    }
+    PyList_SET_ITEM(lst, k, o);
+    Py_DECREF(old);
+    return true;
+#endif
+}
+
+// a = b[:] in the native loop: list_copy_into, in one pass when every old item is one of
+// the small-int cache's objects (releasing those frees nothing and runs no code however often
+// the list holds them, the cache keeping its own reference, so the order of the releases
+// cannot show).
+ZRT_NATIVE bool il_copy_into(PyObject* dst, PyObject* src) {
+#if ZRT_LIMITED
+    (void)dst, (void)src;
+    return false;
+#else
+    PyListObject* d = (PyListObject*)dst;
+    Py_ssize_t n = PyList_GET_SIZE(src);
+    char* base = g_small_block.base;
+    if (!base || dst == src || Py_REFCNT(dst) != 1 || PyList_GET_SIZE(dst) != n || d->allocated != n || n == 0)
+        return list_copy_into(dst, src);
+    PyObject** items = d->ob_item;
+    for (Py_ssize_t k = 0; k < n; k++)
+        if ((size_t)((char*)items[k] - base) >= (size_t)SMALL_INT_COUNT * sizeof(PyLongObject))
+            return list_copy_into(dst, src);
+    PyObject** from = ((PyListObject*)src)->ob_item;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject* o = items[k];
+        items[k] = newref(from[k]);
+        Py_DECREF(o);
+    }
+    return true;
+#endif
+}
+
+// lst[:hi] = lst[lo::-1] when the two cover the same items (0 <= lo < len, hi == lo + 1):
+// the items reversed in place - the same references, size and allocation the slice store
+// of the reversed copy leaves.
+ZRT_NATIVE bool il_flip(PyObject* lst, int64_t hi, int64_t lo) {
+#if ZRT_LIMITED
+    (void)lst, (void)hi, (void)lo;
+    return false;
+#else
+    if (lo < 0 || lo >= (int64_t)PyList_GET_SIZE(lst) || hi != lo + 1) return false;
+    PyObject** items = ((PyListObject*)lst)->ob_item;
+    for (int64_t a = 0, b = lo; a < b; a++, b--) {
+        PyObject* t = items[a];
+        items[a] = items[b];
+        items[b] = t;
+    }
+    return true;
+#endif
+}
+
+// ins(i, pop(j)) where ins is `a.insert` and pop is `b.pop` (a and b exact lists, maybe the
+// same): the item moved, when pop's index is in range and neither method would change the
+// allocation (call_local_one's and call_local_two's conditions, the second on the size the
+// pop leaves).
+ZRT_NATIVE bool il_pop_insert(PyObject* a, int64_t i, PyObject* b, int64_t j) {
+#if ZRT_LIMITED
+    (void)a, (void)i, (void)b, (void)j;
+    return false;
+#else
+    PyListObject* lb = (PyListObject*)b;
+    PyListObject* la = (PyListObject*)a;
+    Py_ssize_t nb = PyList_GET_SIZE(b);
+    Py_ssize_t k = il_index(b, j);
+    if (k < 0 || nb - 1 < (lb->allocated >> 1)) return false;
+    if (i < PY_SSIZE_T_MIN || i > PY_SSIZE_T_MAX) return false;  // 32-bit targets
+    Py_ssize_t na = PyList_GET_SIZE(a) - (a == b ? 1 : 0);
+    if (!(na < la->allocated && na + 1 >= (la->allocated >> 1))) return false;
+    PyObject* v = lb->ob_item[k];
+    Py_ssize_t at = (Py_ssize_t)i;
+    if (at < 0) at = at + na < 0 ? 0 : at + na;
+    if (at > na) at = na;
+    if (a == b) {
+        // the same list: only the items between the two places move (the size and the
+        // allocation end up as they were)
+        PyObject** it = la->ob_item;
+        for (Py_ssize_t x = k; x < at; x++) it[x] = it[x + 1];
+        for (Py_ssize_t x = k; x > at; x--) it[x] = it[x - 1];
+        it[at] = v;
+        return true;
+    }
+    for (Py_ssize_t x = k; x < nb - 1; x++) lb->ob_item[x] = lb->ob_item[x + 1];
+    Py_SET_SIZE(lb, nb - 1);
+    for (Py_ssize_t x = na; x > at; x--) la->ob_item[x] = la->ob_item[x - 1];
+    la->ob_item[at] = v;  // (pop's reference passes to the list, as the calls would leave it)
+    Py_SET_SIZE(la, na + 1);
+    return true;
+#endif
+}
+
 // -- the first iterable of an inlined generator expression (translator/genexpr_inline.py) --
 //
 // An exact list or tuple is walked by index, reading the size on every step as their

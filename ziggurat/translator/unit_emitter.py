@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import gen_loops, genexpr_inline, jsoncall, list_stmts, slotclass
+from . import gen_loops, genexpr_inline, intloop, jsoncall, list_stmts, slotclass
 from . import names as nm
 from .check import docstring_of, own_nodes
 from .mangle import binding_name
@@ -817,6 +817,8 @@ class UnitEmitter:
         return var
 
     def stmt_While(self, node: ast.While) -> None:
+        if intloop.native_while(self, node):  # (on int64 variables, with this loop as its fallback)
+            return
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("wend")
         self.open("for (;;) {")
         const_true = isinstance(node.test, ast.Constant) and bool(node.test.value)

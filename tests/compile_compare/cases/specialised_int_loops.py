@@ -1,0 +1,371 @@
+"""`while` loops run on int64 variables (translator/intloop.py): every way out of the native
+copy - an item that is not a small exact int, an index out of range, an overflow, a value
+or an old item the fast store must not touch, a list subclass, aliasing, list methods that
+are not list's own, an exception mid-loop - must leave exactly CPython's state: the same
+results, the same objects (identity of ints outside the small-int cache), the same
+exceptions with the variables as they were."""
+
+
+def fannkuch(n):
+    # pyperformance's bm_fannkuch, the loop shapes the native copy was made for
+    count = list(range(1, n + 1))
+    max_flips = 0
+    m = n - 1
+    r = n
+    perm1 = list(range(n))
+    perm = list(range(n))
+    perm1_ins = perm1.insert
+    perm1_pop = perm1.pop
+    while 1:
+        while r != 1:
+            count[r - 1] = r
+            r -= 1
+        if perm1[0] != 0 and perm1[m] != m:
+            perm = perm1[:]
+            flips_count = 0
+            k = perm[0]
+            while k:
+                perm[:k + 1] = perm[k::-1]
+                flips_count += 1
+                k = perm[0]
+            if flips_count > max_flips:
+                max_flips = flips_count
+        while r != n:
+            perm1_ins(r, perm1_pop(0))
+            count[r] -= 1
+            if count[r] > 0:
+                break
+            r += 1
+        else:
+            return max_flips
+
+
+def test_fannkuch():
+    print([fannkuch(n) for n in range(1, 8)])
+
+
+def flips(perm, k):
+    n = 0
+    while k:
+        perm[:k + 1] = perm[k::-1]
+        n += 1
+        k = perm[0]
+    return n, k, perm
+
+
+def test_flip_items_not_small_ints():
+    print(flips([3, 1, 0, 2], 3))
+    big = [2, 300, 1, 0]            # 300: not the small-int cache's object
+    n, k, perm = flips(big, 2)
+    print(n, k, perm, perm is big)
+    item = 1000
+    lst = [item, 0, 5]
+    n, k, perm = flips(lst, 1)      # k = perm[0] reads 1000: k must be that very object
+    print(n, k is item, perm)
+    print(flips([True, 0, 2], 2))   # a bool item: never read as an int
+    print(flips([2 ** 70, 0, 1], 2))
+    print(flips([1.0, 0, 1], 2)[2])
+
+
+def last_item(lst, n):
+    i = 0
+    x = 0
+    while i < n:
+        x = lst[i]                 # x must be bound to the item itself
+        if x < -1000:
+            break
+        i += 1
+    return x
+
+
+def test_item_identity():
+    item = 1000
+    lst = [1, 2, item]
+    print(last_item(lst, 3) is item, last_item(lst, 2) == 2, last_item([1, 2 ** 64], 2) == 2 ** 64)
+    print(last_item([1, True], 2), last_item([0, -5], 2), last_item([0, -6], 2), last_item([0, 256, 257], 3))
+
+
+def test_flip_bounds():
+    for k in (0, 1, 3, 4, 7, -1, -3, -9):
+        perm = [3, 0, 1, 2]
+        try:
+            print(k, flips(perm, k))
+        except Exception as e:
+            print(k, type(e).__name__, perm)
+    try:
+        flips([1, 'x', 0], 1)
+    except TypeError as e:
+        print('TypeError', e)
+
+
+def test_flip_list_subclass_and_alias():
+    class L(list):
+        def __getitem__(self, i):
+            print('getitem', i)
+            return list.__getitem__(self, i)
+
+        def __setitem__(self, i, v):
+            print('setitem', i, v)
+            list.__setitem__(self, i, v)
+
+    print(flips(L([2, 0, 1]), 2))
+    a = [3, 2, 0, 1]
+    b = a
+    print(flips(a, 3), b, a is b)
+
+
+def countdown(count, r):
+    while r != 1:
+        count[r - 1] = r
+        r -= 1
+    return r
+
+
+def test_store_items():
+    count = [0] * 5
+    print(countdown(count, 5), count)
+    big = 1000
+    count = [0] * 3
+    print(countdown(count, 3), count)
+    count = [0] * 1200
+    r = countdown(count, 1100)      # stores 1100..257 (no cached object), then small ints
+    print(r, count[1099], count[256], count[255], count[0], count[1099] == 1100)
+
+    class Noisy:
+        def __init__(self, name):
+            self.name = name
+
+        def __del__(self):
+            print('del', self.name)
+
+    count = [Noisy('a'), Noisy('b'), Noisy('c')]
+    print(countdown(count, 3), [type(c).__name__ for c in count])
+    shared = Noisy('shared')
+    count = [shared, shared, shared]
+    print(countdown(count, 3), count[0].name)
+    del shared, count
+    try:
+        countdown([0, 0], 5)
+    except IndexError as e:
+        print('IndexError', e)
+    r = 0
+    try:
+        countdown([0, 0], r)       # r runs negative: -1, -2, ... until an index is out of range
+    except IndexError as e:
+        print('IndexError', e)
+    print(big)
+
+
+def augmented(count, r, n):
+    steps = 0
+    while r < n:
+        count[r] -= 1
+        count[r - n] += 2
+        if count[r] > 3:
+            break
+        r += 1
+        steps += 1
+    else:
+        steps = -steps
+    return r, steps, count
+
+
+def test_augmented_items():
+    print(augmented([1, 2, 3, 4, 5, 6], 0, 3))
+    print(augmented([1, 2, 30, 4, 5, 6], 0, 3))
+    print(augmented([1, 2, 254, 255, 256, 6], 0, 6))  # 256 + 2: outside the cache
+    print(augmented([1, 2 ** 63 - 1, 3, 4], 0, 2))
+    print(augmented([1, -2 ** 63, 3, 4], 1, 4))
+    try:
+        augmented([1, 'a', 3], 0, 3)
+    except TypeError as e:
+        print('TypeError', e)
+
+
+def overflow(x, step):
+    n = 0
+    while n < 5:
+        x += step
+        x = x * 3 - step
+        n += 1
+    return x, n
+
+
+def test_overflow():
+    print(overflow(1, 2))
+    print(overflow(2 ** 60, 2 ** 61))
+    print(overflow(-2 ** 62, -2 ** 62))
+    print(overflow(2 ** 62, 2 ** 62))        # `x += step` itself leaves int64
+    print(overflow(2 ** 63 - 1, 1))
+    print(overflow(1, 2 ** 80))
+    print(overflow(1.5, 2))
+    print(overflow(True, 1))
+
+
+def moves(perm, a, r, n):
+    ins = perm.insert
+    pop = perm.pop
+    other = a.pop
+    while r != n:
+        ins(r, pop(0))
+        ins(n, other(-1))
+        r += 1
+    return perm, a, r
+
+
+def test_pop_insert():
+    import sys
+    perm = list(range(5))          # (a list display's allocation is not the same when compiled)
+    before = sys.getsizeof(perm)
+    print(moves(perm, list(range(7, 10)), 0, 2), sys.getsizeof(perm) - before)
+    perm = list(range(5))
+    perm.append(5)                 # room for two more: the inserts need no new allocation
+    before = sys.getsizeof(perm)
+    print(moves(perm, list(range(7, 10)), 0, 2), sys.getsizeof(perm) - before)
+    try:
+        print(moves([0, 1, 2], [7], 0, 2))
+    except IndexError as e:
+        print('IndexError', e)
+    perm = list(range(40))
+    for _ in range(30):
+        perm.pop()                 # allocation now much larger than the size
+    before = sys.getsizeof(perm)
+    print(moves(perm, list(range(5, 8)), 0, 3), sys.getsizeof(perm) - before)
+    print(moves([0, 1, 2], [4, 5, 6], -5, -2))
+    print(moves([0, 1, 2], [4, 5, 6], 2 ** 40, 2 ** 40 + 2))
+
+
+def other_methods(lst, r):
+    ins = lst.append
+    pop = lst.pop
+    while r < 3:
+        ins(r, pop(0))
+        r += 1
+    return lst
+
+
+def test_methods_not_insert():
+    try:
+        other_methods([1, 2, 3], 0)
+    except TypeError as e:
+        print('TypeError', e)
+
+    class L(list):
+        def insert(self, i, v):
+            print('insert', i, v)
+            list.insert(self, i, v)
+
+    lst = L([1, 2, 3])
+    ins = lst.insert
+    pop = lst.pop
+    r = 0
+    while r < 2:
+        ins(r, pop(0))
+        r += 1
+    print(lst, r)
+
+    def fake(i, v=None):
+        print('fake', i, v)
+        return i
+
+    ins = fake
+    pop = fake
+    r = 0
+    while r < 2:
+        ins(r, pop(0))
+        r += 1
+    print(r)
+
+
+def loop_vars(lst, n):
+    i = 0
+    total = 0
+    while i < n:
+        i += 1
+        if lst[i] < 0:
+            continue
+        total += lst[i] * i
+        if total > 100:
+            break
+    return i, total
+
+
+def test_continue_break_and_after_loop():
+    print(loop_vars([0, 1, -2, 3, -4, 5, 6, 70, 8], 8))
+    print(loop_vars([0, 1, 2], 2))
+    try:
+        loop_vars([0, 1, 2], 5)
+    except IndexError as e:
+        print('IndexError', e)
+
+
+def unbound_first(lst):
+    i = 0
+    while i < 3:
+        if i > 0:
+            x = lst[i] + y
+        y = i * 2
+        i += 1
+    return x, y
+
+
+def test_unbound_and_identity():
+    print(unbound_first([1, 2, 3]))
+    big = 5000
+    k = big
+    n = 0
+    while n < 3:
+        n += 1
+    print(k is big, n)
+
+
+def nested_copies(src, n, rounds, step):
+    work = [0]
+    best = 0
+    r = 0
+    while 1:
+        work = src[:]              # the first copy cannot refill [0]: made, then on natively
+        acc = 0
+        j = 0
+        while j < n:
+            work[j] += r
+            acc += work[j] * step
+            j += 1
+        if acc > best:
+            best = acc             # `x = y`: y's object (a small int, or the generic copy)
+        r += 1
+        if r == rounds:
+            return best, acc, work, r, best is acc
+
+
+def test_nested_loops_and_copies():
+    print(nested_copies([1, 2, 3], 3, 5, 1))
+    print(nested_copies([1, 2, 3], 3, 5, 1000))    # acc outside the small-int cache
+    print(nested_copies([100, 2, 3], 3, 200, 1))   # work[0] += r passes 256
+    try:
+        nested_copies([1, 2, 3], 4, 5, 1)          # work[3]: IndexError in the inner loop
+    except IndexError as e:
+        print('IndexError', e)
+
+    class L(list):
+        pass
+
+    print(nested_copies(L([1, 2, 3]), 3, 3, 2))
+
+
+def maybe_unbound(n, first):
+    i = 0
+    while i < n:
+        if i >= first:
+            total += i
+        i += 1
+        total = i * 2
+    return i, total
+
+
+def test_unbound_at_entry():
+    print(maybe_unbound(4, 1))
+    try:
+        maybe_unbound(4, 0)
+    except UnboundLocalError as e:
+        print('UnboundLocalError', e)
