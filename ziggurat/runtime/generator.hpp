@@ -11,6 +11,7 @@
 // recognised by collections.abc.Coroutine and asyncio).
 #pragma once
 #include "ops.hpp"
+#include "native.hpp"
 
 namespace zrt {
 
@@ -39,7 +40,9 @@ struct GenObject {
     int nslots;
     int nints;
     int* ints;
-    PyObject* slots[1];   // nslots entries, then the ints
+    int nnums;
+    Num* nums;            // a plain generator's Num locals (translator/types.py): after the ints
+    PyObject* slots[1];   // nslots entries, then the ints, then the Nums
 };
 
 ZRT_INLINE Ref& slot(PyObject*& p) { return *reinterpret_cast<Ref*>(&p); }
@@ -61,11 +64,13 @@ static PyTypeObject AsyncGenType = {PyVarObject_HEAD_INIT(nullptr, 0) "async_gen
 
 ZRT_INLINE bool is_gen(PyObject* o) { return Py_TYPE(o) == &GeneratorType || Py_TYPE(o) == &CoroutineType; }
 
-ZRT_INLINE PyObject* gen_new(PyObject* func, int nslots, int nints, GenResume resume, int kind) {
+ZRT_INLINE PyObject* gen_new(PyObject* func, int nslots, int nints, GenResume resume, int kind, int nnums = 0) {
     PyTypeObject* tp = kind == GEN_COROUTINE ? &CoroutineType : kind == GEN_ASYNCGEN ? &AsyncGenType : &GeneratorType;
-    // the variable part holds the slots, then the ints
-    Py_ssize_t n = nslots + ((Py_ssize_t)nints * (Py_ssize_t)sizeof(int) + (Py_ssize_t)sizeof(PyObject*) - 1) /
-                                (Py_ssize_t)sizeof(PyObject*) + 1;
+    static_assert(sizeof(Num) % sizeof(PyObject*) == 0 && alignof(Num) <= alignof(PyObject*), "Nums in pointer units");
+    // the variable part holds the slots, then the ints, then the Nums
+    Py_ssize_t int_units = ((Py_ssize_t)nints * (Py_ssize_t)sizeof(int) + (Py_ssize_t)sizeof(PyObject*) - 1) /
+                           (Py_ssize_t)sizeof(PyObject*);
+    Py_ssize_t n = nslots + int_units + (Py_ssize_t)nnums * (Py_ssize_t)(sizeof(Num) / sizeof(PyObject*)) + 1;
     GenObject* g = PyObject_GC_NewVar(GenObject, tp, n);
     if (!g) return nullptr;
     memset((char*)g + sizeof(PyVarObject), 0, offsetof(GenObject, slots) - sizeof(PyVarObject) + n * sizeof(PyObject*));
@@ -77,6 +82,9 @@ ZRT_INLINE PyObject* gen_new(PyObject* func, int nslots, int nints, GenResume re
     g->nslots = nslots;
     g->nints = nints;
     g->ints = (int*)(g->slots + nslots);
+    g->nnums = nnums;
+    g->nums = (Num*)(g->slots + nslots + int_units);
+    for (int i = 0; i < nnums; i++) g->nums[i].k = NUM_OBJ;  // (unbound: no value, no box; zeroed above)
     PyObject_GC_Track((PyObject*)g);
     return (PyObject*)g;
 }
@@ -97,6 +105,10 @@ ZRT_INLINE PyObject* gen_error(GenObject* g) {
 
 ZRT_INLINE void gen_clear_frame(GenObject* g) {
     for (int i = 0; i < g->nslots; i++) Py_CLEAR(g->slots[i]);
+    for (int i = 0; i < g->nnums; i++) {
+        g->nums[i].k = NUM_OBJ;  // (unbound, as the slots are)
+        Py_CLEAR(g->nums[i].o);
+    }
     Py_CLEAR(g->yf);
 }
 
@@ -416,6 +428,7 @@ ZRT_INLINE void gen_dealloc(PyObject* self) {
 ZRT_INLINE int gen_traverse(PyObject* self, visitproc visit, void* arg) {
     GenObject* g = (GenObject*)self;
     for (int i = 0; i < g->nslots; i++) Py_VISIT(g->slots[i]);
+    for (int i = 0; i < g->nnums; i++) Py_VISIT(g->nums[i].o);
     Py_VISIT(g->func);
     Py_VISIT(g->yf);
     Py_VISIT(g->frame);

@@ -36,6 +36,7 @@
 #include "jsonenc.hpp"
 #include "listops.hpp"
 #include "setcount.hpp"
+#include "genexpr.hpp"
 #include "leaf.hpp"
 #include "module.hpp"
 #include "typeparams.hpp"

@@ -1,7 +1,9 @@
 """Stage 7, emit (part of unit_emitter.py): `for x in reversed(range(...))` in a generator
 body, counted natively when `reversed` and `range` are the builtins and the bounds exact
 ints (the specialised tier's counted loops leave generators alone: their locals live in the
-heap frame). The counter lives in the generator frame's int slots, so it survives `yield`.
+heap frame). The counter lives in the generator frame's int slots, so it survives `yield`;
+a loop variable that is a Num local (GenObject::nums) takes the native value, boxed only
+when someone needs the object.
 
 The iterator of a `for` is on no name, so making none is not observable: the names and the
 arguments are evaluated as the generic call would (reversed, range, then the arguments),
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import ast
 from typing import TYPE_CHECKING
+
+from . import names as nm
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
@@ -64,10 +68,15 @@ def reversed_range_loop(em: "UnitEmitter", node: ast.For) -> None:
         em.open(f"if ({native}) {{")
         em.emit(f"if ({cur} <= {stop}) goto {done};")
         em.emit(f"--{cur};")
-        item = em.fresh()
-        em.emit(f"zrt::Ref {item}(zrt::box_i64({cur}));")
-        em.check_null(item)
-        em.assign(loop.target, Val(f"{item}.p", item), keep=False)
+        target = loop.target
+        if isinstance(target, ast.Name) and em.spec.is_num_local(target.id):
+            # (a Num local in the generator's heap frame: boxed when someone needs the object)
+            em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set_int({cur});")
+        else:
+            item = em.fresh()
+            em.emit(f"zrt::Ref {item}(zrt::box_i64({cur}));")
+            em.check_null(item)
+            em.assign(target, Val(f"{item}.p", item), keep=False)
         em.close("}")
         em.open("else {")
         em.next_item(loop, it, done)

@@ -46,6 +46,8 @@ FRAME_NAMES = frozenset({"super", "__class__", "locals", "vars", "dir", "eval", 
 FRAME_ATTRS = frozenset({"_getframe", "currentframe", "stack", "extract_stack", "print_stack"})
 # the consumer collects the items into a list first (as the builtin itself does)
 COLLECT_LIST = ("list", "sorted", "join")
+# consumers whose items a Pick's native pass may build (runtime/genexpr.hpp)
+PICKED_SEQUENCES = ("tuple", "list")
 
 
 def consumer(node: ast.Call) -> str | None:
@@ -62,6 +64,47 @@ def consumer(node: ast.Call) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Pick:
+    """The element of `... for v in <iterable>` (one `for`, no condition) that picks an item
+    of one sequence by the loop variable: `seq[v]` (sign 0), `seq[v] + v` or `v + seq[v]`
+    (1), `seq[v] - v` (-1); `seq` is read through a cell of the enclosing function."""
+
+    seq: str
+    sign: int
+
+
+def pick_of(em: "UnitEmitter", gx: ast.GeneratorExp) -> Pick | None:
+    """The Pick of `gx`'s element, or None."""
+    if len(gx.generators) != 1:
+        return None
+    gen = gx.generators[0]
+    if gen.ifs or gen.is_async or not isinstance(gen.target, ast.Name):
+        return None
+    v = gen.target.id
+
+    def picked(n: ast.expr) -> str | None:
+        if (isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id != v
+                and isinstance(n.slice, ast.Name) and n.slice.id == v):
+            return n.value.id
+        return None
+
+    def is_v(n: ast.expr) -> bool:
+        return isinstance(n, ast.Name) and n.id == v
+
+    e = gx.elt
+    seq, sign = picked(e), 0
+    if seq is None and isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub)):
+        if is_v(e.right):
+            seq, sign = picked(e.left), (1 if isinstance(e.op, ast.Add) else -1)
+        elif isinstance(e.op, ast.Add) and is_v(e.left):
+            seq, sign = picked(e.right), 1
+    # (a global or a class-body name is read by name, which may run code: the loop does it)
+    if seq is None or em.scopes.of(gx).access(seq) != FREE or em.access(seq) not in (CELL, FREE, COMPCELL):
+        return None
+    return Pick(seq, sign)
+
+
 def len_of_set(node: ast.Call) -> ast.Call | None:
     """The inner `set(genexpr)` call of `len(set(genexpr))`, or None."""
     if not (isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1 and not node.keywords):
@@ -70,21 +113,25 @@ def len_of_set(node: ast.Call) -> ast.Call | None:
     return inner if isinstance(inner, ast.Call) and consumer(inner) == "set" else None
 
 
-def first_walk(em: "UnitEmitter", gx: ast.GeneratorExp) -> tuple["Val", str]:
+def first_walk(em: "UnitEmitter", gx: ast.GeneratorExp, first: "Val | None" = None,
+               res: str | None = None) -> tuple["Val", str]:
     """The walk of the first iterable (zrt::SeqWalk, runtime/listops.hpp), begun in the
     enclosing scope where the generator takes iter() of it; and the result variable. An
     exact list, tuple or range is walked in place (the iterator those types make runs no
     code and no one sees it: it is only made when the generic path needs it), anything
-    else through iter() taken here, as the interpreter does."""
+    else through iter() taken here, as the interpreter does. `first`: the iterable's value,
+    evaluated already; `res`: the result variable, declared already."""
     from .unit_emitter import Val
 
-    first = em.expr(gx.generators[0].iter)
+    if first is None:
+        first = em.expr(gx.generators[0].iter)
     walk = em.fresh("w")
     em.emit(f"zrt::SeqWalk {walk};")
     em.check_int(f"zrt::seq_walk_start({first.expr}, &{walk})")
     em.release(first)
-    res = em.fresh("gx")
-    em.emit(f"zrt::Ref {res};")
+    if res is None:
+        res = em.fresh("gx")
+        em.emit(f"zrt::Ref {res};")
     return Val(walk), res
 
 
@@ -106,7 +153,7 @@ def emit_len_of_set(em: "UnitEmitter", node: ast.Call, inner: ast.Call) -> "Val"
     it, res = first_walk(em, gx)
     em.open(f"if ({callee.expr} == (PyObject*)&PySet_Type && "
             f"zrt::is_builtin({length.expr}, \"builtins\", \"len\", &{em.spec.site()})) {{")
-    _inline_loop(em, inner, gx, "len_set", it, res, callee)
+    _inline_loop(em, inner, gx, "len_set", it, res, callee, pick_of(em, gx))
     em.close("}")
     em.open("else {")
     gen = em.genexpr_call(gx, _walk_iterator(em, it))
@@ -169,21 +216,59 @@ def outer_cell(em: "UnitEmitter", scope: InlinedGenexpScope, name: str) -> str:
 
 def emit_consumed(em: "UnitEmitter", node: ast.Call, what: str) -> "Val":
     """`what(genexpr)`: the guarded inline loop, else the generic call."""
-    from .unit_emitter import Val
-
     gx = node.args[0]
     assert isinstance(gx, ast.GeneratorExp)
     callee: Val | None = None
     if what != "join":
         callee = em.expr(node.func, owned=True)
-    it, res = first_walk(em, gx)
+    pick = pick_of(em, gx)
+    src = gx.generators[0].iter
+    if (callee is not None and what in PICKED_SEQUENCES and pick is not None and pick.sign == 0
+            and isinstance(src, ast.Subscript) and isinstance(src.slice, ast.Slice) and src.slice.step is None):
+        return _picked_slice(em, node, gx, what, callee, pick, src)
+    return _consumed(em, node, gx, what, callee, pick)
+
+
+def _picked_slice(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: str, callee: "Val", pick: "Pick",
+                  src: ast.Subscript) -> "Val":
+    """`tuple(p[v] for v in lst[lo:hi])`: the items picked straight through `lst` when
+    that runs no code (runtime/genexpr.hpp: no slice list is made, nor anything else anyone
+    could see), else the slice taken and the call as usual. The slice's operands are
+    evaluated as the interpreter does: the sequence, then its bounds."""
+    from .unit_emitter import Val
+
+    assert isinstance(src.slice, ast.Slice)
+    lst = em.expr(src.value)
+    lo, hi = (f"zrt::Bound{{&{em.spec.key(b)}}}" if b is not None else "zrt::Bound{nullptr}"
+              for b in (src.slice.lower, src.slice.upper))
+    res, pk, ix = em.fresh("gx"), em.fresh("pk"), em.fresh("ix")
+    em.emit(f"zrt::Ref {res};")
+    em.emit(f"zrt::PickIndices {ix};")
+    em.emit(f"int {pk} = {callee.expr} == (PyObject*)&{TYPE_CONSUMERS[what]} && "
+            f"zrt::pick_indices_of_slice({lst.expr}, {lo}, {hi}, &{ix}) ? "
+            f"zrt::pick_items(PyCell_GET({em.cell_of(pick.seq)}), {ix}, {str(what == 'list').lower()}, &{res}) : 0;")
+    em.emit(f"if ({pk} < 0) {em.fail()}")
+    em.open(f"if (!{pk}) {{")
+    sliced = em.call(f"zrt::list_getslice({lst.expr}, {lo}, {hi}, 1)")
+    em.release(lst)
+    _consumed(em, node, gx, what, callee, None, sliced, res)
+    em.close("}")
+    em.release(lst, callee)
+    return Val(f"{res}.p", res)
+
+
+def _consumed(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: str, callee: "Val | None",
+              pick: "Pick | None", first: "Val | None" = None, res_var: str | None = None) -> "Val":
+    from .unit_emitter import Val
+
+    it, res = first_walk(em, gx, first, res_var)
     if callee is None:
         em.open("{")
     elif what in TYPE_CONSUMERS:
         em.open(f"if ({callee.expr} == (PyObject*)&{TYPE_CONSUMERS[what]}) {{")
     else:
         em.open(f"if (zrt::is_builtin({callee.expr}, \"builtins\", \"{what}\", &{em.spec.site()})) {{")
-    _inline_loop(em, node, gx, what, it, res, callee)
+    _inline_loop(em, node, gx, what, it, res, callee, pick)
     em.close("}")
     if callee is not None:
         em.open("else {")
@@ -197,7 +282,7 @@ def emit_consumed(em: "UnitEmitter", node: ast.Call, what: str) -> "Val":
 
 
 def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: str, it: "Val", res: str,
-                 callee: "Val | None") -> None:
+                 callee: "Val | None", pick: "Pick | None" = None) -> None:
     from .unit_emitter import TryBody, Val, _cstr
 
     scope = em.scopes.of(gx)
@@ -259,12 +344,29 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
             em.close("}")
         em.ctx.append(body)
 
+    # (a sum is an item of its own: tuple/list only take the picked items themselves)
+    picked = pick is not None and (what == "len_set" or (what in PICKED_SEQUENCES and pick.sign == 0))
+    pk = em.fresh("pk")
+    if picked:
+        assert pick is not None
+        # one native pass over the indices when it runs no code (runtime/genexpr.hpp); the
+        # loop otherwise, from the start (the pass took nothing from the walk)
+        ix = em.fresh("ix")
+        seq = f"PyCell_GET({em.cell_of(pick.seq)})"
+        run = (f"zrt::pick_distinct({seq}, {ix}, {pick.sign}, &{buf})" if what == "len_set" else
+               f"zrt::pick_items({seq}, {ix}, {str(what == 'list').lower()}, &{res})")
+        em.emit(f"zrt::PickIndices {ix};")
+        em.emit(f"int {pk} = zrt::pick_indices_of_walk(&{it.expr}, &{ix}) ? {run} : 0;")
+        em.emit(f"if ({pk} < 0) {em.fail()}")
+        em.open(f"if (!{pk}) {{")
     em.ctx.append(body)
     loop: Callable[[], None] = lambda: em.comp_loop(gx.generators, 0, it, Val(f"{res}.p"), [gx.elt], what, consume,
                                                     first_iterator=True, track_lines=multiline)
     em.in_inline_scope(inlined, loop)
     assert em.ctx[-1] is body
     em.ctx.pop()
+    if picked:
+        em.close("}")
     # (a body spanning lines moved L_line: the caller's line again, for its own entry)
     moved = multiline  # (static tracking cannot tell: the loop runs other lines)
     if moved:
@@ -286,7 +388,8 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
     em.label(done)
     em.lineno = line
     if what == "tuple":
-        em.emit(f"{res}.set({buf}.tuple());")
+        # (a native pass made the tuple itself)
+        em.emit(f"{'if (!' + pk + ') ' if picked else ''}{res}.set({buf}.tuple());")
         em.check_null(res)
     elif what == "len_set":
         em.emit(f"{res}.set({buf}.length());")

@@ -47,8 +47,9 @@ class FunctionTypes:
     """What the specialised tier knows about one compiled function."""
 
     num_locals: frozenset[str] = frozenset()
-    # fast locals likely to hold numbers (a superset of num_locals: in a generator, whose
-    # locals live in its heap frame as objects, these are only read as Num operands)
+    # fast locals likely to hold numbers (a superset of num_locals: in a coroutine or async
+    # generator, whose locals live in its heap frame as objects, these are only read as Num
+    # operands; a plain generator's Nums live there as Nums, GenObject::nums)
     likely_numbers: frozenset[str] = frozenset()
 
     def is_num(self, name: str) -> bool:
@@ -104,8 +105,9 @@ def numeric_call(node: ast.AST) -> str | None:
 
 
 def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool = False) -> FunctionTypes:
-    """The fast locals of a (non-generator) function worth holding as Nums (with a direct
-    entry, every parameter: the entry takes Nums)."""
+    """The fast locals of a function or plain generator worth holding as Nums (with a direct
+    entry, every parameter: the entry takes Nums). `is_generator`: a coroutine or async
+    generator, whose locals stay objects."""
     if scope.kind not in ("function", "lambda"):
         return NO_TYPES
     if reads_frame(node):

@@ -2134,7 +2134,8 @@ class UnitEmitter:
         self.direct = (scope.name if scope.kind == "function" and scope.parent is self.scopes.root
                        and isinstance(node, ast.FunctionDef) and scope.name in self.mod.direct else None)
         # 4. infer types (what the specialised tier keeps native in this function)
-        self.spec = Specialiser(self, infer_function(node, scope, self.gen is not None, self.direct is not None),
+        # (a plain generator keeps its Num locals in its heap frame: GenObject::nums)
+        self.spec = Specialiser(self, infer_function(node, scope, self.gen not in (None, "generator"), self.direct is not None),
                                 certainly_bound_reads(node))
         self.float_runs = FloatRuns(self)
         body_stmts: list[ast.stmt] = []
@@ -2227,12 +2228,13 @@ class UnitEmitter:
         # a generator or coroutine: n_<k> binds the arguments into a new frame, g_<k> runs it
         self.mod.uses_generators = True
         kind = {"coroutine": "zrt::GEN_COROUTINE", "asyncgen": "zrt::GEN_ASYNCGEN"}.get(self.gen, "zrt::GEN_GENERATOR")
+        nums = [name for name in varnames if self.spec.types.is_num(name)]  # (their F slots stay empty)
         # n_<k> is apart from f_<k> so that a function running a copy of its stub with other
         # flags (types.coroutine() under abi3) can make its generator: see call_replaced_code
         create = [
             f"static PyObject* g_{index}(zrt::GenObject* G, PyObject* L_sent);",
             f"static PyObject* {nm.GEN_NEW}{index}(PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
-            f"    zrt::Ref L_gen(zrt::gen_new(L_func, {self.nslots}, {self.nints}, g_{index}, {kind}));",
+            f"    zrt::Ref L_gen(zrt::gen_new(L_func, {self.nslots}, {self.nints}, g_{index}, {kind}, {len(nums)}));",
             "    if (!L_gen.p) return nullptr;",
             "    PyObject** F = zrt::gen_slots(L_gen.p);",
             f"    ((zrt::GenObject*)L_gen.p)->ints[0] = {lineno};",
@@ -2244,6 +2246,8 @@ class UnitEmitter:
                 if scope.access(name) == CELL:
                     create.append(f"    F[{i}] = PyCell_New(L_slots[{j}]); Py_XDECREF(L_slots[{j}]);")
                     create.append(f"    if (!F[{i}]) return nullptr;")
+                elif name in nums:
+                    create.append(f"    ((zrt::GenObject*)L_gen.p)->nums[{nums.index(name)}].set(L_slots[{j}]);")
                 else:
                     create.append(f"    F[{i}] = L_slots[{j}];")
             elif scope.access(name) == CELL:
@@ -2269,6 +2273,9 @@ class UnitEmitter:
         ]
         for i, name in enumerate(varnames):
             prefix = nm.CELL if scope.access(name) == CELL else nm.LOCAL
+            if name in nums:
+                head.append(f"    zrt::Num& {prefix}{nm.ident(name)} = G->nums[{nums.index(name)}];")
+                continue
             head.append(f"    zrt::Ref& {prefix}{nm.ident(name)} = zrt::slot(F[{i}]);")
         head += ["    " + d for d in self.top_decls]
         head.append("    switch (G->state) {")
