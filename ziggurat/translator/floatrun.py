@@ -44,6 +44,7 @@ import ast
 from typing import TYPE_CHECKING, Callable
 
 from . import names as nm
+from .box_identity import value_only_local
 from .check import own_nodes, without_docstring
 from .module_emitter import c_string
 from .scopes import FAST, GLOBAL, Scope
@@ -434,7 +435,7 @@ class _FastCopy:
                 # store into obj.a of this run sees it shared and makes a new float
                 obj = self.object(s.value)
                 em.emit(f"{self.var(target.id)} = zrt::float_value({obj});")
-                em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set(zrt::newref({obj}));")
+                em.emit(self.bind_read(target.id, obj))
                 self.boxed.add(target.id)
                 return
             v = self.expr(s.value)
@@ -479,10 +480,19 @@ class _FastCopy:
         for t in s.targets:
             if isinstance(t, ast.Name):
                 em.emit(f"{self.var(t.id)} = {v};")
-                em.emit(f"{nm.LOCAL}{nm.ident(t.id)}.set(zrt::newref({box}));")
+                em.emit(self.bind_read(t.id, box))
                 self.boxed.add(t.id)
         if owned:
             em.emit(f"Py_DECREF({box});")
+
+    def bind_read(self, name: str, box: str) -> str:
+        """The local `name` given the float object `box` the run read (its C double already
+        assigned): the object itself, or only its value when no read of the local can show
+        the object (box_identity.py: `self.x /= norm` then reuses the attribute's float)."""
+        local = f"{nm.LOCAL}{nm.ident(name)}"
+        if value_only_local(self.em.unit.node, name):
+            return f"{local}.set_float({self.var(name)});"
+        return f"{local}.set(zrt::newref({box}));"
 
     def object(self, node: ast.expr) -> str:
         """The (borrowed) exact float object a value FloatRuns.objects accepts is, after its

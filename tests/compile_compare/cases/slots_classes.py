@@ -410,3 +410,55 @@ def test_deallocation_releases_every_slot():
         del p
         head = None
         print("chain freed", cls.__name__)
+
+
+class Halves:
+    """Float runs on slots (translator/box_identity.py): a local read from a slot and used
+    only for its value holds the bare double, so `self.x /= 2.0` rewrites the slot's float
+    when nothing else holds it; a local whose object can be seen keeps the object."""
+
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x = a = x * 1.0 if type(x) is float else x
+        self.y = y
+        self.y = self.y if a > 0.0 else a
+
+    def value_only(self):
+        x = self.x
+        y = self.y
+        self.x /= 2.0
+        self.y /= 2.0
+        return x * 1.0, y - 0.0, x < 2.0, x == x, x * x, y > 0, y != y
+
+    def returned(self):
+        x = self.x
+        self.x /= 2.0
+        return x
+
+    def through_locals(self):
+        x = self.x
+        self.x /= 2.0
+        a = locals()["x"]
+        return a, a is locals()["x"]
+
+
+class FSub(float):
+    pass
+
+
+def test_value_only_locals_of_float_runs():
+    h = Halves(3.0, -0.0)
+    print(h.value_only(), h.x, h.y)
+    other = h.x  # shared: the float `other` holds must not be rewritten
+    print(h.value_only(), other, h.x, other is h.x)
+    for v in (float("nan"), float("inf"), -0.0, 1e308, FSub(2.0), 7, True):
+        h = Halves(v, 1.0)
+        print(h.value_only(), h.x, type(h.x).__name__)
+    h = Halves(5.0, 1.0)
+    r = h.returned()
+    print(r, h.x, r is h.x)
+    h = Halves(5.0, 1.0)
+    print(h.through_locals(), h.x)
+    h = Halves(-5.0, 1.0)
+    print(h.x, h.y, h.x is h.y)
