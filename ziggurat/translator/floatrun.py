@@ -48,6 +48,7 @@ from .box_identity import value_only_local
 from .check import own_nodes, without_docstring
 from .module_emitter import c_string
 from .scopes import FAST, GLOBAL, Scope
+from .slotrun import SlotGuard, slot_guard
 from .types import MATH_FUNCS
 
 if TYPE_CHECKING:
@@ -354,6 +355,7 @@ class _FastCopy:
         self.index = 0  # the statement being emitted
         self.n = 0
         self.args: dict[str, str] | None = None  # in an inlined callee: its parameters' C values
+        self.slot_guard: SlotGuard | None = None  # a run of attribute stores: slotrun.py
 
     def fresh(self) -> str:
         self.n += 1
@@ -395,6 +397,7 @@ class _FastCopy:
             em.emit(f"{_CTYPE[self.kind(n)]} {self.var(n)} = {nm.LOCAL}{nm.ident(n)}.{self.kind(n)};")
         for n in sorted(written - set(entry)):
             em.emit(f"{_CTYPE[self.kind(n)]} {self.var(n)} = 0;")
+        self.slot_guard = slot_guard(em.unit.node, run, self.tag, self.base, em.mod.ident, em.emit)
         for i, s in enumerate(run):
             self.index = i
             self.stmt(s)
@@ -535,7 +538,9 @@ class _FastCopy:
         assert isinstance(node.value, ast.Name)
         at = self.fresh()
         attr, cache = em.mod.ident(node.attr), em.mod.attr_cache()
-        em.emit(f"PyObject** {at} = zrt::attr_float_store_slot({self.base(node.value.id)}, {attr}, &{cache});")
+        obj = self.base(node.value.id)
+        call = f"zrt::attr_float_store_slot({obj}, {attr}, &{cache})"
+        em.emit(f"PyObject** {at} = {self.slot_guard.site(node, obj, call, True) if self.slot_guard else call};")
         em.emit(f"if (!{at}) {self.deopt()}")
         return at
 
@@ -561,8 +566,9 @@ class _FastCopy:
         assert isinstance(node.value, ast.Name)
         at = self.fresh()
         attr, cache = em.mod.ident(node.attr), em.mod.attr_cache()
-        em.emit(f"PyObject** {at} = zrt::attr_float_slot({self.base(node.value.id)}, {attr}, &{cache}, "
-                f"{'true' if store else 'false'});")
+        obj = self.base(node.value.id)
+        call = f"zrt::attr_float_slot({obj}, {attr}, &{cache}, {'true' if store else 'false'})"
+        em.emit(f"PyObject** {at} = {self.slot_guard.site(node, obj, call, False) if self.slot_guard else call};")
         em.emit(f"if (!{at}) {self.deopt()}")
         return at
 
