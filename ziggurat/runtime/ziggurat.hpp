@@ -32,6 +32,7 @@
 #include "asyncgen.hpp"
 #include "match.hpp"
 #include "native.hpp"
+#include "slotrun.hpp"
 #include "unpack.hpp"
 #include "jsonenc.hpp"
 #include "listops.hpp"

@@ -44,9 +44,11 @@ import ast
 from typing import TYPE_CHECKING, Callable
 
 from . import names as nm
+from .box_identity import value_only_local
 from .check import own_nodes, without_docstring
 from .module_emitter import c_string
 from .scopes import FAST, GLOBAL, Scope
+from .slotrun import SlotGuard, slot_guard
 from .types import MATH_FUNCS
 
 if TYPE_CHECKING:
@@ -353,6 +355,7 @@ class _FastCopy:
         self.index = 0  # the statement being emitted
         self.n = 0
         self.args: dict[str, str] | None = None  # in an inlined callee: its parameters' C values
+        self.slot_guard: SlotGuard | None = None  # a run of attribute stores: slotrun.py
 
     def fresh(self) -> str:
         self.n += 1
@@ -394,6 +397,7 @@ class _FastCopy:
             em.emit(f"{_CTYPE[self.kind(n)]} {self.var(n)} = {nm.LOCAL}{nm.ident(n)}.{self.kind(n)};")
         for n in sorted(written - set(entry)):
             em.emit(f"{_CTYPE[self.kind(n)]} {self.var(n)} = 0;")
+        self.slot_guard = slot_guard(em.unit.node, run, self.tag, self.base, em.mod.ident, em.emit)
         for i, s in enumerate(run):
             self.index = i
             self.stmt(s)
@@ -434,7 +438,7 @@ class _FastCopy:
                 # store into obj.a of this run sees it shared and makes a new float
                 obj = self.object(s.value)
                 em.emit(f"{self.var(target.id)} = zrt::float_value({obj});")
-                em.emit(f"{nm.LOCAL}{nm.ident(target.id)}.set(zrt::newref({obj}));")
+                em.emit(self.bind_read(target.id, obj))
                 self.boxed.add(target.id)
                 return
             v = self.expr(s.value)
@@ -479,10 +483,19 @@ class _FastCopy:
         for t in s.targets:
             if isinstance(t, ast.Name):
                 em.emit(f"{self.var(t.id)} = {v};")
-                em.emit(f"{nm.LOCAL}{nm.ident(t.id)}.set(zrt::newref({box}));")
+                em.emit(self.bind_read(t.id, box))
                 self.boxed.add(t.id)
         if owned:
             em.emit(f"Py_DECREF({box});")
+
+    def bind_read(self, name: str, box: str) -> str:
+        """The local `name` given the float object `box` the run read (its C double already
+        assigned): the object itself, or only its value when no read of the local can show
+        the object (box_identity.py: `self.x /= norm` then reuses the attribute's float)."""
+        local = f"{nm.LOCAL}{nm.ident(name)}"
+        if value_only_local(self.em.unit.node, name):
+            return f"{local}.set_float({self.var(name)});"
+        return f"{local}.set(zrt::newref({box}));"
 
     def object(self, node: ast.expr) -> str:
         """The (borrowed) exact float object a value FloatRuns.objects accepts is, after its
@@ -525,7 +538,9 @@ class _FastCopy:
         assert isinstance(node.value, ast.Name)
         at = self.fresh()
         attr, cache = em.mod.ident(node.attr), em.mod.attr_cache()
-        em.emit(f"PyObject** {at} = zrt::attr_float_store_slot({self.base(node.value.id)}, {attr}, &{cache});")
+        obj = self.base(node.value.id)
+        call = f"zrt::attr_float_store_slot({obj}, {attr}, &{cache})"
+        em.emit(f"PyObject** {at} = {self.slot_guard.site(node, obj, call, True) if self.slot_guard else call};")
         em.emit(f"if (!{at}) {self.deopt()}")
         return at
 
@@ -551,8 +566,9 @@ class _FastCopy:
         assert isinstance(node.value, ast.Name)
         at = self.fresh()
         attr, cache = em.mod.ident(node.attr), em.mod.attr_cache()
-        em.emit(f"PyObject** {at} = zrt::attr_float_slot({self.base(node.value.id)}, {attr}, &{cache}, "
-                f"{'true' if store else 'false'});")
+        obj = self.base(node.value.id)
+        call = f"zrt::attr_float_slot({obj}, {attr}, &{cache}, {'true' if store else 'false'})"
+        em.emit(f"PyObject** {at} = {self.slot_guard.site(node, obj, call, False) if self.slot_guard else call};")
         em.emit(f"if (!{at}) {self.deopt()}")
         return at
 

@@ -410,3 +410,166 @@ def test_deallocation_releases_every_slot():
         del p
         head = None
         print("chain freed", cls.__name__)
+
+
+class Halves:
+    """Float runs on slots (translator/box_identity.py): a local read from a slot and used
+    only for its value holds the bare double, so `self.x /= 2.0` rewrites the slot's float
+    when nothing else holds it; a local whose object can be seen keeps the object."""
+
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x = a = x * 1.0 if type(x) is float else x
+        self.y = y
+        self.y = self.y if a > 0.0 else a
+
+    def value_only(self):
+        x = self.x
+        y = self.y
+        self.x /= 2.0
+        self.y /= 2.0
+        return x * 1.0, y - 0.0, x < 2.0, x == x, x * x, y > 0, y != y
+
+    def returned(self):
+        x = self.x
+        self.x /= 2.0
+        return x
+
+    def through_locals(self):
+        x = self.x
+        self.x /= 2.0
+        a = locals()["x"]
+        return a, a is locals()["x"]
+
+
+class FSub(float):
+    pass
+
+
+def test_value_only_locals_of_float_runs():
+    h = Halves(3.0, -0.0)
+    print(h.value_only(), h.x, h.y)
+    other = h.x  # shared: the float `other` holds must not be rewritten
+    print(h.value_only(), other, h.x, other is h.x)
+    for v in (float("nan"), float("inf"), -0.0, 1e308, FSub(2.0), 7, True):
+        h = Halves(v, 1.0)
+        print(h.value_only(), h.x, type(h.x).__name__)
+    h = Halves(5.0, 1.0)
+    r = h.returned()
+    print(r, h.x, r is h.x)
+    h = Halves(5.0, 1.0)
+    print(h.through_locals(), h.x)
+    h = Halves(-5.0, 1.0)
+    print(h.x, h.y, h.x is h.y)
+
+
+class Box3:
+    """float's maximize on slots (runtime/slotrun.hpp: offsets checked once per run)."""
+
+    __slots__ = ("x", "y", "z")
+
+    def __init__(self, x, y, z):
+        self.x, self.y, self.z = x, y, z
+
+    def maximize(self, other):
+        self.x = self.x if self.x > other.x else other.x
+        self.y = self.y if self.y > other.y else other.y
+        self.z = self.z if self.z > other.z else other.z
+        return self
+
+    def scale(self, other):
+        self.x *= other.z
+        self.z -= other.x
+        self.y = 0.5
+
+
+class Box3Rev:
+    __slots__ = ("z", "y", "x")  # the same names at other offsets
+
+    def __init__(self, x, y, z):
+        self.x, self.y, self.z = x, y, z
+
+    maximize = Box3.maximize
+    scale = Box3.scale
+
+
+class Box3Dict:
+    def __init__(self, x, y, z):
+        self.x, self.y, self.z = x, y, z
+
+
+class Box3Sub(Box3):
+    __slots__ = ("w",)
+
+
+def state(b):
+    return type(b).__name__, [getattr(b, n, "-") for n in ("x", "y", "z")]
+
+
+def test_attribute_store_runs():
+    nan = float("nan")
+    pairs = [(Box3(1.0, 5.0, -0.0), Box3(2.0, 3.0, 0.0)), (Box3(1.0, 2.0, 3.0), Box3Rev(3.0, 2.0, 1.0)),
+             (Box3Rev(1.0, 2.0, 3.0), Box3(3.0, 2.0, 1.0)), (Box3Rev(0.5, nan, 1.0), Box3Rev(nan, 1.0, 2.0)),
+             (Box3(1.0, 2.0, 3.0), Box3Dict(4.0, 1.0, 9.0)), (Box3Sub(1.0, 2.0, 3.0), Box3(0.0, 7.0, 0.0)),
+             (Box3(1.0, 2.0, 3.0), Box3(1, 2.5, FSub(4.0))), (Box3(1.0, 2.0, 3.0), Box3(float("inf"), -1e308, 3.0))]
+    for a, b in pairs:
+        r = a.maximize(b)
+        print(state(r), r is a, [getattr(a, n) is getattr(b, n) for n in ("x", "y", "z")])
+        a.scale(b)
+        print(state(a))
+    a = Box3(1.0, 2.0, 3.0)
+    a.maximize(a)
+    print(state(a))
+    empty = Box3.__new__(Box3)
+    for call in (lambda: a.maximize(empty), lambda: empty.scale(a), lambda: a.scale(empty)):
+        try:
+            call()
+        except AttributeError as e:
+            print("AttributeError", e, state(a), state(empty))
+    # a slot replaced by a property while the run's offsets are remembered, then restored
+    a, b = Box3(1.0, 2.0, 3.0), Box3(2.0, 1.0, 4.0)
+    a.maximize(b)
+    saved = Box3.__dict__["y"]
+    Box3.y = property(lambda self: 10.0, lambda self, v: print("set y", v))
+    a.maximize(b)
+    a.scale(b)
+    print(state(a), state(b))
+    Box3.y = saved
+    a.maximize(b)
+    print(state(a), state(b))
+    # __class__ assignment to a class with the same slots (other descriptors)
+    class Same:
+        __slots__ = ("x", "y", "z")
+    c = Box3(5.0, 6.0, 7.0)
+    c.__class__ = Same
+    a.maximize(c)
+    Box3.scale(c, a)
+    print(state(a), state(c))
+
+
+class Evil:
+    """Its release (a local's old value) changes Box3's `y` into a property."""
+
+    def __mul__(self, other):
+        return 3.0
+
+    def __del__(self):
+        Box3.y = property(lambda self: -1.0, lambda self, v: print("property set", v))
+
+
+def rebinding_in_a_loop(b, n):
+    for k in range(n):
+        x = b.x
+        b.y = x * 2.0
+        b.x = 1.5
+
+
+def test_runs_binding_locals_in_loops():
+    saved = Box3.__dict__["y"]
+    b = Box3(Evil(), 0.0, 0.0)
+    rebinding_in_a_loop(b, 3)
+    print(state(b), type(Box3.__dict__["y"]).__name__)
+    Box3.y = saved
+    b.y = 2.0
+    print(state(b))
