@@ -740,6 +740,17 @@ ZRT_NATIVE PyObject* const* fixed_items(PyObject* o, Py_ssize_t n) {
 }
 #endif
 
+// seq[k] (k >= 0) is an exact float item of an exact list (or, for loads, tuple): checked
+// once per step of a fused loop, it stays true through the step's body (which only ever
+// replaces exact floats by exact floats).
+ZRT_NATIVE bool list_float_at(PyObject* o, Py_ssize_t k) {
+    return o && PyList_CheckExact(o) && list_size(o) > k && PyFloat_CheckExact(list_item(o, k));
+}
+ZRT_NATIVE bool seq_float_at(PyObject* o, Py_ssize_t k) {
+    if (o && PyTuple_CheckExact(o)) return tuple_size(o) > k && PyFloat_CheckExact(tuple_item(o, k));
+    return list_float_at(o, k);
+}
+
 // An exact int's value when it fits in int64 (reading it runs no code).
 ZRT_NATIVE bool exact_i64(PyObject* o, int64_t* out) { return PyLong_CheckExact(o) && long_to_i64(o, out); }
 

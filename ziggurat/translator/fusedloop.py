@@ -66,6 +66,9 @@ class Plan:
     entry: tuple[str, ...]  # Num locals the body reads before assigning (kind-checked at entry)
     assigned: tuple[str, ...]  # Num locals the body assigns (written back when the section leaves)
     store_bases: tuple[str, ...]  # locals whose list items the body stores into
+    # `base[k]` the body reads (False) or replaces (True), k >= 0 and base not assigned in
+    # the body: checked once per step, before the item is taken
+    items: tuple[tuple[str, int, bool], ...]
 
 
 def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
@@ -110,7 +113,17 @@ def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
         t = s.target if isinstance(s, ast.AugAssign) else None
         if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id not in bases:
             bases.append(t.value.id)
-    return Plan(tuple(leaves), node.target, tuple(entry), tuple(dict.fromkeys(assigned)), tuple(bases))
+    items: dict[tuple[str, int], bool] = {}
+    for s in body:
+        for n in ast.walk(s):
+            if runs.item(n):
+                assert isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and isinstance(n.slice, ast.Constant)
+                k = n.slice.value
+                if isinstance(k, int) and k >= 0 and n.value.id not in assigned:
+                    key = (n.value.id, k)
+                    items[key] = items.get(key, False) or isinstance(n.ctx, ast.Store)
+    return Plan(tuple(leaves), node.target, tuple(entry), tuple(dict.fromkeys(assigned)), tuple(bases),
+                tuple((b, k, st) for (b, k), st in items.items()))
 
 
 def _pattern(target: ast.expr, path: tuple[int, ...], out: list[tuple[str, tuple[int, ...]]]) -> bool:
@@ -136,6 +149,14 @@ class _LoopCopy(_FastCopy):
     def base(self, name: str) -> str:
         obj = self.objects.get(name)
         return obj if obj is not None else super().base(name)
+
+    def item_ref(self, node: ast.Subscript) -> tuple[str, str]:
+        """An item checked when the step began (Plan.items) is read and replaced unchecked."""
+        assert isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant)
+        k = node.slice.value
+        if any(b == node.value.id and i == k for b, i, _ in self.plan.items):
+            return self.base(node.value.id), str(k)
+        return super().item_ref(node)
 
     def local(self, name: str) -> str:
         return f"{nm.LOCAL}{nm.ident(name)}"
@@ -188,24 +209,27 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     conds.append(f"zrt::release_safe({held}, {len(dropped)})")
     em.label(enter)
     em.open("{")
-    objs = [f"{copy.local(n)}.o" if em.spec.is_num_local(n) else f"{copy.local(n)}.p" for n in dropped]
+    # (a Num holding a number holds an exact float or int box, or none)
+    objs = [f"({copy.local(n)}.k == zrt::NUM_OBJ ? {copy.local(n)}.o : nullptr)" if em.spec.is_num_local(n)
+            else f"{copy.local(n)}.p" for n in dropped]
     em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
     em.open(f"if ({' && '.join(conds)}) {{")
     for n in p.entry:
         k = runs.local_kind(n)
         assert k is not None
         em.emit(f"{_CTYPE[k]} {copy.var(n)} = {copy.local(n)}.{k};")
+    # (no initial values: each is read only after a step assigned it)
     for n in p.assigned:
         if n not in p.entry:
             k = runs.local_kind(n)
             assert k is not None
-            em.emit(f"{_CTYPE[k]} {copy.var(n)} = 0;")
+            em.emit(f"{_CTYPE[k]} {copy.var(n)};")
     for leaf in p.leaves:
         obj = f"{fl}_o_{nm.ident(leaf.name)}"
         copy.objects[leaf.name] = obj
-        em.emit(f"PyObject* {obj} = nullptr;")
+        em.emit(f"PyObject* {obj};")
         if leaf.kind != "o":
-            em.emit(f"{_CTYPE[leaf.kind]} {copy.var(leaf.name)} = 0;")
+            em.emit(f"{_CTYPE[leaf.kind]} {copy.var(leaf.name)};")
     em.emit(f"bool {fl}_done = false;")
     em.open("for (;;) {")
     seq, k = f"{ll}.a.p", f"{fl}_k"
@@ -234,6 +258,9 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     clash = [f"{c} == {b}" for c in dict.fromkeys(containers.values()) for b in bases]
     if clash:
         em.emit(f"if ({' || '.join(clash)}) goto {out};")
+    for b, i, store in p.items:
+        obj = parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if b in copy.objects else copy.base(b)
+        em.emit(f"if (!zrt::{'list' if store else 'seq'}_float_at({obj}, {i})) goto {out};")
     em.emit(f"{ll}.k = {k} + 1;")
     for leaf in p.leaves:
         em.emit(f"{copy.objects[leaf.name]} = {parts[leaf.path]};")
