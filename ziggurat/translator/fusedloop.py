@@ -69,12 +69,24 @@ class Plan:
     # `base[k]` the body reads (False) or replaces (True), k >= 0 and base not assigned in
     # the body: checked once per step, before the item is taken
     items: tuple[tuple[str, int, bool], ...]
+    index: str | None = None  # `for k, <pattern> in enumerate(seq)`: k (an int64 in the run)
 
 
 def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
     """The loop's plan when it can be fused, else None."""
     em = runs.em
-    if em.gen is not None or not isinstance(node.iter, ast.Name) or em.access(node.iter.id) != FAST:
+    shape, index = node.target, None
+    call = node.iter
+    if isinstance(call, ast.Call):
+        # enumerate(seq) walked by index (specialise.list_loop): the index is a likely int
+        if not (isinstance(call.func, ast.Name) and call.func.id == "enumerate" and isinstance(shape, (ast.Tuple, ast.List))
+                and len(shape.elts) == 2 and isinstance(shape.elts[0], ast.Name)
+                and runs.local_kind(shape.elts[0].id) == "i"):
+            return None
+        index, shape = shape.elts[0].id, shape.elts[1]
+    elif not isinstance(call, ast.Name) or em.access(call.id) != FAST:
+        return None
+    if em.gen is not None:
         return None
     body = node.body
     if not all(runs.eligible(s) and not isinstance(s, ast.Return) for s in body):
@@ -88,9 +100,9 @@ def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
                                                                  and runs.objects(s.value))):
             return None
     names: list[tuple[str, tuple[int, ...]]] = []
-    if not _pattern(node.target, (), names):
+    if not _pattern(shape, (), names):
         return None
-    pattern_names = [n for n, _ in names]
+    pattern_names = [n for n, _ in names] + ([index] if index else [])
     assigned = [t for s in body for t in _target_names(s)]
     if len(set(pattern_names)) != len(pattern_names) or set(pattern_names) & set(assigned):
         return None
@@ -122,8 +134,8 @@ def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
                 if isinstance(k, int) and k >= 0 and n.value.id not in assigned:
                     key = (n.value.id, k)
                     items[key] = items.get(key, False) or isinstance(n.ctx, ast.Store)
-    return Plan(tuple(leaves), node.target, tuple(entry), tuple(dict.fromkeys(assigned)), tuple(bases),
-                tuple((b, k, st) for (b, k), st in items.items()))
+    return Plan(tuple(leaves), shape, tuple(entry), tuple(dict.fromkeys(assigned)), tuple(bases),
+                tuple((b, k, st) for (b, k), st in items.items()), index)
 
 
 def _pattern(target: ast.expr, path: tuple[int, ...], out: list[tuple[str, tuple[int, ...]]]) -> bool:
@@ -163,7 +175,9 @@ class _LoopCopy(_FastCopy):
 
     def bind(self) -> list[str]:
         """The pattern's locals bound to the last taken item's objects."""
-        return [f"{self.local(leaf.name)}.set(zrt::newref({self.objects[leaf.name]}));" for leaf in self.plan.leaves]
+        index = self.plan.index
+        return ([f"{self.local(index)}.set_int({self.var(index)});"] if index else []) + \
+            [f"{self.local(leaf.name)}.set(zrt::newref({self.objects[leaf.name]}));" for leaf in self.plan.leaves]
 
     def leave(self) -> str:
         """The section leaves between two steps: CPython's locals after the last one."""
@@ -201,7 +215,7 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     fl = tag.replace("FR", "FL", 1)
     copy = _LoopCopy(runs, fl, labels, p)
     out, enter = f"{fl}_out", f"{fl}_enter"
-    dropped = [leaf.name for leaf in p.leaves] + list(p.assigned)
+    dropped = [leaf.name for leaf in p.leaves] + list(p.assigned) + ([p.index] if p.index else [])
     conds = ["ZRT_FUSED_LOOPS", native]
     for n in p.entry:
         conds.append(f"{copy.local(n)}.k == zrt::{'NUM_FLOAT' if runs.local_kind(n) == 'f' else 'NUM_INT'}")
@@ -230,6 +244,8 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
         em.emit(f"PyObject* {obj};")
         if leaf.kind != "o":
             em.emit(f"{_CTYPE[leaf.kind]} {copy.var(leaf.name)};")
+    if p.index:
+        em.emit(f"int64_t {copy.var(p.index)};")
     em.emit(f"bool {fl}_done = false;")
     em.open("for (;;) {")
     seq, k = f"{ll}.a.p", f"{fl}_k"
@@ -262,6 +278,8 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
         obj = parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if b in copy.objects else copy.base(b)
         em.emit(f"if (!zrt::{'list' if store else 'seq'}_float_at({obj}, {i})) goto {out};")
     em.emit(f"{ll}.k = {k} + 1;")
+    if p.index:
+        em.emit(f"{copy.var(p.index)} = (int64_t){k};")
     for leaf in p.leaves:
         em.emit(f"{copy.objects[leaf.name]} = {parts[leaf.path]};")
     for v in values:

@@ -529,6 +529,8 @@ class Specialiser:
         start = self.loop_start(call, native, f"zrt::{builtin}_start", ll)
 
         def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+            if builtin == "enumerate" and isinstance(loop, ast.For):
+                fused_loop(em.float_runs, loop, ll, native, done)  # a body that is one float run
             em.open(f"if ({native}) {{")
             x, y = em.fresh("x"), em.fresh("y")
             em.emit(f"PyObject* {x} = nullptr; PyObject* {y} = nullptr;")

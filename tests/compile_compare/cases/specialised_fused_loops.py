@@ -274,3 +274,33 @@ def norms(rows):
     else:
         out.append(a)
     return out
+
+
+def eval_A(i, j):
+    return 1.0 / ((i + j) * (i + j + 1) // 2 + i + 1)
+
+
+def part_A_times_u(i_u):
+    i, u = i_u
+    partial_sum = 0
+    for j, u_j in enumerate(u):
+        partial_sum += eval_A(i, j) * u_j
+    return partial_sum, j, u_j, u_j is u[-1]
+
+
+def test_enumerate():
+    print(part_A_times_u((3, [1.0, 2.0, -0.0, float("inf")])), part_A_times_u((0, [0.5] * 5)))
+    for u in ([1.0, 2, 3.0], [1.0, F(2.0), 3.0], (1.0, 2.0), [1.0, "s"], [1.0, 2.0]):
+        try:
+            print(part_A_times_u((2, u)))
+        except TypeError as e:
+            print("TypeError", e)
+    for i in (2 ** 62, -1, 1.5, True):
+        try:
+            print(part_A_times_u((i, [1.0, 2.0, 3.0])))
+        except (ZeroDivisionError, OverflowError) as e:
+            print(type(e).__name__, e)
+    try:
+        part_A_times_u((1, []))
+    except UnboundLocalError as e:
+        print("UnboundLocalError")
