@@ -127,13 +127,14 @@ def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
             bases.append(t.value.id)
     items: dict[tuple[str, int], bool] = {}
     for s in body:
-        for n in ast.walk(s):
-            if runs.item(n):
-                assert isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and isinstance(n.slice, ast.Constant)
-                k = n.slice.value
-                if isinstance(k, int) and k >= 0 and n.value.id not in assigned:
-                    key = (n.value.id, k)
-                    items[key] = items.get(key, False) or isinstance(n.ctx, ast.Store)
+        for sub in ast.walk(s):
+            if isinstance(sub, ast.Subscript) and runs.item(sub):
+                assert isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name)
+                assert isinstance(sub.slice, ast.Constant)
+                pos = sub.slice.value
+                if isinstance(pos, int) and pos >= 0 and sub.value.id not in assigned:
+                    key = (sub.value.id, pos)
+                    items[key] = items.get(key, False) or isinstance(sub.ctx, ast.Store)
     return Plan(tuple(leaves), shape, tuple(entry), tuple(dict.fromkeys(assigned)), tuple(bases),
                 tuple((b, k, st) for (b, k), st in items.items()), index)
 
