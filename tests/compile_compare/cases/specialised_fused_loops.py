@@ -244,12 +244,11 @@ def test_release_of_the_old_values():
     log = []
     v = [0.5, 0.5, 0.5]
     pairs = [(body(1.0, 2.0, 3.0, v, 5.0), body(-1.0, 0.5, 2.5, [0.0, -0.5, 1.5], 0.25))] * 3
-    print(release_kernel(pairs, Noisy(log, v), log), log)
+    print(release_kernel(pairs, v, log), log)
 
 
-def release_kernel(pairs, old, log):
-    x1 = old                   # held only by x1: released at the first step, as CPython does
-    del old
+def release_kernel(pairs, v, log):
+    x1 = Noisy(log, v)         # held only by x1: released at the first step, as CPython does
     log.append("before")
     for (([x1, y1, z1], v1, m1), ([x2, y2, z2], v2, m2)) in pairs:
         dx = x1 - x2
