@@ -723,6 +723,56 @@ ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCach
     return setattr_cached(obj, name, box.p, c);
 }
 
+// -- loops fused with their float run (translator/fusedloop.py) -------------------------------
+
+// The items of an exact tuple or list of exactly n items (UNPACK_SEQUENCE's own fast case:
+// taking them runs no code), else nullptr. The limited API hides the item arrays: there a
+// fused loop never starts (ZRT_FUSED_LOOPS) and the ordinary loop runs.
+#ifdef Py_LIMITED_API
+#define ZRT_FUSED_LOOPS 0
+ZRT_NATIVE PyObject* const* fixed_items(PyObject*, Py_ssize_t) { return nullptr; }
+#else
+#define ZRT_FUSED_LOOPS 1
+ZRT_NATIVE PyObject* const* fixed_items(PyObject* o, Py_ssize_t n) {
+    if (PyTuple_CheckExact(o)) return PyTuple_GET_SIZE(o) == n ? ((PyTupleObject*)o)->ob_item : nullptr;
+    if (PyList_CheckExact(o)) return PyList_GET_SIZE(o) == n ? ((PyListObject*)o)->ob_item : nullptr;
+    return nullptr;
+}
+#endif
+
+// seq[k] (k >= 0) is an exact float item of an exact list (or, for loads, tuple): checked
+// once per step of a fused loop, it stays true through the step's body (which only ever
+// replaces exact floats by exact floats).
+ZRT_NATIVE bool list_float_at(PyObject* o, Py_ssize_t k) {
+    return o && PyList_CheckExact(o) && list_size(o) > k && PyFloat_CheckExact(list_item(o, k));
+}
+ZRT_NATIVE bool seq_float_at(PyObject* o, Py_ssize_t k) {
+    if (o && PyTuple_CheckExact(o)) return tuple_size(o) > k && PyFloat_CheckExact(tuple_item(o, k));
+    return list_float_at(o, k);
+}
+
+// An exact int's value when it fits in int64 (reading it runs no code).
+ZRT_NATIVE bool exact_i64(PyObject* o, int64_t* out) { return PyLong_CheckExact(o) && long_to_i64(o, out); }
+
+// Dropping the n references v[] (what a fused loop's locals held before it: it drops them
+// when it leaves) runs no code at any time: each is nothing, an exact float or int, or an
+// object something else holds too (more references than these; the loop itself only ever
+// replaces exact floats, so that holder keeps it).
+ZRT_NATIVE bool release_safe(PyObject* const* v, int n) {
+    for (int i = 0; i < n; i++) {
+        PyObject* o = v[i];
+        if (!o || PyFloat_CheckExact(o) || PyLong_CheckExact(o)) continue;
+        Py_ssize_t mine = 0;
+        for (int j = 0; j < n; j++) mine += v[j] == o;
+        if (Py_REFCNT(o) <= mine) return false;
+    }
+    return true;
+}
+
+// loop_tick's count for a fused loop's back edge: true when pending signals are due for a
+// check (the loop first makes its locals what CPython's would be: a handler may look).
+ZRT_INLINE bool loop_tick_due() { return __builtin_expect((++loop_ticks & 1023u) == 0, 0); }
+
 // -- items of float runs (translator/floatrun.py) --------------------------------------------
 
 // The index of seq[k] when seq is an exact list (or, for a load, tuple) and the item an exact

@@ -79,6 +79,8 @@ class FloatRuns:
         self.em = em
         self.count = 0
         self._int_locals: frozenset[str] | None = None
+        # runs whose tag a fused loop (fusedloop.py) took first, by their first statement
+        self.reserved: dict[int, str] = {}
 
     @property
     def int_locals(self) -> frozenset[str]:
@@ -281,10 +283,18 @@ class FloatRuns:
                 em.stmt(body[k])
                 k += 1
 
+    def reserve(self, body: list[ast.stmt]) -> str:
+        """The tag of the run that will be `body` (fusedloop.py jumps to its statements)."""
+        self.count += 1
+        tag = self.reserved[id(body[0])] = f"FR{self.count}"
+        return tag
+
     def run(self, run: list[ast.stmt]) -> None:
         em = self.em
-        self.count += 1
-        tag = f"FR{self.count}"
+        tag = self.reserved.pop(id(run[0]), "")
+        if not tag:
+            self.count += 1
+            tag = f"FR{self.count}"
         labels = [f"{tag}_s{i}" for i in range(len(run))]
         end = f"{tag}_end"
         fast = _FastCopy(self, tag, labels)

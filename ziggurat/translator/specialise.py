@@ -16,6 +16,7 @@ import ast
 from typing import TYPE_CHECKING, Callable
 
 from . import genexpr_inline
+from .fusedloop import fused_loop
 from . import names as nm
 from .module_emitter import c_string
 from .scopes import COMP, FAST, GLOBAL, NAME
@@ -528,6 +529,8 @@ class Specialiser:
         start = self.loop_start(call, native, f"zrt::{builtin}_start", ll)
 
         def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+            if builtin == "enumerate" and isinstance(loop, ast.For):
+                fused_loop(em.float_runs, loop, ll, native, done)  # a body that is one float run
             em.open(f"if ({native}) {{")
             x, y = em.fresh("x"), em.fresh("y")
             em.emit(f"PyObject* {x} = nullptr; PyObject* {y} = nullptr;")
@@ -567,6 +570,8 @@ class Specialiser:
             em.emit(f"if ({native} < 0) {em.fail()}")
 
         def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
+            if isinstance(loop, ast.For):
+                fused_loop(em.float_runs, loop, ll, native, done)  # a body that is one float run
             em.open(f"if ({native}) {{")
             item = em.fresh()
             em.emit(f"zrt::Ref {item}(zrt::seq_loop_next(&{ll}));")

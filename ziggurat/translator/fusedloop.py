@@ -1,0 +1,321 @@
+"""Stage 7, emit (the specialised tier): a `for` loop fused with the float run that is its body.
+
+In: a `for <pattern> in <fast local>` whose target is names in nested tuple/list patterns and
+whose body is one float run (floatrun.py), e.g. nbody's
+`for (([x1, y1, z1], v1, m1), ([x2, y2, z2], v2, m2)) in pairs: dx = x1 - x2 ...`.
+Out: a fast section at the top of the ordinary loop's step (specialise.seq_loop) that, while
+the sequence is walked by index (an exact list or tuple), takes each item's parts straight
+from exact tuples/lists of the pattern's sizes, keeps them as doubles/int64s (floats, ints
+the run reads) or borrowed objects (everything else), runs the body's fast copy on them and
+steps on, all without a reference count or a store into a local.
+
+Why: unpacking and storing nbody's 14 parts per pair (with the reference counting around
+them) cost more than the arithmetic, and the locals kept the floats they held shared, so the
+run's stores (`v1[0] -= dx * b2m`) made new float objects instead of reusing the list's.
+
+What CPython's loop leaves behind is made exactly when the section leaves (its end, an item
+it does not take, a deoptimisation into the ordinary body, a due signal check): the pattern's
+locals bound to the last taken item's objects, the run's locals to their values. Why that is
+the same as binding them on every step:
+- the section only ever replaces exact floats (list items and attribute slots), so every
+  other object it read stays where it was, alive; a taken item's own containers are checked
+  not to be any list the body stores into (one pointer comparison each), so its floats are
+  still there and unchanged when the locals are bound to them;
+- what the locals held before is released only then: the section starts only when each of
+  those values may be released at any time without running code (release_safe);
+- the body's fast copy runs no code and raises nothing; everything it cannot do exactly
+  jumps, after the bindings, to the ordinary copy of the statement it was running.
+An item that does not match the pattern's kinds and sizes is left to the ordinary step
+(nothing of it was done), which then tries the section again for the next item.
+
+This module must not emit anything observable that differs from the ordinary loop: no store
+into a local before the section leaves, no read that runs code, no step past an item it has
+not fully checked.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import names as nm
+from .floatrun import _CTYPE, MIN_OPS, _FastCopy, _no_stale_bases, _ops, _reads, _target_names
+from .scopes import FAST
+
+if TYPE_CHECKING:
+    from .floatrun import FloatRuns
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One name of the pattern: its position (indices from the item down) and its kind in
+    the run ("f", "i": checked exact and kept as a C value; "o": a borrowed object)."""
+
+    name: str
+    path: tuple[int, ...]
+    kind: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a fusable loop reads and writes."""
+
+    leaves: tuple[Leaf, ...]
+    shape: ast.expr  # the target
+    entry: tuple[str, ...]  # Num locals the body reads before assigning (kind-checked at entry)
+    assigned: tuple[str, ...]  # Num locals the body assigns (written back when the section leaves)
+    store_bases: tuple[str, ...]  # locals whose list items the body stores into
+    # `base[k]` the body reads (False) or replaces (True), k >= 0 and base not assigned in
+    # the body: checked once per step, before the item is taken
+    items: tuple[tuple[str, int, bool], ...]
+    index: str | None = None  # `for k, <pattern> in enumerate(seq)`: k (an int64 in the run)
+
+
+def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
+    """The loop's plan when it can be fused, else None."""
+    em = runs.em
+    shape, index = node.target, None
+    call = node.iter
+    if isinstance(call, ast.Call):
+        # enumerate(seq) walked by index (specialise.list_loop): the index is a likely int
+        if not (isinstance(call.func, ast.Name) and call.func.id == "enumerate" and isinstance(shape, (ast.Tuple, ast.List))
+                and len(shape.elts) == 2 and isinstance(shape.elts[0], ast.Name)
+                and runs.local_kind(shape.elts[0].id) == "i"):
+            return None
+        index, shape = shape.elts[0].id, shape.elts[1]
+    elif not isinstance(call, ast.Name) or em.access(call.id) != FAST:
+        return None
+    if em.gen is not None:
+        return None
+    body = node.body
+    if not all(runs.eligible(s) and not isinstance(s, ast.Return) for s in body):
+        return None
+    if _no_stale_bases(body) != body or sum(_ops(s) for s in body) < MIN_OPS:
+        return None
+    for s in body:
+        # a local bound to an object the run read (`x = v[0]`, `o.a = x = ...`) releases its
+        # old value at once, which may run code: not while the locals lag behind
+        if isinstance(s, ast.Assign) and (len(s.targets) > 1 or (isinstance(s.targets[0], ast.Name)
+                                                                 and runs.objects(s.value))):
+            return None
+    names: list[tuple[str, tuple[int, ...]]] = []
+    if not _pattern(shape, (), names):
+        return None
+    pattern_names = [n for n, _ in names] + ([index] if index else [])
+    assigned = [t for s in body for t in _target_names(s)]
+    if len(set(pattern_names)) != len(pattern_names) or set(pattern_names) & set(assigned):
+        return None
+    if any(em.access(n) != FAST for n in pattern_names):
+        return None
+    reads = [n for s in body for n in _reads(s)]
+    leaves = []
+    for name, path in names:
+        k = runs.local_kind(name) if name in reads else None
+        leaves.append(Leaf(name, path, k or "o"))
+    entry: list[str] = []
+    written: set[str] = set()
+    for s in body:
+        for n in _reads(s):
+            if n not in written and n not in entry and n not in pattern_names and runs.local_kind(n) is not None:
+                entry.append(n)
+        written.update(_target_names(s))
+    bases = []
+    for s in body:
+        t = s.target if isinstance(s, ast.AugAssign) else None
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id not in bases:
+            bases.append(t.value.id)
+    items: dict[tuple[str, int], bool] = {}
+    for s in body:
+        for sub in ast.walk(s):
+            if isinstance(sub, ast.Subscript) and runs.item(sub):
+                assert isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name)
+                assert isinstance(sub.slice, ast.Constant)
+                pos = sub.slice.value
+                if isinstance(pos, int) and pos >= 0 and sub.value.id not in assigned:
+                    key = (sub.value.id, pos)
+                    items[key] = items.get(key, False) or isinstance(sub.ctx, ast.Store)
+    return Plan(tuple(leaves), shape, tuple(entry), tuple(dict.fromkeys(assigned)), tuple(bases),
+                tuple((b, k, st) for (b, k), st in items.items()), index)
+
+
+def _pattern(target: ast.expr, path: tuple[int, ...], out: list[tuple[str, tuple[int, ...]]]) -> bool:
+    """Names (in store order) of a target made of names and nested tuple/list patterns."""
+    if isinstance(target, ast.Name):
+        out.append((target.id, path))
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(not isinstance(e, ast.Starred) and _pattern(e, (*path, i), out) for i, e in enumerate(target.elts))
+    return False
+
+
+class _LoopCopy(_FastCopy):
+    """The body's fast copy inside a fused loop: pattern locals read from the taken item's
+    parts, and a deoptimisation that first binds what the ordinary body expects."""
+
+    def __init__(self, runs: "FloatRuns", tag: str, labels: list[str], plan: Plan) -> None:
+        super().__init__(runs, tag, labels)
+        self.plan = plan
+        self.objects: dict[str, str] = {}  # pattern local -> its borrowed object's variable
+        self.stubs: dict[int, list[str]] = {}  # statement index -> the run's locals assigned before it
+
+    def base(self, name: str) -> str:
+        obj = self.objects.get(name)
+        return obj if obj is not None else super().base(name)
+
+    def item_ref(self, node: ast.Subscript) -> tuple[str, str]:
+        """An item checked when the step began (Plan.items) is read and replaced unchecked."""
+        assert isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant)
+        k = node.slice.value
+        if any(b == node.value.id and i == k for b, i, _ in self.plan.items):
+            return self.base(node.value.id), str(k)
+        return super().item_ref(node)
+
+    def local(self, name: str) -> str:
+        return f"{nm.LOCAL}{nm.ident(name)}"
+
+    def bind(self) -> list[str]:
+        """The pattern's locals bound to the last taken item's objects."""
+        index = self.plan.index
+        return ([f"{self.local(index)}.set_int({self.var(index)});"] if index else []) + \
+            [f"{self.local(leaf.name)}.set(zrt::newref({self.objects[leaf.name]}));" for leaf in self.plan.leaves]
+
+    def leave(self) -> str:
+        """The section leaves between two steps: CPython's locals after the last one."""
+        stores = self.bind() + [self.store_back(n) for n in self.plan.assigned]
+        return f"if ({self.tag}_done) {{ {' '.join(stores)} }}" if stores else ""
+
+    def deopt(self, first: str = "") -> str:
+        """Into the ordinary copy of the statement being run, of a taken item (through one
+        shared stub per statement: the bindings are many)."""
+        self.stubs.setdefault(self.index, list(self.assigned))
+        return "{ " + " ".join([*([first] if first else []), f"goto {self.tag}_d{self.index};"]) + " }"
+
+    def emit_stubs(self) -> None:
+        """The deoptimisations' bindings: the pattern's locals, the run's locals assigned so
+        far in this step, and (after a whole step) the others."""
+        for i, assigned in sorted(self.stubs.items()):
+            now = [self.store_back(n) for n in assigned]
+            before = [self.store_back(n) for n in self.plan.assigned if n not in assigned]
+            self.em.label(f"{self.tag}_d{i}")
+            self.em.emit(" ".join([*self.bind(), *now]))
+            if before:
+                self.em.emit(f"if ({self.tag}_done) {{ {' '.join(before)} }}")
+            self.em.emit(f"goto {self.labels[i]};")
+
+
+def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str) -> None:
+    """The fast section of a fusable loop (plan), at the top of the ordinary loop's step; it
+    reserves the body's run tag so that its deoptimisations find the ordinary statements."""
+    p = plan(runs, node)
+    if p is None:
+        return
+    em = runs.em
+    tag = runs.reserve(node.body)
+    labels = [f"{tag}_s{i}" for i in range(len(node.body))]
+    fl = tag.replace("FR", "FL", 1)
+    copy = _LoopCopy(runs, fl, labels, p)
+    out, enter = f"{fl}_out", f"{fl}_enter"
+    dropped = [leaf.name for leaf in p.leaves] + list(p.assigned) + ([p.index] if p.index else [])
+    conds = ["ZRT_FUSED_LOOPS", native]
+    for n in p.entry:
+        conds.append(f"{copy.local(n)}.k == zrt::{'NUM_FLOAT' if runs.local_kind(n) == 'f' else 'NUM_INT'}")
+    held = f"{fl}_held"
+    conds.append(f"zrt::release_safe({held}, {len(dropped)})")
+    em.label(enter)
+    em.open("{")
+    # (a Num holding a number holds an exact float or int box, or none)
+    objs = [f"({copy.local(n)}.k == zrt::NUM_OBJ ? {copy.local(n)}.o : nullptr)" if em.spec.is_num_local(n)
+            else f"{copy.local(n)}.p" for n in dropped]
+    em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
+    em.open(f"if ({' && '.join(conds)}) {{")
+    for n in p.entry:
+        k = runs.local_kind(n)
+        assert k is not None
+        em.emit(f"{_CTYPE[k]} {copy.var(n)} = {copy.local(n)}.{k};")
+    # (no initial values: each is read only after a step assigned it)
+    for n in p.assigned:
+        if n not in p.entry:
+            k = runs.local_kind(n)
+            assert k is not None
+            em.emit(f"{_CTYPE[k]} {copy.var(n)};")
+    for leaf in p.leaves:
+        obj = f"{fl}_o_{nm.ident(leaf.name)}"
+        copy.objects[leaf.name] = obj
+        em.emit(f"PyObject* {obj};")
+        if leaf.kind != "o":
+            em.emit(f"{_CTYPE[leaf.kind]} {copy.var(leaf.name)};")
+    if p.index:
+        em.emit(f"int64_t {copy.var(p.index)};")
+    em.emit(f"bool {fl}_done = false;")
+    em.open("for (;;) {")
+    seq, k = f"{ll}.a.p", f"{fl}_k"
+    em.emit(f"Py_ssize_t {k} = {ll}.k;")
+    em.emit(f"if ({k} >= zrt::seq_size({seq})) {{ {copy.leave()} goto {done}; }}")
+    # the item's parts, checked; nothing is stored before the last check
+    parts: dict[tuple[int, ...], str] = {(): f"{fl}_item"}
+    em.emit(f"PyObject* {fl}_item = zrt::seq_item({seq}, {k});")
+    containers: dict[tuple[int, ...], str] = {}  # the sequence holding each leaf's object
+    _unpack(copy, p.shape, (), parts, out)
+    values: list[str] = []
+    for leaf in p.leaves:
+        v = parts[leaf.path]
+        containers[leaf.path[:-1]] = parts[leaf.path[:-1]] if leaf.path else seq
+        if leaf.kind == "f":
+            em.emit(f"if (!PyFloat_CheckExact({v})) goto {out};")
+            values.append(f"{copy.var(leaf.name)} = zrt::float_value({v});")
+        elif leaf.kind == "i":
+            t = copy.fresh()
+            em.emit(f"int64_t {t};")
+            em.emit(f"if (!zrt::exact_i64({v}, &{t})) goto {out};")
+            values.append(f"{copy.var(leaf.name)} = {t};")
+    # a list the body stores into holds none of the item's parts (their objects stay put)
+    bases = [parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if b in copy.objects else copy.base(b)
+             for b in p.store_bases]
+    clash = [f"{c} == {b}" for c in dict.fromkeys(containers.values()) for b in bases]
+    if clash:
+        em.emit(f"if ({' || '.join(clash)}) goto {out};")
+    for b, i, store in p.items:
+        obj = parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if b in copy.objects else copy.base(b)
+        em.emit(f"if (!zrt::{'list' if store else 'seq'}_float_at({obj}, {i})) goto {out};")
+    em.emit(f"{ll}.k = {k} + 1;")
+    if p.index:
+        em.emit(f"{copy.var(p.index)} = (int64_t){k};")
+    for leaf in p.leaves:
+        em.emit(f"{copy.objects[leaf.name]} = {parts[leaf.path]};")
+    for v in values:
+        em.emit(v)
+    for i, s in enumerate(node.body):
+        copy.index = i
+        copy.stmt(s)
+        copy.assigned.extend(t for t in _target_names(s) if t not in copy.assigned)
+    copy.assigned = []
+    em.emit(f"{fl}_done = true;")
+    em.open("if (zrt::loop_tick_due()) {")
+    em.emit(copy.leave())
+    em.emit_line(node.lineno)
+    em.emit(f"if (PyErr_CheckSignals() < 0) {em.fail()}")
+    em.emit(f"goto {enter};")
+    em.close("}")
+    em.close("}")
+    copy.emit_stubs()
+    em.label(out)
+    em.emit(copy.leave())
+    em.close("}")
+    em.close("}")
+
+
+def _unpack(copy: _LoopCopy, target: ast.expr, path: tuple[int, ...], parts: dict[tuple[int, ...], str],
+            out: str) -> None:
+    """Checks that the object at `path` has the target's shape; names its parts."""
+    if not isinstance(target, (ast.Tuple, ast.List)):
+        return
+    em = copy.em
+    items = copy.fresh()
+    em.emit(f"PyObject* const* {items} = zrt::fixed_items({parts[path]}, {len(target.elts)});")
+    em.emit(f"if (!{items}) goto {out};")
+    for i, e in enumerate(target.elts):
+        t = copy.fresh()
+        em.emit(f"PyObject* {t} = {items}[{i}];")
+        parts[(*path, i)] = t
+        _unpack(copy, e, (*path, i), parts, out)
