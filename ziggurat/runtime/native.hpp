@@ -727,8 +727,9 @@ ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCach
 
 // The items of an exact tuple or list of exactly n items (UNPACK_SEQUENCE's own fast case:
 // taking them runs no code), else nullptr. The limited API hides the item arrays: there a
-// fused loop never starts (ZRT_FUSED_LOOPS) and the ordinary loop runs.
-#ifdef Py_LIMITED_API
+// fused loop never starts (ZRT_FUSED_LOOPS) and the ordinary loop runs. So on free-threaded
+// builds, where another thread may change a list while the section holds borrowed items.
+#if defined(Py_LIMITED_API) || defined(Py_GIL_DISABLED)
 #define ZRT_FUSED_LOOPS 0
 ZRT_NATIVE PyObject* const* fixed_items(PyObject*, Py_ssize_t) { return nullptr; }
 #else

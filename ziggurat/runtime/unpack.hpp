@@ -50,14 +50,6 @@ ZRT_NATIVE void incref_flat(PyObject* op) {
 #endif
 #define ZRT_UNPACK_INLINE (PY_VERSION_HEX < 0x030C0000 || ZRT_UNPACK_FLAT_REFS)
 
-// The items of an exact tuple or list of exactly n items, or nullptr (borrowed array).
-ZRT_NATIVE PyObject** exact_seq_items(PyObject* seq, Py_ssize_t n) {
-    PyTypeObject* tp = Py_TYPE(seq);
-    if (tp == &PyTuple_Type) return PyTuple_GET_SIZE(seq) == n ? ((PyTupleObject*)seq)->ob_item : nullptr;
-    if (tp == &PyList_Type) return PyList_GET_SIZE(seq) == n ? ((PyListObject*)seq)->ob_item : nullptr;
-    return nullptr;
-}
-
 // One store of the fast path, taking over a reference to v. False when that released the
 // old value's last reference: the old value is then in *dead, not deallocated yet, and the
 // caller hands it to unpack_cold before anything else runs (so at most one such object
@@ -97,7 +89,7 @@ __attribute__((noinline, cold)) static int unpack_cold(PyObject* seq, PyObject* 
     PyObject* items[n] = {};
 #if !ZRT_LIMITED
     if (dead) {
-        PyObject** from = exact_seq_items(seq, n);
+        PyObject* const* from = fixed_items(seq, n);
         for (Py_ssize_t j = k; j < n; j++) items[j] = from[j];
         _Py_Dealloc(dead);
         for (Py_ssize_t j = k; j < n; j++) to[j]->set(items[j]);
@@ -119,7 +111,7 @@ ZRT_NATIVE bool unpack_locals(PyObject* seq, T&... targets) {
     PyObject* dead = nullptr;
     Py_ssize_t k = 0;
 #if !ZRT_LIMITED && ZRT_UNPACK_INLINE
-    if (PyObject** items = exact_seq_items(seq, (Py_ssize_t)sizeof...(T))) {
+    if (PyObject* const* items = fixed_items(seq, (Py_ssize_t)sizeof...(T))) {
 #if ZRT_UNPACK_FLAT_REFS
         (((void)sizeof(T*), incref_flat(items[k++])), ...);
 #else
