@@ -57,3 +57,7 @@ def spin_nested():
 def test_signals_interrupt_loops():
     for loop in (spin_while, spin_range, spin_iterator, spin_comprehension, spin_nested):
         _interrupt(loop)
+
+
+# Each call spins five loops for 50 ms each: 20 calls show a leak as 200 would.
+test_signals_interrupt_loops.leak_calls = 20
