@@ -734,20 +734,26 @@ static inline __attribute__((always_inline)) PyObject* other_method(const Method
     return nullptr;
 }
 
+// A -2 entry's test (the type's version already matched): obj keeps no values array and its
+// materialised dict, if any, has no key `name`. Its own small function, called from the site
+// (go's method calls on Square instances, which have dicts: through the whole slow path
+// each paid ~45 instructions around the probe).
+ZRT_SLOW_PATH bool no_dict_shadow(PyObject* obj, PyObject* name) {
+    if (instance_values(obj)) return false;
+    PyDictObject* d = (PyDictObject*)instance_dict(obj);
+    if (!d) return true;
+    if (!PyDict_CheckExact(d) || d->ma_values) return false;
+    KeysHead* dk = (KeysHead*)d->ma_keys;
+    Py_hash_t hash = ((PyASCIIObject*)name)->hash;
+    return dk->dk_kind == KEYS_UNICODE && hash != -1 && unicode_keys_probe(dk, name, hash) == -1;
+}
+
 ZRT_INLINE bool method_cache_hit(const MethodCache* c, PyObject* obj, PyObject* name) {
     PyTypeObject* tp = Py_TYPE(obj);
     if (!c->version || tp->tp_version_tag != c->version || !type_version_valid(tp) || c->nentries == -4)
         return false;
     if (c->nentries == -1) return true;
-    if (c->nentries == -2) {
-        if (instance_values(obj)) return false;
-        PyDictObject* d = (PyDictObject*)instance_dict(obj);
-        if (!d) return true;
-        if (!PyDict_CheckExact(d) || d->ma_values) return false;
-        KeysHead* dk = (KeysHead*)d->ma_keys;
-        Py_hash_t hash = ((PyASCIIObject*)name)->hash;
-        return dk->dk_kind == KEYS_UNICODE && hash != -1 && unicode_keys_probe(dk, name, hash) == -1;
-    }
+    if (c->nentries == -2) return no_dict_shadow(obj, name);
     KeysHead* keys = (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys;
     return keys && keys->dk_nentries == c->nentries && instance_values(obj);
 }
@@ -807,14 +813,15 @@ ZRT_SLOW_PATH int get_method_cached_slow(PyObject* obj, PyObject* name, PyObject
 #endif
 }
 
-// The hits without a dict probe, in the site; the rest out of line.
+// The hits, in the site (a -2 entry's dict probe through no_dict_shadow); the rest out of line.
 ZRT_SITE_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** out, MethodCache* c) {
 #ifdef ZRT_ATTR_CACHE
     PyTypeObject* tp = Py_TYPE(obj);
     if (c->version && tp->tp_version_tag == c->version && type_version_valid(tp)) {
         Py_ssize_t n = c->nentries;
         KeysHead* keys = n >= 0 ? (KeysHead*)((PyHeapTypeObject*)tp)->ht_cached_keys : nullptr;
-        if (n == -1 || (keys && keys->dk_nentries == n && instance_values(obj))) {
+        if (n == -1 || (keys && keys->dk_nentries == n && instance_values(obj)) ||
+            (n == -2 && no_dict_shadow(obj, name))) {
             *out = Py_NewRef(c->method);
             return 1;
         }
