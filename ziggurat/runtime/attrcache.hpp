@@ -459,11 +459,12 @@ ZRT_SITE_INLINE PyObject* load_global_cached(ModuleState* st, PyObject* name, Gl
 #pragma clang diagnostic pop
 
 #ifdef ZRT_ATTR_CACHE
-// The site's cache is an instance-attribute entry (not a slot, module or class site) for this
-// very type: the type has no attribute of that name, so the instance's values or dict decide.
-ZRT_SITE_INLINE bool instance_site_hit(const AttrCache* c, PyObject* obj) {
+// The site's cache holds an index into the values array (not a slot, module or dict site)
+// for this very type.
+ZRT_SITE_INLINE bool values_site_hit(const AttrCache* c, PyObject* obj) {
     PyTypeObject* tp = Py_TYPE(obj);
-    return c->slot == 0 && c->version && tp->tp_version_tag == c->version && type_version_valid(tp);
+    return c->slot == 0 && c->index >= 0 && c->version && tp->tp_version_tag == c->version &&
+           type_version_valid(tp);
 }
 #endif
 
@@ -630,10 +631,10 @@ ZRT_SLOW_PATH int setattr_cached_slow(PyObject* obj, PyObject* name, PyObject* v
 
 ZRT_SITE_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
-    if (instance_site_hit(c, obj)) {
+    if (values_site_hit(c, obj)) {
         PyObject** values = instance_values(obj);
-        Py_ssize_t ix = c->index;
-        if (values && ix >= 0) {
+        if (values) {
+            Py_ssize_t ix = c->index;
             PyObject* old = values[ix];
             if (old) {
                 values[ix] = Py_NewRef(value);
@@ -645,12 +646,6 @@ ZRT_SITE_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* valu
                 values_order_append(values, ix);
                 return 0;
             }
-        } else if (!values) {
-            // A materialised instance dict (go's Square on 3.11/3.12): what the slow path's
-            // cached branch does, from the site (through the slow path each store paid ~50
-            // instructions besides PyDict_SetItem, ~2.5% of go).
-            PyObject* d = instance_dict(obj);
-            if (d && PyDict_CheckExact(d)) return PyDict_SetItem(d, name, value);
         }
     }
     if (c->next_other) {  // an earlier type of the site (see getattr_cached)
