@@ -2191,9 +2191,12 @@ class UnitEmitter:
             self.stmts(body_stmts)
             self.emit(self.return_code("zrt::newref(Py_None)"))
         lineno = getattr(node, "lineno", 1)
+        # only positional parameters: a binder with their count as a constant (runtime/args.hpp)
+        plain = not kwonly and args.vararg is None and args.kwarg is None
+        binder = f"zrt::bind_positional<{len(positional)}>" if plain else "zrt::bind_args"
         binding = [
             f"    PyObject* L_slots[{max(len(params), 1)}] = {{}};",
-            f"    int L_bind = zrt::bind_args(L_func, {nm.FUNC_SPEC}{index}.args, L_args, L_nargsf, L_kwnames, L_slots);",
+            f"    int L_bind = {binder}(L_func, {nm.FUNC_SPEC}{index}.args, L_args, L_nargsf, L_kwnames, L_slots);",
         ]
         if self.direct:
             self.emit_direct(index, lineno, binding)

@@ -602,3 +602,97 @@ def test_builtin_rebound_while_cached():
         builtins.abs = saved
     out.append(_abs_of(-8))
     return out
+
+
+class Base:
+    def __init__(self, v):
+        self.v = v
+        self.w = v + 1
+
+    def kind(self):
+        return "base"
+
+
+class K1(Base):
+    def kind(self):
+        return "k1"
+
+
+class K2(Base):
+    pass
+
+
+class K3(Base):
+    def kind(self):
+        return "k3"
+
+
+class K4(Base):
+    pass
+
+
+def poly_v(o):
+    return o.v
+
+
+def poly_set_w(o, x):
+    o.w = x
+
+
+def poly_kind(o):
+    return o.kind()
+
+
+def test_polymorphic_sites_after_changes():
+    # Sites that see four classes keep an entry per class; every entry must notice a change
+    # to its own class while the others stay cached.
+    objs = [K1(1), K2(2), K3(3), K4(4)]
+    for _ in range(3):
+        assert [poly_v(o) for o in objs] == [1, 2, 3, 4]
+        assert [poly_kind(o) for o in objs] == ["k1", "base", "k3", "base"]
+        for o in objs:
+            poly_set_w(o, o.v * 10)
+    assert [o.w for o in objs] == [10, 20, 30, 40]
+    assert [o.__dict__ for o in objs][1] == {"v": 2, "w": 20}
+    # a property on one class (the others keep their instance values)
+    K2.v = property(lambda self: "prop")
+    assert [poly_v(o) for o in objs] == [1, "prop", 3, 4]
+    del K2.v
+    assert poly_v(objs[1]) == 2
+    # a method replaced on one class, shadowed on one instance, reached through __dict__
+    K3.kind = lambda self: "patched"
+    objs[3].kind = lambda: "instance"
+    assert [poly_kind(o) for o in objs] == ["k1", "base", "patched", "instance"]
+    del objs[3].kind
+    objs[0].__dict__["kind"] = lambda: "via dict"
+    assert [poly_kind(o) for o in objs] == ["via dict", "base", "patched", "base"]
+    # an attribute deleted on one instance: the load raises, the store adds it back
+    del objs[2].v
+    try:
+        poly_v(objs[2])
+    except AttributeError as e:
+        assert "'K3' object has no attribute 'v'" in str(e), str(e)
+    else:
+        raise AssertionError("no AttributeError")
+    poly_set_w(objs[2], "w3")
+    assert objs[2].w == "w3"
+    # __dict__ replaced, __class__ reassigned, a data descriptor for the store
+    objs[1].__dict__ = {"v": "new dict", "w": 0}
+    objs[0].__class__ = K4
+    k1 = K1(7)
+    K1.w = property(lambda self: "ro")
+    poly_set_w(objs[3], "fine")
+    try:
+        poly_set_w(k1, 1)
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("store through a read-only property")
+    assert [poly_v(o) for o in objs[:2]] == [1, "new dict"]
+    assert [poly_kind(o) for o in objs] == ["via dict", "base", "patched", "base"]
+    assert objs[3].w == "fine"
+    # a __getattr__ on a class already cached: only missing names reach it
+    K4.__getattr__ = lambda self, name: "hook " + name
+    del objs[3].v
+    assert poly_v(objs[3]) == "hook v"
+    assert [poly_v(o) for o in (k1, K2(6), K3(8))] == [7, 6, 8]

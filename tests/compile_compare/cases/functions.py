@@ -217,3 +217,44 @@ def test_rebinding_builtins_does_not_break_compiled_functions():
     finally:
         builtins.len, builtins.isinstance = saved
     assert len([1, 2]) == 2
+
+
+def abc_defaults(a, b=2, c=3):
+    return (a, b, c)
+
+
+class WithDefaults:
+    def m(self, x, y="y"):
+        return (x, y)
+
+
+def test_positional_parameters_and_defaults():
+    # functions with only positional parameters bind the exact count and a tail of defaults
+    # in the entry itself (runtime/args.hpp bind_positional); everything else as before
+    assert abc_defaults(1) == (1, 2, 3) and abc_defaults(1, 5) == (1, 5, 3) and abc_defaults(1, 5, 6) == (1, 5, 6)
+    assert abc_defaults(1, c=9) == (1, 2, 9)
+    abc_defaults.__defaults__ = (7, 8, 9, 10)  # longer than the parameters: the last ones count
+    assert abc_defaults(1) == (1, 9, 10) and abc_defaults() == (8, 9, 10)
+    abc_defaults.__defaults__ = (30,)
+    assert abc_defaults(1, 2) == (1, 2, 30)
+    for args in [(1,), ()]:
+        try:
+            abc_defaults(*args)
+        except TypeError as e:
+            print(e)
+    abc_defaults.__defaults__ = None
+    try:
+        abc_defaults(1)
+    except TypeError as e:
+        print(e)
+    try:
+        abc_defaults(1, 2, 3, 4)
+    except TypeError as e:
+        print(e)
+    abc_defaults.__defaults__ = (2, 3)
+    o = WithDefaults()
+    assert o.m(1) == (1, "y") and o.m(1, 2) == (1, 2) and WithDefaults.m(o, 3) == (3, "y")
+    try:
+        o.m()
+    except TypeError as e:
+        print(e)
