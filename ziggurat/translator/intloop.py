@@ -343,7 +343,7 @@ class _Native:
         self.stmts(w.body)
         self.stack.pop()
         em.label(cont)
-        self.tick()
+        self.tick(w.lineno)
         em.close("}")
         em.label(done)
         self.stmts(w.orelse)
@@ -451,12 +451,14 @@ class _Native:
         b = self.expr(frm, stop)
         em.emit(f"if (!zrt::il_pop_insert({self.obj(ins)}, {a}, {self.obj(pop)}, {b})) {self.leave(stop)}")
 
-    def tick(self) -> None:
+    def tick(self, line: int) -> None:
         """zrt::loop_tick's count; when it runs the signal handlers, the variables are
-        stored back first (a handler sees the frame as the generic loop leaves it)."""
+        stored back and the line set to the loop's first (a handler sees the frame as the
+        generic loop's back edge leaves it)."""
         em = self.em
         em.open("if (__builtin_expect((++zrt::loop_ticks & 1023u) == 0, 0)) {")
         self.store_back()
+        em.emit_line(line)
         em.emit(f"if (PyErr_CheckSignals() < 0) goto {self.failed};")
         em.close("}")
 
@@ -492,7 +494,7 @@ class _Native:
             em.close("}")
         self.stmts(node.body)
         em.label(self.cont)
-        self.tick()
+        self.tick(node.lineno)
         em.close("}")
         em.close("}")
         em.emit(f"goto {self.top};")  # (the entry checks failed)
@@ -535,6 +537,8 @@ def _emit_while(em: "UnitEmitter", node: ast.While, c: _Check | None, labels: di
     em.open("for (;;) {")
     em.label(top)
     if not (isinstance(node.test, ast.Constant) and bool(node.test.value)):
+        em.emit_line(node.lineno)  # (the native copy may leave here, its line not set)
+        em.lineno = node.lineno
         em.open("{")
         t = em.truth(node.test)
         em.emit(f"if (!{t}) goto {done};")
@@ -545,6 +549,8 @@ def _emit_while(em: "UnitEmitter", node: ast.While, c: _Check | None, labels: di
     em.close("}")
     em.ctx.pop()
     em.label(cont)
+    em.emit_line(node.lineno)  # (the `while` line: stmt_While's back edge)
+    em.lineno = node.lineno
     em.loop_back_edge()
     em.close("}")
     em.label(done)

@@ -833,6 +833,10 @@ class UnitEmitter:
         self.close("}")
         self.ctx.pop()
         self.label(cont)
+        # CPython's back edge and the test after it are on the `while` line: a signal
+        # handler's exception or the test's own, from the second iteration on, show it
+        self.emit_line(node.lineno)
+        self.lineno = node.lineno
         self.loop_back_edge()
         self.close("}")
         self.label(done)

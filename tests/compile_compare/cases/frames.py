@@ -296,6 +296,39 @@ def test_exception_through():
     print(entries[1][0], entries[2][0])
 
 
+def stops_at(x):
+    if x > 2:
+        raise ValueError(x)
+    return True
+
+
+def while_test_fails():
+    x = y = 0
+    while stops_at(x):
+        x += 1
+        y = x
+    return y
+
+
+def while_int_test_fails():
+    x = n = 0
+    while 10 // (3 - x):
+        x += 1
+        n += x
+    return n
+
+
+def test_while_test_fails_after_the_first_iteration():
+    # the test runs again after the back edge, on the `while` line (not the body's last)
+    for fn, exc in ((while_test_fails, ValueError), (while_int_test_fails, ZeroDivisionError)):
+        try:
+            fn()
+        except exc as e:
+            entries = [(t.name, t.lineno) for t in traceback.extract_tb(e.__traceback__)]
+        assert entries[1] == (fn.__name__, line(fn, 2)), entries
+        print(fn.__name__, entries[1][1] - line(fn, 0))
+
+
 def test_exception_caught_inside():
     # handled exceptions (a traceback made and dropped) in a loop
     n = 0
