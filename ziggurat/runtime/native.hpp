@@ -770,9 +770,6 @@ ZRT_NATIVE bool release_safe(PyObject* const* v, int n) {
     return true;
 }
 
-// loop_tick's count for a fused loop's back edge: true when pending signals are due for a
-// check (the loop first makes its locals what CPython's would be: a handler may look).
-ZRT_INLINE bool loop_tick_due() { return __builtin_expect((++loop_ticks & 1023u) == 0, 0); }
 
 // -- items of float runs (translator/floatrun.py) --------------------------------------------
 

@@ -391,10 +391,11 @@ ZRT_INLINE int add_keyword(PyObject* dict, PyObject* func, PyObject* key, PyObje
 // stays interruptible at nearly no cost. One counter per module (internal linkage), shared
 // by all its loops: the GIL orders them.
 static unsigned loop_ticks = 0;
-ZRT_INLINE int loop_tick() {
-    if (__builtin_expect((++loop_ticks & 1023u) != 0, 1)) return 0;
-    return PyErr_CheckSignals();
-}
+// The count alone, for native loop copies (fused loops, int loops): true when pending signals
+// are due for a check (the loop first makes its locals what CPython's would be: a handler
+// may look at them).
+ZRT_INLINE bool loop_tick_due() { return __builtin_expect((++loop_ticks & 1023u) == 0, 0); }
+ZRT_INLINE int loop_tick() { return loop_tick_due() ? PyErr_CheckSignals() : 0; }
 
 // iter() for an unpacking assignment, with its message for what cannot be iterated.
 ZRT_INLINE PyObject* unpack_iter(PyObject* seq) {

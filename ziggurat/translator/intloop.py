@@ -272,12 +272,10 @@ class _Native:
         if isinstance(e, ast.Constant):
             assert isinstance(e.value, int)
             return f"INT64_C({e.value})"
-        t = em.fresh("iv")
         if isinstance(e, ast.BinOp):
             a, b = self.expr(e.left, stop), self.expr(e.right, stop)
-            em.emit(f"int64_t {t};")
-            em.emit(f"if (__builtin_{_OPS[type(e.op)]}_overflow({a}, {b}, &{t})) {self.leave(stop)}")
-            return t
+            return self.checked(_OPS[type(e.op)], a, b, stop)
+        t = em.fresh("iv")
         if isinstance(e, ast.UnaryOp):
             a = self.expr(e.operand, stop)
             em.emit(f"if ({a} == INT64_MIN) {self.leave(stop)}")
@@ -380,10 +378,7 @@ class _Native:
             if isinstance(t, ast.Name):
                 self.bound_check(t, stop)
                 v = self.expr(s.value, stop)
-                r = em.fresh("iv")
-                em.emit(f"int64_t {r};")
-                em.emit(f"if (__builtin_{op}_overflow({self.var(t.id)}, {v}, &{r})) {self.leave(stop)}")
-                self.store(t.id, r)
+                self.store(t.id, self.checked(op, self.var(t.id), v, stop))
                 return
             assert isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
             lst, i = self.obj(t.value.id), self.expr(t.slice, stop)
@@ -391,9 +386,7 @@ class _Native:
             em.emit(f"int64_t {cur};")
             em.emit(f"if (!zrt::il_get({lst}, {i}, &{cur})) {self.leave(stop)}")
             v = self.expr(s.value, stop)
-            r = em.fresh("iv")
-            em.emit(f"int64_t {r};")
-            em.emit(f"if (__builtin_{op}_overflow({cur}, {v}, &{r})) {self.leave(stop)}")
+            r = self.checked(op, cur, v, stop)
             em.emit(f"if (!zrt::il_set({lst}, {i}, {r})) {self.leave(stop)}")
             return
         if isinstance(s, ast.Assign):
@@ -451,12 +444,19 @@ class _Native:
         b = self.expr(frm, stop)
         em.emit(f"if (!zrt::il_pop_insert({self.obj(ins)}, {a}, {self.obj(pop)}, {b})) {self.leave(stop)}")
 
+    def checked(self, op: str, a: str, b: str, stop: str) -> str:
+        """a op b into a fresh int64 variable; on overflow the native copy leaves at stop."""
+        r = self.em.fresh("iv")
+        self.em.emit(f"int64_t {r};")
+        self.em.emit(f"if (__builtin_{op}_overflow({a}, {b}, &{r})) {self.leave(stop)}")
+        return r
+
     def tick(self, line: int) -> None:
         """zrt::loop_tick's count; when it runs the signal handlers, the variables are
         stored back and the line set to the loop's first (a handler sees the frame as the
         generic loop's back edge leaves it)."""
         em = self.em
-        em.open("if (__builtin_expect((++zrt::loop_ticks & 1023u) == 0, 0)) {")
+        em.open("if (zrt::loop_tick_due()) {")
         self.store_back()
         em.emit_line(line)
         em.emit(f"if (PyErr_CheckSignals() < 0) goto {self.failed};")
