@@ -732,6 +732,7 @@ ZRT_NATIVE int setattr_num_value(PyObject* obj, PyObject* name, Num& v, AttrCach
 #if defined(Py_LIMITED_API) || defined(Py_GIL_DISABLED)
 #define ZRT_FUSED_LOOPS 0
 ZRT_NATIVE PyObject* const* fixed_items(PyObject*, Py_ssize_t) { return nullptr; }
+ZRT_NATIVE PyObject* const* proven_items(PyObject*) { return nullptr; }
 #else
 #define ZRT_FUSED_LOOPS 1
 ZRT_NATIVE PyObject* const* fixed_items(PyObject* o, Py_ssize_t n) {
@@ -739,7 +740,18 @@ ZRT_NATIVE PyObject* const* fixed_items(PyObject* o, Py_ssize_t n) {
     if (PyList_CheckExact(o)) return PyList_GET_SIZE(o) == n ? ((PyListObject*)o)->ob_item : nullptr;
     return nullptr;
 }
+// The items of a part a nest's proof (fusedloop.py nest_start) vouches for: an exact tuple
+// or list of the pattern's size, so only where its items are is left to look up.
+ZRT_NATIVE PyObject* const* proven_items(PyObject* o) {
+    return PyTuple_CheckExact(o) ? ((PyTupleObject*)o)->ob_item : ((PyListObject*)o)->ob_item;
+}
 #endif
+
+// An exact tuple or list of exactly n items (checked before proven_items reads them).
+ZRT_NATIVE bool fixed_shape(PyObject* o, Py_ssize_t n) { return fixed_items(o, n) != nullptr; }
+
+// The last loop_tick_due() fell due, so its caller ran the signal check (and maybe handlers).
+ZRT_INLINE bool loop_tick_was_due() { return (loop_ticks & 1023u) == 0; }
 
 // seq[k] (k >= 0) is an exact float item of an exact list (or, for loads, tuple): checked
 // once per step of a fused loop, it stays true through the step's body (which only ever

@@ -52,6 +52,7 @@ from .slotrun import SlotGuard, slot_guard
 from .types import MATH_FUNCS
 
 if TYPE_CHECKING:
+    from .fusedloop import NestLink
     from .unit_emitter import UnitEmitter
 
 # float ops on two doubles that are one IEEE operation in CPython (float_add...); `/` and `**`
@@ -81,6 +82,8 @@ class FloatRuns:
         self._int_locals: frozenset[str] | None = None
         # runs whose tag a fused loop (fusedloop.py) took first, by their first statement
         self.reserved: dict[int, str] = {}
+        # loops of a nest (fusedloop.nest_start), by node
+        self.nests: dict[int, "NestLink"] = {}
 
     @property
     def int_locals(self) -> frozenset[str]:

@@ -28,6 +28,21 @@ the same as binding them on every step:
 An item that does not match the pattern's kinds and sizes is left to the ordinary step
 (nothing of it was done), which then tries the section again for the next item.
 
+A nest - `for <name> in range(...)` whose body is nothing but such loops, nbody's advance -
+checks each item once, not once per outer step: a section that walked its whole sequence
+checking every item keeps that proof (the sequence, its size, a bit in the nest's mask) in
+function-level variables, and its next entry skips the checks of the items' shapes and
+floats while the proof holds. It holds while nothing but fused sections ran since: they only
+replace exact floats in exact lists by exact floats, so every shape, size, float-ness and
+container identity they proved stays true. Code can run only outside them, so the proof
+is dropped at every entry not reached straight from the section before it in the nest
+(nest_start): each section's clean end leaves a token naming it, every entry takes the token
+and clears the mask unless it names the statement before (or, for the first, the outer
+loop's native step, which passes the last one's token on only when its signal check did not
+fall due). A generic step, a deoptimisation, a signal check, the outer loop's iterator or an
+exception in between all leave a token no entry expects. Checks on lists that are not item
+parts (locals the body stores into) are never skipped: a section's exit rebinds locals.
+
 This module must not emit anything observable that differs from the ordinary loop: no store
 into a local before the section leaves, no read that runs code, no step past an item it has
 not fully checked.
@@ -70,6 +85,61 @@ class Plan:
     # the body: checked once per step, before the item is taken
     items: tuple[tuple[str, int, bool], ...]
     index: str | None = None  # `for k, <pattern> in enumerate(seq)`: k (an int64 in the run)
+
+
+@dataclass(frozen=True)
+class NestLink:
+    """A fused loop's place in a nest (nest_start): the nest's variables' prefix, its index."""
+
+    nest: str
+    index: int
+    size: int
+
+    def token(self) -> int:
+        """What this loop's clean end leaves: its number (1..size); size + 1 is the outer
+        loop's native step, which the first loop expects."""
+        return self.index + 1
+
+    def expects(self) -> int:
+        return self.index if self.index else self.size + 1
+
+
+# bits of the nest's proof mask (an unsigned)
+MAX_NEST = 32
+
+
+def nest_start(runs: "FloatRuns", node: ast.For) -> str | None:
+    """Before `for <name> in range(...)` (specialise.range_loop): when its body is nothing
+    but fusable `for <pattern> in <fast local>` loops, declares the nest's token, mask and
+    proofs, registers the inner loops and clears the token (an earlier run of the nest may
+    have left one). Returns the line the outer loop's native step runs first (nest_step),
+    or None when this is no nest."""
+    em = runs.em
+    body = node.body
+    if (em.gen is not None or node.orelse or not isinstance(node.target, ast.Name)
+            or em.access(node.target.id) != FAST or not 0 < len(body) <= MAX_NEST):
+        return None
+    loops = [s for s in body if isinstance(s, ast.For) and not s.orelse and isinstance(s.iter, ast.Name)]
+    if len(loops) != len(body):
+        return None
+    fixed = {node.target.id} | {s.iter.id for s in loops if isinstance(s.iter, ast.Name)}
+    for s in loops:
+        p = plan(runs, s)
+        if p is None or p.index is not None:
+            return None
+        if fixed & ({leaf.name for leaf in p.leaves} | set(p.assigned)):
+            return None  # a loop rebinds an iterated local or the outer loop's name
+    nest = f"FN{len({link.nest for link in runs.nests.values()}) + 1}"
+    em.top_decls.append(f"int {nest}_tok = 0;")
+    em.top_decls.append(f"unsigned {nest}_mask = 0;")
+    for i, s in enumerate(loops):
+        em.top_decls.append(f"PyObject* {nest}_seq{i} = nullptr;")
+        em.top_decls.append(f"Py_ssize_t {nest}_len{i} = -1;")
+        runs.nests[id(s)] = NestLink(nest, i, len(loops))
+    em.emit(f"{nest}_tok = 0;")
+    n = len(loops)
+    # (the back edge's signal check ran handlers when the count it just stepped is due)
+    return f"{nest}_tok = {nest}_tok == {n} && !zrt::loop_tick_was_due() ? {n + 1} : 0;"
 
 
 def plan(runs: "FloatRuns", node: ast.For) -> Plan | None:
@@ -224,6 +294,12 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     conds.append(f"zrt::release_safe({held}, {len(dropped)})")
     em.label(enter)
     em.open("{")
+    link = runs.nests.get(id(node))
+    nest = link.nest if link else ""
+    if link:
+        # only a clean end of the loop before this one leaves the token this entry expects
+        em.emit(f"if ({nest}_tok != {link.expects()}) {nest}_mask = 0;")
+        em.emit(f"{nest}_tok = 0;")
     # (a Num holding a number holds an exact float or int box, or none)
     objs = [f"({copy.local(n)}.k == zrt::NUM_OBJ ? {copy.local(n)}.o : nullptr)" if em.spec.is_num_local(n)
             else f"{copy.local(n)}.p" for n in dropped]
@@ -248,36 +324,56 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     if p.index:
         em.emit(f"int64_t {copy.var(p.index)};")
     em.emit(f"bool {fl}_done = false;")
-    em.open("for (;;) {")
     seq, k = f"{ll}.a.p", f"{fl}_k"
+    skip, end = "", ""
+    if link:
+        i = link.index
+        # this loop's proof holds: it walked this sequence, of this size, and only fused
+        # sections ran since (nest_start); a walk from the first item proves it again
+        skip = f"{fl}_skip"
+        em.emit(f"const bool {skip} = ({nest}_mask >> {i} & 1u) && {nest}_seq{i} == {seq} "
+                f"&& {nest}_len{i} == zrt::seq_size({seq});")
+        em.emit(f"const bool {fl}_from0 = {ll}.k == 0;")
+        end = (f"if ({fl}_from0) {{ {nest}_seq{i} = {seq}; {nest}_len{i} = zrt::seq_size({seq}); "
+               f"{nest}_mask |= {1 << i}u; }} {nest}_tok = {link.token()}; ")
+    em.open("for (;;) {")
     em.emit(f"Py_ssize_t {k} = {ll}.k;")
-    em.emit(f"if ({k} >= zrt::seq_size({seq})) {{ {copy.leave()} goto {done}; }}")
+    em.emit(f"if ({k} >= zrt::seq_size({seq})) {{ {copy.leave()} {end}goto {done}; }}")
     # the item's parts, checked; nothing is stored before the last check
     parts: dict[tuple[int, ...], str] = {(): f"{fl}_item"}
     em.emit(f"PyObject* {fl}_item = zrt::seq_item({seq}, {k});")
     containers: dict[tuple[int, ...], str] = {}  # the sequence holding each leaf's object
-    _unpack(copy, p.shape, (), parts, out)
+    _unpack(copy, p.shape, (), parts, out, skip)
     values: list[str] = []
+    proven: list[str] = []  # what a nest's proof vouches for (every check, elsewhere)
     for leaf in p.leaves:
         v = parts[leaf.path]
         containers[leaf.path[:-1]] = parts[leaf.path[:-1]] if leaf.path else seq
         if leaf.kind == "f":
-            em.emit(f"if (!PyFloat_CheckExact({v})) goto {out};")
+            proven.append(f"!PyFloat_CheckExact({v})")
             values.append(f"{copy.var(leaf.name)} = zrt::float_value({v});")
         elif leaf.kind == "i":
             t = copy.fresh()
             em.emit(f"int64_t {t};")
             em.emit(f"if (!zrt::exact_i64({v}, &{t})) goto {out};")
             values.append(f"{copy.var(leaf.name)} = {t};")
-    # a list the body stores into holds none of the item's parts (their objects stay put)
-    bases = [parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if b in copy.objects else copy.base(b)
-             for b in p.store_bases]
-    clash = [f"{c} == {b}" for c in dict.fromkeys(containers.values()) for b in bases]
-    if clash:
-        em.emit(f"if ({' || '.join(clash)}) goto {out};")
+    # a list the body stores into holds none of the item's parts (their objects stay put);
+    # a local's list (not an item part) may be another one at each entry: always checked
+    checks: list[str] = []
+    for b in p.store_bases:
+        part = b in copy.objects
+        obj = parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if part else copy.base(b)
+        (proven if part else checks).extend(f"{c} == {obj}" for c in dict.fromkeys(containers.values()))
     for b, i, store in p.items:
-        obj = parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if b in copy.objects else copy.base(b)
-        em.emit(f"if (!zrt::{'list' if store else 'seq'}_float_at({obj}, {i})) goto {out};")
+        part = b in copy.objects
+        obj = parts[next(leaf.path for leaf in p.leaves if leaf.name == b)] if part else copy.base(b)
+        (proven if part else checks).append(f"!zrt::{'list' if store else 'seq'}_float_at({obj}, {i})")
+    if skip and proven:
+        em.emit(f"if (!{skip} && ({' || '.join(proven)})) goto {out};")
+    elif proven:
+        checks = proven + checks
+    if checks:
+        em.emit(f"if ({' || '.join(checks)}) goto {out};")
     em.emit(f"{ll}.k = {k} + 1;")
     if p.index:
         em.emit(f"{copy.var(p.index)} = (int64_t){k};")
@@ -306,16 +402,21 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
 
 
 def _unpack(copy: _LoopCopy, target: ast.expr, path: tuple[int, ...], parts: dict[tuple[int, ...], str],
-            out: str) -> None:
-    """Checks that the object at `path` has the target's shape; names its parts."""
+            out: str, skip: str) -> None:
+    """Checks that the object at `path` has the target's shape (unless `skip`, a nest's
+    proof, holds); names its parts."""
     if not isinstance(target, (ast.Tuple, ast.List)):
         return
     em = copy.em
     items = copy.fresh()
-    em.emit(f"PyObject* const* {items} = zrt::fixed_items({parts[path]}, {len(target.elts)});")
-    em.emit(f"if (!{items}) goto {out};")
+    if skip:
+        em.emit(f"if (!{skip} && !zrt::fixed_shape({parts[path]}, {len(target.elts)})) goto {out};")
+        em.emit(f"PyObject* const* {items} = zrt::proven_items({parts[path]});")
+    else:
+        em.emit(f"PyObject* const* {items} = zrt::fixed_items({parts[path]}, {len(target.elts)});")
+        em.emit(f"if (!{items}) goto {out};")
     for i, e in enumerate(target.elts):
         t = copy.fresh()
         em.emit(f"PyObject* {t} = {items}[{i}];")
         parts[(*path, i)] = t
-        _unpack(copy, e, (*path, i), parts, out)
+        _unpack(copy, e, (*path, i), parts, out, skip)

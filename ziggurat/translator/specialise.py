@@ -16,7 +16,7 @@ import ast
 from typing import TYPE_CHECKING, Callable
 
 from . import genexpr_inline
-from .fusedloop import fused_loop
+from .fusedloop import fused_loop, nest_start
 from . import names as nm
 from .module_emitter import c_string
 from .scopes import COMP, FAST, GLOBAL, NAME
@@ -609,9 +609,12 @@ class Specialiser:
         em.emit(f"zrt::RangeLoop {rl};")
         em.emit(f"int {native} = 0;")
         start = self.loop_start(call, native, "zrt::range_start", rl)
+        nest = nest_start(em.float_runs, node)  # a body of fused loops: what its native step passes on
 
         def fetch(loop: ast.For | ast.AsyncFor, it: str, done: str) -> None:
             em.open(f"if ({native}) {{")
+            if nest:
+                em.emit(nest)
             em.emit(f"if (!{rl}.left) goto {done};")
             target = loop.target
             if isinstance(target, ast.Name) and self.is_num_local(target.id):
