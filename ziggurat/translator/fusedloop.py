@@ -291,20 +291,35 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     for n in p.entry:
         conds.append(f"{copy.local(n)}.k == zrt::{'NUM_FLOAT' if runs.local_kind(n) == 'f' else 'NUM_INT'}")
     held = f"{fl}_held"
-    conds.append(f"zrt::release_safe({held}, {len(dropped)})")
     em.label(enter)
     em.open("{")
     link = runs.nests.get(id(node))
-    nest = link.nest if link else ""
+    nest, seq, skip, end = link.nest if link else "", f"{ll}.a.p", "", ""
+    go = f"{fl}_go"
     if link:
+        i = link.index
         # only a clean end of the loop before this one leaves the token this entry expects
         em.emit(f"if ({nest}_tok != {link.expects()}) {nest}_mask = 0;")
         em.emit(f"{nest}_tok = 0;")
+        # this loop's proof holds: it walked this sequence, of this size, and only fused
+        # sections ran since (nest_start). Then so do its entry checks: the locals hold what
+        # its last end (or another section's) bound, parts still held by their containers
+        # or exact numbers, and the entry locals the kinds they had, or a run gave them
+        skip = f"{fl}_skip"
+        em.emit(f"const bool {skip} = ZRT_FUSED_LOOPS && {native} && ({nest}_mask >> {i} & 1u) "
+                f"&& {nest}_seq{i} == {seq} && {nest}_len{i} == zrt::seq_size({seq});")
+        # a walk from the first item proves it again
+        end = (f"if ({fl}_from0) {{ {nest}_seq{i} = {seq}; {nest}_len{i} = zrt::seq_size({seq}); "
+               f"{nest}_mask |= {1 << i}u; }} {nest}_tok = {link.token()}; ")
+    em.emit(f"bool {go} = {skip or 'false'};")
+    em.open(f"if ({' && '.join(([f'!{go}'] if skip else []) + conds)}) {{")
     # (a Num holding a number holds an exact float or int box, or none)
     objs = [f"({copy.local(n)}.k == zrt::NUM_OBJ ? {copy.local(n)}.o : nullptr)" if em.spec.is_num_local(n)
             else f"{copy.local(n)}.p" for n in dropped]
     em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
-    em.open(f"if ({' && '.join(conds)}) {{")
+    em.emit(f"{go} = zrt::release_safe({held}, {len(dropped)});")
+    em.close("}")
+    em.open(f"if ({go}) {{")
     for n in p.entry:
         k = runs.local_kind(n)
         assert k is not None
@@ -324,18 +339,9 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     if p.index:
         em.emit(f"int64_t {copy.var(p.index)};")
     em.emit(f"bool {fl}_done = false;")
-    seq, k = f"{ll}.a.p", f"{fl}_k"
-    skip, end = "", ""
+    k = f"{fl}_k"
     if link:
-        i = link.index
-        # this loop's proof holds: it walked this sequence, of this size, and only fused
-        # sections ran since (nest_start); a walk from the first item proves it again
-        skip = f"{fl}_skip"
-        em.emit(f"const bool {skip} = ({nest}_mask >> {i} & 1u) && {nest}_seq{i} == {seq} "
-                f"&& {nest}_len{i} == zrt::seq_size({seq});")
         em.emit(f"const bool {fl}_from0 = {ll}.k == 0;")
-        end = (f"if ({fl}_from0) {{ {nest}_seq{i} = {seq}; {nest}_len{i} = zrt::seq_size({seq}); "
-               f"{nest}_mask |= {1 << i}u; }} {nest}_tok = {link.token()}; ")
     em.open("for (;;) {")
     em.emit(f"Py_ssize_t {k} = {ll}.k;")
     em.emit(f"if ({k} >= zrt::seq_size({seq})) {{ {copy.leave()} {end}goto {done}; }}")
