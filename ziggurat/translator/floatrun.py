@@ -295,15 +295,21 @@ class FloatRuns:
     def run(self, run: list[ast.stmt]) -> None:
         em = self.em
         tag = self.reserved.pop(id(run[0]), "")
+        fused = bool(tag)
         if not tag:
             self.count += 1
             tag = f"FR{self.count}"
         labels = [f"{tag}_s{i}" for i in range(len(run))]
         end = f"{tag}_end"
-        fast = _FastCopy(self, tag, labels)
-        em.open("{")
-        fast.emit(run)
-        em.close("}")
+        # The body of a fused loop (fusedloop.py) runs natively in the fused section; its
+        # ordinary copy runs only for items the section did not take (another shape or
+        # kind, an iterator, a deoptimisation): a second native copy there would cost
+        # compile time (nbody's advance: a third of its code) for the rare case
+        if not fused:
+            fast = _FastCopy(self, tag, labels)
+            em.open("{")
+            fast.emit(run)
+            em.close("}")
         for label, s in zip(labels, run):
             em.label(label)
             em.stmt(s)

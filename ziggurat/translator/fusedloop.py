@@ -256,22 +256,32 @@ class _LoopCopy(_FastCopy):
         return f"if ({self.tag}_done) {{ {' '.join(stores)} }}" if stores else ""
 
     def deopt(self, first: str = "") -> str:
-        """Into the ordinary copy of the statement being run, of a taken item (through one
-        shared stub per statement: the bindings are many)."""
+        """Into the ordinary copy of the statement being run, of a taken item, through the
+        one stub that binds the locals (emit_stubs)."""
         self.stubs.setdefault(self.index, list(self.assigned))
-        return "{ " + " ".join([*([first] if first else []), f"goto {self.tag}_d{self.index};"]) + " }"
+        return "{ " + " ".join([*([first] if first else []), f"{self.tag}_at = {self.index};",
+                                f"goto {self.tag}_d;"]) + " }"
 
     def emit_stubs(self) -> None:
-        """The deoptimisations' bindings: the pattern's locals, the run's locals assigned so
-        far in this step, and (after a whole step) the others."""
+        """The deoptimisations' bindings, shared (one copy of them, not one per statement:
+        compile time): the pattern's locals; each run local the step assigned before the
+        statement it left (its first assignment's statement is earlier) or, after a whole
+        step, any; then on to that statement's ordinary copy."""
+        if not self.stubs:
+            return
+        first: dict[str, int] = {}
         for i, assigned in sorted(self.stubs.items()):
-            now = [self.store_back(n) for n in assigned]
-            before = [self.store_back(n) for n in self.plan.assigned if n not in assigned]
-            self.em.label(f"{self.tag}_d{i}")
-            self.em.emit(" ".join([*self.bind(), *now]))
-            if before:
-                self.em.emit(f"if ({self.tag}_done) {{ {' '.join(before)} }}")
-            self.em.emit(f"goto {self.labels[i]};")
+            for n in assigned:
+                first[n] = min(first.get(n, i), i - 1)
+        at, em = f"{self.tag}_at", self.em
+        em.label(f"{self.tag}_d")
+        em.emit(" ".join(self.bind()))
+        for n in self.plan.assigned:
+            cond = f"{self.tag}_done" + (f" || {at} > {first[n]}" if n in first else "")
+            em.emit(f"if ({cond}) {self.store_back(n)}")
+        em.emit(f"switch ({at}) {{ {' '.join(f'case {i}: goto {self.labels[i]};' for i in sorted(self.stubs))} }}")
+        # (every case is listed: a deoptimisation sets one of them)
+        em.emit("__builtin_unreachable();")
 
 
 def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str) -> None:
@@ -339,6 +349,7 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     if p.index:
         em.emit(f"int64_t {copy.var(p.index)};")
     em.emit(f"bool {fl}_done = false;")
+    em.emit(f"int {fl}_at = 0; (void){fl}_at;")  # the statement a deoptimisation left (emit_stubs)
     k = f"{fl}_k"
     if link:
         em.emit(f"const bool {fl}_from0 = {ll}.k == 0;")

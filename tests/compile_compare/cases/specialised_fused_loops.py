@@ -303,3 +303,152 @@ def test_enumerate():
         part_A_times_u((1, []))
     except UnboundLocalError as e:
         print("UnboundLocalError")
+
+
+# -- nests: `for i in range(n):` over fused loops only; a loop that walked its whole sequence
+# skips its item checks on the next outer step while only fused loops ran since. Each test
+# below changes the items between two such steps by running code: a check skipped that was
+# needed shows as a float subclass taken as a float (its log stays empty), an item of another
+# shape read without the ValueError/TypeError, or a run that finishes instead of stopping.
+
+class Logged(float):
+    """A float subclass in an item: its arithmetic logs, and gives Logged floats."""
+
+    log = []
+
+    def _op(name):
+        def op(self, o):
+            Logged.log.append(name)
+            return Logged(getattr(float, name)(self, o))
+        return op
+
+    __sub__, __rsub__, __add__, __radd__, __mul__, __rmul__ = map(
+        _op, ("__sub__", "__rsub__", "__add__", "__radd__", "__mul__", "__rmul__"))
+
+
+class Hook(float):
+    """A position whose subtraction changes a velocity list's item into a Logged on its
+    third call (code run by the ordinary step of the pair loop, mid-nest)."""
+
+    def __init__(self, v):
+        self.calls = 0
+
+    def __sub__(self, o):
+        self.calls += 1
+        if self.calls == 3:
+            v = NEST_BODIES[1][1]
+            v[0] = Logged(v[0])
+        return float(self) - o
+
+
+class Stopped(Exception):
+    pass
+
+
+class Stop(float):
+    """Any arithmetic on it stops the run."""
+
+    def _stop(self, o):
+        raise Stopped("velocity")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _stop
+
+
+NEST_BODIES = []
+
+
+def nest_kernel(pairs, bodies, dt, n, between):
+    """nbody's advance in 2-D, run once per item of `between` (called after each run): the
+    outer range loop over the two fused loops is a nest."""
+    for after in between:
+        for i in range(n):
+            for (([x1, y1], v1, m1), ([x2, y2], v2, m2)) in pairs:
+                dx = x1 - x2
+                dy = y1 - y2
+                mag = dt * ((dx * dx + dy * dy) ** (-1.5))
+                b1m = m1 * mag
+                b2m = m2 * mag
+                v1[0] -= dx * b2m
+                v1[1] -= dy * b2m
+                v2[0] += dx * b1m
+                v2[1] += dy * b1m
+            for (r, [vx, vy], m) in bodies:
+                r[0] += dt * vx
+                r[1] += dt * vy
+        after(pairs, bodies)
+    return i, x1, vy, dx, mag
+
+
+def nest_system(hook=False):
+    bodies = [([0.0, 0.0], [0.0, 0.1], 1.0), ([1.0, 0.5], [0.1, 0.0], 0.5), ([-1.0, 2.0], [0.0, -0.1], 0.25)]
+    pairs = [(bodies[0], bodies[1]), (bodies[0], bodies[2]), (bodies[1], bodies[2])]
+    if hook:
+        pairs.append((([Hook(3.0), 3.0], [0.0, 0.0], 0.0), bodies[2]))
+    NEST_BODIES[:] = bodies
+    return pairs, bodies
+
+
+def run_nest(name, between, hook=False, n=4):
+    pairs, bodies = nest_system(hook)
+    try:
+        print(name, "returned", nest_kernel(pairs, bodies, 0.01, n, between))
+    except Exception as e:
+        print(name, "raised", type(e).__name__, e)
+    print(" ", bodies, len(Logged.log), sorted(set(Logged.log)))
+    del Logged.log[:]
+
+
+def test_nests():
+    def noop(pairs, bodies):
+        pass
+
+    def logged_position(pairs, bodies):
+        bodies[1][0][0] = Logged(bodies[1][0][0])
+
+    def logged_velocity(pairs, bodies):
+        bodies[2][1][1] = Logged(bodies[2][1][1])
+
+    def longer_velocity(pairs, bodies):
+        bodies[0] = (bodies[0][0], bodies[0][1] + [0.0], bodies[0][2])
+
+    def longer_position(pairs, bodies):
+        bodies[2][0].append(0.0)
+
+    def other_pair(pairs, bodies):
+        pairs[1] = (pairs[1][0], ([5.0, 5.0], 7, 1.0))
+
+    def int_position(pairs, bodies):
+        bodies[0][0][1] = 2
+
+    run_nest("clean", [noop, noop])
+    # the second run of the nest starts from its start: no proof of the first run's holds
+    for change in (logged_position, logged_velocity, longer_velocity, longer_position, other_pair, int_position):
+        run_nest(change.__name__, [change, noop])
+    # code run mid-nest (an ordinary step of the pair loop) changes the bodies' items
+    run_nest("hook", [noop], hook=True)
+
+
+def _stop_velocity(signum, frame):
+    NEST_BODIES[0][1][0] = Stop(NEST_BODIES[0][1][0])
+
+
+def test_nest_and_a_signal_handler():
+    """A handler (run at a signal check inside the nest: the bodies loop's or the outer loop's
+    back edge, about half the time each with no pairs and one body) puts a float subclass
+    in a velocity list: the next walk of the bodies must see it, whichever check it was."""
+    import signal
+    old = signal.signal(signal.SIGALRM, _stop_velocity)
+    try:
+        for _ in range(6):
+            bodies = [([0.0, 0.0], [0.0, 0.1], 1.0)]
+            NEST_BODIES[:] = bodies
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            try:
+                nest_kernel([], bodies, 1e-9, 10 ** 6, [lambda p, b: None])
+                print("finished")
+            except Stopped as e:
+                print("stopped", e)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
