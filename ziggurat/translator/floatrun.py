@@ -381,7 +381,9 @@ class _FastCopy:
         return f"{self.tag}_t{self.n}"
 
     def var(self, name: str) -> str:
-        return f"{self.tag}_{nm.ident(name)}"
+        # (`_v_`: a local named `t1`, `k` or `done` must not be the run's temporary, a fused
+        # loop's index or flag: one shadowed the other)
+        return f"{self.tag}_v_{nm.ident(name)}"
 
     def kind(self, name: str) -> str:
         """A local of the run's unit (while a callee is inlined too)."""

@@ -123,12 +123,18 @@ def nest_start(runs: "FloatRuns", node: ast.For) -> str | None:
     if len(loops) != len(body):
         return None
     fixed = {node.target.id} | {s.iter.id for s in loops if isinstance(s.iter, ast.Name)}
-    for s in loops:
-        p = plan(runs, s)
+    plans = [plan(runs, s) for s in loops]
+    leaves: set[str] = set()
+    for p in plans:
         if p is None or p.index is not None:
             return None
+        leaves.update(leaf.name for leaf in p.leaves)
         if fixed & ({leaf.name for leaf in p.leaves} | set(p.assigned)):
             return None  # a loop rebinds an iterated local or the outer loop's name
+    # a proven entry skips its entry locals' kind checks: a kind only a run's write-back
+    # gives (a pattern's local may be bound to any object)
+    if any(leaves & set(p.entry) for p in plans if p is not None):
+        return None
     nest = f"FN{len({link.nest for link in runs.nests.values()}) + 1}"
     em.top_decls.append(f"int {nest}_tok = 0;")
     em.top_decls.append(f"unsigned {nest}_mask = 0;")
@@ -321,15 +327,20 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
         # a walk from the first item proves it again
         end = (f"if ({fl}_from0) {{ {nest}_seq{i} = {seq}; {nest}_len{i} = zrt::seq_size({seq}); "
                f"{nest}_mask |= {1 << i}u; }} {nest}_tok = {link.token()}; ")
-    em.emit(f"bool {go} = {skip or 'false'};")
-    em.open(f"if ({' && '.join(([f'!{go}'] if skip else []) + conds)}) {{")
     # (a Num holding a number holds an exact float or int box, or none)
     objs = [f"({copy.local(n)}.k == zrt::NUM_OBJ ? {copy.local(n)}.o : nullptr)" if em.spec.is_num_local(n)
             else f"{copy.local(n)}.p" for n in dropped]
-    em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
-    em.emit(f"{go} = zrt::release_safe({held}, {len(dropped)});")
-    em.close("}")
-    em.open(f"if ({go}) {{")
+    checks = [*conds, f"zrt::release_safe({held}, {len(dropped)})"]
+    if skip:
+        em.emit(f"bool {go} = {skip};")
+        em.open(f"if (!{go}) {{")
+        em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
+        em.emit(f"{go} = {' && '.join(checks)};")
+        em.close("}")
+        em.open(f"if ({go}) {{")
+    else:
+        em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
+        em.open(f"if ({' && '.join(checks)}) {{")
     for n in p.entry:
         k = runs.local_kind(n)
         assert k is not None

@@ -428,6 +428,28 @@ def test_nests():
     run_nest("hook", [noop], hook=True)
 
 
+def nest_shared_local(rows, bodies, n):
+    """The second loop binds `k` to its items' first parts (any object: it does not read
+    them), the first reads it as the float it was: its entry check must see the str."""
+    k = 0.5
+    for i in range(n):
+        for (r, [vx, vy], m) in bodies:
+            r[0] += k * vx
+            r[1] += k * vy
+        for (k, w) in rows:
+            w[0] += w[1] * 0.5
+            w[1] -= 0.25
+    return k, bodies, rows
+
+
+def test_nest_sharing_a_local():
+    for rows in ([(0.25, [1.0, 2.0]), (0.75, [3.0, 4.0])], [(0.25, [1.0, 2.0]), ("s", [3.0, 4.0])]):
+        try:
+            print(nest_shared_local(rows, [([0.0, 0.0], [1.0, 2.0], 1.0)], 3))
+        except TypeError as e:
+            print("TypeError", e)
+
+
 def _stop_velocity(signum, frame):
     NEST_BODIES[0][1][0] = Stop(NEST_BODIES[0][1][0])
 
