@@ -330,17 +330,17 @@ def fused_loop(runs: "FloatRuns", node: ast.For, ll: str, native: str, done: str
     # (a Num holding a number holds an exact float or int box, or none)
     objs = [f"({copy.local(n)}.k == zrt::NUM_OBJ ? {copy.local(n)}.o : nullptr)" if em.spec.is_num_local(n)
             else f"{copy.local(n)}.p" for n in dropped]
-    checks = [*conds, f"zrt::release_safe({held}, {len(dropped)})"]
+    entry = " && ".join([*conds, f"zrt::release_safe({held}, {len(dropped)})"])
     if skip:
         em.emit(f"bool {go} = {skip};")
         em.open(f"if (!{go}) {{")
         em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
-        em.emit(f"{go} = {' && '.join(checks)};")
+        em.emit(f"{go} = {entry};")
         em.close("}")
         em.open(f"if ({go}) {{")
     else:
         em.emit(f"PyObject* const {held}[] = {{{', '.join(objs)}}};")
-        em.open(f"if ({' && '.join(checks)}) {{")
+        em.open(f"if ({entry}) {{")
     for n in p.entry:
         k = runs.local_kind(n)
         assert k is not None
