@@ -892,7 +892,9 @@ class UnitEmitter:
         fetch(node, it, done)
         self.ctx.append(Loop(brk, cont))
         self.open("{")
-        self.stmts(node.body)
+        # (a body on int64 variables runs natively first, this body as its fallback)
+        if not (isinstance(node, ast.For) and intloop.native_for_body(self, node, brk, cont)):
+            self.stmts(node.body)
         self.close("}")
         self.ctx.pop()
         self.label(cont)
