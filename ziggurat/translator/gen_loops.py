@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from . import intloop
 from . import names as nm
 
 if TYPE_CHECKING:
@@ -82,4 +83,4 @@ def reversed_range_loop(em: "UnitEmitter", node: ast.For) -> None:
         em.next_item(loop, it, done)
         em.close("}")
 
-    em.for_loop(node, getter, fetch)
+    em.for_loop(node, getter, fetch, counter=intloop.Counter(cur, stop, native))

@@ -549,13 +549,30 @@ class _Native:
         em.close("}")
         self.stubs()
 
-    def emit_body(self, body: list[ast.stmt]) -> None:
-        """One pass of a `for` body: its end and `continue` go to the generic loop's
-        continue label (which counts the back edge), `break` to its break label."""
+    def emit_body(self, node: ast.For, counter: "Counter | None", fend: str) -> None:
+        """A `for` body: its end and `continue` go to the generic loop's continue label
+        (which counts the back edge), `break` to its break label. With a counter, the back
+        edge and the next count are native too: the body runs again without new entry
+        checks while the count lasts (its end leaves for fend, the generic loop's end)."""
+        em = self.em
         self.entry()
-        self.stmts(body)
-        self.em.label(self.cont)
-        self.em.emit(self.leave(self.done))
+        again = em.new_label("ibody")
+        if counter is not None:
+            em.label(again)
+        self.stmts(node.body)
+        em.label(self.cont)
+        if counter is None:
+            em.emit(self.leave(self.done))
+        else:
+            # the generic loop's back edge (its count of ticks, its line for a handler),
+            # then its fetch: the counter's slots are the generic loop's own
+            assert isinstance(node.target, ast.Name)
+            em.emit(f"if (!{counter.native}) {self.leave(self.done)}")  # (an iterator's loop)
+            self.tick(node.lineno)
+            em.emit(f"if ({counter.cur} <= {counter.stop}) {self.leave(fend)}")
+            em.emit(f"--{counter.cur};")
+            self.store(node.target.id, f"(int64_t){counter.cur}")
+            em.emit(f"goto {again};")
         self.stubs()
 
     def entry(self) -> None:
@@ -611,7 +628,18 @@ def native_while(em: "UnitEmitter", node: ast.While) -> bool:
     return True
 
 
-def native_for_body(em: "UnitEmitter", node: ast.For, brk: str, cont: str) -> bool:
+@dataclass(frozen=True)
+class Counter:
+    """A `for` loop's native count down (gen_loops.reversed_range_loop's int slots): while
+    `native` is set, the next value is --cur and the loop ends when cur <= stop."""
+
+    cur: str
+    stop: str
+    native: str
+
+
+def native_for_body(em: "UnitEmitter", node: ast.For, brk: str, cont: str, fend: str,
+                    counter: Counter | None = None) -> bool:
     """Emit the body of `node` (inside UnitEmitter.for_loop, after the target is bound)
     as a native pass and the generic body: each pass reads the variables anew, so the loop
     itself - its iterator, its target, its back edge - stays the generic loop's. False, with
@@ -623,9 +651,15 @@ def native_for_body(em: "UnitEmitter", node: ast.For, brk: str, cont: str) -> bo
     # body would fail its entry check each step)
     if not (is_range_call(it) and isinstance(node.target, ast.Name)):
         return False
+    target = node.target.id
     c = _qualifies_parts(em, None, node.body)
     if c is None or not c.lists:
         return False
+    if counter is not None and em.spec.is_num_local(target):
+        c.int_name(target)
+        c.assigned.add(target)  # (the native fetch binds it)
+    else:
+        counter = None
     labels: dict[int, str] = {}
     loops: dict[int, tuple[str, str, str, str]] = {}
     for s in (n for part in node.body for n in ast.walk(part)):
@@ -633,7 +667,7 @@ def native_for_body(em: "UnitEmitter", node: ast.For, brk: str, cont: str) -> bo
             labels[id(s)] = em.new_label("is")
         if isinstance(s, ast.While):
             loops[id(s)] = (em.new_label("itop"), em.new_label("brk"), em.new_label("cont"), em.new_label("wend"))
-    _Native(em, c, labels, loops, (labels[id(node.body[0])], brk, cont)).emit_body(node.body)
+    _Native(em, c, labels, loops, (labels[id(node.body[0])], brk, cont)).emit_body(node, counter, fend)
     _generic_stmts(em, node.body, labels, loops)
     return True
 

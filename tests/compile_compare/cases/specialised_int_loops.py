@@ -535,3 +535,31 @@ def test_counted_for_bodies():
         counted([0, 1], 3, 100)
     except IndexError as e:
         print('IndexError', e)
+
+
+def counted_gen(lst, r, stop):
+    # the count itself native (gen_loops' reversed range): the target after the end/break
+    for i in reversed(range(r)):
+        lst[i] += 1
+        if lst[i] > stop:
+            break
+    else:
+        yield 'else'
+    yield i
+    for k in reversed(range(2, r)):
+        lst[k] -= k
+        if k == 3:
+            yield 'k3', lst[:]
+    yield k, lst
+
+
+def test_counted_generator_target():
+    print(list(counted_gen([0, 1, 2, 3, 4], 5, 100)))
+    print(list(counted_gen([0, 5, 2, 3, 4], 5, 4)))
+    print(attempt(lambda: list(counted_gen([5], True, 100))))  # not an exact int: the iterator
+    print(attempt(lambda: list(counted_gen([1, 2], 0, 100))))  # i never bound
+    print(attempt(lambda: list(counted_gen([1, 2], 3, 100))))  # IndexError at lst[2]
+    print(attempt(lambda: list(counted_gen([0] * 5, 2 ** 40, 100))))
+    g = counted_gen([0, 1, 2, 3, 4, 5], 6, 100)
+    print(next(g), next(g), next(g))
+    g.close()
