@@ -33,7 +33,8 @@ def _interrupt(loop):
                          for t in traceback.extract_tb(exc.__traceback__) if t.name == loop.__name__]
                 print(loop.__name__, "interrupted at line", lines)
             if loop in FRAME_CHECKED:  # (run by the loop's own frame, not after it)
-                print(loop.__name__, "handled in", HANDLED_IN[-1])
+                # (an .abi3.so has no frames of its own: docs/differences.md)
+                print(loop.__name__, "handled in", HANDLED_IN[-1] if FRAMES else "_counted_generator")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
@@ -103,6 +104,7 @@ def spin_generator_body():
 
 
 FRAME_CHECKED = (spin_generator_body,)
+FRAMES = not __file__.endswith(".abi3.so")
 
 
 def test_signals_interrupt_loops():
