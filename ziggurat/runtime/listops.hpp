@@ -252,6 +252,25 @@ ZRT_NATIVE bool il_int(const Num& n, int64_t* out) {
 // v is a value of the small-int cache.
 ZRT_NATIVE bool il_small(int64_t v) { return (uint64_t)(v - SMALL_INT_MIN) < (uint64_t)SMALL_INT_COUNT; }
 
+// `a[p], a[q] = a[q], a[p]` on an exact list: both indices in range (negative ones from
+// the end), the two references trade places (no count changes, nothing released).
+ZRT_NATIVE bool il_swap(PyObject* lst, int64_t p, int64_t q) {
+#if ZRT_LIMITED
+    (void)lst, (void)p, (void)q;
+    return false;
+#else
+    int64_t n = (int64_t)PyList_GET_SIZE(lst);
+    if (p < 0) p += n;
+    if (q < 0) q += n;
+    if (p < 0 || p >= n || q < 0 || q >= n) return false;
+    PyObject** items = ((PyListObject*)lst)->ob_item;
+    PyObject* t = items[p];
+    items[p] = items[q];
+    items[q] = t;
+    return true;
+#endif
+}
+
 // il_int for a local that may be unbound (*bound says which; an unbound one is fine).
 ZRT_NATIVE bool il_int_or_unbound(const Num& n, int64_t* out, bool* bound) {
     *bound = n.bound();

@@ -3,7 +3,8 @@ body, counted natively when `reversed` and `range` are the builtins and the boun
 ints (the specialised tier's counted loops leave generators alone: their locals live in the
 heap frame). The counter lives in the generator frame's int slots, so it survives `yield`;
 a loop variable that is a Num local (GenObject::nums) takes the native value, boxed only
-when someone needs the object.
+when someone needs the object. A body intloop runs natively steps these same slots itself
+(intloop.Counter), back edge and all, while the count lasts.
 
 The iterator of a `for` is on no name, so making none is not observable: the names and the
 arguments are evaluated as the generic call would (reversed, range, then the arguments),
@@ -18,6 +19,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from . import intloop
 from . import names as nm
 
 if TYPE_CHECKING:
@@ -82,4 +84,4 @@ def reversed_range_loop(em: "UnitEmitter", node: ast.For) -> None:
         em.next_item(loop, it, done)
         em.close("}")
 
-    em.for_loop(node, getter, fetch)
+    em.for_loop(node, getter, fetch, counter=intloop.Counter(cur, stop, native))

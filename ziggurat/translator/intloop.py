@@ -1,5 +1,6 @@
-"""Stage 7, emit (the specialised tier): a `while` loop that only computes machine ints and
-moves small ints inside exact lists, run as a C++ loop on int64 variables.
+"""Stage 7, emit (the specialised tier): a `while` loop, or the body of a counted `for` loop,
+that only computes machine ints and moves small ints inside exact lists, run as C++ on int64
+variables.
 
 In: one `while` statement and the UnitEmitter. Out (when the loop qualifies): two copies of
 the loop. The native copy reads the loop's Num locals into int64 variables at entry (each
@@ -27,11 +28,22 @@ variables stored back first, the one statement here that may allocate: `a[e]` re
 v`, `a[e] op= v`, `a[:e1] = a[e2::-1]` reversed in place), locals bound to a list's own
 `insert`/`pop` methods (`ins(e1, pop(e2))`: the item moved), int literals, `+ - *`, unary
 minus, comparisons, `and`/`or`/`not`, `if`/`else`, nested `while` loops, `break`,
-`continue`, `pass`, `return` (always left to the generic copy). No calls of anything else, no
-`for` loops, no `:=`, nothing in generators. Items stored are always the interpreter's own
-small-int objects, so the lists end up holding what CPython's would. Every back edge runs
-`zrt::loop_tick` as the generic loop does (signal handlers run with the variables stored
-back first).
+`continue`, `pass`, `return` and, in a plain generator, `yield` statements (both always left
+to the generic copy: a suspended generator holds nothing native, and its Num locals are the
+heap frame's, GenObject::nums). Also `x[a:] = x[b:] + x[a:b]` (list_stmts' rotation, in place
+when 0 <= a <= b <= len) and the swap `a[p], a[q] = a[q], a[p]` (p, q reading no items: the
+two references trade places, nothing is released). No calls of anything else, no nested
+`for` loops, no `:=`. Items stored are always the interpreter's own small-int objects, so
+the lists end up holding what CPython's would. Every back edge runs `zrt::loop_tick` as the
+generic loop does (signal handlers run with the variables stored back first).
+
+The body of `for x in range(...)` / `reversed(range(...))` (in a function or a plain
+generator, indexing a list) gets the same two copies per pass (native_for_body): the loop
+itself - its iterator, its target, its back edge and `else` - is the generic loop's; each
+pass reads the variables anew, and its end, `continue` and `break` store back and go to the
+generic loop's own labels. So `range` or `reversed` rebound, the target's value after the
+loop or a `break`, and a generator closed or thrown into at its `yield` are the generic
+loop's business.
 
 This module must not change behaviour: a loop it cannot prove it does exactly as written is
 emitted by stmt_While unchanged (return False), and every run-time doubt leaves for the
@@ -45,7 +57,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import names as nm
+from .list_stmts import _rotation
 from .scopes import FAST
+from .types import is_range_call
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
@@ -163,7 +177,17 @@ class _Check:
             flip = flip_parts(s)
             if flip is not None:
                 return self.obj_name(flip[0], self.lists) and self.expr(flip[1]) and self.expr(flip[2])
+            rot = _rotation(self.em, s)
+            if rot is not None:
+                return self.obj_name(rot[0], self.lists) and self.expr(rot[1]) and self.expr(rot[2])
+            swap = swap_parts(s)
+            if swap is not None:
+                return self.obj_name(swap[0], self.lists) and self.expr(swap[1]) and self.expr(swap[2])
             return isinstance(tgt, ast.Subscript) and self.item(tgt) and self.expr(s.value) or self.fail()
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Yield):
+            # (a plain generator's: always left to the generic copy, which yields with the
+            # variables stored back - a suspended generator's frame shows them)
+            return self.em.gen == "generator" or self.fail()
         if isinstance(s, ast.Expr):
             parts = pop_insert_parts(s.value)
             if parts is None:
@@ -201,6 +225,26 @@ def flip_parts(s: ast.Assign) -> tuple[str, ast.expr, ast.expr] | None:
     return t.value.id, ts.upper, vs.lower
 
 
+def swap_parts(s: ast.Assign) -> tuple[str, ast.expr, ast.expr] | None:
+    """(a, p, q) of `a[p], a[q] = a[q], a[p]` where p and q read no items (the first
+    store cannot change what the second index evaluates to), or None."""
+    t, v = s.targets[0], s.value
+    if not (isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) and len(t.elts) == len(v.elts) == 2):
+        return None
+    parts = [*t.elts, *v.elts]
+    if not all(isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name) and not isinstance(e.slice, ast.Slice)
+               for e in parts):
+        return None
+    subs = [e for e in parts if isinstance(e, ast.Subscript)]
+    names = {e.value.id for e in subs if isinstance(e.value, ast.Name)}
+    p, q = subs[0].slice, subs[1].slice
+    if len(names) != 1 or ast.dump(subs[2].slice) != ast.dump(q) or ast.dump(subs[3].slice) != ast.dump(p):
+        return None
+    if any(isinstance(n, (ast.Subscript, ast.Call)) for e in (p, q) for n in ast.walk(e)):
+        return None
+    return names.pop(), p, q
+
+
 def pop_insert_parts(e: ast.expr) -> tuple[str, ast.expr, str, ast.expr] | None:
     """(ins, i, pop, j) of `ins(i, pop(j))` with ins/pop plain names, or None."""
     if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and len(e.args) == 2 and not e.keywords):
@@ -215,13 +259,19 @@ def pop_insert_parts(e: ast.expr) -> tuple[str, ast.expr, str, ast.expr] | None:
 
 
 def _qualifies(em: "UnitEmitter", node: ast.While) -> _Check | None:
-    if em.gen is not None or not em.spec.types.num_locals:
+    return _qualifies_parts(em, node.test, node.body)
+
+
+def _qualifies_parts(em: "UnitEmitter", test: ast.expr | None, body: list[ast.stmt]) -> _Check | None:
+    """The _Check of a loop's test (None: a `for` body's run) and body, or None."""
+    # (a plain generator's Num locals live in its heap frame, GenObject::nums: the same Nums)
+    if em.gen not in (None, "generator") or not em.spec.types.num_locals:
         return None
-    inner = [n for part in (node.test, *node.body) for n in ast.walk(part)]
-    if any(isinstance(n, (ast.NamedExpr, ast.For, ast.AsyncFor, ast.Lambda)) for n in inner):
+    inner = [n for part in (*([test] if test is not None else []), *body) for n in ast.walk(part)]
+    if any(isinstance(n, (ast.NamedExpr, ast.For, ast.AsyncFor, ast.Lambda, ast.YieldFrom, ast.Await)) for n in inner):
         return None
     c = _Check(em)
-    if not (c.test(node.test) and c.stmts(node.body)) or not c.ok:
+    if not ((test is None or c.test(test)) and c.stmts(body)) or not c.ok:
         return None
     objs = set(c.lists) | set(c.methods)
     if objs & set(c.ints):
@@ -238,9 +288,10 @@ class _Native:
     """The native copy's C++ (through the UnitEmitter's lines)."""
 
     def __init__(self, em: "UnitEmitter", c: _Check, labels: dict[int, str],
-                 loops: dict[int, tuple[str, str, str, str]], node: ast.While) -> None:
+                 loops: dict[int, tuple[str, str, str, str]], exits: tuple[str, str, str]) -> None:
+        """exits: the generic labels of (the entry, `break`, the end)."""
         self.em, self.c, self.labels, self.loops = em, c, labels, loops
-        self.top, self.brk, _, self.done = loops[id(node)]
+        self.top, self.brk, self.done = exits
         self.exits: dict[str, str] = {}  # generic label -> stub label (store back, then go there)
         self.cont = em.new_label("icont")
         self.failed = em.new_label("ifail")
@@ -351,7 +402,7 @@ class _Native:
         em, stop = self.em, self.labels[id(s)]
         if isinstance(s, ast.Pass):
             return
-        if isinstance(s, ast.Return):
+        if isinstance(s, ast.Return) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Yield)):
             em.emit(self.leave(stop))
             return
         if isinstance(s, ast.Break):
@@ -431,6 +482,22 @@ class _Native:
                 hi = self.expr(e1, stop)
                 em.emit(f"if (!zrt::il_flip({self.obj(name)}, {hi}, {lo})) {self.leave(stop)}")
                 return
+            rot = _rotation(em, s)
+            if rot is not None:
+                # `x[a:] = x[b:] + x[a:b]`: the same items and references, rotated in place
+                # (the size, so the allocation, unchanged), or not done and nothing touched
+                hi = self.expr(rot[2], stop)
+                lo = self.expr(rot[1], stop)
+                em.emit(f"if (!zrt::list_rotate_left({self.obj(rot[0])}, {lo}, {hi})) {self.leave(stop)}")
+                return
+            swap = swap_parts(s)
+            if swap is not None:
+                # the interpreter reads a[q], a[p], then stores both: the two references
+                # trade places and no item is released; an index out of range leaves first
+                q = self.expr(swap[2], stop)
+                p = self.expr(swap[1], stop)
+                em.emit(f"if (!zrt::il_swap({self.obj(swap[0])}, {p}, {q})) {self.leave(stop)}")
+                return
             assert isinstance(tgt, ast.Subscript) and isinstance(tgt.value, ast.Name)
             val = self.expr(s.value, stop)
             idx = self.expr(tgt.slice, stop)
@@ -468,6 +535,48 @@ class _Native:
             self.em.emit(f"if (D_{k}) {nm.LOCAL}{k}.set_int({self.var(name)});")
 
     def emit(self, node: ast.While) -> None:
+        em = self.em
+        self.entry()
+        em.open("for (;;) {")
+        if not (isinstance(node.test, ast.Constant) and bool(node.test.value)):
+            em.open("{")
+            cond = self.test(node.test, self.top)
+            em.emit(f"if (!{cond}) {self.leave(self.done)}")
+            em.close("}")
+        self.stmts(node.body)
+        em.label(self.cont)
+        self.tick(node.lineno)
+        em.close("}")
+        self.stubs()
+
+    def emit_body(self, node: ast.For, counter: "Counter | None", fend: str) -> None:
+        """A `for` body: its end and `continue` go to the generic loop's continue label
+        (which counts the back edge), `break` to its break label. With a counter, the back
+        edge and the next count are native too: the body runs again without new entry
+        checks while the count lasts (its end leaves for fend, the generic loop's end)."""
+        em = self.em
+        self.entry()
+        again = em.new_label("ibody")
+        if counter is not None:
+            em.label(again)
+        self.stmts(node.body)
+        em.label(self.cont)
+        if counter is None:
+            em.emit(self.leave(self.done))
+        else:
+            # the generic loop's back edge (its count of ticks, its line for a handler),
+            # then its fetch: the counter's slots are the generic loop's own
+            assert isinstance(node.target, ast.Name)
+            em.emit(f"if (!{counter.native}) {self.leave(self.done)}")  # (an iterator's loop)
+            self.tick(node.lineno)
+            em.emit(f"if ({counter.cur} <= {counter.stop}) {self.leave(fend)}")
+            em.emit(f"--{counter.cur};")
+            self.store(node.target.id, f"(int64_t){counter.cur}")
+            em.emit(f"goto {again};")
+        self.stubs()
+
+    def entry(self) -> None:
+        """The variables read at entry; opens the block the native copy runs in."""
         em, c = self.em, self.c
         em.open("{")
         ok = em.fresh("iok")
@@ -486,16 +595,10 @@ class _Native:
             em.emit(f"PyObject* {self.obj(name)} = zrt::il_method_list({self.held(name)}, {int(method == 'pop')});")
             em.emit(f"{ok} = {ok} && {self.obj(name)};")
         em.open(f"if ({ok}) {{")
-        em.open("for (;;) {")
-        if not (isinstance(node.test, ast.Constant) and bool(node.test.value)):
-            em.open("{")
-            cond = self.test(node.test, self.top)
-            em.emit(f"if (!{cond}) {self.leave(self.done)}")
-            em.close("}")
-        self.stmts(node.body)
-        em.label(self.cont)
-        self.tick(node.lineno)
-        em.close("}")
+
+    def stubs(self) -> None:
+        """Closes what entry opened: the ways out, each storing the variables back."""
+        em = self.em
         em.close("}")
         em.emit(f"goto {self.top};")  # (the entry checks failed)
         for target, stub in self.exits.items():
@@ -525,15 +628,59 @@ def native_while(em: "UnitEmitter", node: ast.While) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Counter:
+    """A `for` loop's native count down (gen_loops.reversed_range_loop's int slots): while
+    `native` is set, the next value is --cur and the loop ends when cur <= stop."""
+
+    cur: str
+    stop: str
+    native: str
+
+
+def native_for_body(em: "UnitEmitter", node: ast.For, brk: str, cont: str, fend: str,
+                    counter: Counter | None = None) -> bool:
+    """Emit the body of `node` (inside UnitEmitter.for_loop, after the target is bound)
+    as a native pass and the generic body: each pass reads the variables anew, so the loop
+    itself - its iterator, its target, its back edge - stays the generic loop's. False, with
+    nothing emitted, when the body is not one this module runs natively."""
+    it = node.iter
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed" and len(it.args) == 1:
+        it = it.args[0]
+    # (only counted loops, whose bodies index lists by the count: a pass over a float
+    # body would fail its entry check each step)
+    if not (is_range_call(it) and isinstance(node.target, ast.Name)):
+        return False
+    target = node.target.id
+    c = _qualifies_parts(em, None, node.body)
+    if c is None or not c.lists:
+        return False
+    if counter is not None and em.spec.is_num_local(target):
+        c.int_name(target)
+        c.assigned.add(target)  # (the native fetch binds it)
+    else:
+        counter = None
+    labels: dict[int, str] = {}
+    loops: dict[int, tuple[str, str, str, str]] = {}
+    for s in (n for part in node.body for n in ast.walk(part)):
+        if isinstance(s, ast.stmt):
+            labels[id(s)] = em.new_label("is")
+        if isinstance(s, ast.While):
+            loops[id(s)] = (em.new_label("itop"), em.new_label("brk"), em.new_label("cont"), em.new_label("wend"))
+    _Native(em, c, labels, loops, (labels[id(node.body[0])], brk, cont)).emit_body(node, counter, fend)
+    _generic_stmts(em, node.body, labels, loops)
+    return True
+
+
 def _emit_while(em: "UnitEmitter", node: ast.While, c: _Check | None, labels: dict[int, str],
                 loops: dict[int, tuple[str, str, str, str]]) -> None:
     """The native copy (when c) and the generic copy: stmt_While's loop, with a label
     before the test and each statement, nested loops likewise (each with its own native
     copy first, which the generic copy reaches when the outer native copy left)."""
     from .unit_emitter import Loop
-    if c is not None:
-        _Native(em, c, labels, loops, node).emit(node)
     top, brk, cont, done = loops[id(node)]
+    if c is not None:
+        _Native(em, c, labels, loops, (top, brk, done)).emit(node)
     em.open("for (;;) {")
     em.label(top)
     if not (isinstance(node.test, ast.Constant) and bool(node.test.value)):

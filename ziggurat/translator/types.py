@@ -156,6 +156,10 @@ def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool
                 t = name_of(side)
                 if t:
                     wanted.add(t)
+        elif isinstance(n, ast.UnaryOp) and is_arith(n):
+            t = name_of(n.operand)  # (`-j`: as likely a number as an operand of `a - j`)
+            if t:
+                wanted.add(t)
         elif isinstance(n, ast.Compare) and len(n.ops) == 1 and type(n.ops[0]) in ORDER_OPS:
             left, right = n.left, n.comparators[0]
             if numeric_ish(left, frozenset()) or numeric_ish(right, frozenset()):

@@ -874,10 +874,12 @@ class UnitEmitter:
         self.for_loop(node, "zrt::get_aiter", self.next_item_async)
 
     def for_loop(self, node: ast.For | ast.AsyncFor, getter: str | Callable[[str], None],
-                 fetch: Callable[[ast.For | ast.AsyncFor, str, str], None], release: str = "") -> None:
+                 fetch: Callable[[ast.For | ast.AsyncFor, str, str], None], release: str = "",
+                 counter: "intloop.Counter | None" = None) -> None:
         """for / async for: `getter` makes the iterator (a C API function, or a callback
         given the iterator's variable); `fetch` assigns the next item to the target or
-        jumps to `done`; `release` drops what else the loop holds when it ends."""
+        jumps to `done`; `release` drops what else the loop holds when it ends; `counter`:
+        the native count fetch keeps, if any (intloop runs on with it)."""
         brk, cont, done = self.new_label("brk"), self.new_label("cont"), self.new_label("fend")
         it = self.long_ref("it")
         self.open("{")
@@ -892,7 +894,9 @@ class UnitEmitter:
         fetch(node, it, done)
         self.ctx.append(Loop(brk, cont))
         self.open("{")
-        self.stmts(node.body)
+        # (a body on int64 variables runs natively first, this body as its fallback)
+        if not (isinstance(node, ast.For) and intloop.native_for_body(self, node, brk, cont, done, counter)):
+            self.stmts(node.body)
         self.close("}")
         self.ctx.pop()
         self.label(cont)

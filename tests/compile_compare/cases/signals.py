@@ -11,7 +11,11 @@ class Interrupted(Exception):
     pass
 
 
+HANDLED_IN = []
+
+
 def _handler(signum, frame):
+    HANDLED_IN.append(frame.f_code.co_name if frame else None)
     raise Interrupted("alarm")
 
 
@@ -28,6 +32,9 @@ def _interrupt(loop):
                 lines = [t.lineno - loop.__code__.co_firstlineno
                          for t in traceback.extract_tb(exc.__traceback__) if t.name == loop.__name__]
                 print(loop.__name__, "interrupted at line", lines)
+            if loop in FRAME_CHECKED:  # (run by the loop's own frame, not after it)
+                # (an .abi3.so has no frames of its own: docs/differences.md)
+                print(loop.__name__, "handled in", HANDLED_IN[-1] if FRAMES else "_counted_generator")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
@@ -82,11 +89,29 @@ def spin_nested():
             pass
 
 
+def _counted_generator(cells):
+    # a body intloop runs natively, counting down natively too (gen_loops' reversed range)
+    for i in reversed(range(10**8)):
+        cells[1] += 1
+        if cells[1] > 200:
+            cells[1] = i - i
+    yield cells
+
+
+def spin_generator_body():
+    for cells in _counted_generator([0, 0, 0]):
+        print("never", cells)
+
+
+FRAME_CHECKED = (spin_generator_body,)
+FRAMES = not __file__.endswith(".abi3.so")
+
+
 def test_signals_interrupt_loops():
     for loop in (spin_while, spin_while_branches, spin_while_test, spin_range, spin_iterator,
-                 spin_comprehension, spin_nested):
+                 spin_comprehension, spin_nested, spin_generator_body):
         _interrupt(loop)
 
 
-# Each call spins five loops for 50 ms each: 20 calls show a leak as 200 would.
+# Each call spins eight loops for 50 ms each: 20 calls show a leak as 200 would.
 test_signals_interrupt_loops.leak_calls = 20

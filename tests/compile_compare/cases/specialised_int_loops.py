@@ -98,17 +98,18 @@ def test_flip_bounds():
         print('TypeError', e)
 
 
+class Noisy(list):
+    def __getitem__(self, i):
+        print('getitem', i)
+        return list.__getitem__(self, i)
+
+    def __setitem__(self, i, v):
+        print('setitem', i, v)
+        list.__setitem__(self, i, v)
+
+
 def test_flip_list_subclass_and_alias():
-    class L(list):
-        def __getitem__(self, i):
-            print('getitem', i)
-            return list.__getitem__(self, i)
-
-        def __setitem__(self, i, v):
-            print('setitem', i, v)
-            list.__setitem__(self, i, v)
-
-    print(flips(L([2, 0, 1]), 2))
+    print(flips(Noisy([2, 0, 1]), 2))
     a = [3, 2, 0, 1]
     b = a
     print(flips(a, 3), b, a is b)
@@ -369,3 +370,196 @@ def test_unbound_at_entry():
         maybe_unbound(4, 0)
     except UnboundLocalError as e:
         print('UnboundLocalError', e)
+
+
+# -- `for` bodies over range / reversed(range) (intloop.native_for_body), in generators too --
+
+def permutations(iterable, r=None):
+    # pyperformance's bm_nqueens generator, its loop in stepper
+    pool = tuple(iterable)
+    n = len(pool)
+    if r is None:
+        r = n
+    indices = list(range(n))
+    cycles = list(range(n - r + 1, n + 1))[::-1]
+    yield tuple(pool[i] for i in indices[:r])
+    for picked in stepper(cycles, indices, r, n):
+        yield tuple(pool[i] for i in picked)
+
+
+def test_permutations_generator():
+    import itertools
+    for n, r in ((0, None), (1, None), (3, None), (4, 2), (5, 5), (5, 0)):
+        got = list(permutations(range(n), r))
+        print(n, r, len(got), got == list(itertools.permutations(range(n), r)), got[:3])
+    print(attempt(lambda: list(permutations(range(3), 4))))
+    print(list(permutations('abc')))
+
+
+def test_generator_suspended_closed_thrown_abandoned():
+    g = permutations(range(4))
+    for _ in range(5):
+        v = next(g)
+    # (a compiled generator's gi_frame has no meaningful f_locals: docs/differences.md)
+    print(v)
+    try:
+        g.throw(ValueError('in'))
+    except ValueError as e:
+        tb = e.__traceback__
+        while tb.tb_next:
+            tb = tb.tb_next
+        print('ValueError', e, tb.tb_frame.f_code.co_name, tb.tb_lineno - permutations.__code__.co_firstlineno)
+    print(g.gi_frame)
+    g = permutations(range(4))
+    next(g), next(g)
+    g.close()
+    print(list(g))
+    g = permutations(range(6))
+    print(next(g), next(g))
+    del g                             # abandoned mid-loop
+    s = stepper([3, 3, 3], [0, 1, 2], 3, 3)
+    print(next(s))
+    try:
+        s.throw(KeyError('k'))
+    except KeyError as e:
+        print('KeyError', e, e.__traceback__.tb_next.tb_lineno - stepper.__code__.co_firstlineno)
+    print(list(s))
+    s = stepper([3, 3, 3], [0, 1, 2], 3, 3)
+    print(next(s), next(s))
+    s.close()
+
+
+def attempt(f):
+    try:
+        return f()
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
+def stepper(cycles, indices, r, n):
+    # the permutations loop: its for body runs natively, the yield leaves
+    while n:
+        for i in reversed(range(r)):
+            cycles[i] -= 1
+            if cycles[i] == 0:
+                indices[i:] = indices[i + 1:] + indices[i:i + 1]
+                cycles[i] = n - i
+            else:
+                j = cycles[i]
+                indices[i], indices[-j] = indices[-j], indices[i]
+                yield tuple(indices[i] for i in range(r))
+                break
+        else:
+            return
+
+
+def test_stepper_items():
+    print(list(stepper([1, 1, 2], [0, 1, 2], 3, 3)))
+    big, huge = 1000, 2 ** 70
+    indices = [big, huge, True, -1]
+    out = list(stepper([2, 3, 1, 1], indices, 4, 4))
+    print(out[:4], out[0][0] is big, indices[0] is big or indices.index(big))
+    ident = [x for step in out for x in step if x == 1000]
+    print(all(x is big for x in ident))
+    c = [1, 300, 2]                   # j = 299: outside the small-int cache, its own object
+    g = stepper(c, [0, 1, 2], 3, 3)
+    print(next(g), c)
+    print(attempt(lambda: list(stepper([1, 2 ** 64, 1], [0, 1, 2], 3, 3))[:2]))
+    print(attempt(lambda: list(stepper([1, 1.5, 1], [0, 1, 2], 3, 3))[:2]))
+    print(attempt(lambda: list(stepper([1, True, 1], [0, 1, 2], 3, 3))[:2]))
+
+    print(list(stepper(Noisy([1, 2, 2]), [0, 1, 2], 3, 3))[:2])
+    print(list(stepper([1, 2, 2], Noisy([0, 1, 2]), 3, 3))[:2])
+    a = [2, 2, 2]
+    print(attempt(lambda: list(stepper(a, a, 3, 3))[:3]), a)  # the same list both ways
+
+
+def test_stepper_errors():
+    import traceback
+    for cycles, indices, r in (([1, 5, 2], [0, 1, 2], 3), ([1, 1, 2], [0, 1], 3), ([1, 1], [0, 1, 2], 3),
+                               ([1, 'x', 2], [0, 1, 2], 3), ([1, 1, 9], [0, 1, 2], 3)):
+        try:
+            print(list(stepper(cycles, indices, r, 3))[:3])
+        except Exception as e:
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            print(type(e).__name__, e, tb.name, tb.lineno - stepper.__code__.co_firstlineno)
+
+
+def rebinding():
+    out = []
+    for i in reversed(range(3)):
+        out.append(i)
+    return out
+
+
+def test_range_and_reversed_rebound():
+    import builtins
+    g = globals()
+    g['reversed'] = lambda x: list(builtins.reversed(x))[:2]
+    try:
+        print(list(stepper([2, 2, 2], [0, 1, 2], 3, 3))[:2])
+        print(list(permutations(range(3)))[:4])
+    finally:
+        del g['reversed']
+    g['range'] = lambda *a: [x for x in builtins.range(*a) if x != 1]
+    try:
+        print(list(permutations(range(3))))
+    finally:
+        del g['range']
+    print(list(permutations(range(3)))[:3])
+
+
+def counted(lst, n, stop):
+    # a plain function's `for ... in range`: the body native, the loop variable the loop's
+    total = 0
+    for i in range(n):
+        lst[i] += i
+        if lst[i] > stop:
+            break
+        if lst[i] == 3:
+            continue
+        lst[i - 1], lst[i] = lst[i], lst[i - 1]
+        total += lst[i]
+    else:
+        i = -1
+    return i, total, lst
+
+
+def test_counted_for_bodies():
+    print(counted([0, 1, 2, 3, 4], 5, 100))
+    print(counted([0, 1, 2, 3, 4], 5, 5))
+    print(counted([0, 1, 2, 3, 4], 0, 5))
+    print(counted([250, 255, 2, 3], 4, 1000))     # 255 + 1: stored outside the cache
+    print(counted([0, 2 ** 63 - 2, 2, 3], 4, 2 ** 64))
+    try:
+        counted([0, 1], 3, 100)
+    except IndexError as e:
+        print('IndexError', e)
+
+
+def counted_gen(lst, r, stop):
+    # the count itself native (gen_loops' reversed range): the target after the end/break
+    for i in reversed(range(r)):
+        lst[i] += 1
+        if lst[i] > stop:
+            break
+    else:
+        yield 'else'
+    yield i
+    for k in reversed(range(2, r)):
+        lst[k] -= k
+        if k == 3:
+            yield 'k3', lst[:]
+    yield k, lst
+
+
+def test_counted_generator_target():
+    print(list(counted_gen([0, 1, 2, 3, 4], 5, 100)))
+    print(list(counted_gen([0, 5, 2, 3, 4], 5, 4)))
+    print(attempt(lambda: list(counted_gen([5], True, 100))))  # not an exact int: the iterator
+    print(attempt(lambda: list(counted_gen([1, 2], 0, 100))))  # i never bound
+    print(attempt(lambda: list(counted_gen([1, 2], 3, 100))))  # IndexError at lst[2]
+    print(attempt(lambda: list(counted_gen([0] * 5, 2 ** 40, 100))))
+    g = counted_gen([0, 1, 2, 3, 4, 5], 6, 100)
+    print(next(g), next(g), next(g))
+    g.close()
