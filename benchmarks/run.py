@@ -69,7 +69,8 @@ from ziggurat.toolchains.run import run
 from . import report
 from . import shedskin_port, shedskin_prep
 from .generic_tier import callgrind, collected
-from .tools import CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, warm
+from .tools import (CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, ensure_zig,
+                    warm)
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "driver.py"
@@ -419,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     # (directories with __init__.py) above it, and benchmarks/ is one.
     work = args.work.resolve()
     (work / "zig-cache").mkdir(parents=True, exist_ok=True)
+    why = ensure_zig()
+    if why:
+        raise SystemExit(f"error: ziggurat has no zig and pip could not install ziglang: {why}")
     log(f"warming a private zig cache in {work / 'zig-cache'} (not counted) ...")
     log(f"  {warm(ZIGGURAT, work / 'zig-cache'):.1f} s")
     if SHEDSKIN in tools:

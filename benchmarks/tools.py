@@ -153,6 +153,25 @@ def ensure_installed(requirement: str) -> str:
     return ""
 
 
+def ensure_zig() -> str:
+    """Make ziggurat's zig available to the builds: '' when one is found (ZIGGURAT_ZIG, the
+    `ziglang` package, `zig` on PATH) or after pip installed `ziglang`, else why not.
+
+    ziggurat itself asks the build frontend for `ziglang` (get_requires_for_build_wheel), but
+    the suite runs `ziggurat compile` in the interpreter it was installed into, where a plain
+    `pip install -e .` (a fresh clone) brings no zig: the first build then failed with "no
+    usable zig found" before anything was measured."""
+    from ziggurat.toolchains.zig import clear_zig_cache, zig_available
+
+    if zig_available():
+        return ""
+    why = ensure_installed("ziglang")
+    clear_zig_cache()
+    if why:
+        return why
+    return "" if zig_available() else "pip installed ziglang, but ziggurat still finds no usable zig"
+
+
 WARM_MODULE = "def f(x):\n    return x + 1\n\n\nif __name__ == '__main__':\n    f(1)\n"
 
 

@@ -20,7 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import report, run  # noqa: E402
+from benchmarks import report, run, tools  # noqa: E402
+from ziggurat.toolchains import zig  # noqa: E402
 from benchmarks.tools import EXT_SUFFIX  # noqa: E402
 
 
@@ -123,6 +124,26 @@ def test_report_marks_failures_and_leaves_them_out_of_the_geomean() -> None:
     assert "- geomean over the 13 named >= 3x: 2.00x over 2/13 -> FAIL" in text
     assert "- each of them faster than CPython: 1/3 -> FAIL (not: float, go)" in text
     assert "(not: float 1.00x vs 8.00x; go 0.00x vs 2.00x)" in text
+
+
+def test_a_missing_zig_is_installed_before_any_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh clone installed with a plain `pip install -e .` has no zig; the harness adds
+    # ziglang, and says why not when pip cannot, instead of failing on the first build.
+    found: list[bool] = [False]
+    asked: list[str] = []
+
+    def pip(requirement: str) -> str:
+        asked.append(requirement)
+        found[0] = requirement == "ziglang"
+        return ""
+
+    monkeypatch.setattr(zig, "zig_available", lambda: found[0])
+    monkeypatch.setattr(tools, "ensure_installed", pip)
+    assert tools.ensure_zig() == "" and asked == ["ziglang"]
+    assert tools.ensure_zig() == "" and asked == ["ziglang"]  # found now: pip not asked again
+    found[0] = False
+    monkeypatch.setattr(tools, "ensure_installed", lambda requirement: "no network")
+    assert tools.ensure_zig() == "no network"
 
 
 def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
