@@ -97,7 +97,8 @@ def test_driver_check_sees_a_different_result(tmp_path: Path, bm_dir: Path) -> N
 def _bench(name: str, group: str, **tools: dict[str, Any]) -> dict[str, Any]:
     def tool(build_ok: bool = True, ratios: list[float] | None = None, identical: bool | None = True,
              error: str = "", differences: list[str] | None = None) -> dict[str, Any]:
-        return {"build": {"ok": build_ok, "seconds": 1.0, "size": 2048, "error": "" if build_ok else "boom"},
+        return {"build": {"ok": build_ok, "seconds": 1.0, "size": 2048, "error": "" if build_ok else "boom",
+                          "cpu_seconds": 0.5},
                 "file": "", "seconds": [0.1], "ratios": ratios or [], "identical": identical,
                 "differences": differences or [], "error": error}
     return {"spec": {"name": name, "group": group, "base": "", "source": ""}, "loops": [1], "unstable": [],
@@ -124,6 +125,10 @@ def test_report_marks_failures_and_leaves_them_out_of_the_geomean() -> None:
     assert "- geomean over the 13 named >= 3x: 2.00x over 2/13 -> FAIL" in text
     assert "- each of them faster than CPython: 1/3 -> FAIL (not: float, go)" in text
     assert "(not: float 1.00x vs 8.00x; go 0.00x vs 2.00x)" in text
+    # compile time: wall clock with the CPU time in brackets; the bar over the two both built
+    assert "| go | 1.0 (0.5) | 1.0 (0.5) | 2 | 2 |" in text and "| nbody | 1.0 (0.5) | failed (1.0 (0.5)) |" in text
+    assert "| **total** | 3.0 (1.5), 3 built | 2.0 (1.0), 2 built |" in text
+    assert "ziggurat 2.0 s vs Cython 2.0 s over the 2 both built -> PASS; CPU time ziggurat 1.0 s vs Cython 1.0 s" in text
 
 
 def test_a_missing_zig_is_installed_before_any_build(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,6 +163,7 @@ def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     zig = data["benchmarks"][0]["tools"]["ziggurat"]
     assert zig["build"]["ok"] and zig["build"]["size"] > 0 and zig["identical"] is True
+    assert 0 < zig["build"]["cpu_seconds"]  # zig's compiler processes were waited for and counted
     assert zig["file"].endswith(EXT_SUFFIX) and len(zig["ratios"]) == 1
     assert "| **geomean, the 13 named** |" in table and "## Builds" in table
     assert (tmp_path / "speedups.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
