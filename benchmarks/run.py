@@ -54,6 +54,7 @@ import importlib
 import importlib.util
 import json
 import math
+import os
 import shutil
 import statistics
 import sys
@@ -98,6 +99,12 @@ DEFAULT_WORK = Path(tempfile.gettempdir()) / "ziggurat-benchmarks"
 # Extra options for the check run only: benchmarks that can write their picture do, so the
 # picture is compared, not just the absence of an exception.
 CHECK_ARGS = {"chaos": ("--filename", "out.ppm"), "raytrace": ("--filename", "out.ppm")}
+# Counted runs (--instructions) share one hash seed. A count is a many-loop run less a
+# one-loop run, which cancels start-up only if both processes' imports probe their dicts
+# alike; with a random seed per process the collisions, and so start-up, differed by 1-2 M
+# instructions between the two, which no subtraction removes: json_dumps's ziggurat build
+# (~90 M counted) came out 14.5x to 15.8x from run to run of one build.
+COUNTED_HASH_SEED = "0"
 # Benchmarks whose pyproject.toml asks for a package beyond pyperf: installed when selected.
 NEEDS = {"crypto_pyaes": "pyaes"}
 
@@ -196,8 +203,11 @@ def drive(spec: Spec, directory: Path, mode: str, loops: list[int] | None = None
             argv += ["--loops", ",".join(map(str, loops))]
         if extra:
             argv += ["--", *extra]
-        proc = run([*callgrind(profile), *argv] if profile else argv, cwd=cwd,
-                   timeout=RUN_TIMEOUT * (20 if profile else 1))
+        if profile:
+            env = {**os.environ, "PYTHONHASHSEED": COUNTED_HASH_SEED}
+            proc = run([*callgrind(profile), *argv], cwd=cwd, timeout=RUN_TIMEOUT * 20, env=env)
+        else:
+            proc = run(argv, cwd=cwd, timeout=RUN_TIMEOUT)
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     if profile:
         result["instructions"] = collected(proc.stderr)

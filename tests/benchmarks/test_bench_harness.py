@@ -151,6 +151,25 @@ def test_a_missing_zig_is_installed_before_any_build(monkeypatch: pytest.MonkeyP
     assert tools.ensure_zig() == "no network"
 
 
+def test_counted_runs_share_one_hash_seed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A count subtracts a one-loop run from a many-loop run: start-up cancels only when both
+    # processes hash alike. Timed runs keep the interpreter's own (random) seed.
+    monkeypatch.setenv("PYTHONHASHSEED", "random")
+    seen: list[dict[str, str] | None] = []
+
+    def fake_run(argv: list[str], cwd: str, timeout: float, env: dict[str, str] | None = None) -> Any:
+        seen.append(env)
+        Path(argv[argv.index(str(run.DRIVER)) + 1]).write_text("{}", encoding="utf-8")
+        return subprocess.CompletedProcess(argv, 0, "", "==1== Collected : 1,234")
+
+    monkeypatch.setattr(run, "run", fake_run)
+    spec = run.Spec("x", tmp_path / "x.py", None, "named")
+    assert run.drive(spec, tmp_path, "time", loops=[1], profile="/dev/null") == {"instructions": 1234}
+    assert run.drive(spec, tmp_path, "time", loops=[2], profile="/dev/null") == {"instructions": 1234}
+    run.drive(spec, tmp_path, "time", loops=[1])
+    assert [e and e["PYTHONHASHSEED"] for e in seen] == [run.COUNTED_HASH_SEED, run.COUNTED_HASH_SEED, None]
+
+
 def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--bench", "nqueens", "--rounds", "1",
                            "--target-seconds", "0.05", "--out", str(tmp_path), "--work", str(tmp_path / "work")],
