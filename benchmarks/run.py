@@ -54,7 +54,6 @@ import importlib
 import importlib.util
 import json
 import math
-import os
 import shutil
 import statistics
 import sys
@@ -69,7 +68,7 @@ from ziggurat.toolchains.run import run
 
 from . import report
 from . import shedskin_port, shedskin_prep
-from .generic_tier import callgrind, collected
+from .generic_tier import COUNTED_HASH_SEED, callgrind, collected, counted_env
 from .tools import (CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, ensure_zig,
                     warm)
 
@@ -99,12 +98,6 @@ DEFAULT_WORK = Path(tempfile.gettempdir()) / "ziggurat-benchmarks"
 # Extra options for the check run only: benchmarks that can write their picture do, so the
 # picture is compared, not just the absence of an exception.
 CHECK_ARGS = {"chaos": ("--filename", "out.ppm"), "raytrace": ("--filename", "out.ppm")}
-# Counted runs (--instructions) share one hash seed. A count is a many-loop run less a
-# one-loop run, which cancels start-up only if both processes' imports probe their dicts
-# alike; with a random seed per process the collisions, and so start-up, differed by 1-2 M
-# instructions between the two, which no subtraction removes: json_dumps's ziggurat build
-# (~90 M counted) came out 14.5x to 15.8x from run to run of one build.
-COUNTED_HASH_SEED = "0"
 # Benchmarks whose pyproject.toml asks for a package beyond pyperf: installed when selected.
 NEEDS = {"crypto_pyaes": "pyaes"}
 
@@ -204,8 +197,8 @@ def drive(spec: Spec, directory: Path, mode: str, loops: list[int] | None = None
         if extra:
             argv += ["--", *extra]
         if profile:
-            env = {**os.environ, "PYTHONHASHSEED": COUNTED_HASH_SEED}
-            proc = run([*callgrind(profile), *argv], cwd=cwd, timeout=RUN_TIMEOUT * 20, env=env)
+            # one hash seed for every counted process (generic_tier.counted_env says why)
+            proc = run([*callgrind(profile), *argv], cwd=cwd, timeout=RUN_TIMEOUT * 20, env=counted_env())
         else:
             proc = run(argv, cwd=cwd, timeout=RUN_TIMEOUT)
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
