@@ -16,6 +16,7 @@ times on a shared machine do not; they ignore cache misses and branch prediction
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -93,6 +94,18 @@ def main() -> int:
     return 0
 
 
+# Counted processes share one hash seed. A count is one process's total less another's, which
+# cancels start-up only if both probe their dicts alike at import; with a seed per process
+# start-up differed by 1-2 M instructions between them, which no subtraction removes
+# (json_dumps's ziggurat build, ~90 M counted, came out 14.5x to 15.8x from run to run).
+COUNTED_HASH_SEED = "0"
+
+
+def counted_env() -> dict[str, str]:
+    """The environment of a process whose instructions are counted."""
+    return {**os.environ, "PYTHONHASHSEED": COUNTED_HASH_SEED}
+
+
 def callgrind(profile: str = "/dev/null") -> list[str]:
     """The command prefix that counts a process's instructions (profile: callgrind's output
     file, for callgrind_annotate)."""
@@ -107,7 +120,7 @@ def collected(stderr: str) -> int:
 
 def _instructions(python: str, where: Path, name: str, n: int) -> int:
     run = subprocess.run([*callgrind(), python, "-c", COUNTER, str(where), name, str(n)],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=counted_env())
     return collected(run.stderr)
 
 

@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from generic_tier import counted_env  # a script: its directory, benchmarks/, is on sys.path
+
 # benchmark directory, module call timed (the module's names are in scope)
 KERNELS = {
     "nbody": "bench_nbody(1, 'sun', 20000)",
@@ -98,7 +100,8 @@ def main() -> int:
 
 def _instructions(python: str, where: Path, name: str, calls: int) -> int:
     run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", COUNTER,
-                          str(where), f"bm_{name}", KERNELS[name], str(calls)], check=True, capture_output=True, text=True)
+                          str(where), f"bm_{name}", KERNELS[name], str(calls)], check=True, capture_output=True, text=True,
+                         env=counted_env())
     return int([line for line in run.stderr.splitlines() if "Collected" in line][-1].split()[-1].replace(",", ""))
 
 

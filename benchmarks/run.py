@@ -68,8 +68,9 @@ from ziggurat.toolchains.run import run
 
 from . import report
 from . import shedskin_port, shedskin_prep
-from .generic_tier import callgrind, collected
-from .tools import CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, warm
+from .generic_tier import COUNTED_HASH_SEED, callgrind, collected, counted_env
+from .tools import (CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, ensure_zig,
+                    warm)
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "driver.py"
@@ -195,8 +196,11 @@ def drive(spec: Spec, directory: Path, mode: str, loops: list[int] | None = None
             argv += ["--loops", ",".join(map(str, loops))]
         if extra:
             argv += ["--", *extra]
-        proc = run([*callgrind(profile), *argv] if profile else argv, cwd=cwd,
-                   timeout=RUN_TIMEOUT * (20 if profile else 1))
+        if profile:
+            # one hash seed for every counted process (generic_tier.counted_env says why)
+            proc = run([*callgrind(profile), *argv], cwd=cwd, timeout=RUN_TIMEOUT * 20, env=counted_env())
+        else:
+            proc = run(argv, cwd=cwd, timeout=RUN_TIMEOUT)
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     if profile:
         result["instructions"] = collected(proc.stderr)
@@ -419,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     # (directories with __init__.py) above it, and benchmarks/ is one.
     work = args.work.resolve()
     (work / "zig-cache").mkdir(parents=True, exist_ok=True)
+    why = ensure_zig()
+    if why:
+        raise SystemExit(f"error: ziggurat has no zig and pip could not install ziglang: {why}")
     log(f"warming a private zig cache in {work / 'zig-cache'} (not counted) ...")
     log(f"  {warm(ZIGGURAT, work / 'zig-cache'):.1f} s")
     if SHEDSKIN in tools:

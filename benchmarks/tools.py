@@ -4,7 +4,8 @@ one benchmark module into an extension module next to its data.
 In: a directory holding the benchmark as `MODULE.py` (plus the data files it reads). Out: a
 `Build` saying whether the tool built an extension module, how long the build took (wall
 clock, cold: ziggurat gets an empty compile cache each time; zig's own cache of libc++ stays
-warm, as a toolchain install would), the size of the extension files, and the error if any.
+warm, as a toolchain install would; and the CPU time of the build's processes, which a loaded
+machine inflates far less), the size of the extension files, and the error if any.
 After a successful build the `.py` is removed, so the driver cannot silently import it.
 
 Must not: change the benchmark's source, retry a failed build, or hide a failure.
@@ -13,6 +14,7 @@ Must not: change the benchmark's source, retry a failed build, or hide a failure
 from __future__ import annotations
 
 import importlib.util
+import resource
 import sys
 import sysconfig
 import tempfile
@@ -34,6 +36,9 @@ class Build:
     seconds: float = 0.0
     size: int = 0  # bytes of every extension module the build left
     error: str = ""
+    # user + system time of the build command and every process it waited for (compilers,
+    # linkers): on a shared machine the wall clock counts the other jobs' time too
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,15 +62,16 @@ class Tool:
         before = set(directory.rglob("*"))
         with tempfile.TemporaryDirectory(prefix="zgcache-") as cache:
             env = _env(cache, zig_cache)
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), _children_cpu()
             try:
                 proc = run(self.build_argv(directory, module), cwd=directory, env=env, timeout=COMPILE_TIMEOUT,
                            check=False)
             except ToolchainError as exc:
-                return Build(ok=False, seconds=time.perf_counter() - t0, error=_last_lines(exc.stderr or str(exc)))
-            seconds = time.perf_counter() - t0
+                return Build(ok=False, seconds=time.perf_counter() - t0, error=_last_lines(exc.stderr or str(exc)),
+                             cpu_seconds=_children_cpu() - cpu0)
+            seconds, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
             if proc.returncode != 0:
-                return Build(ok=False, seconds=seconds, error=_diagnostics(proc.stdout, proc.stderr))
+                return Build(ok=False, seconds=seconds, error=_diagnostics(proc.stdout, proc.stderr), cpu_seconds=cpu)
         product = directory / self.product.format(module=module)
         if self.product and product.is_file():
             product.rename(directory / (module + EXT_SUFFIX))
@@ -73,7 +79,13 @@ class Tool:
         if not any(p.name == module + EXT_SUFFIX for p in extensions):
             return Build(ok=False, seconds=seconds, error=f"no {module}{EXT_SUFFIX} was produced")
         (directory / f"{module}.py").unlink()
-        return Build(ok=True, seconds=seconds, size=sum(p.stat().st_size for p in extensions))
+        return Build(ok=True, seconds=seconds, size=sum(p.stat().st_size for p in extensions), cpu_seconds=cpu)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children so far (the tools run one at a time)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _env(cache: str, zig_cache: Path | None) -> dict[str, str]:
@@ -151,6 +163,25 @@ def ensure_installed(requirement: str) -> str:
         return _last_lines(exc.stderr or str(exc), 3)
     importlib.invalidate_caches()
     return ""
+
+
+def ensure_zig() -> str:
+    """Make ziggurat's zig available to the builds: '' when one is found (ZIGGURAT_ZIG, the
+    `ziglang` package, `zig` on PATH) or after pip installed `ziglang`, else why not.
+
+    ziggurat itself asks the build frontend for `ziglang` (get_requires_for_build_wheel), but
+    the suite runs `ziggurat compile` in the interpreter it was installed into, where a plain
+    `pip install -e .` (a fresh clone) brings no zig: the first build then failed with "no
+    usable zig found" before anything was measured."""
+    from ziggurat.toolchains.zig import clear_zig_cache, zig_available
+
+    if zig_available():
+        return ""
+    why = ensure_installed("ziglang")
+    clear_zig_cache()
+    if why:
+        return why
+    return "" if zig_available() else "pip installed ziglang, but ziggurat still finds no usable zig"
 
 
 WARM_MODULE = "def f(x):\n    return x + 1\n\n\nif __name__ == '__main__':\n    f(1)\n"

@@ -20,7 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import report, run  # noqa: E402
+from benchmarks import report, run, tools  # noqa: E402
+from ziggurat.toolchains import zig  # noqa: E402
 from benchmarks.tools import EXT_SUFFIX  # noqa: E402
 
 
@@ -96,7 +97,8 @@ def test_driver_check_sees_a_different_result(tmp_path: Path, bm_dir: Path) -> N
 def _bench(name: str, group: str, **tools: dict[str, Any]) -> dict[str, Any]:
     def tool(build_ok: bool = True, ratios: list[float] | None = None, identical: bool | None = True,
              error: str = "", differences: list[str] | None = None) -> dict[str, Any]:
-        return {"build": {"ok": build_ok, "seconds": 1.0, "size": 2048, "error": "" if build_ok else "boom"},
+        return {"build": {"ok": build_ok, "seconds": 1.0, "size": 2048, "error": "" if build_ok else "boom",
+                          "cpu_seconds": 0.5},
                 "file": "", "seconds": [0.1], "ratios": ratios or [], "identical": identical,
                 "differences": differences or [], "error": error}
     return {"spec": {"name": name, "group": group, "base": "", "source": ""}, "loops": [1], "unstable": [],
@@ -123,6 +125,49 @@ def test_report_marks_failures_and_leaves_them_out_of_the_geomean() -> None:
     assert "- geomean over the 13 named >= 3x: 2.00x over 2/13 -> FAIL" in text
     assert "- each of them faster than CPython: 1/3 -> FAIL (not: float, go)" in text
     assert "(not: float 1.00x vs 8.00x; go 0.00x vs 2.00x)" in text
+    # compile time: wall clock with the CPU time in brackets; the bar over the two both built
+    assert "| go | 1.0 (0.5) | 1.0 (0.5) | 2 | 2 |" in text and "| nbody | 1.0 (0.5) | failed (1.0 (0.5)) |" in text
+    assert "| **total** | 3.0 (1.5), 3 built | 2.0 (1.0), 2 built |" in text
+    assert "ziggurat 2.0 s vs Cython 2.0 s over the 2 both built -> PASS; CPU time ziggurat 1.0 s vs Cython 1.0 s" in text
+
+
+def test_a_missing_zig_is_installed_before_any_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh clone installed with a plain `pip install -e .` has no zig; the harness adds
+    # ziglang, and says why not when pip cannot, instead of failing on the first build.
+    found: list[bool] = [False]
+    asked: list[str] = []
+
+    def pip(requirement: str) -> str:
+        asked.append(requirement)
+        found[0] = requirement == "ziglang"
+        return ""
+
+    monkeypatch.setattr(zig, "zig_available", lambda: found[0])
+    monkeypatch.setattr(tools, "ensure_installed", pip)
+    assert tools.ensure_zig() == "" and asked == ["ziglang"]
+    assert tools.ensure_zig() == "" and asked == ["ziglang"]  # found now: pip not asked again
+    found[0] = False
+    monkeypatch.setattr(tools, "ensure_installed", lambda requirement: "no network")
+    assert tools.ensure_zig() == "no network"
+
+
+def test_counted_runs_share_one_hash_seed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A count subtracts a one-loop run from a many-loop run: start-up cancels only when both
+    # processes hash alike. Timed runs keep the interpreter's own (random) seed.
+    monkeypatch.setenv("PYTHONHASHSEED", "random")
+    seen: list[dict[str, str] | None] = []
+
+    def fake_run(argv: list[str], cwd: str, timeout: float, env: dict[str, str] | None = None) -> Any:
+        seen.append(env)
+        Path(argv[argv.index(str(run.DRIVER)) + 1]).write_text("{}", encoding="utf-8")
+        return subprocess.CompletedProcess(argv, 0, "", "==1== Collected : 1,234")
+
+    monkeypatch.setattr(run, "run", fake_run)
+    spec = run.Spec("x", tmp_path / "x.py", None, "named")
+    assert run.drive(spec, tmp_path, "time", loops=[1], profile="/dev/null") == {"instructions": 1234}
+    assert run.drive(spec, tmp_path, "time", loops=[2], profile="/dev/null") == {"instructions": 1234}
+    run.drive(spec, tmp_path, "time", loops=[1])
+    assert [e and e["PYTHONHASHSEED"] for e in seen] == [run.COUNTED_HASH_SEED, run.COUNTED_HASH_SEED, None]
 
 
 def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
@@ -137,6 +182,7 @@ def test_harness_runs_one_benchmark(tmp_path: Path, bm_dir: Path) -> None:
     data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     zig = data["benchmarks"][0]["tools"]["ziggurat"]
     assert zig["build"]["ok"] and zig["build"]["size"] > 0 and zig["identical"] is True
+    assert 0 < zig["build"]["cpu_seconds"]  # zig's compiler processes were waited for and counted
     assert zig["file"].endswith(EXT_SUFFIX) and len(zig["ratios"]) == 1
     assert "| **geomean, the 13 named** |" in table and "## Builds" in table
     assert (tmp_path / "speedups.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
