@@ -41,6 +41,15 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
 // Anything else (a metaclass, a custom __new__, an abstract class, __init__ of any other
 // kind) returns `not_taken` and the caller makes the generic call. `args` has a writable
 // slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
+// Is object.__new__(tp) (no arguments, tp not abstract) nothing but tp->tp_alloc(tp, 0)?
+// Yes where its instances have no dict to set up (CPython 3.10-3.13's object_new).
+ZRT_INLINE bool alloc_only(PyTypeObject* tp) {
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) return false;
+#endif
+    return tp->tp_dictoffset == 0 && tp->tp_new == PyBaseObject_Type.tp_new;
+}
+
 ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const* args, size_t nargsf,
                                        PyObject* kwnames, bool* not_taken) {
     *not_taken = true;
@@ -88,7 +97,9 @@ ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const
     // array (3.11/3.12), which tp_alloc alone leaves to a dict made at the first store
     static PyObject* no_args = nullptr;
     if (!no_args && !(no_args = PyTuple_New(0))) return nullptr;
-    PyObject* self = tp->tp_new(tp, no_args, nullptr);
+    // object_new with no arguments is tp_alloc for a class whose instances have no __dict__
+    // (the slots classes: its _PyObject_InitializeDict does nothing for them)
+    PyObject* self = alloc_only(tp) ? tp->tp_alloc(tp, 0) : tp->tp_new(tp, no_args, nullptr);
     if (!self) return nullptr;
     Py_INCREF(init);  // the class may be changed while __init__ runs
     PyObject** slots = const_cast<PyObject**>(args) - 1;
@@ -196,13 +207,13 @@ ZRT_INLINE PyObject* call_vector(TState ts, PyObject* f, PyObject* const* args, 
 
 // f(a): the one-argument calls of builtin types that the interpreter also shortcuts
 // (str(x), type(x), tuple(x), list(x)); anything else is an ordinary vectorcall.
-ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
+ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a, TState ts = nullptr) {
     if (f == (PyObject*)&PyUnicode_Type) return PyObject_Str(a);
     if (f == (PyObject*)&PyType_Type) return newref((PyObject*)Py_TYPE(a));
     if (f == (PyObject*)&PyTuple_Type) return PySequence_Tuple(a);
     if (f == (PyObject*)&PyList_Type) return PySequence_List(a);
     PyObject* args[] = {nullptr, a};
-    return call_vector(nullptr, f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    return call_vector(ts, f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
 // LOAD_NAME in a class body: the namespace mapping first.

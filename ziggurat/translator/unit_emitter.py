@@ -1859,8 +1859,10 @@ class UnitEmitter:
         local = (isinstance(node.func, ast.Name) and self.access(node.func.id) == FAST
                  and not self.spec.is_num_local(node.func.id) and not node.keywords)
         if nargs == 1 and not node.keywords:
-            helper = "zrt::call_local_one" if local else "zrt::call_one"
-            result = self.call(f"{helper}({func.expr}, {vals[0].expr})")
+            if local:
+                result = self.call(f"zrt::call_local_one({func.expr}, {vals[0].expr})")
+            else:  # (the thread state: a class's compiled __init__ is entered with it)
+                result = self.call(f"zrt::call_one({func.expr}, {vals[0].expr}, {self.call_tstate()})")
             self.release(func, *vals)
             return result
         if nargs == 2 and local:

@@ -577,3 +577,84 @@ def test_runs_binding_locals_in_loops():
     Box3.y = saved
     b.y = 2.0
     print(state(b))
+
+
+class Vec:
+    """Made by a compiled call (runtime/ops.hpp new_instance_fast: object.__new__ as the
+    class's tp_alloc) and released by slot_dealloc's leaf path (slotclass.hpp) while its slots
+    hold only exact floats, ints, strs and None."""
+
+    __slots__ = ("a", "b", "c")
+
+    def __init__(self, a, b=None, c=None, fail=False):
+        self.a = a
+        self.b = b
+        if fail:
+            raise ValueError(a)
+        self.c = c
+
+
+class FDel(float):
+    died = []
+
+    def __del__(self):
+        FDel.died.append(float(self))
+
+
+def make_vec(*args, **kw):
+    return Vec(*args, **kw)
+
+
+def test_construction_and_release():
+    import traceback
+
+    big, raw, text = 10**30, bytes(3), "t" * 40
+
+    def counts():
+        return [sys.getrefcount(x) for x in (big, raw, text)]
+
+    # a value the leaf path does not release (bytes, a float subclass) after ones it does:
+    # the rest is released as before, each value once
+    FDel.died.clear()
+    for args in ((big, 1.5, text), (None, big), (big, raw, text), (raw, big, None), (text, FDel(2.5), big), ()):
+        before = counts()
+        v = make_vec(*args) if args else Vec.__new__(Vec)
+        tracked = gc.is_tracked(v)
+        del v
+        print(tracked == (not OURS) or FDel in map(type, args), [a - b for a, b in zip(counts(), before)])
+    del args
+    print(FDel.died)
+    # an exception from __init__: its traceback, the half-made instance released
+    before = counts()
+    try:
+        make_vec(big, raw, fail=True)
+    except ValueError as e:
+        print([(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__)])
+        del e
+    print([a - b for a, b in zip(counts(), before)])
+
+    # __new__ given to a class like Vec; a class of the same shape with a __dict__
+    class Made:
+        __slots__ = ("a", "c")
+
+        def __init__(self, a, c=None):
+            self.a = a
+            self.c = c
+
+    m = Made(0.5)
+    Made.__new__ = staticmethod(lambda cls, *a, **k: print("new", a, k) or object.__new__(cls))
+    v = Made(1.0, c=2.0)
+    Made.__init__ = lambda self, *a, **k: print("init", a, k)
+    u = Made(3.0)
+
+    class WithDict(Vec):
+        pass
+
+    d = WithDict(4.0)
+    d.extra = 5.0
+    w = make_vec(3.0)
+    print(m.a, v.a, v.c, hasattr(u, "a"), w.a, w.b, d.a, vars(d), type(d).__name__, untracked_as_expected(w),
+          untracked_as_expected(m))
+
+
+test_construction_and_release.leak_calls = 20
