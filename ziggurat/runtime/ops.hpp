@@ -43,12 +43,14 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
 // slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
 // Is object.__new__(tp) (no arguments, tp not abstract) nothing but tp->tp_alloc(tp, 0)?
 // Yes where its instances have no dict to set up (CPython 3.10-3.13's object_new).
+#if !ZRT_LIMITED
 ZRT_INLINE bool alloc_only(PyTypeObject* tp) {
 #ifdef Py_TPFLAGS_MANAGED_DICT
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) return false;
 #endif
     return tp->tp_dictoffset == 0 && tp->tp_new == PyBaseObject_Type.tp_new;
 }
+#endif
 
 ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const* args, size_t nargsf,
                                        PyObject* kwnames, bool* not_taken) {

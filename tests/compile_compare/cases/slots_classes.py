@@ -657,4 +657,97 @@ def test_construction_and_release():
           untracked_as_expected(m))
 
 
-test_construction_and_release.leak_calls = 20
+
+def test_method_sites():
+    """Method calls on instances of slots classes (runtime/slotrun.hpp slot_method): one site
+    sees classes of ours, their subclasses (with a dict, with more slots), a method patched
+    while the arguments are evaluated, replaced by a staticmethod, a property, deleted,
+    given other code, and classes with __getattr__ / __getattribute__."""
+    import traceback
+
+    class Acc:
+        __slots__ = ("v",)
+
+        def __init__(self):
+            self.v = 0.0
+
+        def add(self, d):
+            self.v += d
+            return self
+
+        def get(self):
+            return self.v
+
+    def call_add(o, d):
+        return o.add(d)
+
+    def call_get(o):
+        return o.get()
+
+    a = Acc()
+    for _ in range(3):
+        call_add(a, 1.5)
+    print(call_get(a))
+
+    class Sub(Acc):
+        def get(self):
+            return ("sub", self.v)
+
+    class More(Acc):
+        __slots__ = ("w",)
+
+        def add(self, d):
+            return ("more", d)
+
+    s, m = Sub(), More()
+    call_add(s, 2.0)
+    print(call_get(s), call_add(m, 1), call_get(a), call_add(a, 0.5).get())
+
+    def patch(v):
+        Acc.add = lambda self, d: ("patched", d)
+        return v
+
+    print(a.add(patch(1.0)) is a, call_add(a, 2.0), a.v)
+    Acc.get.__code__ = (lambda self: ("other code", self.v)).__code__
+    print(call_get(a))
+    Acc.get = staticmethod(lambda: "static")
+    print(call_get(a))
+    Acc.get = property(lambda self: lambda: "prop")
+    print(call_get(a))
+    del Acc.get
+    try:
+        call_get(a)
+    except AttributeError as e:
+        print("AttributeError", e)
+
+    class WithGetattr:
+        __slots__ = ()
+
+        def __getattr__(self, name):
+            return lambda: ("getattr", name)
+
+        def get(self):
+            return "get"
+
+    class WithGetattribute:
+        __slots__ = ()
+
+        def __getattribute__(self, name):
+            return lambda: ("getattribute", name)
+
+        def get(self):
+            return "get"
+
+    class Boom:
+        __slots__ = ("n",)
+
+        def go(self, n):
+            if n == 0:
+                raise KeyError(n)
+            return self.go(n - 1)
+
+    print(call_get(WithGetattr()), call_get(WithGetattribute()), call_get(s))
+    try:
+        Boom().go(3)
+    except KeyError as e:
+        print([(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__)])
