@@ -34,13 +34,6 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
 }
 
 
-// C(args) for a class C whose instances come from object.__new__ and whose __init__ is a
-// plain or compiled function, called through `type` itself (no metaclass __call__): what
-// type_call -> object_new -> slot_tp_init do, without the argument tuple/dict they build
-// and the bound method slot_tp_init makes (CPython 3.13's CALL_ALLOC_AND_ENTER_INIT).
-// Anything else (a metaclass, a custom __new__, an abstract class, __init__ of any other
-// kind) returns `not_taken` and the caller makes the generic call. `args` has a writable
-// slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
 // Is object.__new__(tp) (no arguments, tp not abstract) nothing but tp->tp_alloc(tp, 0)?
 // Yes where its instances have no dict to set up (CPython 3.10-3.13's object_new).
 #if !ZRT_LIMITED
@@ -52,6 +45,13 @@ ZRT_INLINE bool alloc_only(PyTypeObject* tp) {
 }
 #endif
 
+// C(args) for a class C whose instances come from object.__new__ and whose __init__ is a
+// plain or compiled function, called through `type` itself (no metaclass __call__): what
+// type_call -> object_new -> slot_tp_init do, without the argument tuple/dict they build
+// and the bound method slot_tp_init makes (CPython 3.13's CALL_ALLOC_AND_ENTER_INIT).
+// Anything else (a metaclass, a custom __new__, an abstract class, __init__ of any other
+// kind) returns `not_taken` and the caller makes the generic call. `args` has a writable
+// slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
 ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const* args, size_t nargsf,
                                        PyObject* kwnames, bool* not_taken) {
     *not_taken = true;
