@@ -605,9 +605,16 @@ def make_vec(*args, **kw):
     return Vec(*args, **kw)
 
 
-def test_construction_and_release():
-    import traceback
+def tb_lines(e):
+    """(function, line) of each traceback entry (read without linecache)."""
+    out, tb = [], e.__traceback__
+    while tb is not None:
+        out.append((tb.tb_frame.f_code.co_name, tb.tb_lineno))
+        tb = tb.tb_next
+    return out
 
+
+def test_construction_and_release():
     big, raw, text = 10**30, bytes(3), "t" * 40
 
     def counts():
@@ -629,7 +636,7 @@ def test_construction_and_release():
     try:
         make_vec(big, raw, fail=True)
     except ValueError as e:
-        print([(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__)])
+        print(tb_lines(e))
         del e
     print([a - b for a, b in zip(counts(), before)])
 
@@ -663,8 +670,6 @@ def test_method_sites():
     sees classes of ours, their subclasses (with a dict, with more slots), a method patched
     while the arguments are evaluated, replaced by a staticmethod, a property, deleted,
     given other code, and classes with __getattr__ / __getattribute__."""
-    import traceback
-
     class Acc:
         __slots__ = ("v",)
 
@@ -750,4 +755,4 @@ def test_method_sites():
     try:
         Boom().go(3)
     except KeyError as e:
-        print([(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__)])
+        print(tb_lines(e))
