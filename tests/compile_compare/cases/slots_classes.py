@@ -640,7 +640,18 @@ def test_construction_and_release():
         del e
     print([a - b for a, b in zip(counts(), before)])
 
-    # __new__ given to a class like Vec; a class of the same shape with a __dict__
+    d = VecWithDict(4.0)
+    d.extra = 5.0
+    w = make_vec(3.0)
+    print(w.a, w.b, d.a, vars(d), type(d).__name__, untracked_as_expected(w))
+
+
+class VecWithDict(Vec):
+    pass
+
+
+def test_construction_patched():
+    # __new__, then __init__, given to a class like Vec after it made an instance
     class Made:
         __slots__ = ("a", "c")
 
@@ -653,16 +664,7 @@ def test_construction_and_release():
     v = Made(1.0, c=2.0)
     Made.__init__ = lambda self, *a, **k: print("init", a, k)
     u = Made(3.0)
-
-    class WithDict(Vec):
-        pass
-
-    d = WithDict(4.0)
-    d.extra = 5.0
-    w = make_vec(3.0)
-    print(m.a, v.a, v.c, hasattr(u, "a"), w.a, w.b, d.a, vars(d), type(d).__name__, untracked_as_expected(w),
-          untracked_as_expected(m))
-
+    print(m.a, v.a, v.c, hasattr(u, "a"), untracked_as_expected(m))
 
 
 def test_method_sites():
@@ -670,6 +672,7 @@ def test_method_sites():
     sees classes of ours, their subclasses (with a dict, with more slots), a method patched
     while the arguments are evaluated, replaced by a staticmethod, a property, deleted,
     given other code, and classes with __getattr__ / __getattribute__."""
+
     class Acc:
         __slots__ = ("v",)
 
