@@ -34,6 +34,17 @@ ZRT_INLINE PyObject* load_global(ModuleState* st, PyObject* name) {
 }
 
 
+// Is object.__new__(tp) (no arguments, tp not abstract) nothing but tp->tp_alloc(tp, 0)?
+// Yes where its instances have no dict to set up (CPython 3.10-3.13's object_new).
+#if !ZRT_LIMITED
+ZRT_INLINE bool alloc_only(PyTypeObject* tp) {
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) return false;
+#endif
+    return tp->tp_dictoffset == 0 && tp->tp_new == PyBaseObject_Type.tp_new;
+}
+#endif
+
 // C(args) for a class C whose instances come from object.__new__ and whose __init__ is a
 // plain or compiled function, called through `type` itself (no metaclass __call__): what
 // type_call -> object_new -> slot_tp_init do, without the argument tuple/dict they build
@@ -88,7 +99,9 @@ ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const
     // array (3.11/3.12), which tp_alloc alone leaves to a dict made at the first store
     static PyObject* no_args = nullptr;
     if (!no_args && !(no_args = PyTuple_New(0))) return nullptr;
-    PyObject* self = tp->tp_new(tp, no_args, nullptr);
+    // object_new with no arguments is tp_alloc for a class whose instances have no __dict__
+    // (the slots classes: its _PyObject_InitializeDict does nothing for them)
+    PyObject* self = alloc_only(tp) ? tp->tp_alloc(tp, 0) : tp->tp_new(tp, no_args, nullptr);
     if (!self) return nullptr;
     Py_INCREF(init);  // the class may be changed while __init__ runs
     PyObject** slots = const_cast<PyObject**>(args) - 1;
@@ -196,13 +209,13 @@ ZRT_INLINE PyObject* call_vector(TState ts, PyObject* f, PyObject* const* args, 
 
 // f(a): the one-argument calls of builtin types that the interpreter also shortcuts
 // (str(x), type(x), tuple(x), list(x)); anything else is an ordinary vectorcall.
-ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a) {
+ZRT_INLINE PyObject* call_one(PyObject* f, PyObject* a, TState ts = nullptr) {
     if (f == (PyObject*)&PyUnicode_Type) return PyObject_Str(a);
     if (f == (PyObject*)&PyType_Type) return newref((PyObject*)Py_TYPE(a));
     if (f == (PyObject*)&PyTuple_Type) return PySequence_Tuple(a);
     if (f == (PyObject*)&PyList_Type) return PySequence_List(a);
     PyObject* args[] = {nullptr, a};
-    return call_vector(nullptr, f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+    return call_vector(ts, f, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
 }
 
 // LOAD_NAME in a class body: the namespace mapping first.

@@ -24,6 +24,7 @@ import ast
 from dataclasses import dataclass
 
 from ..errors import Diagnostic, TranslationError
+from . import slotclass
 from .check import Unsupported, docstring_of, find_unsupported
 from .floatrun import inline_bodies
 from .mangle import mangle_private_names
@@ -66,6 +67,7 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
     mod.direct = {name: len(scope.params) for name, scope in direct.items()}
     mod.direct_exposed = {name: exposed_params(scope.node, scope.params) for name, scope in direct.items()}
     mod.direct_inline = inline_bodies(direct)
+    mod.slot_methods = slotclass.defines_slots_classes(tree)
     body_emitter = UnitEmitter(mod, scopes, scopes.root, bool(future_flags & __future__.annotations.compiler_flag))
     functions: list[FunctionReport] = []
     problems: list[Unsupported] = []

@@ -79,6 +79,8 @@ class ModuleEmitter:
     direct_exposed: dict[str, tuple[bool, ...]] = field(default_factory=dict)
     # ... and those a float run may compute in place (floatrun.inline_bodies): their node
     direct_inline: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    # method-call sites try the slots classes' direct path first (slotclass.py)
+    slot_methods: bool = False
 
     def global_cache(self) -> str:
         """A new load-site cache for a global name (see zrt::GlobalCache)."""

@@ -14,6 +14,7 @@ still stay as CPython made it.
 from __future__ import annotations
 
 import ast
+from typing import Callable
 
 from .check import own_nodes
 
@@ -37,3 +38,20 @@ def has_literal_slots(node: ast.ClassDef) -> bool:
              or (isinstance(n, (ast.Global, ast.Nonlocal)) and "__slots__" in n.names)]
     return len(binds) == 1 and any(
         isinstance(s, ast.Assign) and s.targets == [binds[0]] and _literal_names(s.value) for s in node.body)
+
+
+def defines_slots_classes(tree: ast.Module) -> bool:
+    """Does the module have a class statement that has_literal_slots takes (anywhere)? Its
+    method-call sites then try runtime/slotrun.hpp's slot_method first: a site of a module
+    without one costs the generic calls nothing."""
+    return any(isinstance(n, ast.ClassDef) and has_literal_slots(n) for n in ast.walk(tree))
+
+
+def method_site(enabled: bool, fresh: Callable[[str], str], emit: Callable[[str], None]) -> str | None:
+    """Declares a method-call site's zrt::SlotMethodSite (a function-local static) and returns
+    its name, when the module's method calls take that path (defines_slots_classes)."""
+    if not enabled:
+        return None
+    site = fresh("sm")
+    emit(f"static zrt::SlotMethodSite {site};")
+    return site

@@ -1863,8 +1863,10 @@ class UnitEmitter:
         local = (isinstance(node.func, ast.Name) and self.access(node.func.id) == FAST
                  and not self.spec.is_num_local(node.func.id) and not node.keywords)
         if nargs == 1 and not node.keywords:
-            helper = "zrt::call_local_one" if local else "zrt::call_one"
-            result = self.call(f"{helper}({func.expr}, {vals[0].expr})")
+            if local:
+                result = self.call(f"zrt::call_local_one({func.expr}, {vals[0].expr})")
+            else:  # (the thread state: a class's compiled __init__ is entered with it)
+                result = self.call(f"zrt::call_one({func.expr}, {vals[0].expr}, {self.call_tstate()})")
             self.release(func, *vals)
             return result
         if nargs == 2 and local:
@@ -1917,6 +1919,7 @@ class UnitEmitter:
         attr = node.func
         assert isinstance(attr, ast.Attribute)
         raw, is_meth = self.fresh("m"), self.fresh("im")
+        site = None
         if isinstance(attr.value, ast.Call) and self.is_super0(attr.value):
             # super().name(...): no super object, no bound method (zrt::super_method)
             self.set_line(attr.value)
@@ -1931,7 +1934,10 @@ class UnitEmitter:
             obj = self.expr(attr.value, owned=True)
             self.emit(f"PyObject* {raw} = nullptr;")
             name, cache = self.mod.ident(attr.attr), self.mod.method_cache()
-            self.emit(f"int {is_meth} = zrt::get_method_cached({obj.expr}, {name}, &{raw}, &{cache});")
+            site = slotclass.method_site(self.mod.slot_methods, self.fresh, self.emit)
+            lookup = f"zrt::slot_method({obj.expr}, {name}, &{raw}, &{cache}, &{site})" if site else \
+                f"zrt::get_method_cached({obj.expr}, {name}, &{raw}, &{cache})"
+            self.emit(f"int {is_meth} = {lookup};")
         meth = self.fresh()
         self.emit(f"zrt::Ref {meth}({raw});")
         self.check_null(meth)
@@ -1939,8 +1945,9 @@ class UnitEmitter:
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
+        call = f"zrt::slot_method_call({self.call_tstate()}, &{site}, " if site else f"zrt::call_method_vector({self.call_tstate()}, "
         result = self.call(
-            f"zrt::call_method_vector({self.call_tstate()}, {meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+            f"{call}{meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         )
         self.emit(f"{meth}.clear();")
         self.release(obj, *vals)

@@ -577,3 +577,185 @@ def test_runs_binding_locals_in_loops():
     Box3.y = saved
     b.y = 2.0
     print(state(b))
+
+
+class Vec:
+    """Made by a compiled call (runtime/ops.hpp new_instance_fast: object.__new__ as the
+    class's tp_alloc) and released by slot_dealloc's leaf path (slotclass.hpp) while its slots
+    hold only exact floats, ints, strs and None."""
+
+    __slots__ = ("a", "b", "c")
+
+    def __init__(self, a, b=None, c=None, fail=False):
+        self.a = a
+        self.b = b
+        if fail:
+            raise ValueError(a)
+        self.c = c
+
+
+class FDel(float):
+    died = []
+
+    def __del__(self):
+        FDel.died.append(float(self))
+
+
+def make_vec(*args, **kw):
+    return Vec(*args, **kw)
+
+
+def tb_lines(e):
+    """(function, line) of each traceback entry (read without linecache)."""
+    out, tb = [], e.__traceback__
+    while tb is not None:
+        out.append((tb.tb_frame.f_code.co_name, tb.tb_lineno))
+        tb = tb.tb_next
+    return out
+
+
+def test_construction_and_release():
+    big, raw, text = 10**30, bytes(3), "t" * 40
+
+    def counts():
+        return [sys.getrefcount(x) for x in (big, raw, text)]
+
+    # a value the leaf path does not release (bytes, a float subclass) after ones it does:
+    # the rest is released as before, each value once
+    FDel.died.clear()
+    for args in ((big, 1.5, text), (None, big), (big, raw, text), (raw, big, None), (text, FDel(2.5), big), ()):
+        before = counts()
+        v = make_vec(*args) if args else Vec.__new__(Vec)
+        tracked = gc.is_tracked(v)
+        del v
+        print(tracked == (not OURS) or FDel in map(type, args), [a - b for a, b in zip(counts(), before)])
+    del args
+    print(FDel.died)
+    # an exception from __init__: its traceback, the half-made instance released
+    before = counts()
+    try:
+        make_vec(big, raw, fail=True)
+    except ValueError as e:
+        print(tb_lines(e))
+        del e
+    print([a - b for a, b in zip(counts(), before)])
+
+    d = VecWithDict(4.0)
+    d.extra = 5.0
+    w = make_vec(3.0)
+    print(w.a, w.b, d.a, vars(d), type(d).__name__, untracked_as_expected(w))
+
+
+class VecWithDict(Vec):
+    pass
+
+
+def test_construction_patched():
+    # __new__, then __init__, given to a class like Vec after it made an instance
+    class Made:
+        __slots__ = ("a", "c")
+
+        def __init__(self, a, c=None):
+            self.a = a
+            self.c = c
+
+    m = Made(0.5)
+    Made.__new__ = staticmethod(lambda cls, *a, **k: print("new", a, k) or object.__new__(cls))
+    v = Made(1.0, c=2.0)
+    Made.__init__ = lambda self, *a, **k: print("init", a, k)
+    u = Made(3.0)
+    print(m.a, v.a, v.c, hasattr(u, "a"), untracked_as_expected(m))
+
+
+def test_method_sites():
+    """Method calls on instances of slots classes (runtime/slotrun.hpp slot_method): one site
+    sees classes of ours, their subclasses (with a dict, with more slots), a method patched
+    while the arguments are evaluated, replaced by a staticmethod, a property, deleted,
+    given other code, and classes with __getattr__ / __getattribute__."""
+
+    class Acc:
+        __slots__ = ("v",)
+
+        def __init__(self):
+            self.v = 0.0
+
+        def add(self, d):
+            self.v += d
+            return self
+
+        def get(self):
+            return self.v
+
+    def call_add(o, d):
+        return o.add(d)
+
+    def call_get(o):
+        return o.get()
+
+    a = Acc()
+    for _ in range(3):
+        call_add(a, 1.5)
+    print(call_get(a))
+
+    class Sub(Acc):
+        def get(self):
+            return ("sub", self.v)
+
+    class More(Acc):
+        __slots__ = ("w",)
+
+        def add(self, d):
+            return ("more", d)
+
+    s, m = Sub(), More()
+    call_add(s, 2.0)
+    print(call_get(s), call_add(m, 1), call_get(a), call_add(a, 0.5).get())
+
+    def patch(v):
+        Acc.add = lambda self, d: ("patched", d)
+        return v
+
+    print(a.add(patch(1.0)) is a, call_add(a, 2.0), a.v)
+    Acc.get.__code__ = (lambda self: ("other code", self.v)).__code__
+    print(call_get(a))
+    Acc.get = staticmethod(lambda: "static")
+    print(call_get(a))
+    Acc.get = property(lambda self: lambda: "prop")
+    print(call_get(a))
+    del Acc.get
+    try:
+        call_get(a)
+    except AttributeError as e:
+        print("AttributeError", e)
+
+    class WithGetattr:
+        __slots__ = ()
+
+        def __getattr__(self, name):
+            return lambda: ("getattr", name)
+
+        def get(self):
+            return "get"
+
+    class WithGetattribute:
+        __slots__ = ()
+
+        def __getattribute__(self, name):
+            return lambda: ("getattribute", name)
+
+        def get(self):
+            return "get"
+
+    class Boom:
+        __slots__ = ("n",)
+
+        def go(self, n):
+            if n == 0:
+                raise KeyError(n)
+            return self.go(n - 1)
+
+    print(call_get(WithGetattr()), call_get(WithGetattribute()), call_get(s))
+    try:
+        Boom().go(3)
+    except KeyError as e:
+        print(tb_lines(e))
