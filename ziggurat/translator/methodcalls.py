@@ -1,0 +1,190 @@
+"""Direct calls of compiled methods: `obj.m(a, b)` and `a - b` entering the method's body.
+
+A method defined in a class body of the module, with positional parameters only and not a
+generator, gets a body entry `MP_<n>(tstate, func, p0, ...)` that takes its arguments as
+owned references, already bound; its vectorcall body b_<k> binds and calls it. A method call
+site `obj.m(args)` whose name and argument count match such methods (at most MAX_CANDIDATES
+of them) compares, after the usual method lookup (runtime/attrcache.hpp get_method_cached:
+the type's version tag, no instance attribute shadowing it), the code object of the plain
+function the lookup found with each candidate's stub (`MK_<n>()`) and on a match calls
+MP_<n> directly: no argument array walk through the function's vectorcall slot, no entry
+table lookup, no binder. Everything the callee does (its frame, the recursion count, line
+events, tracebacks) is in MP_<n>, so both paths show the same. A binary operator
+(`a - b`) on an instance of a compiled class whose `__sub__` is such a method calls it the
+same way when CPython's protocol would call exactly that method first (runtime/function.hpp
+dunder_target).
+
+Decided here: which methods get an entry and which sites try which candidates; the names.
+Not here: the method lookup itself and the guards' meaning (runtime/attrcache.hpp,
+runtime/function.hpp), the bodies (unit_emitter.emit_function).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from typing import TYPE_CHECKING
+
+from .check import own_nodes
+from .scopes import ScopeTree
+
+if TYPE_CHECKING:
+    from .unit_emitter import UnitEmitter
+
+# how many same-named methods a call site compares against (richards' Task.fn has four)
+MAX_CANDIDATES = 4
+MAX_PARAMS = 8
+ENTRY = "MP_"      # a method's body entry: arguments bound, as owned references
+ENTRY_CODE = "MK_"  # the stub code object of the function MP_<n> runs (nullptr before it exists)
+# binary operators whose dunder a site may call directly: the runtime's op number
+# (zrt::DunderOp) and the method's name
+DUNDER_BINOPS: dict[type, tuple[str, str]] = {
+    ast.Add: ("zrt::DOP_ADD", "__add__"),
+    ast.Sub: ("zrt::DOP_SUB", "__sub__"),
+    ast.Mult: ("zrt::DOP_MUL", "__mul__"),
+    ast.Div: ("zrt::DOP_TRUEDIV", "__truediv__"),
+}
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    number: int
+    name: str
+    nparams: int
+
+
+@dataclass
+class MethodEntries:
+    """The methods with a body entry, by the id of their def node and by name."""
+    by_node: dict[int, MethodEntry] = field(default_factory=dict)
+    by_name: dict[str, list[MethodEntry]] = field(default_factory=dict)
+
+    def candidates(self, name: str, nargs: int) -> list[MethodEntry]:
+        """The methods a call `obj.name(...)` with nargs positional arguments (obj
+        included) may be, or none when there are too many to compare."""
+        found = [e for e in self.by_name.get(name, []) if e.nparams == nargs]
+        return found if len(found) <= MAX_CANDIDATES else []
+
+    def prototypes(self) -> list[str]:
+        out = []
+        for e in self.by_node.values():
+            out.append(f"static PyObject* {ENTRY_CODE}{e.number}();")
+            out.append(signature(e) + ";")
+        return out
+
+    def stubs(self, bodies: list[str]) -> list[str]:
+        """An entry whose method was not compiled (its statement fell back): its code never
+        matches, so its call sites take the generic call."""
+        out = []
+        for e in self.by_node.values():
+            if not any(signature(e) + " {" in b for b in bodies):
+                out.append(f"static PyObject* {ENTRY_CODE}{e.number}() {{ return nullptr; }}")
+                out.append(signature(e) + " { return zrt::no_method_entry(); }")
+        return out
+
+
+def signature(e: MethodEntry) -> str:
+    params = "".join(f", PyObject* L_p{i}" for i in range(e.nparams))
+    return f"static PyObject* {ENTRY}{e.number}(zrt::TState L_ts, PyObject* L_func{params})"
+
+
+def method_entries(scopes: ScopeTree) -> MethodEntries:
+    """Every def directly in a class body with positional parameters only, not a generator
+    or coroutine (the guards at the call sites make any choice correct: this only bounds
+    the code)."""
+    out = MethodEntries()
+    todo = [scopes.root]
+    while todo:
+        scope = todo.pop()
+        todo.extend(scope.children)
+        node = scope.node
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
+            continue
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        args = node.args
+        nparams = len(args.posonlyargs) + len(args.args)
+        if args.vararg or args.kwarg or args.kwonlyargs or nparams > MAX_PARAMS:
+            continue
+        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node)):
+            continue
+        entry = MethodEntry(len(out.by_node), node.name, nparams)
+        out.by_node[id(node)] = entry
+        out.by_name.setdefault(node.name, []).append(entry)
+    return out
+
+
+@dataclass(frozen=True)
+class SplitBody:
+    """How emit_function splits a method with an entry: b_<k> binds and calls MP_<n>."""
+    wrapper: list[str]    # MK_<n> and b_<k>
+    opening: list[str]    # MP_<n>'s first lines: its parameters where the binder's output was
+    no_frame: str         # what MP_<n> returns when its frame cannot be entered
+    binding: list[str]    # in place of the binder
+
+
+def split_body(entry: MethodEntry, index: int, binding: list[str]) -> SplitBody:
+    from . import names as nm
+
+    n = entry.nparams
+    slots = "".join(f", L_slots[{i}]" for i in range(n))
+    release = "zrt::release_slots(L_slots, sizeof L_slots / sizeof *L_slots)"
+    wrapper = [
+        f"static PyObject* {ENTRY_CODE}{entry.number}() {{ return {nm.FUNC_SPEC}{index}.code; }}",
+        f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState L_ts, PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+        f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
+        *binding,
+        f"    if (L_bind < 0) return {release};",
+        f"    return {ENTRY}{entry.number}(L_ts, L_func{slots});",
+        "}",
+    ]
+    params = ", ".join(f"L_p{i}" for i in range(n)) or "nullptr"
+    # (the arguments are owned from the start: a refused frame releases them)
+    opening = [signature(entry) + " {", f"    PyObject* L_slots[{max(n, 1)}] = {{{params}}};"]
+    return SplitBody(wrapper, opening, f"return {release};", ["    int L_bind = 0;"])
+
+
+def call_site(entries: list[MethodEntry], code: str, tstate: str, func: str, args: list[str], generic: str) -> str:
+    """The C++ expression of a call site: the first candidate whose stub is `code` runs, with
+    new references to `args` (borrowed), else the `generic` call."""
+    owned = "".join(f", zrt::newref({a})" for a in args)
+    branches = [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({tstate}, {func}{owned})" for e in entries]
+    return " : ".join([*branches, generic])
+
+
+def binop_site(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic: str, wrap: str = "") -> str | None:
+    """`left op right` (objects, borrowed) calling a compiled dunder of this module directly
+    when the operands allow it (runtime/attrcache.hpp dunder_method), else `generic`; None
+    when no compiled method has the operator's name. `wrap` names a function the direct
+    result (a new reference) goes through to have generic's type."""
+    found = DUNDER_BINOPS.get(type(node.op))
+    entries = em.mod.methods.candidates(found[1], 2) if found else []
+    if not found or not entries:
+        return None
+    op = found[0]
+    fn = em.fresh("df")
+    em.emit(f"zrt::Ref {fn}({left} ? zrt::dunder_method({left}, {right}, {op}, &{em.mod.method_cache()}) : nullptr);")
+    code = em.fresh("dc")
+    em.emit(f"PyObject* {code} = zrt::dunder_code({fn}.p);")
+    branches = [
+        f"{code} == {ENTRY_CODE}{e.number}() ? {wrap}("
+        f"zrt::dunder_result({ENTRY}{e.number}({em.tstate()}, {fn}.p, zrt::newref({left}), zrt::newref({right})), "
+        f"{left}, {right}, {op}))"
+        for e in entries
+    ]
+    return " : ".join([*branches, generic])
+
+
+def num_binop_site(em: UnitEmitter, node: ast.BinOp, a: str, b: str, generic: str) -> str | None:
+    """binop_site for the specialised tier's Nums `a` and `b` (runtime/native.hpp): tried when
+    `a` holds an object, `b` as its object (boxed if it is a native number without a box)."""
+    found = DUNDER_BINOPS.get(type(node.op))
+    if not found or not em.mod.methods.candidates(found[1], 2):
+        return None
+    left, right, boxed = em.fresh("dl"), em.fresh("dr"), em.fresh("db")
+    em.emit(f"PyObject* {left} = {a}.k == zrt::NUM_OBJ ? {a}.o : nullptr;")
+    em.emit(f"zrt::Ref {boxed}({left} && !{b}.o ? zrt::num_box({b}) : nullptr);")
+    em.emit(f"if ({left} && !{b}.o && !{boxed}.p) {em.fail()}")
+    em.emit(f"PyObject* {right} = {b}.o ? {b}.o : {boxed}.p;")
+    return binop_site(em, node, left, right, generic, "zrt::num_obj")
