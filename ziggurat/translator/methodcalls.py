@@ -32,8 +32,9 @@ from .scopes import ScopeTree
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
 
-# how many same-named methods a call site compares against (richards' Task.fn has four)
-MAX_CANDIDATES = 4
+# how many same-named methods a call site compares against (richards' Task.fn has five:
+# the base class's and four overrides)
+MAX_CANDIDATES = 6
 MAX_PARAMS = 8
 ENTRY = "MP_"      # a method's body entry: arguments bound, as owned references
 ENTRY_CODE = "MK_"  # the stub code object of the function MP_<n> runs (nullptr before it exists)
