@@ -522,6 +522,25 @@ ZRT_INLINE PyObject* method_code(int is_meth, PyObject* meth) {
     return (PyObject*)&no_code;
 }
 
+// The lookup gave the attribute itself (`is_meth` 0): a plain function (a staticmethod's)
+// is called with the arguments alone; a bound method of one (a classmethod's, `*func` set
+// to its function) with its self first.
+ZRT_INLINE PyObject* function_code(int is_meth, PyObject* f) {
+    if (is_meth == 0 && Py_TYPE(f) == &FunctionType) return PyFunction_GET_CODE(f);
+    return (PyObject*)&no_code;
+}
+#if !ZRT_LIMITED
+ZRT_INLINE PyObject* bound_method_code(int is_meth, PyObject* m, PyObject** func) {
+    if (is_meth != 0 || Py_TYPE(m) != &PyMethod_Type) return (PyObject*)&no_code;
+    *func = PyMethod_GET_FUNCTION(m);
+    return Py_TYPE(*func) == &FunctionType ? PyFunction_GET_CODE(*func) : (PyObject*)&no_code;
+}
+ZRT_INLINE PyObject* bound_self(PyObject* m) { return PyMethod_GET_SELF(m); }
+#else
+ZRT_INLINE PyObject* bound_method_code(int, PyObject*, PyObject**) { return (PyObject*)&no_code; }
+ZRT_INLINE PyObject* bound_self(PyObject*) { return nullptr; }  // (never called: no code matches)
+#endif
+
 // b_<k> of a method with a body entry when binding failed: the slots bound so far released.
 ZRT_INLINE PyObject* release_slots(PyObject** slots, size_t n) {
     for (size_t i = 0; i < n; i++) Py_XDECREF(slots[i]);

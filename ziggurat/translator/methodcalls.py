@@ -53,6 +53,9 @@ class MethodEntry:
     number: int
     name: str
     nparams: int
+    # how a lookup gives it: "method" (undecorated), "classmethod", "staticmethod" or
+    # "other" (another decorator): the site compares it only where it can come that way
+    kind: str = "method"
 
 
 @dataclass
@@ -61,10 +64,11 @@ class MethodEntries:
     by_node: dict[int, MethodEntry] = field(default_factory=dict)
     by_name: dict[str, list[MethodEntry]] = field(default_factory=dict)
 
-    def candidates(self, name: str, nargs: int) -> list[MethodEntry]:
-        """The methods a call `obj.name(...)` with nargs positional arguments (obj
-        included) may be, or none when there are too many to compare."""
-        found = [e for e in self.by_name.get(name, []) if e.nparams == nargs]
+    def candidates(self, name: str, nargs: int, kind: str = "method") -> list[MethodEntry]:
+        """The methods of that kind a call `obj.name(...)` passing nargs positional
+        arguments to the function (obj or a classmethod's class included) may enter, or
+        none when there are too many to compare."""
+        found = [e for e in self.by_name.get(name, []) if e.nparams == nargs and e.kind == kind]
         return found if len(found) <= MAX_CANDIDATES else []
 
     def prototypes(self) -> list[str]:
@@ -110,7 +114,9 @@ def method_entries(scopes: ScopeTree) -> MethodEntries:
             continue
         if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node)):
             continue
-        entry = MethodEntry(len(out.by_node), node.name, nparams)
+        decorators = [d.id if isinstance(d, ast.Name) else "" for d in node.decorator_list]
+        kind = "method" if not decorators else decorators[0] if decorators in (["classmethod"], ["staticmethod"]) else "other"
+        entry = MethodEntry(len(out.by_node), node.name, nparams, kind)
         out.by_node[id(node)] = entry
         out.by_name.setdefault(node.name, []).append(entry)
     return out
@@ -146,11 +152,34 @@ def split_body(entry: MethodEntry, index: int, binding: list[str]) -> SplitBody:
     return SplitBody(wrapper, opening, f"return {release};", ["    int L_bind = 0;"])
 
 
-def call_site(entries: list[MethodEntry], code: str, tstate: str, func: str, args: list[str], generic: str) -> str:
-    """The C++ expression of a call site: the first candidate whose stub is `code` runs, with
-    new references to `args` (borrowed), else the `generic` call."""
+def method_site(em: UnitEmitter, name: str, nargs: int, is_meth: str, meth: str, obj: str, args: list[str],
+                generic: str) -> str:
+    """The C++ expression of a call site `obj.name(args)` (nargs positional arguments, no
+    keywords) after its method lookup gave `meth` and `is_meth`: the first compiled method
+    whose stub is the code of what the lookup found runs with new references to the
+    arguments - an unbound method with obj first, a bound method (a classmethod's) with its
+    self first, a plain function (a staticmethod's) with the arguments alone - else `generic`."""
+    unbound = em.mod.methods.candidates(name, nargs + 1)
+    bound = em.mod.methods.candidates(name, nargs + 1, "classmethod")
+    plain = em.mod.methods.candidates(name, nargs, "staticmethod")
+    ts = em.tstate()
     owned = "".join(f", zrt::newref({a})" for a in args)
-    branches = [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({tstate}, {func}{owned})" for e in entries]
+    branches = []
+    if unbound:
+        code = em.fresh("mc")
+        em.emit(f"PyObject* {code} = zrt::method_code({is_meth}, {meth});")
+        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({ts}, {meth}, zrt::newref({obj}){owned})"
+                     for e in unbound]
+    if bound:
+        code, func = em.fresh("bc"), em.fresh("bf")
+        em.emit(f"PyObject* {func} = nullptr;")
+        em.emit(f"PyObject* {code} = zrt::bound_method_code({is_meth}, {meth}, &{func});")
+        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? "
+                     f"{ENTRY}{e.number}({ts}, {func}, zrt::newref(zrt::bound_self({meth})){owned})" for e in bound]
+    if plain:
+        code = em.fresh("fc")
+        em.emit(f"PyObject* {code} = zrt::function_code({is_meth}, {meth});")
+        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({ts}, {meth}{owned})" for e in plain]
     return " : ".join([*branches, generic])
 
 

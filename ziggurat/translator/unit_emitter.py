@@ -1939,10 +1939,9 @@ class UnitEmitter:
         self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
         call = f"zrt::call_method_vector({self.call_tstate()}, {meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
         # a compiled method of this module: its body entered directly (methodcalls.py)
-        entries = [] if node.keywords else self.mod.methods.candidates(attr.attr, len(node.args) + 1)
-        if entries:
-            call = methodcalls.call_site(entries, f"zrt::method_code({is_meth}, {meth}.p)", self.tstate(),
-                                         f"{meth}.p", [obj.expr, *(v.expr for v in vals)], call)
+        if not node.keywords:
+            call = methodcalls.method_site(self, attr.attr, len(node.args), is_meth, f"{meth}.p", obj.expr,
+                                           [v.expr for v in vals], call)
         result = self.call(call)
         self.emit(f"{meth}.clear();")
         self.release(obj, *vals)

@@ -73,6 +73,56 @@ class Static(Shape):
         return "static"
 
 
+class Strength:
+    def __init__(self, v):
+        self.v = v
+
+    @classmethod
+    def stronger(cls, a, b):
+        return cls.__name__, a.v > b.v
+
+    @staticmethod
+    def weakest(a, b):
+        return a if a.v < b.v else b
+
+    @classmethod
+    def fails(cls, a):
+        return 1 // a
+
+
+class Required(Strength):
+    pass
+
+
+def strengths(s, t):
+    return (Strength.stronger(s, t), Required.stronger(s, t), s.stronger(t, s), Strength.weakest(s, t).v,
+            t.weakest(t, s).v)
+
+
+def test_classmethods_and_staticmethods():
+    s, t = Strength(1), Required(2)
+    print(strengths(s, t))
+    for call in (lambda: Strength.stronger(s), lambda: Strength.weakest(s, t, s), lambda: Strength.fails(0)):
+        try:
+            print(call())
+        except (TypeError, ZeroDivisionError) as e:
+            print(type(e).__name__, e, [f.name for f in traceback.extract_tb(e.__traceback__)][1:])
+    saved, saved_static = Strength.__dict__["stronger"], Strength.__dict__["weakest"]
+    Strength.stronger = classmethod(lambda cls, a, b: "patched " + cls.__name__)
+    Strength.weakest = staticmethod(Strength.fails.__func__)
+    try:
+        print(strengths(s, t))
+    except TypeError as e:
+        print("TypeError", e)
+    Strength.weakest = lambda a, b: "plain function"
+    print(Strength.weakest(s, t))
+    Strength.stronger, Strength.weakest = saved, saved_static
+    Required.stronger = staticmethod(lambda a, b: "static now")
+    print(strengths(s, t))
+    del Required.stronger
+    print(strengths(s, t))
+
+
 def use(s):
     return s.area(), s.describe("d"), s.scaled(2).area()
 
@@ -138,8 +188,9 @@ def test_arguments_and_errors():
                for f in traceback.extract_tb(e.__traceback__)][1:])
     print(twice_fail(s, 1))
     got = s.caller_line()
-    if FRAMES:
-        print(got)
+    here = sys._getframe().f_lineno - 1 - Shape.__init__.__code__.co_firstlineno if FRAMES else 0
+    if FRAMES:  # the callee sees its caller's frame at the line of the call
+        assert got == ("test_arguments_and_errors", here), (got, here)
 
 
 def depth():
