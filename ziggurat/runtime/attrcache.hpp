@@ -865,6 +865,15 @@ ZRT_INLINE const char* dunder_name(DunderOp op) {
     return names[op];
 }
 
+// b of another type than a (not an exact int or float, checked inline): a subtype of a's
+// type has its reflected method tried first (slot_nb_*'s do_other), and a sequence's
+// sq_repeat makes `a * seq` a repetition after NotImplemented - the generic call then.
+ZRT_SLOW_PATH bool dunder_other_ok(PyTypeObject* ta, PyTypeObject* tb, DunderOp op) {
+    if (PyType_IsSubtype(tb, ta)) return false;
+    PySequenceMethods* sq = tb->tp_as_sequence;
+    return !(op == DOP_MUL && sq && sq->sq_repeat);
+}
+
 // The site's answer for a's type, remembered under its version tag: the function, or none
 // (c->method nullptr: `s + t` on strs in a module with a compiled __add__ asks once).
 ZRT_SLOW_PATH PyObject* dunder_fill(PyObject* a, DunderOp op, MethodCache* c) {
@@ -893,7 +902,7 @@ ZRT_SITE_INLINE PyObject* dunder_method(PyObject* a, PyObject* b, DunderOp op, M
 #ifdef ZRT_ATTR_CACHE
     PyTypeObject* ta = Py_TYPE(a);
     PyTypeObject* tb = Py_TYPE(b);
-    if (tb != ta && tb != &PyFloat_Type && tb != &PyLong_Type) return nullptr;
+    if (tb != ta && tb != &PyFloat_Type && tb != &PyLong_Type && !dunder_other_ok(ta, tb, op)) return nullptr;
     if (c->version && ta->tp_version_tag == c->version && type_version_valid(ta)) return Py_XNewRef(c->method);
     return dunder_fill(a, op, c);
 #else
@@ -903,15 +912,38 @@ ZRT_SITE_INLINE PyObject* dunder_method(PyObject* a, PyObject* b, DunderOp op, M
 }
 
 #ifdef ZRT_ATTR_CACHE
-// After the direct call: NotImplemented from a's method leaves what binary_op1 and
-// PyNumber_* do next - b's slot when b's type differs (an int's or float's: a float
-// subclass `a` may still get a float), then the TypeError.
+// After the direct call: NotImplemented from a's method leaves what slot_nb_* and then
+// binary_op1 and PyNumber_* do next. b of another type whose number slot is the same
+// generic slot_nb_* (a class defining the operator or its reflection): slot_nb_*'s
+// do_other, b's reflected method looked up on its type and called (b, a) as
+// vectorcall_maybe does; b of another type with another slot: that slot (an int's or
+// float's: a float subclass `a` may still get a float). Then the TypeError.
 ZRT_SLOW_PATH PyObject* dunder_not_implemented(PyObject* a, PyObject* b, DunderOp op) {
     PyTypeObject* ta = Py_TYPE(a);
     PyTypeObject* tb = Py_TYPE(b);
     if (tb != ta) {
-        if (binaryfunc f = dunder_slot(tb, op)) {
-            PyObject* x = f(a, b);
+        binaryfunc fb = dunder_slot(tb, op);
+        if (fb && fb == dunder_slot(ta, op)) {
+            static const char* const rnames[] = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__"};
+            Ref rname(PyUnicode_InternFromString(rnames[op]));
+            if (!rname.p) return nullptr;
+            PyObject* m = _PyType_Lookup(tb, rname.p);  // borrowed
+            if (m) {
+                Ref hold(Py_NewRef(m));
+                PyObject* x;
+                if (ZRT_TP_FLAGS(Py_TYPE(m)) & Py_TPFLAGS_METHOD_DESCRIPTOR) {
+                    PyObject* args[] = {b, a};
+                    x = PyObject_Vectorcall(m, args, 2, nullptr);
+                } else {
+                    descrgetfunc get = Py_TYPE(m)->tp_descr_get;
+                    Ref bound(get ? get(m, b, (PyObject*)tb) : Py_NewRef(m));
+                    x = bound.p ? PyObject_CallOneArg(bound.p, a) : nullptr;
+                }
+                if (x != Py_NotImplemented) return x;
+                Py_DECREF(x);
+            }
+        } else if (fb) {
+            PyObject* x = fb(a, b);
             if (x != Py_NotImplemented) return x;
             Py_DECREF(x);
         }

@@ -274,6 +274,11 @@ class Other:
         return "Other.__rtruediv__"
 
 
+class OtherStatic:
+    __rsub__ = staticmethod(lambda a: ("OtherStatic.__rsub__", a))
+    __radd__ = 5  # not callable: the TypeError of calling it
+
+
 class SeqVec(list):
     def __add__(self, o):
         return NotImplemented
@@ -289,6 +294,8 @@ def ops(a, b):
             out.append(f())
         except (TypeError, ValueError, AttributeError) as e:
             out.append(f"{type(e).__name__}: {e}")
+        except ZeroDivisionError:
+            out.append("ZeroDivisionError")
     return out
 
 
@@ -299,7 +306,7 @@ def scale_fail(v):
 def test_dunders():
     a, b = Vec(1, 2), Vec(3, 5)
     print(ops(a, b), ops(a, 2), ops(a, 2.5), ops(2, a), ops(a, "s"))
-    print(ops(a, SubVec(1, 1)), ops(SubVec(1, 1), a), ops(a, Other()))
+    print(ops(a, SubVec(1, 1)), ops(SubVec(1, 1), a), ops(a, Other()), ops(a, OtherStatic()), ops(a, [1]))
     print(ops(SeqVec([1]), SeqVec([2])), ops(SeqVec([1]), 2))
     try:
         scale_fail(a)
