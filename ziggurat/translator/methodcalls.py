@@ -183,38 +183,51 @@ def method_site(em: UnitEmitter, name: str, nargs: int, is_meth: str, meth: str,
     return " : ".join([*branches, generic])
 
 
-def binop_site(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic: str, wrap: str = "") -> str | None:
-    """`left op right` (objects, borrowed) calling a compiled dunder of this module directly
-    when the operands allow it (runtime/attrcache.hpp dunder_method), else `generic`; None
-    when no compiled method has the operator's name. `wrap` names a function the direct
-    result (a new reference) goes through to have generic's type."""
+def _dunder_parts(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic: str,
+                  wrap: str) -> tuple[list[str], str] | None:
+    """The statements and the expression of binop_site (see there)."""
     found = DUNDER_BINOPS.get(type(node.op))
     entries = em.mod.methods.candidates(found[1], 2) if found else []
     if not found or not entries:
         return None
     op = found[0]
-    fn = em.fresh("df")
-    em.emit(f"zrt::Ref {fn}({left} ? zrt::dunder_method({left}, {right}, {op}, &{em.mod.method_cache()}) : nullptr);")
-    code = em.fresh("dc")
-    em.emit(f"PyObject* {code} = zrt::dunder_code({fn}.p);")
+    fn, code = em.fresh("df"), em.fresh("dc")
+    lines = [f"zrt::Ref {fn}(zrt::dunder_method({left}, {right}, {op}, &{em.mod.method_cache()}));",
+             f"PyObject* {code} = zrt::dunder_code({fn}.p);"]
     branches = [
         f"{code} == {ENTRY_CODE}{e.number}() ? {wrap}("
         f"zrt::dunder_result({ENTRY}{e.number}({em.tstate()}, {fn}.p, zrt::newref({left}), zrt::newref({right})), "
         f"{left}, {right}, {op}))"
         for e in entries
     ]
-    return " : ".join([*branches, generic])
+    return lines, " : ".join([*branches, generic])
+
+
+def binop_site(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic: str) -> str | None:
+    """`left op right` (objects, borrowed) calling a compiled dunder of this module directly
+    when the operands allow it (runtime/attrcache.hpp dunder_method), else `generic`; None
+    when no compiled method has the operator's name."""
+    parts = _dunder_parts(em, node, left, right, generic, "")
+    if parts is None:
+        return None
+    for line in parts[0]:
+        em.emit(line)
+    return parts[1]
 
 
 def num_binop_site(em: UnitEmitter, node: ast.BinOp, a: str, b: str, generic: str) -> str | None:
-    """binop_site for the specialised tier's Nums `a` and `b` (runtime/native.hpp): tried when
-    `a` holds an object, `b` as its object (boxed if it is a native number without a box)."""
-    found = DUNDER_BINOPS.get(type(node.op))
-    if not found or not em.mod.methods.candidates(found[1], 2):
-        return None
+    """binop_site for the specialised tier's Nums `a` and `b` (runtime/native.hpp), tried only
+    when `a` holds an object (the test is all a native number pays: float code in a module
+    with a compiled __sub__ paid the whole site at every operation, raytrace +2%), with `b`'s
+    object (boxed if it is a native number without a box)."""
     left, right, boxed = em.fresh("dl"), em.fresh("dr"), em.fresh("db")
-    em.emit(f"PyObject* {left} = {a}.k == zrt::NUM_OBJ ? {a}.o : nullptr;")
-    em.emit(f"zrt::Ref {boxed}({left} && !{b}.o ? zrt::num_box({b}) : nullptr);")
-    em.emit(f"if ({left} && !{b}.o && !{boxed}.p) {em.fail()}")
-    em.emit(f"PyObject* {right} = {b}.o ? {b}.o : {boxed}.p;")
-    return binop_site(em, node, left, right, generic, "zrt::num_obj")
+    parts = _dunder_parts(em, node, left, right, generic, "zrt::num_obj")
+    if parts is None:
+        return None
+    body = " ".join([
+        f"PyObject* {left} = {a}.o; PyObject* {right} = {b}.o; zrt::Ref {boxed};",
+        f"if (!{right}) {{ {boxed}.set(zrt::num_box({b})); if (!{boxed}.p) return zrt::num_err(); {right} = {boxed}.p; }}",
+        *parts[0],
+        f"return {parts[1]};",
+    ])
+    return f"{a}.k != zrt::NUM_OBJ ? {generic} : [&]() -> zrt::Num {{ {body} }}()"
