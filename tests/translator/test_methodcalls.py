@@ -56,7 +56,11 @@ def test_sites_left_generic() -> None:
 
 
 def test_dunder_sites() -> None:
-    for body in ("def f(a, b):\n    return a - b\n", "def f(a):\n    return a - 2.5\n"):
+    for body in ("def f(a, b):\n    return a.v - b.v\n", "def f(a):\n    return a.v - 2.5\n",
+                 "def f(a, b):\n    return [a][0] - b\n"):
         cpp = cpp_of(body)
         assert "zrt::dunder_method(" in cpp and direct_targets(cpp), body
-    assert "zrt::dunder_method(" not in cpp_of("def f(a, b):\n    return a + b\n")  # no __add__ compiled
+    for body in ("def f(a, b):\n    return a.v + b.v\n",  # no __add__ compiled
+                 "def f(a, b):\n    return a - b\n",  # a likely number on the left (a Num local)
+                 "def f(b):\n    return 2 - b\n"):
+        assert "zrt::dunder_method(" not in cpp_of(body), body

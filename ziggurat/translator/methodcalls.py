@@ -220,6 +220,8 @@ def num_binop_site(em: UnitEmitter, node: ast.BinOp, a: str, b: str, generic: st
     when `a` holds an object (the test is all a native number pays: float code in a module
     with a compiled __sub__ paid the whole site at every operation, raytrace +2%), with `b`'s
     object (boxed if it is a native number without a box)."""
+    if isinstance(node.left, ast.Constant) or em.spec.numeric_ish(node.left):
+        return None  # a likely number on the left (chaos' float locals): not worth the code
     left, right, boxed = em.fresh("dl"), em.fresh("dr"), em.fresh("db")
     parts = _dunder_parts(em, node, left, right, generic, "zrt::num_obj")
     if parts is None:
