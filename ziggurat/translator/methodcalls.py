@@ -4,19 +4,20 @@ A method defined in a class body of the module, with positional parameters only 
 generator, gets a body entry `MP_<n>(tstate, func, p0, ...)` that takes its arguments as
 owned references, already bound; its vectorcall body b_<k> binds and calls it. A method call
 site `obj.m(args)` whose name and argument count match such methods (at most MAX_CANDIDATES
-of them) compares, after the usual method lookup (runtime/attrcache.hpp get_method_cached:
-the type's version tag, no instance attribute shadowing it), the code object of the plain
-function the lookup found with each candidate's stub (`MK_<n>()`) and on a match calls
-MP_<n> directly: no argument array walk through the function's vectorcall slot, no entry
-table lookup, no binder. Everything the callee does (its frame, the recursion count, line
-events, tracebacks) is in MP_<n>, so both paths show the same. A binary operator
+of them per kind) compares, after the usual method lookup (runtime/attrcache.hpp
+get_method_cached: the type's version tag, no instance attribute shadowing it), the code
+object of the function the lookup found - the unbound method, a classmethod's bound
+method's function, a staticmethod's function - with each candidate's stub (`MK_<n>()`) and
+on a match calls MP_<n> directly: no argument vector through the function's vectorcall
+slot, no entry table lookup, no binder. Everything the callee does (its frame, the
+recursion count, tracebacks) is in MP_<n>, so both paths show the same. A binary operator
 (`a - b`) on an instance of a compiled class whose `__sub__` is such a method calls it the
-same way when CPython's protocol would call exactly that method first (runtime/function.hpp
-dunder_target).
+same way when CPython's protocol would call exactly that method first (runtime/attrcache.hpp
+dunder_method).
 
 Decided here: which methods get an entry and which sites try which candidates; the names.
-Not here: the method lookup itself and the guards' meaning (runtime/attrcache.hpp,
-runtime/function.hpp), the bodies (unit_emitter.emit_function).
+Not here: the method lookup itself and the guards' meaning (runtime/function.hpp
+method_code..., runtime/attrcache.hpp dunder_method), the bodies (unit_emitter.emit_function).
 """
 
 from __future__ import annotations
