@@ -836,6 +836,135 @@ ZRT_SITE_INLINE int get_method_cached(PyObject* obj, PyObject* name, PyObject** 
     return get_method_cached_slow(obj, name, out, c);
 }
 
+// Binary operators on instances of compiled classes (translator/methodcalls.py): `a - b`
+// calls the compiled `__sub__` directly when CPython's protocol (PyNumber_Subtract ->
+// binary_op1 -> slot_nb_subtract -> vectorcall_maybe) would call exactly that function
+// first, with (a, b): a's type is a heap type whose MRO gives a plain function for the
+// name (then its number slot is the generic slot_nb_* that looks the name up: update_one_slot
+// picks it for any Python function), and b is of the same type (its slot is not tried), or
+// an exact int or float (whose slot binary_op1 tries only after a's, and which is no
+// subtype of a's). a's type must not fill sq_concat/sq_repeat (a list subclass), which
+// PyNumber_Add/Multiply try after NotImplemented. A site remembers the function under
+// a's type's version tag (MethodCache: version, method).
+enum DunderOp { DOP_ADD, DOP_SUB, DOP_MUL, DOP_TRUEDIV };
+
+#ifdef ZRT_ATTR_CACHE
+ZRT_INLINE binaryfunc dunder_slot(PyTypeObject* tp, DunderOp op) {
+    PyNumberMethods* nb = tp->tp_as_number;
+    if (!nb) return nullptr;
+    switch (op) {
+        case DOP_ADD: return nb->nb_add;
+        case DOP_SUB: return nb->nb_subtract;
+        case DOP_MUL: return nb->nb_multiply;
+        default: return nb->nb_true_divide;
+    }
+}
+
+ZRT_INLINE const char* dunder_name(DunderOp op) {
+    static const char* const names[] = {"__add__", "__sub__", "__mul__", "__truediv__"};
+    return names[op];
+}
+
+// b of another type than a (not an exact int or float, checked inline): a subtype of a's
+// type has its reflected method tried first (slot_nb_*'s do_other), and a sequence's
+// sq_repeat makes `a * seq` a repetition after NotImplemented - the generic call then.
+ZRT_SLOW_PATH bool dunder_other_ok(PyTypeObject* ta, PyTypeObject* tb, DunderOp op) {
+    if (PyType_IsSubtype(tb, ta)) return false;
+    PySequenceMethods* sq = tb->tp_as_sequence;
+    return !(op == DOP_MUL && sq && sq->sq_repeat);
+}
+
+// The site's answer for a's type, remembered under its version tag: the function, or none
+// (c->method nullptr: `s + t` on strs in a module with a compiled __add__ asks once).
+ZRT_SLOW_PATH PyObject* dunder_fill(PyObject* a, DunderOp op, MethodCache* c) {
+    static PyObject* names[4];
+    PyTypeObject* tp = Py_TYPE(a);
+    PyObject* found = nullptr;
+    PySequenceMethods* sq = tp->tp_as_sequence;
+    if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !(sq && (sq->sq_concat || sq->sq_repeat))) {
+        if (!names[op] && !(names[op] = PyUnicode_InternFromString(dunder_name(op)))) {
+            PyErr_Clear();
+            return nullptr;
+        }
+        PyObject* f = _PyType_Lookup(tp, names[op]);  // (may give the type its version tag)
+        if (f && Py_TYPE(f) == &FunctionType) found = f;
+    }
+    if (!type_version_valid(tp)) return nullptr;
+    c->version = tp->tp_version_tag;
+    c->method = found;
+    return Py_XNewRef(found);
+}
+#endif
+
+// The compiled function `a op b` calls first (new reference), or nullptr (no error): the
+// site then makes the generic call.
+ZRT_SITE_INLINE PyObject* dunder_method(PyObject* a, PyObject* b, DunderOp op, MethodCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    PyTypeObject* ta = Py_TYPE(a);
+    PyTypeObject* tb = Py_TYPE(b);
+    if (tb != ta && tb != &PyFloat_Type && tb != &PyLong_Type && !dunder_other_ok(ta, tb, op)) return nullptr;
+    if (c->version && ta->tp_version_tag == c->version && type_version_valid(ta)) return Py_XNewRef(c->method);
+    return dunder_fill(a, op, c);
+#else
+    (void)a, (void)b, (void)op, (void)c;
+    return nullptr;
+#endif
+}
+
+#ifdef ZRT_ATTR_CACHE
+// After the direct call: NotImplemented from a's method leaves what slot_nb_* and then
+// binary_op1 and PyNumber_* do next. b of another type whose number slot is the same
+// generic slot_nb_* (a class defining the operator or its reflection): slot_nb_*'s
+// do_other, b's reflected method looked up on its type and called (b, a) as
+// vectorcall_maybe does; b of another type with another slot: that slot (an int's or
+// float's: a float subclass `a` may still get a float). Then the TypeError.
+ZRT_SLOW_PATH PyObject* dunder_not_implemented(PyObject* a, PyObject* b, DunderOp op) {
+    PyTypeObject* ta = Py_TYPE(a);
+    PyTypeObject* tb = Py_TYPE(b);
+    if (tb != ta) {
+        binaryfunc fb = dunder_slot(tb, op);
+        if (fb && fb == dunder_slot(ta, op)) {
+            static const char* const rnames[] = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__"};
+            Ref rname(PyUnicode_InternFromString(rnames[op]));
+            if (!rname.p) return nullptr;
+            PyObject* m = _PyType_Lookup(tb, rname.p);  // borrowed
+            if (m) {
+                Ref hold(Py_NewRef(m));
+                PyObject* x;
+                if (ZRT_TP_FLAGS(Py_TYPE(m)) & Py_TPFLAGS_METHOD_DESCRIPTOR) {
+                    PyObject* args[] = {b, a};
+                    x = PyObject_Vectorcall(m, args, 2, nullptr);
+                } else {
+                    descrgetfunc get = Py_TYPE(m)->tp_descr_get;
+                    Ref bound(get ? get(m, b, (PyObject*)tb) : Py_NewRef(m));
+                    x = bound.p ? PyObject_CallOneArg(bound.p, a) : nullptr;
+                }
+                if (x != Py_NotImplemented) return x;
+                Py_DECREF(x);
+            }
+        } else if (fb) {
+            PyObject* x = fb(a, b);
+            if (x != Py_NotImplemented) return x;
+            Py_DECREF(x);
+        }
+    }
+    static const char* const signs[] = {"+", "-", "*", "/"};
+    PyErr_Format(PyExc_TypeError, "unsupported operand type(s) for %.100s: '%.100s' and '%.100s'", signs[op],
+                 ZRT_TP_NAME(ta), ZRT_TP_NAME(tb));
+    return nullptr;
+}
+
+ZRT_SITE_INLINE PyObject* dunder_result(PyObject* r, PyObject* a, PyObject* b, DunderOp op) {
+    if (r != Py_NotImplemented) return r;
+    Py_DECREF(r);
+    return dunder_not_implemented(a, b, op);
+}
+#else
+ZRT_INLINE PyObject* dunder_result(PyObject* r, PyObject*, PyObject*, DunderOp) { return r; }  // (never called)
+#endif
+
+ZRT_INLINE PyObject* dunder_code(PyObject* f) { return f ? PyFunction_GET_CODE(f) : (PyObject*)&no_code; }
+
 #if !ZRT_LIMITED
 // list.append's method descriptor (borrowed: list's dict holds it for good), once found.
 static PyObject* list_append_method = nullptr;

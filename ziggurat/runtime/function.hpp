@@ -509,6 +509,51 @@ ZRT_INLINE bool is_this_function(PyObject* f, PyObject* code) {
     return Py_TYPE(f) == &FunctionType && PyFunction_GET_CODE(f) == code;
 }
 
+// Direct method calls (translator/methodcalls.py). A call site `obj.m(args)` compares the
+// code object of the plain function its method lookup gave (`is_meth` 1: an unbound method,
+// obj first) with the stubs of the compiled methods named m, and on a match enters that
+// method's body entry MP_<n> with the arguments bound: the same body b_<k> runs after
+// binding, so the frame, the recursion count and tracebacks are the same. Anything else
+// (a bound method, another callable, a function whose __code__ was replaced) gives an
+// address no code object has, and the site makes the generic call.
+static const char no_code = 0;
+ZRT_INLINE PyObject* method_code(int is_meth, PyObject* meth) {
+    if (is_meth == 1 && Py_TYPE(meth) == &FunctionType) return PyFunction_GET_CODE(meth);
+    return (PyObject*)&no_code;
+}
+
+// The lookup gave the attribute itself (`is_meth` 0): a plain function (a staticmethod's)
+// is called with the arguments alone; a bound method of one (a classmethod's, `*func` set
+// to its function) with its self first.
+ZRT_INLINE PyObject* function_code(int is_meth, PyObject* f) {
+    if (is_meth == 0 && Py_TYPE(f) == &FunctionType) return PyFunction_GET_CODE(f);
+    return (PyObject*)&no_code;
+}
+#if !ZRT_LIMITED
+ZRT_INLINE PyObject* bound_method_code(int is_meth, PyObject* m, PyObject** func) {
+    if (is_meth != 0 || Py_TYPE(m) != &PyMethod_Type) return (PyObject*)&no_code;
+    *func = PyMethod_GET_FUNCTION(m);
+    return Py_TYPE(*func) == &FunctionType ? PyFunction_GET_CODE(*func) : (PyObject*)&no_code;
+}
+ZRT_INLINE PyObject* bound_self(PyObject* m) { return PyMethod_GET_SELF(m); }
+#else
+ZRT_INLINE PyObject* bound_method_code(int, PyObject*, PyObject**) { return (PyObject*)&no_code; }
+ZRT_INLINE PyObject* bound_self(PyObject*) { return nullptr; }  // (never called: no code matches)
+#endif
+
+// b_<k> of a method with a body entry when binding failed: the slots bound so far released.
+ZRT_INLINE PyObject* release_slots(PyObject** slots, size_t n) {
+    for (size_t i = 0; i < n; i++) Py_XDECREF(slots[i]);
+    return nullptr;
+}
+
+// The body entry of a method whose def was not compiled: its MK_<n>() is nullptr, which no
+// function's code is, so no call site gets here.
+ZRT_INLINE PyObject* no_method_entry() {
+    PyErr_SetString(PyExc_SystemError, "ziggurat: the body entry of an uncompiled method was called");
+    return nullptr;
+}
+
 // Is `code` the stub of `spec` with other co_flags only? types.coroutine() makes such a copy
 // (code.replace(co_flags=... | CO_ITERABLE_COROUTINE)) of a generator function's code when it
 // takes the function for a plain one: an abi3 function answers types.FunctionType for

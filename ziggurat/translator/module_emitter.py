@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from . import names as nm
+from .methodcalls import MethodEntries
 
 
 def c_string(data: bytes) -> str:
@@ -73,6 +74,8 @@ class ModuleEmitter:
         """A new attribute-site cache (see zrt::AttrCache)."""
         self.attr_caches += 1
         return f"AC[{self.attr_caches - 1}]"
+    # methods whose body call sites may enter directly (methodcalls.py)
+    methods: MethodEntries = field(default_factory=MethodEntries)
     # module-level functions with a direct C++ entry: name -> number of parameters
     direct: dict[str, int] = field(default_factory=dict)
     # ... and the parameters each may use as objects (types.exposed_params)
@@ -257,10 +260,12 @@ class ModuleEmitter:
             "}",
             *self.tb_sites,
             *self.direct_prototypes(),
+            *self.methods.prototypes(),
             *self.prototypes,
             *self.render_specs(),
             *self.bodies,
             *self.direct_stubs(),
+            *self.methods.stubs(self.bodies),
             "static int zrt_init_constants() {",
             "    static bool done = false;",
             "    if (done) return 0;",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Callable
 
-from . import genexpr_inline
+from . import genexpr_inline, methodcalls
 from .fusedloop import fused_loop, nest_start
 from . import names as nm
 from .module_emitter import c_string
@@ -119,7 +119,9 @@ class Specialiser:
         if isinstance(node, ast.BinOp) and is_arith(node):
             a = self.num(node.left)
             b = self.num(node.right)
-            return self.checked(f"zrt::num_binop(zrt::{ARITH_OPS[type(node.op)]}, false, {a}, {b})")
+            generic = f"zrt::num_binop(zrt::{ARITH_OPS[type(node.op)]}, false, {a}, {b})"
+            # an object's compiled __add__ (...) called directly (methodcalls.py)
+            return self.checked(methodcalls.num_binop_site(em, node, a, b, generic) or generic)
         if isinstance(node, ast.UnaryOp) and is_arith(node):
             a = self.num(node.operand)
             fn = "num_neg" if isinstance(node.op, ast.USub) else "num_invert"

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import gen_loops, genexpr_inline, intloop, jsoncall, list_stmts, slotclass
+from . import gen_loops, genexpr_inline, intloop, jsoncall, list_stmts, methodcalls, slotclass
 from . import names as nm
 from .check import docstring_of, own_nodes
 from .mangle import binding_name
@@ -1577,7 +1577,9 @@ class UnitEmitter:
             return self.spec.boxed(node)
         left = self.expr(node.left)
         right = self.expr(node.right)
-        return self.call(f"{BINOPS[type(node.op)][0]}({left.expr}, {right.expr})")
+        generic = f"{BINOPS[type(node.op)][0]}({left.expr}, {right.expr})"
+        # a compiled __sub__ (...) of this module called directly (methodcalls.py)
+        return self.call(methodcalls.binop_site(self, node, left.expr, right.expr, generic) or generic)
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
         if self.spec.wants(node):
@@ -1945,10 +1947,14 @@ class UnitEmitter:
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
-        call = f"zrt::slot_method_call({self.call_tstate()}, &{site}, " if site else f"zrt::call_method_vector({self.call_tstate()}, "
-        result = self.call(
-            f"{call}{meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
-        )
+        head = f"zrt::slot_method_call({self.call_tstate()}, &{site}, " if site else f"zrt::call_method_vector({self.call_tstate()}, "
+        call = f"{head}{meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+        # a compiled method of this module: its body entered directly (methodcalls.py);
+        # anything else takes the call above (slots classes' sites: slotrun.hpp)
+        if not node.keywords:
+            call = methodcalls.method_site(self, attr.attr, len(node.args), is_meth, f"{meth}.p", obj.expr,
+                                           [v.expr for v in vals], call)
+        result = self.call(call)
         self.emit(f"{meth}.clear();")
         self.release(obj, *vals)
         return result
@@ -2217,12 +2223,16 @@ class UnitEmitter:
             self.emit_direct(index, lineno, binding)
             return
         if not self.gen:
+            # a method's body callers may enter with its arguments bound (methodcalls.py)
+            entry = self.mod.methods.by_node.get(id(node)) if plain else None
+            split = methodcalls.split_body(entry, index, binding) if entry else None
             head = [
                 *self.ts_entry(index),
-                f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState L_ts, PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
-                f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
+                *(split.wrapper + split.opening if split else [
+                    f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState L_ts, PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+                    f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);"]),
                 "    " + self.frame_guard("L_ts"),
-                "    if (!L_recursion.ok) return nullptr;",
+                f"    if (!L_recursion.ok) {split.no_frame if split else 'return nullptr;'}",
                 f"    int L_line = {lineno};",
                 "    zrt::Ref L_ret;",
                 "    PyObject* L_closure = PyFunction_GET_CLOSURE(L_func);",
@@ -2230,7 +2240,7 @@ class UnitEmitter:
             ]
             head += ["    " + d for d in self._locals_decls()]
             head += ["    " + d for d in self.top_decls]
-            head += binding
+            head += split.binding if split else binding
             for i, p in enumerate(params):
                 if scope.access(p) == CELL:
                     head.append(f"    if (L_slots[{i}]) {{ zrt::store_cell({nm.CELL}{nm.ident(p)}.p, L_slots[{i}]); }}")

@@ -1,0 +1,66 @@
+"""Emit (methodcalls.py): which methods get a body entry MP_<n> and which call sites and
+binary operators try them. That the direct path behaves as CPython does whatever the site
+meets is checked by tests/compile_compare/cases/direct_methods.py."""
+
+from __future__ import annotations
+
+import re
+
+from ziggurat.translator import translate_module
+
+CLASSES = """
+class A:
+    def m(self, x):
+        return x
+    def kw(self, x, *, y=1):
+        return x
+    def gen(self):
+        yield 1
+    def __sub__(self, o):
+        return self
+class B(A):
+    def m(self, x):
+        return -x
+"""
+
+
+def cpp_of(body: str) -> str:
+    return translate_module(CLASSES + body, filename="m.py", module_name="m").cpp
+
+
+def direct_targets(cpp: str) -> set[str]:
+    """The entries the call sites of the module's functions enter directly."""
+    return set(re.findall(r"== (MK_\d+)\(\) \? (?:zrt::num_obj\()?(?:zrt::dunder_result\()?MP_\d+", cpp))
+
+
+def test_entries_only_for_plain_methods() -> None:
+    cpp = cpp_of("")
+    entries = re.findall(r'static PyObject\* MK_\d+\(\) \{ return FS_\d+\.code; \}', cpp)
+    # A.m, B.m, A.__sub__: not the keyword-only one, not the generator
+    assert len(entries) == 3, entries
+    assert "MP_" in cpp and "zrt::bind_positional<2>" in cpp
+
+
+def test_method_sites_try_every_same_named_method() -> None:
+    cpp = cpp_of("def f(o):\n    return o.m(1)\n")
+    assert len(direct_targets(cpp)) == 2  # A.m and B.m, each compared
+    assert "zrt::method_code(" in cpp
+
+
+def test_sites_left_generic() -> None:
+    for body in ("def f(o):\n    return o.m(x=1)\n",   # keywords
+                 "def f(o):\n    return o.m(1, 2)\n",  # no method of that name takes 3
+                 "def f(o):\n    return o.kw(1)\n",    # keyword-only parameters: no entry
+                 "def f(o):\n    return o.other(1)\n"):
+        assert not direct_targets(cpp_of(body)), body
+
+
+def test_dunder_sites() -> None:
+    for body in ("def f(a, b):\n    return a.v - b.v\n", "def f(a):\n    return a.v - 2.5\n",
+                 "def f(a, b):\n    return [a][0] - b\n"):
+        cpp = cpp_of(body)
+        assert "zrt::dunder_method(" in cpp and direct_targets(cpp), body
+    for body in ("def f(a, b):\n    return a.v + b.v\n",  # no __add__ compiled
+                 "def f(a, b):\n    return a - b\n",  # a likely number on the left (a Num local)
+                 "def f(b):\n    return 2 - b\n"):
+        assert "zrt::dunder_method(" not in cpp_of(body), body

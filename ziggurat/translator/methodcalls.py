@@ -1,0 +1,236 @@
+"""Direct calls of compiled methods: `obj.m(a, b)` and `a - b` entering the method's body.
+
+A method defined in a class body of the module, with positional parameters only and not a
+generator, gets a body entry `MP_<n>(tstate, func, p0, ...)` that takes its arguments as
+owned references, already bound; its vectorcall body b_<k> binds and calls it. A method call
+site `obj.m(args)` whose name and argument count match such methods (at most MAX_CANDIDATES
+of them per kind) compares, after the usual method lookup (runtime/attrcache.hpp
+get_method_cached: the type's version tag, no instance attribute shadowing it), the code
+object of the function the lookup found - the unbound method, a classmethod's bound
+method's function, a staticmethod's function - with each candidate's stub (`MK_<n>()`) and
+on a match calls MP_<n> directly: no argument vector through the function's vectorcall
+slot, no entry table lookup, no binder. Everything the callee does (its frame, the
+recursion count, tracebacks) is in MP_<n>, so both paths show the same. A binary operator
+(`a - b`) on an instance of a compiled class whose `__sub__` is such a method calls it the
+same way when CPython's protocol would call exactly that method first (runtime/attrcache.hpp
+dunder_method).
+
+Decided here: which methods get an entry and which sites try which candidates; the names.
+Not here: the method lookup itself and the guards' meaning (runtime/function.hpp
+method_code..., runtime/attrcache.hpp dunder_method), the bodies (unit_emitter.emit_function).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from typing import TYPE_CHECKING
+
+from .check import own_nodes
+from .scopes import ScopeTree
+
+if TYPE_CHECKING:
+    from .unit_emitter import UnitEmitter
+
+# how many same-named methods a call site compares against (richards' Task.fn has five:
+# the base class's and four overrides)
+MAX_CANDIDATES = 6
+MAX_PARAMS = 8
+ENTRY = "MP_"      # a method's body entry: arguments bound, as owned references
+ENTRY_CODE = "MK_"  # the stub code object of the function MP_<n> runs (nullptr before it exists)
+# binary operators whose dunder a site may call directly: the runtime's op number
+# (zrt::DunderOp) and the method's name
+DUNDER_BINOPS: dict[type, tuple[str, str]] = {
+    ast.Add: ("zrt::DOP_ADD", "__add__"),
+    ast.Sub: ("zrt::DOP_SUB", "__sub__"),
+    ast.Mult: ("zrt::DOP_MUL", "__mul__"),
+    ast.Div: ("zrt::DOP_TRUEDIV", "__truediv__"),
+}
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    number: int
+    name: str
+    nparams: int
+    # how a lookup gives it: "method" (undecorated), "classmethod", "staticmethod" or
+    # "other" (another decorator): the site compares it only where it can come that way
+    kind: str = "method"
+
+
+@dataclass
+class MethodEntries:
+    """The methods with a body entry, by the id of their def node and by name."""
+    by_node: dict[int, MethodEntry] = field(default_factory=dict)
+    by_name: dict[str, list[MethodEntry]] = field(default_factory=dict)
+
+    def candidates(self, name: str, nargs: int, kind: str = "method") -> list[MethodEntry]:
+        """The methods of that kind a call `obj.name(...)` passing nargs positional
+        arguments to the function (obj or a classmethod's class included) may enter, or
+        none when there are too many to compare."""
+        found = [e for e in self.by_name.get(name, []) if e.nparams == nargs and e.kind == kind]
+        return found if len(found) <= MAX_CANDIDATES else []
+
+    def prototypes(self) -> list[str]:
+        out = []
+        for e in self.by_node.values():
+            out.append(f"static PyObject* {ENTRY_CODE}{e.number}();")
+            out.append(signature(e) + ";")
+        return out
+
+    def stubs(self, bodies: list[str]) -> list[str]:
+        """An entry whose method was not compiled (its statement fell back): its code never
+        matches, so its call sites take the generic call."""
+        out = []
+        for e in self.by_node.values():
+            if not any(signature(e) + " {" in b for b in bodies):
+                out.append(f"static PyObject* {ENTRY_CODE}{e.number}() {{ return nullptr; }}")
+                out.append(signature(e) + " { return zrt::no_method_entry(); }")
+        return out
+
+
+def signature(e: MethodEntry) -> str:
+    params = "".join(f", PyObject* L_p{i}" for i in range(e.nparams))
+    return f"static PyObject* {ENTRY}{e.number}(zrt::TState L_ts, PyObject* L_func{params})"
+
+
+def method_entries(scopes: ScopeTree) -> MethodEntries:
+    """Every def directly in a class body with positional parameters only, not a generator
+    or coroutine (the guards at the call sites make any choice correct: this only bounds
+    the code)."""
+    out = MethodEntries()
+    todo = [scopes.root]
+    while todo:
+        scope = todo.pop()
+        todo.extend(scope.children)
+        node = scope.node
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
+            continue
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        args = node.args
+        nparams = len(args.posonlyargs) + len(args.args)
+        if args.vararg or args.kwarg or args.kwonlyargs or nparams > MAX_PARAMS:
+            continue
+        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(node)):
+            continue
+        decorators = [d.id if isinstance(d, ast.Name) else "" for d in node.decorator_list]
+        kind = "method" if not decorators else decorators[0] if decorators in (["classmethod"], ["staticmethod"]) else "other"
+        entry = MethodEntry(len(out.by_node), node.name, nparams, kind)
+        out.by_node[id(node)] = entry
+        out.by_name.setdefault(node.name, []).append(entry)
+    return out
+
+
+@dataclass(frozen=True)
+class SplitBody:
+    """How emit_function splits a method with an entry: b_<k> binds and calls MP_<n>."""
+    wrapper: list[str]    # MK_<n> and b_<k>
+    opening: list[str]    # MP_<n>'s first lines: its parameters where the binder's output was
+    no_frame: str         # what MP_<n> returns when its frame cannot be entered
+    binding: list[str]    # in place of the binder
+
+
+def split_body(entry: MethodEntry, index: int, binding: list[str]) -> SplitBody:
+    from . import names as nm
+
+    n = entry.nparams
+    slots = "".join(f", L_slots[{i}]" for i in range(n))
+    release = "zrt::release_slots(L_slots, sizeof L_slots / sizeof *L_slots)"
+    wrapper = [
+        f"static PyObject* {ENTRY_CODE}{entry.number}() {{ return {nm.FUNC_SPEC}{index}.code; }}",
+        f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState L_ts, PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
+        f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
+        *binding,
+        f"    if (L_bind < 0) return {release};",
+        f"    return {ENTRY}{entry.number}(L_ts, L_func{slots});",
+        "}",
+    ]
+    params = ", ".join(f"L_p{i}" for i in range(n)) or "nullptr"
+    # (the arguments are owned from the start: a refused frame releases them)
+    opening = [signature(entry) + " {", f"    PyObject* L_slots[{max(n, 1)}] = {{{params}}};"]
+    return SplitBody(wrapper, opening, f"return {release};", ["    int L_bind = 0;"])
+
+
+def method_site(em: UnitEmitter, name: str, nargs: int, is_meth: str, meth: str, obj: str, args: list[str],
+                generic: str) -> str:
+    """The C++ expression of a call site `obj.name(args)` (nargs positional arguments, no
+    keywords) after its method lookup gave `meth` and `is_meth`: the first compiled method
+    whose stub is the code of what the lookup found runs with new references to the
+    arguments - an unbound method with obj first, a bound method (a classmethod's) with its
+    self first, a plain function (a staticmethod's) with the arguments alone - else `generic`."""
+    unbound = em.mod.methods.candidates(name, nargs + 1)
+    bound = em.mod.methods.candidates(name, nargs + 1, "classmethod")
+    plain = em.mod.methods.candidates(name, nargs, "staticmethod")
+    ts = em.tstate()
+    owned = "".join(f", zrt::newref({a})" for a in args)
+    branches = []
+    if unbound:
+        code = em.fresh("mc")
+        em.emit(f"PyObject* {code} = zrt::method_code({is_meth}, {meth});")
+        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({ts}, {meth}, zrt::newref({obj}){owned})"
+                     for e in unbound]
+    if bound:
+        code, func = em.fresh("bc"), em.fresh("bf")
+        em.emit(f"PyObject* {func} = nullptr;")
+        em.emit(f"PyObject* {code} = zrt::bound_method_code({is_meth}, {meth}, &{func});")
+        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? "
+                     f"{ENTRY}{e.number}({ts}, {func}, zrt::newref(zrt::bound_self({meth})){owned})" for e in bound]
+    if plain:
+        code = em.fresh("fc")
+        em.emit(f"PyObject* {code} = zrt::function_code({is_meth}, {meth});")
+        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({ts}, {meth}{owned})" for e in plain]
+    return " : ".join([*branches, generic])
+
+
+def _dunder_parts(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic: str,
+                  wrap: str) -> tuple[list[str], str] | None:
+    """The statements and the expression of binop_site (see there)."""
+    found = DUNDER_BINOPS.get(type(node.op))
+    entries = em.mod.methods.candidates(found[1], 2) if found else []
+    if not found or not entries:
+        return None
+    op = found[0]
+    fn, code = em.fresh("df"), em.fresh("dc")
+    lines = [f"zrt::Ref {fn}(zrt::dunder_method({left}, {right}, {op}, &{em.mod.method_cache()}));",
+             f"PyObject* {code} = zrt::dunder_code({fn}.p);"]
+    branches = [
+        f"{code} == {ENTRY_CODE}{e.number}() ? {wrap}("
+        f"zrt::dunder_result({ENTRY}{e.number}({em.tstate()}, {fn}.p, zrt::newref({left}), zrt::newref({right})), "
+        f"{left}, {right}, {op}))"
+        for e in entries
+    ]
+    return lines, " : ".join([*branches, generic])
+
+
+def binop_site(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic: str) -> str | None:
+    """`left op right` (objects, borrowed) calling a compiled dunder of this module directly
+    when the operands allow it (runtime/attrcache.hpp dunder_method), else `generic`; None
+    when no compiled method has the operator's name."""
+    parts = _dunder_parts(em, node, left, right, generic, "")
+    if parts is None:
+        return None
+    for line in parts[0]:
+        em.emit(line)
+    return parts[1]
+
+
+def num_binop_site(em: UnitEmitter, node: ast.BinOp, a: str, b: str, generic: str) -> str | None:
+    """binop_site for the specialised tier's Nums `a` and `b` (runtime/native.hpp), tried only
+    when `a` holds an object (the test is all a native number pays: float code in a module
+    with a compiled __sub__ paid the whole site at every operation, raytrace +2%), with `b`'s
+    object (boxed if it is a native number without a box)."""
+    if isinstance(node.left, ast.Constant) or em.spec.numeric_ish(node.left):
+        return None  # a likely number on the left (chaos' float locals): not worth the code
+    left, right, boxed = em.fresh("dl"), em.fresh("dr"), em.fresh("db")
+    parts = _dunder_parts(em, node, left, right, generic, "zrt::num_obj")
+    if parts is None:
+        return None
+    body = " ".join([
+        f"PyObject* {left} = {a}.o; PyObject* {right} = {b}.o; zrt::Ref {boxed};",
+        f"if (!{right}) {{ {boxed}.set(zrt::num_box({b})); if (!{boxed}.p) return zrt::num_err(); {right} = {boxed}.p; }}",
+        *parts[0],
+        f"return {parts[1]};",
+    ])
+    return f"{a}.k != zrt::NUM_OBJ ? {generic} : [&]() -> zrt::Num {{ {body} }}()"
