@@ -233,8 +233,8 @@ def is_native_leaf(node: ast.AST, nums: frozenset[str]) -> bool:
     """A function whose body is only arithmetic, comparisons, assignments and returns on
     its Num locals and numeric constants: called with native ints and floats (checked at
     run time) it can run no Python code - exact int and float arithmetic only, whose errors
-    end the call - so nothing can look at its frame before an error (runtime/frames.hpp,
-    LazyFrame)."""
+    end the call - so nothing can look at its frame before an error (runtime/leaf.hpp: the
+    frameless copy runs first)."""
     def value(n: ast.AST) -> bool:
         if isinstance(n, ast.Name):
             return n.id in nums
