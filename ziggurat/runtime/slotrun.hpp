@@ -76,23 +76,18 @@ ZRT_INLINE PyObject** slot_run_store(PyObject* obj, Py_ssize_t off) {
     return !*at || PyFloat_CheckExact(*at) ? at : nullptr;
 }
 
-// -- method calls on instances of a slots class (translator/slotclass.py) -------------------
+// -- method lookups on instances of a slots class (translator/slotclass.py) -----------------
 //
 // Why: `p.normalize()` / `next.maximize(p)` on float's Points went through get_method_cached
 // (the type's tag, then the kind of entry and the instance's dict to rule out a shadowing
-// attribute) and call_method_vector (list.append's test, the function's kind, the hashed
-// table of compiled entries: ~45 instructions a call before the method's body). An exact
-// instance of a slots class of ours (runtime/slotclass.hpp: tp_alloc is slot_alloc, which
-// type() gives no subclass) has no __dict__, so its type's version tag alone says what
-// `p.name` is: one comparison of the type and its tag, and the compiled body entered with
-// the caller's thread state.
+// attribute). An exact instance of a slots class of ours (runtime/slotclass.hpp: tp_alloc is
+// slot_alloc, which type() gives no subclass) has no __dict__, so its type's version tag
+// alone says what `p.name` is: one comparison of the type and its tag. The call itself is
+// the site's (translator/methodcalls.py enters a compiled method's body directly).
 //
-// How: a site remembers the type, its tag, the plain function _PyType_Lookup gave (borrowed:
-// the type's dict holds it while the tag holds) and that function's body on a thread state
-// (function.hpp's TsEntry); any other receiver takes get_method_cached as before. The call
-// enters that body only when the method in hand is still that function with its vectorcall
-// unchanged - what call_function_ts would find - so arguments whose evaluation changed the
-// class still call the method looked up before them, as the interpreter does.
+// How: a site remembers the type, its tag and the plain function _PyType_Lookup gave
+// (borrowed: the type's dict holds it while the tag holds); any other receiver takes
+// get_method_cached as before.
 //
 // Must not: be taken for a type whose getattro is not the generic one (a __getattribute__ or
 // __getattr__), whose attribute is not a plain Python function, or whose tag is not valid.
@@ -100,8 +95,6 @@ struct SlotMethodSite {
     PyTypeObject* tp;  // compared only
     unsigned int version;
     PyObject* func;  // borrowed (see above)
-    vectorcallfunc vc;
-    TsCall call;
 };
 
 #if defined(ZRT_SLOT_CLASSES) && defined(ZRT_ATTR_CACHE)
@@ -110,14 +103,10 @@ ZRT_SLOW_PATH bool slot_method_fill(PyTypeObject* tp, PyObject* name, SlotMethod
     if (tp->tp_getattro != PyObject_GenericGetAttr || !PyUnicode_CheckExact(name)) return false;
     PyObject* f = _PyType_Lookup(tp, name);  // borrowed; str keys: runs no code
     if (!f || (Py_TYPE(f) != &FunctionType && Py_TYPE(f) != &PyFunction_Type)) return false;
-    vectorcallfunc vc = ((PyFunctionObject*)f)->vectorcall;
-    TsEntry* e = ts_entry(vc);
-    if (e->vc != vc || !type_version_valid(tp)) return false;
+    if (!type_version_valid(tp)) return false;
     c->tp = tp;
     c->version = tp->tp_version_tag;
     c->func = f;
-    c->vc = vc;
-    c->call = e->call;
     return true;
 }
 #endif
@@ -135,18 +124,6 @@ ZRT_SITE_INLINE int slot_method(PyObject* obj, PyObject* name, PyObject** out, M
     (void)c;
 #endif
     return get_method_cached(obj, name, out, mc);
-}
-
-// call_method_vector for a method slot_method gave (same results).
-ZRT_SITE_INLINE PyObject* slot_method_call(TState ts, SlotMethodSite* c, PyObject* meth, PyObject* const* args,
-                                           size_t nargsf, PyObject* kwnames) {
-#if defined(ZRT_SLOT_CLASSES) && defined(ZRT_ATTR_CACHE)
-    if (meth == c->func && ts && ((PyFunctionObject*)meth)->vectorcall == c->vc)
-        return c->call(ts, meth, args, nargsf, kwnames);
-#else
-    (void)c;
-#endif
-    return call_method_vector(ts, meth, args, nargsf, kwnames);
 }
 
 }  // namespace zrt

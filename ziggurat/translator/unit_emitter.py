@@ -1947,10 +1947,8 @@ class UnitEmitter:
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
         arr = self.fresh("a")
         self.emit(f"PyObject* {arr}[] = {{nullptr, {obj.expr}{''.join(', ' + v.expr for v in vals)}}};")
-        head = f"zrt::slot_method_call({self.call_tstate()}, &{site}, " if site else f"zrt::call_method_vector({self.call_tstate()}, "
-        call = f"{head}{meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
-        # a compiled method of this module: its body entered directly (methodcalls.py);
-        # anything else takes the call above (slots classes' sites: slotrun.hpp)
+        call = f"zrt::call_method_vector({self.call_tstate()}, {meth}.p, {arr} + 2 - {is_meth}, ({len(node.args)} + {is_meth}) | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
+        # a compiled method of this module: its body entered directly (methodcalls.py)
         if not node.keywords:
             call = methodcalls.method_site(self, attr.attr, len(node.args), is_meth, f"{meth}.p", obj.expr,
                                            [v.expr for v in vals], call)
