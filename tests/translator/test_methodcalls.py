@@ -64,3 +64,32 @@ def test_dunder_sites() -> None:
                  "def f(a, b):\n    return a - b\n",  # a likely number on the left (a Num local)
                  "def f(b):\n    return 2 - b\n"):
         assert "zrt::dunder_method(" not in cpp_of(body), body
+
+
+INIT_CLASSES = """
+class P:
+    def __init__(self, x, y):
+        self.x = x
+class Q:
+    def __init__(self, v, *, k=0):
+        self.v = v
+"""
+
+
+def construct_targets(body: str) -> list[str]:
+    """The entries `C(args)` sites of the module enter directly (construct_site)."""
+    cpp = translate_module(INIT_CLASSES + body, filename="m.py", module_name="m").cpp
+    return re.findall(r"== (MK_\d+)\(\) \? zrt::construct\(", cpp)
+
+
+def test_construct_sites() -> None:
+    # positional calls of a name with as many arguments as a compiled __init__ takes
+    assert len(construct_targets("def f(a):\n    return P(a, 2)\n")) == 1
+    assert len(construct_targets("def f(a):\n    C = P\n    return C(a, 2)\n")) == 1
+    assert len(construct_targets("def f(g):\n    return g(1, 2)\n")) == 1  # any callable: checked at run time
+    for body in ("def f(a):\n    return P(a, y=2)\n",   # keywords
+                 "def f(a):\n    return P(a)\n",        # no compiled __init__ takes 2
+                 "def f(a):\n    return Q(a)\n",        # keyword-only parameters: no entry
+                 "def f(a):\n    return P(*a)\n",       # starred
+                 "def f(m, a):\n    return m.P(a, 2)\n"):  # an attribute: a method call site
+        assert not construct_targets(body), body

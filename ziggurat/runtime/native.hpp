@@ -513,6 +513,10 @@ struct BuiltinSite {
     // global_is_builtin: where the name was last found in the module's table of str keys
     // (only a hint: the entry is re-checked to hold that very name)
     Py_ssize_t hint;
+    // global_is_builtin's last yes, good while the globals and the builtins keep these
+    // version tags (0: none yet; a live dict's tag is never 0)
+    uint64_t globals_version;
+    uint64_t builtins_version;
 };
 
 __attribute__((noinline)) static bool verify_builtin(PyObject* f, const char* modname, const char* name, BuiltinSite* site) {
@@ -566,15 +570,22 @@ ZRT_INLINE Num num_abs(PyObject* f, const Num& a, BuiltinSite* site) {
     return num_call_generic(f, a);
 }
 
-// math.<fn>(x): libm's function where math_1 would return its result unchanged (no NaN
-// from a non-NaN, no infinity from a finite argument); anything else calls the function,
-// which raises its own error.
+// Would math_1 return libm's result r of x unchanged (no NaN from a non-NaN, no infinity
+// from a finite argument)? A finite result is tested first: one compare on the common path
+// (float's sin, cos and sqrt per Point paid ~14 instructions each for the full test).
+ZRT_INLINE bool libm_result_plain(double x, double r) {
+    if (__builtin_expect(isfinite(r), 1)) return true;
+    return !(isnan(r) && !isnan(x)) && !(isinf(r) && isfinite(x));
+}
+
+// math.<fn>(x): libm's function where math_1 would return its result unchanged
+// (libm_result_plain); anything else calls the function, which raises its own error.
 ZRT_INLINE Num num_math1(PyObject* f, const Num& a, const char* name, double (*fn)(double), BuiltinSite* site) {
     if (num_both(a, a) && is_builtin(f, "math", name, site)) {
         double x = num_d(a);
         // sqrt and fabs are exact (IEEE 754): no call needed for them
         double r = fn == ::sqrt ? sqrt(x) : fn == ::fabs ? fabs(x) : libm1(fn, x);
-        if (!(isnan(r) && !isnan(x)) && !(isinf(r) && isfinite(x))) return num_float(r);
+        if (libm_result_plain(x, r)) return num_float(r);
     }
     return num_call_generic(f, a);
 }
@@ -915,8 +926,24 @@ ZRT_INLINE PyObject* str_table_value(PyObject* d, PyObject* name, Py_hash_t hash
 
 // Is the global `name` (the module's, else the builtin) the builtin function modname.fname?
 // Looked up without running any code (tables of str keys only); false when unsure.
+#ifdef ZRT_ATTR_CACHE
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+// The two dicts' version tags (PEP 509: a new, never reused value at every change of a
+// dict's contents, 3.6-3.13; deprecated, not yet gone, in 3.12/3.13). st->builtins, fixed at
+// module init, is read only once it was seen to be an exact dict (a dict stays a dict).
+ZRT_INLINE uint64_t dict_version(PyObject* d) { return ((PyDictObject*)d)->ma_version_tag; }
+#pragma clang diagnostic pop
+#endif
+
 ZRT_NATIVE bool global_is_builtin(ModuleState* st, PyObject* name, const char* modname, const char* fname, BuiltinSite* site) {
 #ifdef ZRT_ATTR_CACHE
+    // Neither dict changed since this site last said yes: the name still holds the object it
+    // verified (float's Point.__init__ and normalize check sin, cos and sqrt at every call:
+    // the lookups were ~50 instructions each)
+    if (site->globals_version && site->globals_version == dict_version(st->globals) &&
+        site->builtins_version == dict_version(st->builtins))
+        return true;
     Py_hash_t hash = ((PyASCIIObject*)name)->hash;
     if (hash == -1) return false;
     bool unsure;
@@ -928,7 +955,12 @@ ZRT_NATIVE bool global_is_builtin(ModuleState* st, PyObject* name, const char* m
         v = str_table_value(st->builtins, name, hash, nullptr, &unsure);
         if (unsure) return false;
     }
-    return v && is_builtin(v, modname, fname, site);
+    if (!v || !is_builtin(v, modname, fname, site)) return false;
+    if (PyDict_CheckExact(st->builtins)) {  // (globals: a module's dict, always exact)
+        site->globals_version = dict_version(st->globals);
+        site->builtins_version = dict_version(st->builtins);
+    }
+    return true;
 #else
     (void)st; (void)name; (void)modname; (void)fname; (void)site;
     return false;
@@ -976,7 +1008,7 @@ ZRT_NATIVE bool number_as_double(PyObject* v, double* out) {
 // (the same cases as num_math1: the function then raises or decides itself).
 ZRT_NATIVE bool math1_float(double (*fn)(double), double x, double* out) {
     double r = fn == ::sqrt ? sqrt(x) : fn == ::fabs ? fabs(x) : libm1(fn, x);
-    if ((isnan(r) && !isnan(x)) || (isinf(r) && isfinite(x))) return false;
+    if (!libm_result_plain(x, r)) return false;
     *out = r;
     return true;
 }

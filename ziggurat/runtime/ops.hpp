@@ -43,25 +43,33 @@ ZRT_INLINE bool alloc_only(PyTypeObject* tp) {
 #endif
     return tp->tp_dictoffset == 0 && tp->tp_new == PyBaseObject_Type.tp_new;
 }
+
+// object.__new__(tp) with no arguments, for a class plain_class_init accepted: it also sets
+// up the instance's values array (3.11/3.12), which tp_alloc alone leaves to a dict made at
+// the first store; for a class whose instances have no __dict__ (the slots classes: its
+// _PyObject_InitializeDict does nothing for them) it is tp_alloc.
+ZRT_INLINE PyObject* new_bare_instance(PyTypeObject* tp) {
+    if (alloc_only(tp)) return tp->tp_alloc(tp, 0);
+    static PyObject* no_args = nullptr;
+    if (!no_args && !(no_args = PyTuple_New(0))) return nullptr;
+    return tp->tp_new(tp, no_args, nullptr);
+}
+#else
+ZRT_INLINE PyObject* new_bare_instance(PyTypeObject*) { return nullptr; }  // (plain_class_init accepts none)
 #endif
 
-// C(args) for a class C whose instances come from object.__new__ and whose __init__ is a
-// plain or compiled function, called through `type` itself (no metaclass __call__): what
-// type_call -> object_new -> slot_tp_init do, without the argument tuple/dict they build
-// and the bound method slot_tp_init makes (CPython 3.13's CALL_ALLOC_AND_ENTER_INIT).
-// Anything else (a metaclass, a custom __new__, an abstract class, __init__ of any other
-// kind) returns `not_taken` and the caller makes the generic call. `args` has a writable
-// slot before it when nargsf says PY_VECTORCALL_ARGUMENTS_OFFSET.
-ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const* args, size_t nargsf,
-                                       PyObject* kwnames, bool* not_taken) {
-    *not_taken = true;
+// The __init__ (borrowed) that `cls(...)` runs when cls's instances come from
+// object.__new__ and its __init__ is a plain or compiled function, called through `type`
+// itself (no metaclass __call__): type_call -> object_new -> slot_tp_init then do nothing
+// but allocate and call that function. nullptr (no error set) for anything else: a
+// metaclass, a custom __new__, an abstract class, __init__ of any other kind.
+ZRT_INLINE PyObject* plain_class_init(PyObject* cls) {
 #if ZRT_LIMITED
-    (void)ts, (void)cls, (void)args, (void)nargsf, (void)kwnames;
+    (void)cls;
     return nullptr;
 #else
     PyTypeObject* tp = (PyTypeObject*)cls;
-    if (Py_TYPE(cls) != &PyType_Type || tp->tp_new != PyBaseObject_Type.tp_new ||
-        (tp->tp_flags & Py_TPFLAGS_IS_ABSTRACT) || !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET))
+    if (Py_TYPE(cls) != &PyType_Type || tp->tp_new != PyBaseObject_Type.tp_new || (tp->tp_flags & Py_TPFLAGS_IS_ABSTRACT))
         return nullptr;
     // The __init__ a class gave, remembered per module with the class's version tag (what
     // CALL_ALLOC_AND_ENTER_INIT keeps in its inline cache): any change to the class or a base
@@ -77,43 +85,26 @@ ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const
     if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG)) version = 0;
 #endif
     InitEntry* entry = &init_cache[version & 15];
-    PyObject* init;
-    if (version && entry->version == version) {
-        init = entry->init;
-    } else {
-        static PyObject* init_name = nullptr;
-        if (!init_name && !(init_name = PyUnicode_InternFromString("__init__"))) {
-            PyErr_Clear();
-            return nullptr;
-        }
-        init = _PyType_Lookup(tp, init_name);  // borrowed
-        if (!init || (Py_TYPE(init) != &FunctionType && Py_TYPE(init) != &PyFunction_Type)) return nullptr;
-        // _PyType_Lookup may have assigned the tag; a tag that changed meanwhile is not cached
-        if (version && tp->tp_version_tag == version) {
-            entry->version = version;
-            entry->init = init;
-        }
+    if (version && entry->version == version) return entry->init;
+    static PyObject* init_name = nullptr;
+    if (!init_name && !(init_name = PyUnicode_InternFromString("__init__"))) {
+        PyErr_Clear();
+        return nullptr;
     }
-    *not_taken = false;
-    // object.__new__ itself, with no arguments: it also sets up the instance's values
-    // array (3.11/3.12), which tp_alloc alone leaves to a dict made at the first store
-    static PyObject* no_args = nullptr;
-    if (!no_args && !(no_args = PyTuple_New(0))) return nullptr;
-    // object_new with no arguments is tp_alloc for a class whose instances have no __dict__
-    // (the slots classes: its _PyObject_InitializeDict does nothing for them)
-    PyObject* self = alloc_only(tp) ? tp->tp_alloc(tp, 0) : tp->tp_new(tp, no_args, nullptr);
-    if (!self) return nullptr;
-    Py_INCREF(init);  // the class may be changed while __init__ runs
-    PyObject** slots = const_cast<PyObject**>(args) - 1;
-    PyObject* saved = slots[0];
-    slots[0] = self;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    // Straight into the function's vectorcall slot (both function types have one), as the
-    // interpreter enters __init__'s frame: PyObject_Vectorcall would look the thread state
-    // up again only to check the result.
-    PyObject* r = call_function_ts(ts, init, slots, (size_t)(nargs + 1), kwnames);
-    slots[0] = saved;
-    Py_DECREF(init);
+    PyObject* init = _PyType_Lookup(tp, init_name);  // borrowed
+    if (!init || (Py_TYPE(init) != &FunctionType && Py_TYPE(init) != &PyFunction_Type)) return nullptr;
+    // _PyType_Lookup may have assigned the tag; a tag that changed meanwhile is not cached
+    if (version && tp->tp_version_tag == version) {
+        entry->version = version;
+        entry->init = init;
+    }
+    return init;
+#endif
+}
+
+// What type_call does with __init__'s result `r` for the new instance `self` (both owned):
+// self, or nullptr with the error of a failed __init__ or of one that returned non-None.
+ZRT_INLINE PyObject* init_returned(PyObject* self, PyObject* r) {
     if (!r) {
         Py_DECREF(self);
         return nullptr;
@@ -126,7 +117,78 @@ ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const
     }
     Py_DECREF(r);
     return self;
+}
+
+// C(args) for a class plain_class_init accepts: what type_call -> object_new -> slot_tp_init
+// do, without the argument tuple/dict they build and the bound method slot_tp_init makes
+// (CPython 3.13's CALL_ALLOC_AND_ENTER_INIT). Anything else returns `not_taken` and the
+// caller makes the generic call. `args` has a writable slot before it when nargsf says
+// PY_VECTORCALL_ARGUMENTS_OFFSET.
+ZRT_INLINE PyObject* new_instance_fast(TState ts, PyObject* cls, PyObject* const* args, size_t nargsf,
+                                       PyObject* kwnames, bool* not_taken) {
+    *not_taken = true;
+#if ZRT_LIMITED
+    (void)ts, (void)cls, (void)args, (void)nargsf, (void)kwnames;
+    return nullptr;
+#else
+    if (!(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET)) return nullptr;
+    PyObject* init = plain_class_init(cls);
+    if (!init) return nullptr;
+    *not_taken = false;
+    // Held from here: the class may be changed while __init__ runs, or by a finalizer the
+    // allocation's collection runs
+    Py_INCREF(init);
+    PyObject* self = new_bare_instance((PyTypeObject*)cls);
+    if (!self) {
+        Py_DECREF(init);
+        return nullptr;
+    }
+    PyObject** slots = const_cast<PyObject**>(args) - 1;
+    PyObject* saved = slots[0];
+    slots[0] = self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    // Straight into the function's vectorcall slot (both function types have one), as the
+    // interpreter enters __init__'s frame: PyObject_Vectorcall would look the thread state
+    // up again only to check the result.
+    PyObject* r = call_function_ts(ts, init, slots, (size_t)(nargs + 1), kwnames);
+    slots[0] = saved;
+    Py_DECREF(init);
+    return init_returned(self, r);
 #endif
+}
+
+// Direct instantiation sites (translator/methodcalls.py construct_site): `C(a, b)` whose
+// argument count matches compiled `__init__` methods of the module. The code object of the
+// __init__ that `C(...)` would run (plain_class_init; *init set to the function), compared
+// by the site with each candidate's stub; anything else (not a class, another kind of
+// class or __init__, a replaced __code__) gives an address no code object has.
+ZRT_INLINE PyObject* class_init_code(PyObject* cls, PyObject** init) {
+#ifdef Py_GIL_DISABLED
+    // (another thread may change the class and free the borrowed __init__ meanwhile)
+    (void)cls, (void)init;
+    return (PyObject*)&no_code;
+#else
+    if (!PyType_Check(cls)) return (PyObject*)&no_code;
+    PyObject* f = plain_class_init(cls);
+    if (!f || Py_TYPE(f) != &FunctionType) return (PyObject*)&no_code;
+    *init = f;
+    return PyFunction_GET_CODE(f);
+#endif
+}
+
+// The matched site's call: a new instance of `cls`, handed to `enter` (the candidate's
+// MP_<n> with the site's arguments), and type_call's check of what it returned.
+template <typename Enter>
+ZRT_INLINE PyObject* construct(PyObject* cls, PyObject* init, Enter enter) {
+    Py_INCREF(init);  // (as in new_instance_fast)
+    PyObject* self = new_bare_instance((PyTypeObject*)cls);
+    if (!self) {
+        Py_DECREF(init);
+        return nullptr;
+    }
+    PyObject* r = enter(self);
+    Py_DECREF(init);
+    return init_returned(self, r);
 }
 
 // `x <op> y` of two machine values (rich_compare, compare_truth, and the native tier's

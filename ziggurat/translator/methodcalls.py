@@ -13,7 +13,12 @@ slot, no entry table lookup, no binder. Everything the callee does (its frame, t
 recursion count, tracebacks) is in MP_<n>, so both paths show the same. A binary operator
 (`a - b`) on an instance of a compiled class whose `__sub__` is such a method calls it the
 same way when CPython's protocol would call exactly that method first (runtime/attrcache.hpp
-dunder_method).
+dunder_method). A call `C(a, b)` of a name, positional arguments only, whose count matches
+compiled `__init__` methods (construct_site) compares the code of the `__init__` that
+`C(...)` would run - only for a class made by `type` whose instances come from
+object.__new__ (runtime/ops.hpp class_init_code) - with their stubs and on a match
+allocates the instance and enters MP_<n> with it: no argument vector, no binder, no entry
+table lookup.
 
 Decided here: which methods get an entry and which sites try which candidates; the names.
 Not here: the method lookup itself and the guards' meaning (runtime/function.hpp
@@ -181,6 +186,25 @@ def method_site(em: UnitEmitter, name: str, nargs: int, is_meth: str, meth: str,
         code = em.fresh("fc")
         em.emit(f"PyObject* {code} = zrt::function_code({is_meth}, {meth});")
         branches += [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({ts}, {meth}{owned})" for e in plain]
+    return " : ".join([*branches, generic])
+
+
+def construct_site(em: UnitEmitter, cls: str, args: list[str], generic: str) -> str | None:
+    """The C++ expression of a call `cls(args)` (positional arguments only, all borrowed)
+    entering a compiled `__init__` of this module directly when `cls` is a class whose
+    instances object.__new__ makes and whose __init__ is that method (runtime/ops.hpp
+    class_init_code: checked at run time, so any callable may be here), else `generic`;
+    None when no compiled `__init__` takes that many arguments."""
+    entries = em.mod.methods.candidates("__init__", len(args) + 1)
+    if not entries:
+        return None
+    init, code = em.fresh("if"), em.fresh("ic")
+    em.emit(f"PyObject* {init} = nullptr;")
+    em.emit(f"PyObject* {code} = zrt::class_init_code({cls}, &{init});")
+    owned = "".join(f", zrt::newref({a})" for a in args)
+    enter = f"[&](PyObject* L_self) {{ return {ENTRY}{{n}}({em.tstate()}, {init}, zrt::newref(L_self){owned}); }}"
+    branches = [f"{code} == {ENTRY_CODE}{e.number}() ? zrt::construct({cls}, {init}, {enter.replace('{n}', str(e.number))})"
+                for e in entries]
     return " : ".join([*branches, generic])
 
 

@@ -1864,25 +1864,29 @@ class UnitEmitter:
         # directly when that is what it holds (runtime/listops.hpp)
         local = (isinstance(node.func, ast.Name) and self.access(node.func.id) == FAST
                  and not self.spec.is_num_local(node.func.id) and not node.keywords)
-        if nargs == 1 and not node.keywords:
-            if local:
-                result = self.call(f"zrt::call_local_one({func.expr}, {vals[0].expr})")
-            else:  # (the thread state: a class's compiled __init__ is entered with it)
-                result = self.call(f"zrt::call_one({func.expr}, {vals[0].expr}, {self.call_tstate()})")
-            self.release(func, *vals)
-            return result
-        if nargs == 2 and local:
-            result = self.call(f"zrt::call_local_two({func.expr}, {vals[0].expr}, {vals[1].expr})")
-            self.release(func, *vals)
-            return result
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
-        arr = self.fresh("a")
-        self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
-        result = self.call(
-            f"zrt::call_vector({self.call_tstate()}, {func.expr}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
-        )
+        generic = self.generic_call_expr(func.expr, vals, nargs, kwnames, local)
+        # `C(args)`: a compiled __init__ of the module entered directly (methodcalls.py)
+        site = None
+        if isinstance(node.func, ast.Name) and not node.keywords:
+            site = methodcalls.construct_site(self, func.expr, [v.expr for v in vals], generic)
+        result = self.call(site or generic)
         self.release(func, *vals)
         return result
+
+    def generic_call_expr(self, func: str, vals: list[Val], nargs: int, kwnames: str, local: bool) -> str:
+        """The C++ expression of the call `func(*vals)` (the last len(vals) - nargs of them
+        keyword arguments named by the tuple `kwnames`), through the runtime's shortcuts;
+        `local`: func is a fast local that may hold a list's bound method."""
+        if local and nargs == len(vals) == 1:
+            return f"zrt::call_local_one({func}, {vals[0].expr})"
+        if local and nargs == len(vals) == 2:
+            return f"zrt::call_local_two({func}, {vals[0].expr}, {vals[1].expr})"
+        if nargs == len(vals) == 1:  # (the thread state: a class's compiled __init__ is entered with it)
+            return f"zrt::call_one({func}, {vals[0].expr}, {self.call_tstate()})"
+        arr = self.fresh("a")
+        self.emit(f"PyObject* {arr}[] = {{nullptr{''.join(', ' + v.expr for v in vals)}}};")
+        return f"zrt::call_vector({self.call_tstate()}, {func}, {arr} + 1, {nargs} | PY_VECTORCALL_ARGUMENTS_OFFSET, {kwnames})"
 
     def locals_snapshot(self, node: ast.AST) -> Val:
         """A dict of the bound locals and free variables of this function, as locals()."""
