@@ -291,6 +291,28 @@ def test_rebound_math_function():
     show(DictPoint(-1.0, 0.0, 0.0))
 
 
+def test_math_function_found_among_builtins():
+    # the run's check said yes for the builtin (the global deleted), then the builtins dict
+    # changed under it: that check must look again (zrt::global_is_builtin's version tags)
+    import builtins
+
+    global sqrt
+    saved = sqrt
+    builtins.sqrt = saved
+    del sqrt
+    try:
+        show(DictPoint(3.0, 4.0, 12.0))
+        show(DictPoint(3.0, 4.0, 12.0))
+        builtins.sqrt = lambda v: print("builtin sqrt", v) or 2.0
+        show(DictPoint(3.0, 4.0, 12.0))
+        builtins.sqrt = saved
+        show(DictPoint(3.0, 4.0, 12.0))
+    finally:
+        sqrt = saved
+        del builtins.sqrt
+    show(DictPoint(3.0, 4.0, 12.0))
+
+
 def waves(a, b):
     s = sin(a) * 2.0
     t = sin(b) + s
