@@ -110,7 +110,7 @@ ZRT_INLINE PyObject* init_returned(PyObject* self, PyObject* r) {
         return nullptr;
     }
     if (r != Py_None) {
-        PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%.200s'", Py_TYPE(r)->tp_name);
+        PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%.200s'", ZRT_TP_NAME(Py_TYPE(r)));
         Py_DECREF(r);
         Py_DECREF(self);
         return nullptr;
