@@ -847,7 +847,7 @@ __attribute__((noinline)) static bool detach_held(PyObject* old, Num* const* hel
         double value = float_value(old);
         if (h->k != NUM_FLOAT || memcmp(&h->f, &value, sizeof value) != 0) return false;
         h->o = nullptr;
-        Py_SET_REFCNT(old, 1);
+        Py_DECREF(old);  // (2 -> 1: the list keeps it)
         *last = i;
         return true;
     }
