@@ -16,6 +16,7 @@
 // Float semantics: the module is compiled with -ffp-contract=off (toolchains/flags.py) so
 // `a*b + c` is never fused into one rounding; the libm calls are the ones CPython makes.
 #pragma once
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -309,8 +310,15 @@ ZRT_INLINE double libm1(double (*fn)(double), double x) {
 }
 
 ZRT_INLINE double libm_pow(double x, double y) {
-    double (*volatile f)(double, double) = ::pow;
+    double (*f)(double, double) = ::pow;
+    __asm__("" : "+r"(f));  // (hides which function it is, as the volatile above, in a register)
     return f(x, y);
+}
+
+// x > 0 and both finite: where CPython's float_pow is libm's pow with no special case
+// (two comparisons each: clang made bit tests of isfinite next to `x > 0.0`)
+ZRT_NATIVE bool pow_plain(double x, double y) {
+    return x > 0.0 && x <= DBL_MAX && y >= -DBL_MAX && y <= DBL_MAX;
 }
 
 // float // and % exactly as CPython's float_floor_div / float_mod compute them (wx != 0).
@@ -434,7 +442,7 @@ ZRT_NATIVE Num num_binop_t(int op, bool inplace, const Num& a, const Num& b) {
             case NOP_POW:
                 // the cases where CPython's float_pow is libm's pow with no special case
                 // and no error: a positive finite base, a finite exponent, a finite result
-                if (x > 0.0 && isfinite(x) && isfinite(y)) {
+                if (pow_plain(x, y)) {
                     double r = libm_pow(x, y);
                     if (isfinite(r)) return num_float(r);
                 }
@@ -829,6 +837,77 @@ ZRT_NATIVE int list_store_float(PyObject* seq, Py_ssize_t k, double v) {
     if (!box) return -1;
     list_store(seq, k, box);
     return 0;
+}
+
+#if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
+// The float `old` (an item about to be replaced) is referenced by its list and otherwise
+// only as the box of one of held[0..n) (a nest's pattern locals, fusedloop.py), which holds
+// its value as a native double too: that Num drops the box (keeping the value), so the
+// list's float may be overwritten in place. Only while no code has run since the locals
+// were bound (the caller's `detach`): no one can have seen which object they held.
+// Without it the locals bound at each section's end made every outer step allocate and
+// free a float per shared item (nbody: 9 a step). The search starts after `*last`, the
+// local found the time before (a nest's stores meet its locals' floats in their order).
+__attribute__((noinline)) static bool detach_held(PyObject* old, Num* const* held, int n, int* last) {
+    if (Py_REFCNT(old) != 2) return false;  // the list's and one Num's: no one else's
+    int i = *last;
+    for (int j = 0; j < n; j++) {
+        if (++i >= n) i = 0;
+        Num* h = held[i];
+        if (h->o != old) continue;
+        double value = float_value(old);
+        if (h->k != NUM_FLOAT || memcmp(&h->f, &value, sizeof value) != 0) return false;
+        h->o = nullptr;
+        Py_DECREF(old);  // (2 -> 1: the list keeps it)
+        *last = i;
+        return true;
+    }
+    return false;
+}
+#endif
+
+// list_store_float in a nest's fused section: with `detach`, a float shared only with the
+// nest's locals (detach_held) is overwritten in place too. A new float object clears
+// tables[0..1] (the nest's valid and filling LeafTable bits): a table may hold the one it replaces.
+ZRT_NATIVE int list_store_float_held(PyObject* seq, Py_ssize_t k, double v, bool detach, Num* const* held, int n,
+                                     int* last, unsigned* tables) {
+#if !defined(Py_LIMITED_API) && !defined(Py_GIL_DISABLED)
+    PyObject* old = list_item(seq, k);
+    if (Py_REFCNT(old) == 1 || (detach && detach_held(old, held, n, last))) {
+        ((PyFloatObject*)old)->ob_fval = v;
+        return 0;
+    }
+#else
+    (void)detach; (void)held; (void)n; (void)last;
+#endif
+    tables[0] = tables[1] = 0;
+    return list_store_float(seq, k, v);
+}
+
+// A nest's record of one fused loop's items (fusedloop.py): row k holds the objects the
+// pattern's names took from item k in the last walk that checked every item. While the
+// nest's proof holds and no store made a new float object since, taking them from the row
+// gives the same objects as walking the item's tuples and lists again (the sections only
+// overwrite floats in place then), with one load each instead of a chain of them.
+struct LeafTable {
+    PyObject** rows = nullptr;
+    Py_ssize_t cap = 0;
+    LeafTable() = default;
+    LeafTable(const LeafTable&) = delete;
+    LeafTable& operator=(const LeafTable&) = delete;
+    ~LeafTable() { PyMem_Free(rows); }
+};
+
+// Room in t for `rows` rows of `width` leaves; false (no error set) without the memory.
+ZRT_NATIVE bool table_room(LeafTable* t, Py_ssize_t rows, Py_ssize_t width) {
+    if (rows > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(PyObject*) / width) return false;
+    Py_ssize_t n = rows * width;
+    if (n <= t->cap) return true;
+    PyObject** p = (PyObject**)PyMem_Realloc(t->rows, (size_t)n * sizeof(PyObject*));
+    if (!p) return false;
+    t->rows = p;
+    t->cap = n;
+    return true;
 }
 
 // obj.name where reading (and, with `store`, replacing) it runs no code and finds an exact

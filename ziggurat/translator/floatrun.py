@@ -484,7 +484,11 @@ class _FastCopy:
             em.emit(f"double {cur} = zrt::float_value(zrt::list_item({seq}, {idx}));")
             out = self.fresh()
             em.emit(f"double {out} = {self.arith(s.op, cur, 'f', self.expr(s.value), self.runs.kind(s.value))};")
-            em.emit(f"if (zrt::list_store_float({seq}, {idx}, {out}) < 0) {self.deopt('PyErr_Clear();')}")
+            em.emit(f"if ({self.item_store(seq, idx, out)} < 0) {self.deopt('PyErr_Clear();')}")
+
+    def item_store(self, seq: str, idx: str, value: str) -> str:
+        """The call replacing the exact float item `seq[idx]` (checked) by `value`."""
+        return f"zrt::list_store_float({seq}, {idx}, {value})"
 
     def chained(self, s: ast.Assign) -> None:
         """`obj.a = x = <float>`: one object (the value's own, or one new float) stored into
@@ -737,7 +741,7 @@ class _FastCopy:
         assert isinstance(op, ast.Pow)
         # CPython's float_pow is libm's pow with no special case exactly here (native.hpp)
         t = self.fresh()
-        em.emit(f"if (!({a} > 0.0 && isfinite({a}) && isfinite({b}))) {self.deopt()}")
+        em.emit(f"if (!zrt::pow_plain({a}, {b})) {self.deopt()}")
         em.emit(f"double {t} = zrt::libm_pow({a}, {b});")
         em.emit(f"if (!isfinite({t})) {self.deopt()}")
         return t

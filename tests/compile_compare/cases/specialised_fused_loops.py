@@ -355,6 +355,7 @@ class Stop(float):
 
 
 NEST_BODIES = []
+KEPT = []
 
 
 def nest_kernel(pairs, bodies, dt, n, between):
@@ -420,9 +421,16 @@ def test_nests():
     def int_position(pairs, bodies):
         bodies[0][0][1] = 2
 
+    def moved_position(pairs, bodies):
+        # another float object (the old one kept: not overwritten in place): a walk taking
+        # the old one from a record of the last run's items would miss the move
+        KEPT.append(bodies[1][0][0])
+        bodies[1][0][0] += 1.0
+
     run_nest("clean", [noop, noop])
     # the second run of the nest starts from its start: no proof of the first run's holds
-    for change in (logged_position, logged_velocity, longer_velocity, longer_position, other_pair, int_position):
+    for change in (logged_position, logged_velocity, longer_velocity, longer_position, other_pair, int_position,
+                   moved_position):
         run_nest(change.__name__, [change, noop])
     # code run mid-nest (an ordinary step of the pair loop) changes the bodies' items
     run_nest("hook", [noop], hook=True)
@@ -474,3 +482,72 @@ def test_nest_and_a_signal_handler():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def nest_prebound(pairs, bodies, dt, n):
+    """`x1` holds a position's float before the nest starts (ordinary code bound it): the
+    bodies loop replacing that position must leave `x1` that very object, not take it over."""
+    x1 = bodies[0][0][0]
+    before = id(x1)
+    for i in range(n):
+        for (([x1, y1], v1, m1), ([x2, y2], v2, m2)) in pairs:
+            dx = x1 - x2
+            dy = y1 - y2
+            mag = dt * ((dx * dx + dy * dy) ** (-1.5))
+            v1[0] -= dx * m2 * mag
+            v1[1] -= dy * m2 * mag
+            v2[0] += dx * m1 * mag
+            v2[1] += dy * m1 * mag
+        for (r, [vx, vy], m) in bodies:
+            r[0] += dt * vx
+            r[1] += dt * vy
+    return x1, id(x1) == before, x1 is bodies[0][0][0], vx is bodies[-1][1][0]
+
+
+def fresh(*xs):
+    """A list of new float objects (literals are shared constants: more references)."""
+    return [x + 0.0 for x in xs]
+
+
+def test_nest_locals_holding_items():
+    """The nest's stores overwrite a float in place when besides its list only one of the
+    nest's locals holds it and that local was bound by a section's end (the local keeps the
+    value, as its own float): never one a local held before the nest, nor one held elsewhere."""
+    for pairs_too in (False, True):
+        bodies = [(fresh(0.0, 0.0), fresh(0.5, 0.1), 1.0), (fresh(1.0, 0.5), fresh(0.1, 0.0), 0.5)]
+        pairs = [(bodies[0], bodies[1])] if pairs_too else []
+        print(nest_prebound(pairs, bodies, 0.01, 5), bodies)
+    # floats held outside: each store makes a new one (and the old keep their values); the
+    # next walks must read the new ones, not the objects they took the step before
+    bodies = [(fresh(0.0, 0.0), fresh(0.0, 0.1), 1.0), (fresh(1.0, 0.5), fresh(0.1, 0.0), 0.5),
+              (fresh(-1.0, 2.0), fresh(0.0, -0.1), 0.25)]
+    pairs = [(bodies[0], bodies[1]), (bodies[0], bodies[2]), (bodies[1], bodies[2])]
+    kept = [list(b[0]) + list(b[1]) for b in bodies]
+    print(nest_kernel(pairs, bodies, 0.01, 6, [lambda p, b: None]), bodies, kept)
+    kept = [list(b[0]) for b in bodies]
+    print(nest_prebound(pairs, bodies, 0.01, 6), bodies, kept)
+    # one list is a body's position and another's velocity: its floats are bound to two
+    # locals at once (`x2` of the last pair, `vx` of the last body), never overwritten
+    shared = fresh(1.0, 0.5)
+    bodies = [(fresh(0.0, 0.0), fresh(0.0, 0.1), 1.0), (shared, fresh(0.1, 0.0), 0.5), (fresh(-1.0, 2.0), shared, 0.25)]
+    print(nest_kernel([(bodies[0], bodies[1])], bodies, 0.01, 6, [lambda p, b: None]), bodies)
+    # ... the other way round: the walk taking the velocity's floats for the first body
+    # replaces them (a new float: `x2` holds the old one) at the second
+    shared = fresh(1.0, 0.5)
+    bodies = [(fresh(0.0, 0.0), shared, 1.0), (shared, fresh(0.1, 0.0), 0.5), (fresh(-1.0, 2.0), fresh(0.0, -0.1), 0.25)]
+    print(nest_kernel([(bodies[2], bodies[1])], bodies, 0.01, 6, [lambda p, b: None]), bodies)
+
+
+def test_nest_records_after_a_change():
+    """Code between two runs of a nest moves a position (a new float object) while no store
+    of the nest makes new floats (no local holds a float it replaces): the second run must
+    not take the items' parts from what it recorded in the first."""
+    bodies = [(fresh(0.0, 0.0), fresh(0.0, 0.1), 1.0), (fresh(1.0, 0.5), fresh(0.1, 0.0), 0.5),
+              (fresh(-1.0, 2.0), fresh(0.0, -0.1), 0.25)]
+    c, d = ((5.0, 5.0), fresh(0.0, 0.0), 1.0), ((6.0, 4.0), fresh(0.0, 0.0), 2.0)
+
+    def moved(pairs, bodies):
+        KEPT.append(bodies[1][0][0])  # (so the float is not overwritten in place)
+        bodies[1][0][0] += 1.0
+
+    print(nest_kernel([(bodies[0], bodies[1]), (c, d)], bodies, 0.01, 4, [moved, moved, moved]), bodies, c, d)
