@@ -492,8 +492,88 @@ ZRT_INLINE int unpack_star(PyObject* seq, Py_ssize_t before, Py_ssize_t after, P
 }
 
 // `x in y` as an object; `negate` for `not in`.
+// -- exact lists and tuples under exact int keys ---------------------------------------------
+// `seq[k]`, `seq[k] = v` and `k in seq` where k is a plain object (a parameter, an item of
+// another list), as the interpreter's BINARY_SUBSCR_LIST_INT / STORE_SUBSCR_LIST_INT do: an
+// exact list (tuple) and an exact int of one digit index the items directly. Out of range,
+// and any other key or container, is the generic call, which also raises. hexiom's
+// `self.cells[i]` and go's `self.squares[pos]` paid ~60 instructions each through
+// PyObject_GetItem -> list_subscript -> PyNumber_AsSsize_t.
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+ZRT_INLINE bool exact_index(PyObject* key, Py_ssize_t n, Py_ssize_t* out) {
+    long i;
+    if (!PyLong_CheckExact(key) || !small_long_value(key, &i)) return false;
+    if (i < 0) i += n;
+    *out = (Py_ssize_t)i;
+    return i >= 0 && i < n;
+}
+#endif
+
+// obj[key], new reference (PyObject_GetItem)
+ZRT_INLINE PyObject* getitem(PyObject* obj, PyObject* key) {
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+    Py_ssize_t i;
+    if (PyList_CheckExact(obj) && exact_index(key, PyList_GET_SIZE(obj), &i))
+        return Py_NewRef(PyList_GET_ITEM(obj, i));
+    if (PyTuple_CheckExact(obj) && exact_index(key, PyTuple_GET_SIZE(obj), &i))
+        return Py_NewRef(PyTuple_GET_ITEM(obj, i));
+#endif
+    return PyObject_GetItem(obj, key);
+}
+
+// obj[key] = value (PyObject_SetItem; value borrowed). The old item is released after the
+// store, as list_ass_item does: its destructor may run code that reads the list.
+ZRT_INLINE int setitem(PyObject* obj, PyObject* key, PyObject* value) {
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+    Py_ssize_t i;
+    if (PyList_CheckExact(obj) && exact_index(key, PyList_GET_SIZE(obj), &i)) {
+        PyObject** at = ((PyListObject*)obj)->ob_item + i;
+        PyObject* old = *at;
+        *at = Py_NewRef(value);
+        Py_DECREF(old);
+        return 0;
+    }
+#endif
+    return PyObject_SetItem(obj, key, value);
+}
+
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+// `x in lst` for an exact list and an exact int x of one digit (hexiom's `v in cell`):
+// list_contains calls PyObject_RichCompareBool(item, x, Py_EQ) on each item in turn, which
+// for the very object or another exact int of one digit is identity or long_richcompare's
+// value test, neither of which runs code; any other item gets that very call (which may
+// run code that changes the list: its size is read again at every step, as list_contains
+// does). ~45 instructions an item through the generic compare: 17% of hexiom.
+__attribute__((noinline)) static int list_contains_int(PyObject* list, PyObject* x, long xv) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject* item = PyList_GET_ITEM(list, i);
+        long v;
+        if (item == x) return 1;
+        if (PyLong_CheckExact(item) && small_long_value(item, &v)) {
+            if (v == xv) return 1;
+            continue;
+        }
+        Py_INCREF(item);
+        int r = PyObject_RichCompareBool(item, x, Py_EQ);
+        Py_DECREF(item);
+        if (r != 0) return r;
+    }
+    return 0;
+}
+#endif
+
+// `item in container`: 1, 0 or -1 (error), as CONTAINS_OP's PySequence_Contains.
+ZRT_INLINE int sequence_contains(PyObject* container, PyObject* item) {
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+    long xv;
+    if (PyList_CheckExact(container) && PyLong_CheckExact(item) && small_long_value(item, &xv))
+        return list_contains_int(container, item, xv);
+#endif
+    return PySequence_Contains(container, item);
+}
+
 ZRT_INLINE PyObject* contains(PyObject* item, PyObject* container, bool negate) {
-    int r = PySequence_Contains(container, item);
+    int r = sequence_contains(container, item);
     if (r < 0) return nullptr;
     return bool_obj(negate ? !r : r);
 }
