@@ -175,6 +175,37 @@ ZRT_INLINE PyObject* rich_compare(PyObject* a, PyObject* b, int op) {
     return PyObject_RichCompare(a, b, op);
 }
 
+// `a + b`, `a - b` and their in-place forms in the generic tier (operands that are objects:
+// attributes, items, globals - go's `self.ledges += 1`, `TIMESTAMP += 1`). Two exact ints
+// of one digit each (|v| < 2**30, so the result fits a C long everywhere) are added here, as
+// the interpreter's BINARY_OP_ADD_INT / SUBTRACT_INT do, without binary_op1's dispatch
+// (ints have no in-place slots: `+=` on them is `+`); anything else is the C API call.
+#if !ZRT_LIMITED
+ZRT_INLINE bool two_small_ints(PyObject* a, PyObject* b, long* x, long* y) {
+    return PyLong_CheckExact(a) && PyLong_CheckExact(b) && small_long_value(a, x) && small_long_value(b, y);
+}
+#endif
+
+enum SumOp { SUM_ADD, SUM_SUB, SUM_INPLACE_ADD, SUM_INPLACE_SUB };
+
+ZRT_INLINE PyObject* int_sum(PyObject* a, PyObject* b, SumOp op) {
+#if !ZRT_LIMITED
+    long x, y;
+    if (two_small_ints(a, b, &x, &y)) return PyLong_FromLong(op == SUM_ADD || op == SUM_INPLACE_ADD ? x + y : x - y);
+#endif
+    switch (op) {
+        case SUM_ADD: return PyNumber_Add(a, b);
+        case SUM_SUB: return PyNumber_Subtract(a, b);
+        case SUM_INPLACE_ADD: return PyNumber_InPlaceAdd(a, b);
+        default: return PyNumber_InPlaceSubtract(a, b);
+    }
+}
+
+ZRT_INLINE PyObject* add(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_ADD); }
+ZRT_INLINE PyObject* subtract(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_SUB); }
+ZRT_INLINE PyObject* inplace_add(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_INPLACE_ADD); }
+ZRT_INLINE PyObject* inplace_subtract(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_INPLACE_SUB); }
+
 // A call site's PyObject_Vectorcall, with the class-instantiation shortcut above, on the
 // thread state the caller holds (nullptr: none in hand). A Python function, or a bound
 // method of one (`Strength.stronger(a, b)` of a classmethod), is entered as the interpreter

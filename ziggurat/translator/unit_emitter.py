@@ -87,8 +87,8 @@ class Handler:
 NO_ARGS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
 
 BINOPS = {
-    ast.Add: ("PyNumber_Add", "PyNumber_InPlaceAdd"),
-    ast.Sub: ("PyNumber_Subtract", "PyNumber_InPlaceSubtract"),
+    ast.Add: ("zrt::add", "zrt::inplace_add"),
+    ast.Sub: ("zrt::subtract", "zrt::inplace_subtract"),
     ast.Mult: ("PyNumber_Multiply", "PyNumber_InPlaceMultiply"),
     ast.MatMult: ("PyNumber_MatrixMultiply", "PyNumber_InPlaceMatrixMultiply"),
     ast.Div: ("PyNumber_TrueDivide", "PyNumber_InPlaceTrueDivide"),
