@@ -1,6 +1,7 @@
 """Subscripts and `in` on exact lists and tuples with plain-object keys (runtime/ops.hpp
 `getitem`, `setitem`, `sequence_contains`): `seq[k]`, `seq[k] = v`, `seq[k] += v` and
-`k in seq` / `k not in seq` where `k` is a method's parameter (not a native number). An exact list
+`k in seq` / `k not in seq` where `k` is a method's parameter (not a native number), and
+`len(seq)` (runtime/native.hpp num_len). An exact list
 or tuple under an exact int of one digit is indexed directly and an exact int is looked
 for item by item; every other case - negative, out-of-range and huge indices, bools, int
 subclasses, `__index__`, list/tuple/int subclasses overriding the operation, items whose
@@ -37,10 +38,14 @@ class At:
             return "no"
         return "yes"
 
+    def size(self, seq):
+        return len(seq) + 0
+
 
 AT = At()
 get, put, bump = AT.get, AT.put, AT.bump
 has, lacks, has_cond, lacks_cond = AT.has, AT.lacks, AT.has_cond, AT.lacks_cond
+size = AT.size
 
 
 def outcome(f, *args):
@@ -59,6 +64,16 @@ class SubList(list):
 
     def __contains__(self, x):
         return x == "magic"
+
+
+class LenList(list):
+    def __len__(self):
+        return 99
+
+
+class LenTuple(tuple):
+    def __len__(self):
+        return 77
 
 
 class SubTuple(tuple):
@@ -228,3 +243,9 @@ def test_contains_other_containers():
     assert outcome(has, 5, 1) == ("TypeError", "argument of type 'int' is not iterable")
     assert outcome(has_cond, None, 1)[0] == "TypeError"
     assert has("abc", "b") and outcome(has, "abc", 1)[0] == "TypeError"
+
+
+def test_len():
+    assert [size(x) for x in ([], [1, 2], (), (1, 2, 3), "ab", {1: 2})] == [0, 2, 0, 3, 2, 1]
+    assert size(LenList([1])) == 99 and size(LenTuple((1,))) == 77
+    assert outcome(size, 5) == ("TypeError", "object of type 'int' has no len()")
