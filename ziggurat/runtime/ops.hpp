@@ -175,36 +175,67 @@ ZRT_INLINE PyObject* rich_compare(PyObject* a, PyObject* b, int op) {
     return PyObject_RichCompare(a, b, op);
 }
 
-// `a + b`, `a - b` and their in-place forms in the generic tier (operands that are objects:
-// attributes, items, globals - go's `self.ledges += 1`, `TIMESTAMP += 1`). Two exact ints
-// of one digit each (|v| < 2**30, so the result fits a C long everywhere) are added here, as
-// the interpreter's BINARY_OP_ADD_INT / SUBTRACT_INT do, without binary_op1's dispatch
-// (ints have no in-place slots: `+=` on them is `+`); anything else is the C API call.
+// Binary operators of the generic tier (operands that are objects: attributes, items,
+// globals) on exact ints, as the interpreter's BINARY_OP_ADD_INT / SUBTRACT_INT do, without
+// binary_op1's dispatch (ints have no in-place slots: `+=` on them is `+`):
+// - `+` / `-` of two ints of one digit each (|v| < 2**30: the result fits a C long
+//   everywhere): go's `self.ledges += 1`, `TIMESTAMP += 1`;
+// - `&` / `|` / `^` of two ints that fit in int64: the operation on the machine words is
+//   the one on the unbounded two's complement Python defines (go's zobrist hashing,
+//   `self.hash ^= square.zobrist_strings[color]` on random 63-bit ints: ~226 instructions
+//   an `^=` through PyNumber_InPlaceXor and long_bitwise's digit loops).
+// Results are boxed as the int operations box theirs (small ints from the interpreter's
+// cache); anything else is the C API call.
+enum IntOp { IOP_ADD, IOP_SUB, IOP_AND, IOP_OR, IOP_XOR };
+
 #if !ZRT_LIMITED
 ZRT_INLINE bool two_small_ints(PyObject* a, PyObject* b, long* x, long* y) {
     return PyLong_CheckExact(a) && PyLong_CheckExact(b) && small_long_value(a, x) && small_long_value(b, y);
 }
 #endif
 
-enum SumOp { SUM_ADD, SUM_SUB, SUM_INPLACE_ADD, SUM_INPLACE_SUB };
+ZRT_INLINE bool two_int64s(PyObject* a, PyObject* b, long long* x, long long* y) {
+    if (!PyLong_CheckExact(a) || !PyLong_CheckExact(b)) return false;
+    int over_a = 0, over_b = 0;  // (an exact int converts without an error)
+    *x = PyLong_AsLongLongAndOverflow(a, &over_a);
+    *y = PyLong_AsLongLongAndOverflow(b, &over_b);
+    return !over_a && !over_b;
+}
 
-ZRT_INLINE PyObject* int_sum(PyObject* a, PyObject* b, SumOp op) {
-#if !ZRT_LIMITED
-    long x, y;
-    if (two_small_ints(a, b, &x, &y)) return PyLong_FromLong(op == SUM_ADD || op == SUM_INPLACE_ADD ? x + y : x - y);
-#endif
+// `a op b` (inplace: `a op= b`) through the C API
+__attribute__((noinline)) static PyObject* number_binop(PyObject* a, PyObject* b, IntOp op, bool inplace) {
     switch (op) {
-        case SUM_ADD: return PyNumber_Add(a, b);
-        case SUM_SUB: return PyNumber_Subtract(a, b);
-        case SUM_INPLACE_ADD: return PyNumber_InPlaceAdd(a, b);
-        default: return PyNumber_InPlaceSubtract(a, b);
+        case IOP_ADD: return inplace ? PyNumber_InPlaceAdd(a, b) : PyNumber_Add(a, b);
+        case IOP_SUB: return inplace ? PyNumber_InPlaceSubtract(a, b) : PyNumber_Subtract(a, b);
+        case IOP_AND: return inplace ? PyNumber_InPlaceAnd(a, b) : PyNumber_And(a, b);
+        case IOP_OR: return inplace ? PyNumber_InPlaceOr(a, b) : PyNumber_Or(a, b);
+        default: return inplace ? PyNumber_InPlaceXor(a, b) : PyNumber_Xor(a, b);
     }
 }
 
-ZRT_INLINE PyObject* add(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_ADD); }
-ZRT_INLINE PyObject* subtract(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_SUB); }
-ZRT_INLINE PyObject* inplace_add(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_INPLACE_ADD); }
-ZRT_INLINE PyObject* inplace_subtract(PyObject* a, PyObject* b) { return int_sum(a, b, SUM_INPLACE_SUB); }
+ZRT_INLINE PyObject* int_binop(PyObject* a, PyObject* b, IntOp op, bool inplace) {
+    if (op == IOP_ADD || op == IOP_SUB) {
+#if !ZRT_LIMITED
+        long x, y;
+        if (two_small_ints(a, b, &x, &y)) return PyLong_FromLong(op == IOP_ADD ? x + y : x - y);
+#endif
+    } else {
+        long long x, y;
+        if (two_int64s(a, b, &x, &y)) return PyLong_FromLongLong(op == IOP_AND ? x & y : op == IOP_OR ? x | y : x ^ y);
+    }
+    return number_binop(a, b, op, inplace);
+}
+
+ZRT_INLINE PyObject* add(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_ADD, false); }
+ZRT_INLINE PyObject* subtract(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_SUB, false); }
+ZRT_INLINE PyObject* bit_and(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_AND, false); }
+ZRT_INLINE PyObject* bit_or(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_OR, false); }
+ZRT_INLINE PyObject* bit_xor(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_XOR, false); }
+ZRT_INLINE PyObject* inplace_add(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_ADD, true); }
+ZRT_INLINE PyObject* inplace_subtract(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_SUB, true); }
+ZRT_INLINE PyObject* inplace_and(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_AND, true); }
+ZRT_INLINE PyObject* inplace_or(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_OR, true); }
+ZRT_INLINE PyObject* inplace_xor(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_XOR, true); }
 
 // A call site's PyObject_Vectorcall, with the class-instantiation shortcut above, on the
 // thread state the caller holds (nullptr: none in hand). A Python function, or a bound

@@ -97,9 +97,9 @@ BINOPS = {
     ast.Pow: ("zrt::power", "zrt::inplace_power"),
     ast.LShift: ("PyNumber_Lshift", "PyNumber_InPlaceLshift"),
     ast.RShift: ("PyNumber_Rshift", "PyNumber_InPlaceRshift"),
-    ast.BitOr: ("PyNumber_Or", "PyNumber_InPlaceOr"),
-    ast.BitXor: ("PyNumber_Xor", "PyNumber_InPlaceXor"),
-    ast.BitAnd: ("PyNumber_And", "PyNumber_InPlaceAnd"),
+    ast.BitOr: ("zrt::bit_or", "zrt::inplace_or"),
+    ast.BitXor: ("zrt::bit_xor", "zrt::inplace_xor"),
+    ast.BitAnd: ("zrt::bit_and", "zrt::inplace_and"),
 }
 CMPOPS = {ast.Eq: "Py_EQ", ast.NotEq: "Py_NE", ast.Lt: "Py_LT", ast.LtE: "Py_LE", ast.Gt: "Py_GT", ast.GtE: "Py_GE"}
 UNARY = {ast.USub: "PyNumber_Negative", ast.UAdd: "PyNumber_Positive", ast.Invert: "PyNumber_Invert"}

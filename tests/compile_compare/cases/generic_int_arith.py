@@ -1,6 +1,7 @@
-"""`a + b`, `a - b`, `+=` and `-=` in the generic tier (runtime/ops.hpp add, subtract,
-inplace_add, inplace_subtract): operands that are objects (attributes, items, method
-parameters). Two exact ints of one digit are added directly; the results past one digit,
+"""`a + b`, `a - b`, `+=`, `-=`, `^=`, `&=` and `|=` in the generic tier (runtime/ops.hpp
+int_sum, int_bitop): operands that are objects (attributes, items, method parameters). Two
+exact ints of one digit are added directly, two that fit in int64 combined bitwise (int64's
+edges and beyond); the results past one digit,
 negative values, small-int identity, bools, int subclasses with their own operators, and
 every other type (in-place list concatenation, __iadd__, str, float) give CPython's
 results and errors."""
@@ -25,12 +26,27 @@ class Box:
         self.a -= k
         return self.a
 
+    def xor(self, k):
+        self.a ^= k
+        return self.a
+
+    def and_or(self, k):
+        self.a &= k
+        self.b |= k
+        return self.a, self.b
+
     def bump_item(self, i, k):
         self.b[i] += k
         return self.b[i]
 
 
 class MyInt(int):
+    def __xor__(self, other):
+        return ("xor", int(self), other)
+
+    def __rand__(self, other):
+        return ("rand", other, int(self))
+
     def __add__(self, other):
         return ("add", int(self), other)
 
@@ -94,3 +110,18 @@ def test_other_operands():
     assert box.bump(7) is acc and acc.items == [7]
     print(outcome(Box(1, "a").plus), outcome(Box("a", 1).minus), outcome(Box(None, 0).bump, 1))
     print(outcome(Box(1, None).drop, None), outcome(Box(0, [None]).bump_item, 0, 1))
+
+
+BITS = [0, 1, -1, 7, -8, 255, 256, 2 ** 62, 2 ** 63 - 1, -(2 ** 63), 2 ** 63, -(2 ** 63) - 1, 2 ** 64 + 5,
+        9223372036854775806, 4611686018427387903]
+
+
+def test_bitwise():
+    print([Box(a, 0).xor(b) for a in BITS for b in BITS])
+    print([Box(a, a).and_or(b) for a in BITS for b in BITS])
+    print(same(Box(256, 0).xor(257), 1), same(Box(1000, 0).xor(1000 ^ 200), 200), same(Box(511, 0).and_or(256)[0], 256))
+    print(Box(True, 0).xor(True), Box(True, 0).xor(1), Box(True, False).and_or(True), Box(MyInt(5), 0).xor(3))
+    print(Box(3, 0).and_or(MyInt(6)), Box({1, 2}, 0).xor({2, 3}), outcome(Box(1.0, 0).xor, 1))
+    s = {1}
+    box = Box(s, 0)
+    assert box.xor({2}) is s and s == {1, 2}
