@@ -939,6 +939,41 @@ struct ItemBuffer {
     }
 };
 
+// The running total of an inlined `sum(genexpr)` whose items are all exact ints (the
+// translator inlines only elements made of int constants: hexiom's `sum((1 if v in cell
+// else 0) for cell in ...)`): an int64 while it fits, then an int object. Over exact ints
+// builtin sum's result is the exact integer sum whichever path it takes (its C long loop,
+// then PyNumber_Add after an overflow), so this is too; the generator, its frame and a
+// resumption per item (~80 instructions each) are what it saves.
+struct IntSum {
+    long long acc = 0;
+    PyObject* big = nullptr;  // the total once it left int64
+    IntSum() = default;
+    IntSum(const IntSum&) = delete;
+    IntSum& operator=(const IntSum&) = delete;
+    ~IntSum() { Py_XDECREF(big); }
+    // item: borrowed; -1 with an error set (no memory)
+    int add(PyObject* item) {
+        long v;
+        long long t;
+        if (!big && PyLong_CheckExact(item) && small_long_value(item, &v) && !__builtin_add_overflow(acc, (long long)v, &t)) {
+            acc = t;
+            return 0;
+        }
+        return add_object(item);
+    }
+    __attribute__((noinline)) int add_object(PyObject* item) {
+        if (!big && !(big = PyLong_FromLongLong(acc))) return -1;
+        PyObject* t = PyNumber_Add(big, item);
+        if (!t) return -1;
+        Py_DECREF(big);
+        big = t;
+        return 0;
+    }
+    // the total, a new reference
+    PyObject* total() { return big ? newref(big) : PyLong_FromLongLong(acc); }
+};
+
 // `for x in reversed(range(a[, b]))` in a generator (translator/gen_loops.py): 1 with
 // *cur = the range's end and *stop = its start when reversed and range are the builtins
 // and the bounds exact ints an int slot holds with room (the loop then yields --*cur while

@@ -559,9 +559,13 @@ __attribute__((noinline)) static Num num_call_generic(PyObject* f, const Num& a)
     return num_obj(call_one(f, x.p));
 }
 
-// len(x) with x an object
+// len(x) with x an object (an exact list's or tuple's size read in place: hexiom's
+// `len(self.cells[i])` went through PyObject_Length's dispatch)
 ZRT_INLINE Num num_len(PyObject* f, PyObject* x, BuiltinSite* site) {
     if (is_builtin(f, "builtins", "len", site)) {
+#if !ZRT_LIMITED
+        if (PyList_CheckExact(x) || PyTuple_CheckExact(x)) return num_int((int64_t)Py_SIZE(x));
+#endif
         Py_ssize_t n = PyObject_Length(x);
         if (n < 0) return num_err();
         return num_int((int64_t)n);

@@ -237,6 +237,68 @@ ZRT_INLINE PyObject* rich_compare(PyObject* a, PyObject* b, int op) {
     return PyObject_RichCompare(a, b, op);
 }
 
+// Binary operators of the generic tier (operands that are objects: attributes, items,
+// globals) on exact ints, as the interpreter's BINARY_OP_ADD_INT / SUBTRACT_INT do, without
+// binary_op1's dispatch (ints have no in-place slots: `+=` on them is `+`):
+// - `+` / `-` of two ints of one digit each (|v| < 2**30: the result fits a C long
+//   everywhere): go's `self.ledges += 1`, `TIMESTAMP += 1`;
+// - `&` / `|` / `^` of two ints that fit in int64: the operation on the machine words is
+//   the one on the unbounded two's complement Python defines (go's zobrist hashing,
+//   `self.hash ^= square.zobrist_strings[color]` on random 63-bit ints: ~226 instructions
+//   an `^=` through PyNumber_InPlaceXor and long_bitwise's digit loops).
+// Results are boxed as the int operations box theirs (small ints from the interpreter's
+// cache); anything else is the C API call.
+enum IntOp { IOP_ADD, IOP_SUB, IOP_AND, IOP_OR, IOP_XOR };
+
+#if !ZRT_LIMITED
+ZRT_INLINE bool two_small_ints(PyObject* a, PyObject* b, long* x, long* y) {
+    return PyLong_CheckExact(a) && PyLong_CheckExact(b) && small_long_value(a, x) && small_long_value(b, y);
+}
+#endif
+
+ZRT_INLINE bool two_int64s(PyObject* a, PyObject* b, long long* x, long long* y) {
+    if (!PyLong_CheckExact(a) || !PyLong_CheckExact(b)) return false;
+    int over_a = 0, over_b = 0;  // (an exact int converts without an error)
+    *x = PyLong_AsLongLongAndOverflow(a, &over_a);
+    *y = PyLong_AsLongLongAndOverflow(b, &over_b);
+    return !over_a && !over_b;
+}
+
+// `a op b` (inplace: `a op= b`) through the C API
+__attribute__((noinline)) static PyObject* number_binop(PyObject* a, PyObject* b, IntOp op, bool inplace) {
+    switch (op) {
+        case IOP_ADD: return inplace ? PyNumber_InPlaceAdd(a, b) : PyNumber_Add(a, b);
+        case IOP_SUB: return inplace ? PyNumber_InPlaceSubtract(a, b) : PyNumber_Subtract(a, b);
+        case IOP_AND: return inplace ? PyNumber_InPlaceAnd(a, b) : PyNumber_And(a, b);
+        case IOP_OR: return inplace ? PyNumber_InPlaceOr(a, b) : PyNumber_Or(a, b);
+        default: return inplace ? PyNumber_InPlaceXor(a, b) : PyNumber_Xor(a, b);
+    }
+}
+
+ZRT_INLINE PyObject* int_binop(PyObject* a, PyObject* b, IntOp op, bool inplace) {
+    if (op == IOP_ADD || op == IOP_SUB) {
+#if !ZRT_LIMITED
+        long x, y;
+        if (two_small_ints(a, b, &x, &y)) return PyLong_FromLong(op == IOP_ADD ? x + y : x - y);
+#endif
+    } else {
+        long long x, y;
+        if (two_int64s(a, b, &x, &y)) return PyLong_FromLongLong(op == IOP_AND ? x & y : op == IOP_OR ? x | y : x ^ y);
+    }
+    return number_binop(a, b, op, inplace);
+}
+
+ZRT_INLINE PyObject* add(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_ADD, false); }
+ZRT_INLINE PyObject* subtract(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_SUB, false); }
+ZRT_INLINE PyObject* bit_and(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_AND, false); }
+ZRT_INLINE PyObject* bit_or(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_OR, false); }
+ZRT_INLINE PyObject* bit_xor(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_XOR, false); }
+ZRT_INLINE PyObject* inplace_add(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_ADD, true); }
+ZRT_INLINE PyObject* inplace_subtract(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_SUB, true); }
+ZRT_INLINE PyObject* inplace_and(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_AND, true); }
+ZRT_INLINE PyObject* inplace_or(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_OR, true); }
+ZRT_INLINE PyObject* inplace_xor(PyObject* a, PyObject* b) { return int_binop(a, b, IOP_XOR, true); }
+
 // A call site's PyObject_Vectorcall, with the class-instantiation shortcut above, on the
 // thread state the caller holds (nullptr: none in hand). A Python function, or a bound
 // method of one (`Strength.stronger(a, b)` of a classmethod), is entered as the interpreter
@@ -554,8 +616,88 @@ ZRT_INLINE int unpack_star(PyObject* seq, Py_ssize_t before, Py_ssize_t after, P
 }
 
 // `x in y` as an object; `negate` for `not in`.
+// -- exact lists and tuples under exact int keys ---------------------------------------------
+// `seq[k]`, `seq[k] = v` and `k in seq` where k is a plain object (a parameter, an item of
+// another list), as the interpreter's BINARY_SUBSCR_LIST_INT / STORE_SUBSCR_LIST_INT do: an
+// exact list (tuple) and an exact int of one digit index the items directly. Out of range,
+// and any other key or container, is the generic call, which also raises. hexiom's
+// `self.cells[i]` and go's `self.squares[pos]` paid ~60 instructions each through
+// PyObject_GetItem -> list_subscript -> PyNumber_AsSsize_t.
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+ZRT_INLINE bool exact_index(PyObject* key, Py_ssize_t n, Py_ssize_t* out) {
+    long i;
+    if (!PyLong_CheckExact(key) || !small_long_value(key, &i)) return false;
+    if (i < 0) i += n;
+    *out = (Py_ssize_t)i;
+    return i >= 0 && i < n;
+}
+#endif
+
+// obj[key], new reference (PyObject_GetItem)
+ZRT_INLINE PyObject* getitem(PyObject* obj, PyObject* key) {
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+    Py_ssize_t i;
+    if (PyList_CheckExact(obj) && exact_index(key, PyList_GET_SIZE(obj), &i))
+        return Py_NewRef(PyList_GET_ITEM(obj, i));
+    if (PyTuple_CheckExact(obj) && exact_index(key, PyTuple_GET_SIZE(obj), &i))
+        return Py_NewRef(PyTuple_GET_ITEM(obj, i));
+#endif
+    return PyObject_GetItem(obj, key);
+}
+
+// obj[key] = value (PyObject_SetItem; value borrowed). The old item is released after the
+// store, as list_ass_item does: its destructor may run code that reads the list.
+ZRT_INLINE int setitem(PyObject* obj, PyObject* key, PyObject* value) {
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+    Py_ssize_t i;
+    if (PyList_CheckExact(obj) && exact_index(key, PyList_GET_SIZE(obj), &i)) {
+        PyObject** at = ((PyListObject*)obj)->ob_item + i;
+        PyObject* old = *at;
+        *at = Py_NewRef(value);
+        Py_DECREF(old);
+        return 0;
+    }
+#endif
+    return PyObject_SetItem(obj, key, value);
+}
+
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+// `x in lst` for an exact list and an exact int x of one digit (hexiom's `v in cell`):
+// list_contains calls PyObject_RichCompareBool(item, x, Py_EQ) on each item in turn, which
+// for the very object or another exact int of one digit is identity or long_richcompare's
+// value test, neither of which runs code; any other item gets that very call (which may
+// run code that changes the list: its size is read again at every step, as list_contains
+// does). ~45 instructions an item through the generic compare: 17% of hexiom.
+__attribute__((noinline)) static int list_contains_int(PyObject* list, PyObject* x, long xv) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject* item = PyList_GET_ITEM(list, i);
+        long v;
+        if (item == x) return 1;
+        if (PyLong_CheckExact(item) && small_long_value(item, &v)) {
+            if (v == xv) return 1;
+            continue;
+        }
+        Py_INCREF(item);
+        int r = PyObject_RichCompareBool(item, x, Py_EQ);
+        Py_DECREF(item);
+        if (r != 0) return r;
+    }
+    return 0;
+}
+#endif
+
+// `item in container`: 1, 0 or -1 (error), as CONTAINS_OP's PySequence_Contains.
+ZRT_INLINE int sequence_contains(PyObject* container, PyObject* item) {
+#if !ZRT_LIMITED && !defined(Py_GIL_DISABLED)
+    long xv;
+    if (PyList_CheckExact(container) && PyLong_CheckExact(item) && small_long_value(item, &xv))
+        return list_contains_int(container, item, xv);
+#endif
+    return PySequence_Contains(container, item);
+}
+
 ZRT_INLINE PyObject* contains(PyObject* item, PyObject* container, bool negate) {
-    int r = PySequence_Contains(container, item);
+    int r = sequence_contains(container, item);
     if (r < 0) return nullptr;
     return bool_obj(negate ? !r : r);
 }

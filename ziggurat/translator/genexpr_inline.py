@@ -1,7 +1,7 @@
 """Stage 7, emit (part of unit_emitter.py): a generator expression handed straight to a
 builtin that consumes it - `list(g)`, `set(g)`, `tuple(g)`, `frozenset(g)`, `sorted(g)`,
-`any(g)`, `all(g)`, `min(g)`, `max(g)` and `"sep".join(g)` - runs as a loop inline in the
-calling function, with no function, generator or frame objects made for it.
+`any(g)`, `all(g)`, `min(g)`, `max(g)`, `"sep".join(g)` and `sum(g)` of int constants - runs as
+a loop inline in the calling function, with no function, generator or frame objects made for it.
 
 The callee is loaded first (as the interpreter does); the first iterable is evaluated and
 iter() taken eagerly in the enclosing scope (exact lists, tuples and ranges are walked in
@@ -18,7 +18,8 @@ consumer's (hashing for a set, truth for any/all, comparisons for min/max: the c
 any/all stop at the deciding item, releasing the iterators as a dropped generator would.
 
 This module must not inline anything whose behaviour could differ from the generic call:
-`sum` is left alone (3.12+ sums floats with compensated summation), as are keywords,
+`sum` only of an element whose every value is an int constant (`1 if c else 0`; 3.12+ sums
+floats with compensated summation, and any other item could be anything), not keywords,
 async generator expressions and bodies that read their frame (super(), locals()...).
 """
 
@@ -52,16 +53,26 @@ PICKED_SEQUENCES = ("tuple", "list")
 
 def consumer(node: ast.Call) -> str | None:
     """The consumer of `node` if it is one of the inlinable `builtin(genexpr)` shapes."""
-    if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.GeneratorExp):
+    gx = node.args[0] if len(node.args) == 1 else None
+    if node.keywords or not isinstance(gx, ast.GeneratorExp):
         return None
     f = node.func
     if isinstance(f, ast.Name) and (f.id in TYPE_CONSUMERS or f.id in FUNCTION_CONSUMERS):
         return f.id
+    if isinstance(f, ast.Name) and f.id == "sum" and int_constants(gx.elt):
+        return "sum"
     # str.join cannot be replaced: a str constant's method is certainly the builtin one
     if (isinstance(f, ast.Attribute) and f.attr == "join" and isinstance(f.value, ast.Constant)
             and isinstance(f.value.value, str)):
         return "join"
     return None
+
+
+def int_constants(e: ast.expr) -> bool:
+    """Is every value `e` can have an int constant (an exact int: not a bool)?"""
+    if isinstance(e, ast.IfExp):
+        return int_constants(e.body) and int_constants(e.orelse)
+    return isinstance(e, ast.Constant) and type(e.value) is int
 
 
 @dataclass(frozen=True)
@@ -295,13 +306,15 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
         em.emit(f"zrt::ItemBuffer {buf};")
     elif what == "len_set":
         em.emit(f"zrt::DistinctCount {buf};")
+    elif what == "sum":
+        em.emit(f"zrt::IntSum {buf};")
     elif what in COLLECT_LIST:
         em.emit(f"{res}.set(PyList_New(0));")
     elif what in ("set", "frozenset"):
         em.emit(f"{res}.set(PySet_New(nullptr));")
     elif what in ("any", "all"):
         em.emit(f"{res}.set(zrt::newref({'Py_False' if what == 'any' else 'Py_True'}));")
-    if what not in ("min", "max", "tuple", "len_set"):
+    if what not in ("min", "max", "tuple", "len_set", "sum"):
         em.check_null(res)
     body = TryBody(handler)
     # the lines of a generator expression spread over several: as its generator's statements
@@ -321,7 +334,7 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
         item = em.expr(gx.elt)  # the generator's work
         assert em.ctx[-1] is body
         em.ctx.pop()             # from here the consumer's: no <genexpr> entry, no PEP 479
-        if what in ("tuple", "len_set"):
+        if what in ("tuple", "len_set", "sum"):
             em.check_int(f"{buf}.add({item.expr})")
         elif what in COLLECT_LIST:
             em.check_int(f"PyList_Append({res}.p, {item.expr})")
@@ -393,6 +406,9 @@ def _inline_loop(em: "UnitEmitter", node: ast.Call, gx: ast.GeneratorExp, what: 
         em.check_null(res)
     elif what == "len_set":
         em.emit(f"{res}.set({buf}.length());")
+        em.check_null(res)
+    elif what == "sum":
+        em.emit(f"{res}.set({buf}.total());")
         em.check_null(res)
     elif what == "frozenset":
         em.emit(f"{res}.set(PyFrozenSet_New({res}.p));")

@@ -87,8 +87,8 @@ class Handler:
 NO_ARGS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
 
 BINOPS = {
-    ast.Add: ("PyNumber_Add", "PyNumber_InPlaceAdd"),
-    ast.Sub: ("PyNumber_Subtract", "PyNumber_InPlaceSubtract"),
+    ast.Add: ("zrt::add", "zrt::inplace_add"),
+    ast.Sub: ("zrt::subtract", "zrt::inplace_subtract"),
     ast.Mult: ("PyNumber_Multiply", "PyNumber_InPlaceMultiply"),
     ast.MatMult: ("PyNumber_MatrixMultiply", "PyNumber_InPlaceMatrixMultiply"),
     ast.Div: ("PyNumber_TrueDivide", "PyNumber_InPlaceTrueDivide"),
@@ -97,9 +97,9 @@ BINOPS = {
     ast.Pow: ("zrt::power", "zrt::inplace_power"),
     ast.LShift: ("PyNumber_Lshift", "PyNumber_InPlaceLshift"),
     ast.RShift: ("PyNumber_Rshift", "PyNumber_InPlaceRshift"),
-    ast.BitOr: ("PyNumber_Or", "PyNumber_InPlaceOr"),
-    ast.BitXor: ("PyNumber_Xor", "PyNumber_InPlaceXor"),
-    ast.BitAnd: ("PyNumber_And", "PyNumber_InPlaceAnd"),
+    ast.BitOr: ("zrt::bit_or", "zrt::inplace_or"),
+    ast.BitXor: ("zrt::bit_xor", "zrt::inplace_xor"),
+    ast.BitAnd: ("zrt::bit_and", "zrt::inplace_and"),
 }
 CMPOPS = {ast.Eq: "Py_EQ", ast.NotEq: "Py_NE", ast.Lt: "Py_LT", ast.LtE: "Py_LE", ast.Gt: "Py_GT", ast.GtE: "Py_GE"}
 UNARY = {ast.USub: "PyNumber_Negative", ast.UAdd: "PyNumber_Positive", ast.Invert: "PyNumber_Invert"}
@@ -666,10 +666,10 @@ class UnitEmitter:
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
-            cur = self.call(f"PyObject_GetItem({obj.expr}, {key.expr})")
+            cur = self.call(f"zrt::getitem({obj.expr}, {key.expr})")
             rhs = self.expr(node.value)
             res = self.call(f"{op}({cur.expr}, {rhs.expr})")
-            self.check_int(f"PyObject_SetItem({obj.expr}, {key.expr}, {res.expr})")
+            self.check_int(f"zrt::setitem({obj.expr}, {key.expr}, {res.expr})")
         else:
             raise NotCompilable(node, "augmented assignment target")
 
@@ -687,7 +687,7 @@ class UnitEmitter:
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.subscript_key(target.slice)
-            self.check_int(f"PyObject_SetItem({obj.expr}, {key.expr}, {val.expr})")
+            self.check_int(f"zrt::setitem({obj.expr}, {key.expr}, {val.expr})")
         elif isinstance(target, (ast.Tuple, ast.List)):
             self.unpack(target.elts, val)
         elif isinstance(target, ast.Starred):
@@ -797,8 +797,8 @@ class UnitEmitter:
 
     def compare_truth(self, node: ast.Compare) -> str:
         """The truth of a one-operator comparison in a condition, with no bool object in
-        between: `is` as a pointer test, `in` as PySequence_Contains (what CONTAINS_OP
-        calls), the others through zrt::compare_truth."""
+        between: `is` as a pointer test, `in` as zrt::sequence_contains (CONTAINS_OP's
+        PySequence_Contains), the others through zrt::compare_truth."""
         op = node.ops[0]
         left = self.expr(node.left)
         right = self.expr(node.comparators[0])
@@ -807,7 +807,7 @@ class UnitEmitter:
             self.emit(f"int {var} = {left.expr} {'==' if isinstance(op, ast.Is) else '!='} {right.expr};")
             return var
         if isinstance(op, (ast.In, ast.NotIn)):
-            self.emit(f"int {var} = PySequence_Contains({right.expr}, {left.expr});")
+            self.emit(f"int {var} = zrt::sequence_contains({right.expr}, {left.expr});")
             self.emit(f"if ({var} < 0) {self.fail()}")
             if isinstance(op, ast.NotIn):
                 self.emit(f"{var} = !{var};")
@@ -1692,7 +1692,7 @@ class UnitEmitter:
             return self.spec.slice_load(node)
         obj = self.expr(node.value)
         key = self.subscript_key(node.slice)
-        return self.call(f"PyObject_GetItem({obj.expr}, {key.expr})")
+        return self.call(f"zrt::getitem({obj.expr}, {key.expr})")
 
     def expr_Slice(self, node: ast.Slice) -> Val:
         return self.subscript_key(node)
