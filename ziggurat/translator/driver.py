@@ -32,7 +32,7 @@ from .module_emitter import ModuleEmitter, c_string
 from .report import FunctionReport, ModuleReport
 from .scopes import Scope, ScopeTree, analyse_scopes
 from .types import direct_functions, exposed_params
-from .methodcalls import method_entries
+from .methodcalls import call_sites, method_entries
 from .unit_emitter import NotCompilable, UnitEmitter
 
 
@@ -69,7 +69,7 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
     mod.direct_exposed = {name: exposed_params(scope.node, scope.params) for name, scope in direct.items()}
     mod.direct_inline = inline_bodies(direct)
     mod.slot_methods = slotclass.defines_slots_classes(tree)
-    mod.methods = method_entries(scopes)
+    mod.methods = method_entries(scopes, call_sites(tree))
     body_emitter = UnitEmitter(mod, scopes, scopes.root, bool(future_flags & __future__.annotations.compiler_flag))
     functions: list[FunctionReport] = []
     problems: list[Unsupported] = []
