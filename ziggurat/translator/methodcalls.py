@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from .check import own_nodes
 from .scopes import ScopeTree
+from .types import ARITH_OPS
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
@@ -258,8 +259,6 @@ def num_binop_site(em: UnitEmitter, node: ast.BinOp, a: str, b: str, generic: st
     with a compiled __sub__ paid the whole site at every operation, raytrace +2%), with `b`'s
     object (boxed if it is a native number without a box): zrt::num_dunder_binop, one
     out-of-line copy for every such site, given the site's candidates in a table."""
-    from .types import ARITH_OPS
-
     found = DUNDER_BINOPS.get(type(node.op))
     if isinstance(node.left, ast.Constant) or em.spec.numeric_ish(node.left):
         return None  # a likely number on the left (chaos' float locals): not worth the code
