@@ -69,8 +69,8 @@ from ziggurat.toolchains.run import run
 from . import report
 from . import shedskin_port, shedskin_prep
 from .generic_tier import COUNTED_HASH_SEED, callgrind, collected, counted_env
-from .tools import (CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, ensure_installed, ensure_zig,
-                    warm)
+from .tools import (CPYTHON, EXT_SUFFIX, PEERS, SHEDSKIN, ZIGGURAT, Build, Tool, byte_compile, ensure_installed,
+                    ensure_zig, warm)
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "driver.py"
@@ -426,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     why = ensure_zig()
     if why:
         raise SystemExit(f"error: ziggurat has no zig and pip could not install ziglang: {why}")
+    for tool in tools:
+        if tool.compiled:
+            log(f"{tool.name}: {byte_compile(tool)} modules byte-compiled (not counted)")
     log(f"warming a private zig cache in {work / 'zig-cache'} (not counted) ...")
     log(f"  {warm(ZIGGURAT, work / 'zig-cache'):.1f} s")
     if SHEDSKIN in tools:

@@ -201,3 +201,19 @@ def test_report_merges_a_rerun() -> None:
     assert "**6.00x** (2/13)" in text and "Re-run separately and merged into this run: go." in text
     with pytest.raises(SystemExit):
         report.merge(base, dict(rerun, tools=["cpython", "ziggurat", "cython"]))
+
+
+def test_byte_compile_writes_a_tools_missing_bytecode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # An editable install under PYTHONDONTWRITEBYTECODE has no bytecode: the harness writes it
+    # before measuring (as a wheel install would have), once, and never for a file that has it.
+    package = tmp_path / "zg_fake_tool"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("X = 1\n")
+    (package / "sub" / "mod.py").write_text("Y = 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tool = tools.Tool("fake", "", "zg_fake_tool", lambda d, m: [])
+    assert tools.byte_compile(tool) == 2
+    import importlib.util
+
+    assert Path(importlib.util.cache_from_source(str(package / "sub" / "mod.py"))).is_file()
+    assert tools.byte_compile(tool) == 0

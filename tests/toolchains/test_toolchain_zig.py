@@ -65,13 +65,31 @@ def test_parse_zig_version(text: str, parsed: tuple[int, int, int] | None) -> No
 
 
 def test_default_is_the_ziglang_package() -> None:
-    # This venv has ziglang installed: it must be found first, run by this interpreter.
+    # This venv has ziglang installed: it must be found first, and its binary run directly
+    # (no Python started per zig command).
+    import ziglang
+
     info = find_zig()
-    assert info.argv == (sys.executable, "-m", "ziglang")
+    assert info.argv == (str(Path(ziglang.__file__).parent / "zig"),)
     assert info.origin == "ziglang"
     parsed = parse_zig_version(info.version)
     assert parsed is not None and parsed[:2] >= (0, 13)
     assert zig_available()
+
+
+def test_ziglang_without_its_binary_runs_through_python(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A ziglang package whose binary is not where its __main__ expects it (another layout):
+    # `python -m ziglang` still knows how to run it.
+    clear_zig_cache()
+    package = tmp_path / "ziglang"
+    package.mkdir()
+    fake = type("Spec", (), {"submodule_search_locations": [str(package)]})()
+    monkeypatch.setattr(zig_mod.importlib.util, "find_spec", lambda name: fake)
+    assert zig_mod._ziglang_argv() == (sys.executable, "-m", "ziglang")
+    fake_zig(package, "0.15.0")
+    assert zig_mod._ziglang_argv() == (str(package / "zig"),)
 
 
 def test_override_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

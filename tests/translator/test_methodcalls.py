@@ -30,15 +30,42 @@ def cpp_of(body: str) -> str:
 
 def direct_targets(cpp: str) -> set[str]:
     """The entries the call sites of the module's functions enter directly."""
-    return set(re.findall(r"== (MK_\d+)\(\) \? (?:zrt::num_obj\()?(?:zrt::dunder_result\()?MP_\d+", cpp))
+    inline = re.findall(r"== (MK_\d+)\(\) \? \(?(?:zrt::dunder_result\()?MP_\d+", cpp)
+    # a specialised site's candidates: a table for zrt::num_dunder_binop
+    tabled = re.findall(r"\{(MK_\d+), MP_\d+\}", cpp)
+    return set(inline + tabled)
+
+
+def dunder_site(cpp: str) -> bool:
+    return "zrt::dunder_method(" in cpp or "zrt::num_dunder_binop(" in cpp
+
+
+ALL_SITES = "def f(o, p):\n    return o.m(1), o.kw(1), o.gen(), o - p\n"
+
+
+def entries_of(cpp: str) -> list[str]:
+    return re.findall(r'static PyObject\* MK_\d+\(\) \{ return FS_\d+\.code; \}', cpp)
 
 
 def test_entries_only_for_plain_methods() -> None:
-    cpp = cpp_of("")
-    entries = re.findall(r'static PyObject\* MK_\d+\(\) \{ return FS_\d+\.code; \}', cpp)
+    cpp = cpp_of(ALL_SITES)
     # A.m, B.m, A.__sub__: not the keyword-only one, not the generator
-    assert len(entries) == 3, entries
+    assert len(entries_of(cpp)) == 3, entries_of(cpp)
     assert "MP_" in cpp and "zrt::bind_positional<2>" in cpp
+
+
+def test_entries_only_for_methods_a_site_reaches() -> None:
+    # No site calls a method or subtracts: no entry (each was one more function to compile,
+    # its body then inlined back into b_<k> and optimised twice).
+    assert entries_of(cpp_of("")) == []
+    assert entries_of(cpp_of("def f(o):\n    return o.m(1, 2)\n")) == []  # m takes 1 argument
+    assert len(entries_of(cpp_of("def f(o):\n    return o.m(1)\n"))) == 2  # A.m, B.m
+    assert len(entries_of(cpp_of("def f(o):\n    o -= 1\n"))) == 1  # A.__sub__, a superset
+    # a site reaches staticmethods with its own argument count, classmethods with one more
+    decorated = "class C:\n    @staticmethod\n    def s(x):\n        return x\n" \
+        "    @classmethod\n    def c(cls, x):\n        return x\n"
+    assert len(entries_of(cpp_of(decorated + "def f(o):\n    return o.s(1), o.c(1)\n"))) == 2
+    assert entries_of(cpp_of(decorated + "def f(o):\n    return o.s(), o.c()\n")) == []
 
 
 def test_method_sites_try_every_same_named_method() -> None:
@@ -59,11 +86,11 @@ def test_dunder_sites() -> None:
     for body in ("def f(a, b):\n    return a.v - b.v\n", "def f(a):\n    return a.v - 2.5\n",
                  "def f(a, b):\n    return [a][0] - b\n"):
         cpp = cpp_of(body)
-        assert "zrt::dunder_method(" in cpp and direct_targets(cpp), body
+        assert dunder_site(cpp) and direct_targets(cpp), body
     for body in ("def f(a, b):\n    return a.v + b.v\n",  # no __add__ compiled
                  "def f(a, b):\n    return a - b\n",  # a likely number on the left (a Num local)
                  "def f(b):\n    return 2 - b\n"):
-        assert "zrt::dunder_method(" not in cpp_of(body), body
+        assert not dunder_site(cpp_of(body)), body
 
 
 INIT_CLASSES = """

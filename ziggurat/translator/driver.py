@@ -28,11 +28,11 @@ from . import slotclass
 from .check import Unsupported, docstring_of, find_unsupported
 from .floatrun import inline_bodies
 from .mangle import mangle_private_names
-from .module_emitter import ModuleEmitter, c_string
+from .module_emitter import ModuleEmitter, c_string, run_once_attributes
 from .report import FunctionReport, ModuleReport
 from .scopes import Scope, ScopeTree, analyse_scopes
 from .types import direct_functions, exposed_params
-from .methodcalls import method_entries
+from .methodcalls import call_sites, method_entries
 from .unit_emitter import NotCompilable, UnitEmitter
 
 
@@ -69,7 +69,8 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
     mod.direct_exposed = {name: exposed_params(scope.node, scope.params) for name, scope in direct.items()}
     mod.direct_inline = inline_bodies(direct)
     mod.slot_methods = slotclass.defines_slots_classes(tree)
-    mod.methods = method_entries(scopes)
+    mod.methods = method_entries(scopes, call_sites(tree))
+    mod.runs_once = _runs_once(tree)
     body_emitter = UnitEmitter(mod, scopes, scopes.root, bool(future_flags & __future__.annotations.compiler_flag))
     functions: list[FunctionReport] = []
     problems: list[Unsupported] = []
@@ -107,7 +108,8 @@ def translate_module(source: str, *, filename: str, module_name: str, fallback: 
             for p in problems
         ])
     module_body = "\n".join([
-        f"{_COLD if _runs_once(tree) else ''}static int zrt_module_body(PyObject* module) {{",
+        f"{run_once_attributes(len(body_emitter.lines)) if mod.runs_once else ''}"
+        "static int zrt_module_body(PyObject* module) {",
         "    int L_line = 1;",
         "    zrt::Ref L_ret;",
         *["    " + d for d in body_emitter.top_decls],
@@ -193,9 +195,9 @@ def _at_module_level(node: ast.AST, tree: ast.Module) -> bool:
     return False
 
 
-# A module body without loops runs each of its statements once, at import: optimised for
-# size it compiles faster (a fifth of nbody's build went to its module body at -O2).
-_COLD = "__attribute__((cold, minsize)) "
+# A module body without loops runs each of its statements once, at import: unoptimised
+# (module_emitter.run_once_attributes) it compiles faster (a fifth of nbody's build went to
+# its module body at -O2).
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from .check import own_nodes
 from .scopes import ScopeTree
+from .types import ARITH_OPS
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
@@ -100,10 +101,47 @@ def signature(e: MethodEntry) -> str:
     return f"static PyObject* {ENTRY}{e.number}(zrt::TState L_ts, PyObject* L_func{params})"
 
 
-def method_entries(scopes: ScopeTree) -> MethodEntries:
+@dataclass(frozen=True)
+class Sites:
+    """What the module's code can call directly: (name, positional argument count) of every
+    `obj.name(...)` call (`__init__` for every other call, which may construct), and the
+    dunder names of its binary operators (DUNDER_BINOPS)."""
+    calls: frozenset[tuple[str, int]]
+    dunders: frozenset[str]
+
+    def reach(self, name: str, nparams: int, kind: str) -> bool:
+        """Whether some site may ask for a method of that name, parameter count and kind
+        (MethodEntries.candidates' keys: a method or classmethod gets its first argument
+        from the site, a staticmethod does not; a method of another kind never matches)."""
+        if kind in ("method", "classmethod") and (name, nparams - 1) in self.calls:
+            return True
+        if kind == "method" and nparams == 2 and name in self.dunders:
+            return True
+        return kind == "staticmethod" and (name, nparams) in self.calls
+
+
+def call_sites(tree: ast.AST) -> Sites:
+    """The module's Sites, over every scope. A superset of the sites method_site and
+    binop_site serve (keywords, starred arguments and augmented assignments count too):
+    a method left out of it only keeps its body in its vectorcall entry."""
+    calls: set[tuple[str, int]] = set()
+    dunders: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            calls.add((node.func.attr, len(node.args)))
+        elif isinstance(node, ast.Call):
+            calls.add(("__init__", len(node.args)))  # construct_site: `C(args)` may enter an __init__
+        elif isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in DUNDER_BINOPS:
+            dunders.add(DUNDER_BINOPS[type(node.op)][1])
+    return Sites(frozenset(calls), frozenset(dunders))
+
+
+def method_entries(scopes: ScopeTree, sites: Sites) -> MethodEntries:
     """Every def directly in a class body with positional parameters only, not a generator
-    or coroutine (the guards at the call sites make any choice correct: this only bounds
-    the code)."""
+    or coroutine, that some call site or operator of the module may enter (the guards at
+    the call sites make any choice correct: this only bounds the code). A method no site
+    can reach gets no entry: its body stays in b_<k>, one function less to compile (chaos
+    has 19 methods, 9 of them reachable)."""
     out = MethodEntries()
     todo = [scopes.root]
     while todo:
@@ -122,6 +160,8 @@ def method_entries(scopes: ScopeTree) -> MethodEntries:
             continue
         decorators = [d.id if isinstance(d, ast.Name) else "" for d in node.decorator_list]
         kind = "method" if not decorators else decorators[0] if decorators in (["classmethod"], ["staticmethod"]) else "other"
+        if not sites.reach(node.name, nparams, kind):
+            continue
         entry = MethodEntry(len(out.by_node), node.name, nparams, kind)
         out.by_node[id(node)] = entry
         out.by_name.setdefault(node.name, []).append(entry)
@@ -208,8 +248,8 @@ def construct_site(em: UnitEmitter, cls: str, args: list[str], generic: str) -> 
     return " : ".join([*branches, generic])
 
 
-def _dunder_parts(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic: str,
-                  wrap: str) -> tuple[list[str], str] | None:
+def _dunder_parts(em: UnitEmitter, node: ast.BinOp, left: str, right: str,
+                  generic: str) -> tuple[list[str], str] | None:
     """The statements and the expression of binop_site (see there)."""
     found = DUNDER_BINOPS.get(type(node.op))
     entries = em.mod.methods.candidates(found[1], 2) if found else []
@@ -220,7 +260,7 @@ def _dunder_parts(em: UnitEmitter, node: ast.BinOp, left: str, right: str, gener
     lines = [f"zrt::Ref {fn}(zrt::dunder_method({left}, {right}, {op}, &{em.mod.method_cache()}));",
              f"PyObject* {code} = zrt::dunder_code({fn}.p);"]
     branches = [
-        f"{code} == {ENTRY_CODE}{e.number}() ? {wrap}("
+        f"{code} == {ENTRY_CODE}{e.number}() ? ("
         f"zrt::dunder_result({ENTRY}{e.number}({em.tstate()}, {fn}.p, zrt::newref({left}), zrt::newref({right})), "
         f"{left}, {right}, {op}))"
         for e in entries
@@ -232,7 +272,7 @@ def binop_site(em: UnitEmitter, node: ast.BinOp, left: str, right: str, generic:
     """`left op right` (objects, borrowed) calling a compiled dunder of this module directly
     when the operands allow it (runtime/attrcache.hpp dunder_method), else `generic`; None
     when no compiled method has the operator's name."""
-    parts = _dunder_parts(em, node, left, right, generic, "")
+    parts = _dunder_parts(em, node, left, right, generic)
     if parts is None:
         return None
     for line in parts[0]:
@@ -244,17 +284,17 @@ def num_binop_site(em: UnitEmitter, node: ast.BinOp, a: str, b: str, generic: st
     """binop_site for the specialised tier's Nums `a` and `b` (runtime/native.hpp), tried only
     when `a` holds an object (the test is all a native number pays: float code in a module
     with a compiled __sub__ paid the whole site at every operation, raytrace +2%), with `b`'s
-    object (boxed if it is a native number without a box)."""
+    object (boxed if it is a native number without a box): zrt::num_dunder_binop, one
+    out-of-line copy for every such site, given the site's candidates in a table."""
+    found = DUNDER_BINOPS.get(type(node.op))
     if isinstance(node.left, ast.Constant) or em.spec.numeric_ish(node.left):
         return None  # a likely number on the left (chaos' float locals): not worth the code
-    left, right, boxed = em.fresh("dl"), em.fresh("dr"), em.fresh("db")
-    parts = _dunder_parts(em, node, left, right, generic, "zrt::num_obj")
-    if parts is None:
+    entries = em.mod.methods.candidates(found[1], 2) if found else []
+    if not found or not entries:
         return None
-    body = " ".join([
-        f"PyObject* {left} = {a}.o; PyObject* {right} = {b}.o; zrt::Ref {boxed};",
-        f"if (!{right}) {{ {boxed}.set(zrt::num_box({b})); if (!{boxed}.p) return zrt::num_err(); {right} = {boxed}.p; }}",
-        *parts[0],
-        f"return {parts[1]};",
-    ])
-    return f"{a}.k != zrt::NUM_OBJ ? {generic} : [&]() -> zrt::Num {{ {body} }}()"
+    table = em.fresh("de")
+    pairs = ", ".join(f"{{{ENTRY_CODE}{e.number}, {ENTRY}{e.number}}}" for e in entries)
+    em.emit(f"static const zrt::DunderEntry {table}[] = {{{pairs}}};")
+    site = (f"zrt::num_dunder_binop({em.call_tstate()}, zrt::{ARITH_OPS[type(node.op)]}, {found[0]}, "
+            f"&{em.mod.method_cache()}, {table}, {len(entries)}, {a}, {b})")
+    return f"{a}.k != zrt::NUM_OBJ ? {generic} : {site}"

@@ -27,7 +27,7 @@ from . import gen_loops, genexpr_inline, intloop, jsoncall, list_stmts, methodca
 from . import names as nm
 from .check import docstring_of, own_nodes
 from .mangle import binding_name
-from .module_emitter import FuncSpecInfo, ModuleEmitter
+from .module_emitter import FuncSpecInfo, ModuleEmitter, run_once_attributes
 from .bound_names import certainly_bound_reads
 from .floatrun import FloatRuns
 from .specialise import Specialiser
@@ -2460,6 +2460,9 @@ class UnitEmitter:
             "}",
         ]
         self.mod.prototypes.append(f"static int {nm.CLASS_BODY}{index}(zrt::ModuleState*, PyObject*, PyObject*, PyObject*);")
+        if scope.parent is self.scopes.root and self.mod.runs_once:
+            # a class statement of a module body without loops: its body runs once
+            head[0] = run_once_attributes(len(self.lines)) + head[0]
         head += ["    " + d for d in self.top_decls]
         self.mod.bodies.append("\n".join(head + self.lines + tail))
 
