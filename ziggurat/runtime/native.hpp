@@ -180,6 +180,10 @@ ZRT_NATIVE Num num_leaf_keep(PyObject* v) {
     return n;
 }
 
+// A temporary Num as a method entry's view parameter (translator/methodcalls.py views_of):
+// the temporary lives until the end of the full expression, which holds the entry's call.
+ZRT_INLINE Num* num_view(Num&& n) { return &n; }
+
 // The same value in a new Num (a local read where `:=` could rebind it meanwhile).
 ZRT_NATIVE Num num_copy(const Num& a) {
     Num n;
@@ -1118,6 +1122,19 @@ ZRT_NATIVE bool number_as_double(PyObject* v, double* out) {
     if (!PyLong_CheckExact(v) || !long_to_i64(v, &i)) return false;
     *out = (double)i;
     return true;
+}
+
+// number_as_double of a Num (a method's view parameter, translator/floatrun.py math_views).
+ZRT_NATIVE bool num_as_double(const Num& a, double* out) {
+    if (a.k == NUM_FLOAT) {
+        *out = a.f;
+        return true;
+    }
+    if (a.k == NUM_INT) {
+        *out = (double)a.i;
+        return true;
+    }
+    return number_as_double(a.o, out);
 }
 
 // math.<fn>(x) of a float run: false where math_1 would not return libm's result unchanged

@@ -80,6 +80,7 @@ class FloatRuns:
         self.em = em
         self.count = 0
         self._int_locals: frozenset[str] | None = None
+        self._math_views: frozenset[str] | None = None
         # runs whose tag a fused loop (fusedloop.py) took first, by their first statement
         self.reserved: dict[int, str] = {}
         # loops of a nest (fusedloop.nest_start), by node
@@ -112,10 +113,28 @@ class FloatRuns:
                         changed = True
         return self._int_locals
 
+    @property
+    def math_views(self) -> frozenset[str]:
+        """The parameters that are the caller's Nums (methodcalls.views_of) read only as the
+        argument of math functions (`sin(i)` in float's `Point.__init__`): either kind may
+        come, so runs read them as object_local's are read, from the Num."""
+        if self._math_views is None:
+            args: set[int] = set()
+            loads: list[ast.Name] = []
+            for n in own_nodes(self.em.unit.node):
+                if (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in MATH_FUNCS
+                        and len(n.args) == 1):
+                    args.add(id(n.args[0]))
+                elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                    loads.append(n)
+            self._math_views = frozenset(v for v in self.em.views
+                                         if all(id(n) in args for n in loads if n.id == v))
+        return self._math_views
+
     # -- what a run may hold -------------------------------------------------------------------
     def local_kind(self, name: str) -> str | None:
         """A Num local's kind in runs: "i" (int64) for likely ints, "f" (double) otherwise."""
-        if not self.em.spec.is_num_local(name):
+        if not self.em.spec.is_num_local(name) or name in self.math_views:
             return None
         return "i" if name in self.int_locals else "f"
 
@@ -144,7 +163,7 @@ class FloatRuns:
         function's argument it is checked to be an exact float or int (math_1 converts an
         int to the same double as C does: correctly rounded)."""
         return (isinstance(node, ast.Name) and self.em.access(node.id) == FAST
-                and not self.em.spec.is_num_local(node.id))
+                and (not self.em.spec.is_num_local(node.id) or node.id in self.math_views))
 
     def leaf(self, node: ast.expr) -> bool:
         """A value read from an object that a run checks is an exact float."""
@@ -719,7 +738,10 @@ class _FastCopy:
             assert isinstance(arg, ast.Name)
             x = self.fresh()
             em.emit(f"double {x};")
-            em.emit(f"if (!zrt::number_as_double({self.base(arg.id)}, &{x})) {self.deopt()}")
+            if arg.id in self.runs.math_views:
+                em.emit(f"if (!zrt::num_as_double({nm.LOCAL}{nm.ident(arg.id)}, &{x})) {self.deopt()}")
+            else:
+                em.emit(f"if (!zrt::number_as_double({self.base(arg.id)}, &{x})) {self.deopt()}")
         else:
             x = self.expr(arg)
             if self.runs.kind(arg) == "i":

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .check import own_nodes
-from .scopes import ScopeTree
-from .types import ARITH_OPS
+from .scopes import FAST, Scope, ScopeTree
+from .types import ARITH_OPS, numeric_params, reads_frame
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
@@ -63,6 +63,12 @@ class MethodEntry:
     # how a lookup gives it: "method" (undecorated), "classmethod", "staticmethod" or
     # "other" (another decorator): the site compares it only where it can come that way
     kind: str = "method"
+    # per parameter: taken as a view of a Num (`zrt::Num*`, the caller's local or a
+    # temporary) instead of an owned object (see views_of)
+    views: tuple[bool, ...] = ()
+
+    def view(self, i: int) -> bool:
+        return i < len(self.views) and self.views[i]
 
 
 @dataclass
@@ -97,7 +103,7 @@ class MethodEntries:
 
 
 def signature(e: MethodEntry) -> str:
-    params = "".join(f", PyObject* L_p{i}" for i in range(e.nparams))
+    params = "".join(f", zrt::Num* L_p{i}" if e.view(i) else f", PyObject* L_p{i}" for i in range(e.nparams))
     return f"static PyObject* {ENTRY}{e.number}(zrt::TState L_ts, PyObject* L_func{params})"
 
 
@@ -162,10 +168,24 @@ def method_entries(scopes: ScopeTree, sites: Sites) -> MethodEntries:
         kind = "method" if not decorators else decorators[0] if decorators in (["classmethod"], ["staticmethod"]) else "other"
         if not sites.reach(node.name, nparams, kind):
             continue
-        entry = MethodEntry(len(out.by_node), node.name, nparams, kind)
+        entry = MethodEntry(len(out.by_node), node.name, nparams, kind, views_of(scope, node, kind))
         out.by_node[id(node)] = entry
         out.by_name.setdefault(node.name, []).append(entry)
     return out
+
+
+def views_of(scope: Scope, node: ast.FunctionDef, kind: str) -> tuple[bool, ...]:
+    """Which parameters of a plain method (not the first) its entry takes as a view of the
+    caller's Num: a fast local the body reads as a number and never rebinds. Why: `C(i)`
+    with `i` a native int of the caller boxed it only for `__init__` to read it back as a
+    number (float: an int object made and freed per Point). The view is the caller's own
+    local, so whoever boxes it - the callee passing `i` on, or the caller later - boxes it
+    once for both, and the object is the one the interpreter would have passed. Not for
+    the binary-operator dunders, whose entries the operator sites call with objects."""
+    if kind != "method" or node.name in {name for _, name in DUNDER_BINOPS.values()} or reads_frame(node):
+        return ()
+    numeric = numeric_params(node, scope.params)
+    return tuple(i > 0 and numeric[i] and scope.access(p) == FAST for i, p in enumerate(scope.params))
 
 
 @dataclass(frozen=True)
@@ -181,18 +201,21 @@ def split_body(entry: MethodEntry, index: int, binding: list[str]) -> SplitBody:
     from . import names as nm
 
     n = entry.nparams
-    slots = "".join(f", L_slots[{i}]" for i in range(n))
+    slots = "".join(f", &L_v{i}" if entry.view(i) else f", L_slots[{i}]" for i in range(n))
     release = "zrt::release_slots(L_slots, sizeof L_slots / sizeof *L_slots)"
+    # (a view's Num takes its argument over once binding succeeded, and lives for the call)
+    views = [f"    zrt::Num L_v{i}; L_v{i}.set(L_slots[{i}]);" for i in range(n) if entry.view(i)]
     wrapper = [
         f"static PyObject* {ENTRY_CODE}{entry.number}() {{ return {nm.FUNC_SPEC}{index}.code; }}",
         f"static PyObject* {nm.FUNC_TS}{index}(zrt::TState L_ts, PyObject* L_func, PyObject* const* L_args, size_t L_nargsf, PyObject* L_kwnames) {{",
         f"    if (zrt::code_replaced(L_func, &{nm.FUNC_SPEC}{index})) return zrt::call_replaced_code(L_func, &{nm.FUNC_SPEC}{index}, nullptr, L_args, L_nargsf, L_kwnames);",
         *binding,
         f"    if (L_bind < 0) return {release};",
+        *views,
         f"    return {ENTRY}{entry.number}(L_ts, L_func{slots});",
         "}",
     ]
-    params = ", ".join(f"L_p{i}" for i in range(n)) or "nullptr"
+    params = ", ".join("nullptr" if entry.view(i) else f"L_p{i}" for i in range(n)) or "nullptr"
     # (the arguments are owned from the start: a refused frame releases them)
     opening = [signature(entry) + " {", f"    PyObject* L_slots[{max(n, 1)}] = {{{params}}};"]
     return SplitBody(wrapper, opening, f"return {release};", ["    int L_bind = 0;"])
@@ -214,7 +237,7 @@ def method_site(em: UnitEmitter, name: str, nargs: int, is_meth: str, meth: str,
     if unbound:
         code = em.fresh("mc")
         em.emit(f"PyObject* {code} = zrt::method_code({is_meth}, {meth});")
-        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({ts}, {meth}, zrt::newref({obj}){owned})"
+        branches += [f"{code} == {ENTRY_CODE}{e.number}() ? {ENTRY}{e.number}({ts}, {meth}, zrt::newref({obj}){passed(e, args, 1)})"
                      for e in unbound]
     if bound:
         code, func = em.fresh("bc"), em.fresh("bf")
@@ -229,21 +252,61 @@ def method_site(em: UnitEmitter, name: str, nargs: int, is_meth: str, meth: str,
     return " : ".join([*branches, generic])
 
 
-def construct_site(em: UnitEmitter, cls: str, args: list[str], generic: str) -> str | None:
-    """The C++ expression of a call `cls(args)` (positional arguments only, all borrowed)
-    entering a compiled `__init__` of this module directly when `cls` is a class whose
-    instances object.__new__ makes and whose __init__ is that method (runtime/ops.hpp
-    class_init_code: checked at run time, so any callable may be here), else `generic`;
-    None when no compiled `__init__` takes that many arguments."""
+def passed(e: MethodEntry, args: list[str], first: int, nums: list[str | None] | None = None) -> str:
+    """The arguments `args` (borrowed objects; `nums`: the Num locals some of them are
+    read from instead, see construct_views) as entry e's parameters from number `first`
+    on: a new reference, or for a view the caller's Num or a temporary one holding the
+    object (zrt::num_view: it lives until the call's full expression ends)."""
+    out = []
+    for i, a in enumerate(args):
+        num = nums[i] if nums else None
+        if not e.view(first + i):
+            out.append(f", zrt::newref({a})")
+        else:
+            out.append(f", &{num}" if num else f", zrt::num_view(zrt::num_leaf_keep({a}))")
+    return "".join(out)
+
+
+def construct_views(em: UnitEmitter, node: ast.Call) -> list[str | None]:
+    """For each positional argument of a call `C(args)` that may construct: the caller's
+    Num local it names (checked bound, as a read), when every compiled `__init__` the site
+    may enter takes that argument as a view - the site then passes the local itself and
+    boxes it only on the generic path (boxing_first) - else None; [] when no argument is."""
+    entries = em.mod.methods.candidates("__init__", len(node.args) + 1)
+    if not isinstance(node.func, ast.Name) or node.keywords or not entries or em.owned_loads:
+        return []
+    local = [isinstance(a, ast.Name) and em.spec.is_num_local(a.id) and all(e.view(i + 1) for e in entries)
+             for i, a in enumerate(node.args)]
+    if not any(local):
+        return []
+    return [em.spec.num(a) if ok else None for a, ok in zip(node.args, local)]
+
+
+def boxing_first(nums: list[str], lines: list[str], generic: str) -> str:
+    """The generic call `generic` (after the statements `lines` it needs) of a site that
+    holds arguments as Num locals: their objects are made first (kept in the locals, as
+    a read of them does), nullptr with the error when that fails."""
+    boxed = " && ".join(f"zrt::num_local_obj({n})" for n in nums)
+    body = " ".join(line.strip() for line in lines)
+    return f"[&]() -> PyObject* {{ if (!({boxed})) return nullptr; {body} return {generic}; }}()"
+
+
+def construct_site(em: UnitEmitter, cls: str, args: list[str], generic: str,
+                   nums: list[str | None] | None = None) -> str | None:
+    """The C++ expression of a call `cls(args)` (positional arguments only, all borrowed;
+    `nums`: see construct_views) entering a compiled `__init__` of this module directly
+    when `cls` is a class whose instances object.__new__ makes and whose __init__ is that
+    method (runtime/ops.hpp class_init_code: checked at run time, so any callable may be
+    here), else `generic`; None when no compiled `__init__` takes that many arguments."""
     entries = em.mod.methods.candidates("__init__", len(args) + 1)
     if not entries:
         return None
     init, code = em.fresh("if"), em.fresh("ic")
     em.emit(f"PyObject* {init} = nullptr;")
     em.emit(f"PyObject* {code} = zrt::class_init_code({cls}, &{init});")
-    owned = "".join(f", zrt::newref({a})" for a in args)
-    enter = f"[&](PyObject* L_self) {{ return {ENTRY}{{n}}({em.tstate()}, {init}, zrt::newref(L_self){owned}); }}"
-    branches = [f"{code} == {ENTRY_CODE}{e.number}() ? zrt::construct({cls}, {init}, {enter.replace('{n}', str(e.number))})"
+    enter = f"[&](PyObject* L_self) {{ return {ENTRY}{{n}}({em.tstate()}, {init}, zrt::newref(L_self){{args}}); }}"
+    branches = [f"{code} == {ENTRY_CODE}{e.number}() ? zrt::construct({cls}, {init}, "
+                f"{enter.replace('{n}', str(e.number)).replace('{args}', passed(e, args, 1, nums))})"
                 for e in entries]
     return " : ".join([*branches, generic])
 

@@ -175,7 +175,12 @@ class Specialiser:
             t = self.checked(f"zrt::num_len({func.expr}, {arg.expr}, &{site})")
             em.release(func, arg)
             return t
-        a = self.num(node.args[0])
+        arg0 = node.args[0]
+        if isinstance(arg0, ast.Name) and arg0.id in em.views:
+            # the caller's Num: a function other than the builtin gets the object the caller
+            # has (or will have) for it, as the interpreter passes the same object on
+            em.emit(f"if (!zrt::num_local_obj({nm.LOCAL}{nm.ident(arg0.id)})) {em.fail()}")
+        a = self.num(arg0)
         if fname == "abs":
             t = self.checked(f"zrt::num_abs({func.expr}, {a}, &{site})")
         else:

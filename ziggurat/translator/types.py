@@ -104,10 +104,11 @@ def numeric_call(node: ast.AST) -> str | None:
     return None
 
 
-def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool = False) -> FunctionTypes:
+def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool = False,
+                   views: frozenset[str] = frozenset()) -> FunctionTypes:
     """The fast locals of a function or plain generator worth holding as Nums (with a direct
-    entry, every parameter: the entry takes Nums). `is_generator`: a coroutine or async
-    generator, whose locals stay objects."""
+    entry, every parameter: the entry takes Nums; `views`: a method entry's parameters taken
+    as Nums). `is_generator`: a coroutine or async generator, whose locals stay objects."""
     if scope.kind not in ("function", "lambda"):
         return NO_TYPES
     if reads_frame(node):
@@ -169,6 +170,7 @@ def infer_function(node: ast.AST, scope: Scope, is_generator: bool, direct: bool
                         wanted.add(t)
     if direct:
         wanted.update(scope.params)
+    wanted.update(views)
     nums = frozenset(name for name in wanted if scope.access(name) == FAST)
     if scope.uses_super and scope.params:
         nums = nums - {scope.params[0]}  # super() reads the first argument as an object
@@ -227,6 +229,40 @@ def exposed_params(node: ast.AST, params: list[str]) -> tuple[bool, ...]:
             operands.update((id(n.left), id(n.comparators[0])))
     loads = [n for n in own_nodes(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
     return tuple(any(n.id == p and id(n) not in operands for n in loads) for p in params)
+
+
+def numeric_params(node: ast.AST, params: list[str]) -> tuple[bool, ...]:
+    """For each parameter: is it read as a number somewhere (an operand of arithmetic or
+    an ordering, the argument of a numeric builtin or math function) and never rebound or
+    deleted? Such a parameter of a method entry may be a view of the caller's Num
+    (methodcalls.MethodEntry.views): it is only ever read, so the caller's value is the
+    parameter's value for the whole call."""
+    numeric: set[str] = set()
+    stored: set[str] = set()
+    for n in own_nodes(node):
+        if isinstance(n, ast.BinOp) and is_arith(n):
+            numeric.update(x.id for x in (n.left, n.right) if isinstance(x, ast.Name))
+        elif isinstance(n, ast.UnaryOp) and is_arith(n) and isinstance(n.operand, ast.Name):
+            numeric.add(n.operand.id)
+        elif isinstance(n, ast.Compare) and len(n.ops) == 1 and type(n.ops[0]) in ORDER_OPS:
+            numeric.update(x.id for x in (n.left, n.comparators[0]) if isinstance(x, ast.Name))
+        elif isinstance(n, ast.Call) and numeric_call(n) is not None:
+            numeric.update(x.id for x in n.args if isinstance(x, ast.Name))
+        stored.update(_names_bound_by(n))
+    return tuple(p in numeric and p not in stored for p in params)
+
+
+def _names_bound_by(n: ast.AST) -> list[str]:
+    """The names a node binds or deletes in its function's scope (a Name store or delete,
+    `except ... as x`, an import, a nested def or class, a match capture)."""
+    if isinstance(n, ast.Name):
+        return [] if isinstance(n.ctx, ast.Load) else [n.id]
+    if isinstance(n, (ast.ExceptHandler, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [n.name] if n.name else []
+    if isinstance(n, ast.alias):
+        return [n.asname or n.name.split(".")[0]]
+    found = [getattr(n, "name", None), getattr(n, "rest", None)] if type(n).__name__.startswith("Match") else []
+    return [x for x in found if isinstance(x, str)]
 
 
 def is_native_leaf(node: ast.AST, nums: frozenset[str]) -> bool:

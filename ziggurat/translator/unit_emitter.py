@@ -133,6 +133,7 @@ class UnitEmitter:
         self.spec = Specialiser(self, NO_TYPES)
         self.float_runs = FloatRuns(self)
         self.direct: str | None = None  # a module-level function with a direct entry: its name
+        self.views: dict[str, int] = {}  # parameters that are the caller's Nums: their index
         self.type_param_saved: list[Scope] = []  # scopes around open annotation scopes
 
     # -- values that outlive one statement ------------------------------------------------
@@ -1848,7 +1849,10 @@ class UnitEmitter:
             result = self.call(f"PyObject_Call({func.expr}, {args.expr}, {kw.expr})")
             self.release(func, args, kw)
             return result
-        vals = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
+        # `C(i)` entering an __init__ that takes i as a view of this Num local: not boxed
+        views = [] if frame_sensitive else methodcalls.construct_views(self, node)
+        vals = [Val(f"{v}.o") if v else self.expr(a) for a, v in zip(node.args, views or [None] * len(node.args))]
+        vals += [self.expr(k.value) for k in node.keywords]
         nargs = len(node.args)
         if frame_sensitive:
             arr = self.fresh("a")
@@ -1865,11 +1869,15 @@ class UnitEmitter:
         local = (isinstance(node.func, ast.Name) and self.access(node.func.id) == FAST
                  and not self.spec.is_num_local(node.func.id) and not node.keywords)
         kwnames = self.mod.const(tuple(k.arg for k in node.keywords)) if node.keywords else "nullptr"
+        mark = len(self.lines)
         generic = self.generic_call_expr(func.expr, vals, nargs, kwnames, local)
+        if any(views):
+            generic = methodcalls.boxing_first([v for v in views if v], self.lines[mark:], generic)
+            del self.lines[mark:]
         # `C(args)`: a compiled __init__ of the module entered directly (methodcalls.py)
         site = None
         if isinstance(node.func, ast.Name) and not node.keywords:
-            site = methodcalls.construct_site(self, func.expr, [v.expr for v in vals], generic)
+            site = methodcalls.construct_site(self, func.expr, [v.expr for v in vals], generic, views)
         result = self.call(site or generic)
         self.release(func, *vals)
         return result
@@ -2136,6 +2144,8 @@ class UnitEmitter:
         for name in self.unit.function_locals():
             if self.unit.access(name) == CELL:
                 out.append(f"zrt::Ref {nm.CELL}{nm.ident(name)}(PyCell_New(nullptr));")
+            elif name in self.views:  # the caller's Num (methodcalls.views_of)
+                out.append(f"zrt::Num& {nm.LOCAL}{nm.ident(name)} = *L_p{self.views[name]};")
             elif self.spec.types.is_num(name):
                 out.append(f"zrt::Num {nm.LOCAL}{nm.ident(name)};")
             else:
@@ -2156,9 +2166,13 @@ class UnitEmitter:
         # a module-level function callers may call directly (types.direct_functions)
         self.direct = (scope.name if scope.kind == "function" and scope.parent is self.scopes.root
                        and isinstance(node, ast.FunctionDef) and scope.name in self.mod.direct else None)
+        # a method's parameters its entry takes as views of the caller's Nums
+        entry = self.mod.methods.by_node.get(id(node)) if not self.gen else None
+        self.views = {p: i for i, p in enumerate(params) if entry and entry.view(i)}
         # 4. infer types (what the specialised tier keeps native in this function)
         # (a plain generator keeps its Num locals in its heap frame: GenObject::nums)
-        self.spec = Specialiser(self, infer_function(node, scope, self.gen not in (None, "generator"), self.direct is not None),
+        self.spec = Specialiser(self, infer_function(node, scope, self.gen not in (None, "generator"), self.direct is not None,
+                                                     frozenset(self.views)),
                                 certainly_bound_reads(node))
         self.float_runs = FloatRuns(self)
         body_stmts: list[ast.stmt] = []
@@ -2226,8 +2240,7 @@ class UnitEmitter:
             return
         if not self.gen:
             # a method's body callers may enter with its arguments bound (methodcalls.py)
-            entry = self.mod.methods.by_node.get(id(node)) if plain else None
-            split = methodcalls.split_body(entry, index, binding) if entry else None
+            split = methodcalls.split_body(entry, index, binding) if entry and plain else None
             head = [
                 *self.ts_entry(index),
                 *(split.wrapper + split.opening if split else [
@@ -2244,6 +2257,8 @@ class UnitEmitter:
             head += ["    " + d for d in self.top_decls]
             head += split.binding if split else binding
             for i, p in enumerate(params):
+                if p in self.views:
+                    continue  # (declared as the caller's Num)
                 if scope.access(p) == CELL:
                     head.append(f"    if (L_slots[{i}]) {{ zrt::store_cell({nm.CELL}{nm.ident(p)}.p, L_slots[{i}]); }}")
                 elif self.spec.types.is_num(p):
