@@ -10,7 +10,7 @@
 // a collection), so the objects' types cannot change in between: one check per object at
 // the run's entry says where each of its attributes is.
 //
-// How: slot_run_guard(obj, cache, names) gives the offsets of `names` in obj when obj's type
+// How: slot_run_guard(obj, cache, table, names) gives the offsets of `names` in obj when obj's type
 // reads and writes every one of them through PyObject_GenericGetAttr/SetAttr as a plain
 // object slot (a member descriptor or a slots class's accessor of ours: attrcache.hpp's
 // member_slot), remembered per run under the type's version tag; nullptr otherwise, and
@@ -34,14 +34,16 @@ struct SlotRunCache {
 
 #ifdef ZRT_ATTR_CACHE
 // (out of line: once per type version, the check below inlined into every run)
-static inline __attribute__((noinline)) bool slot_run_fill(PyTypeObject* tp, SlotRunCache* c, PyObject* const* names, int n) {
+static inline __attribute__((noinline)) bool slot_run_fill(PyTypeObject* tp, SlotRunCache* c, PyObject* const* table,
+                                                           const unsigned short* names, int n) {
     if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || tp->tp_getattro != PyObject_GenericGetAttr ||
         tp->tp_setattro != PyObject_GenericSetAttr || n > SLOT_RUN_MAX)
         return false;
     Py_ssize_t off[SLOT_RUN_MAX];
     for (int i = 0; i < n; i++) {
-        if (!PyUnicode_CheckExact(names[i])) return false;
-        off[i] = member_slot(_PyType_Lookup(tp, names[i]));  // (str keys: runs no code)
+        PyObject* name = table[names[i]];
+        if (!PyUnicode_CheckExact(name)) return false;
+        off[i] = member_slot(_PyType_Lookup(tp, name));  // (str keys: runs no code)
         if (off[i] <= 0) return false;
     }
     if (!type_version_valid(tp)) return false;  // (_PyType_Lookup assigns the tag it can)
@@ -51,15 +53,18 @@ static inline __attribute__((noinline)) bool slot_run_fill(PyTypeObject* tp, Slo
 }
 #endif
 
-// The offsets of `names` (n of them) in obj, or nullptr: see above.
-static inline __attribute__((always_inline)) const Py_ssize_t* slot_run_guard(PyObject* obj, SlotRunCache* c, PyObject* const* names, int n) {
+// The offsets of the n attribute names table[names[0..n)] in obj, or nullptr: see above. (The
+// names by their index in the module's table: a static array of indices costs nothing per
+// run, an array of the names themselves was filled at every entry, ~9 instructions.)
+static inline __attribute__((always_inline)) const Py_ssize_t* slot_run_guard(PyObject* obj, SlotRunCache* c, PyObject* const* table,
+                                                                              const unsigned short* names, int n) {
 #ifdef ZRT_ATTR_CACHE
     if (!obj) return nullptr;
     PyTypeObject* tp = Py_TYPE(obj);
     if (c->version && tp->tp_version_tag == c->version && type_version_valid(tp)) return c->off;
-    return slot_run_fill(tp, c, names, n) ? c->off : nullptr;
+    return slot_run_fill(tp, c, table, names, n) ? c->off : nullptr;
 #else
-    (void)obj, (void)c, (void)names, (void)n;
+    (void)obj, (void)c, (void)table, (void)names, (void)n;
     return nullptr;
 #endif
 }

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 from typing import Callable
 
+from . import names as nm
 from .check import own_nodes
 
 # attributes of one object in one run the runtime takes (zrt::SLOT_RUN_MAX)
@@ -123,12 +124,19 @@ def slot_guard(unit: ast.AST, run: list[ast.stmt], tag: str, base: Callable[[str
     guards: dict[str, str] = {}
     for i, (obj, seen) in enumerate(attrs.items()):
         g = f"{tag}_g{i}"
-        emit(f"PyObject* const {g}n[] = {{{', '.join(ident(a) for a in seen)}}};")
+        emit(f"static const unsigned short {g}n[] = {{{', '.join(_name_index(ident(a)) for a in seen)}}};")
         emit(f"static zrt::SlotRunCache {g}c;")
-        emit(f"const Py_ssize_t* {g} = zrt::slot_run_guard({base(obj)}, &{g}c, {g}n, {len(seen)});")
+        emit(f"const Py_ssize_t* {g} = zrt::slot_run_guard({base(obj)}, &{g}c, {nm.NAME_ARRAY}, {g}n, {len(seen)});")
         guards[obj] = g
     index = {}
     for n in nodes:
         assert isinstance(n.value, ast.Name)
         index[id(n)] = (guards[n.value.id], attrs[n.value.id].index(n.attr))
     return SlotGuard(guards, index)
+
+
+def _name_index(ident: str) -> str:
+    """The index in the module's name table of an identifier's expression (`N[11]` -> 11)."""
+    prefix = nm.NAME_ARRAY + "["
+    assert ident.startswith(prefix) and ident.endswith("]"), ident
+    return ident[len(prefix):-1]
