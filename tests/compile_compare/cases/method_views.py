@@ -36,6 +36,12 @@ class Rebinds:
         self.after = k
 
 
+class Pair:
+    def __init__(self, a, b):
+        self.s = a + b
+        self.b = b
+
+
 class Scaled:
     __slots__ = ("x",)
 
@@ -148,3 +154,12 @@ def test_method_sites():
     except TypeError as e:
         print(e)
     print(total)
+
+
+def test_two_arguments_and_other_callees():
+    for i in range(3):
+        for j in range(1000, 1002):
+            p = Pair(i, j)
+            print(p.s, p.b is j, complex(i, j), divmod(j, i + 1), max(i, j))
+            r = Rebinds(i, j)
+            print(r.before, r.after, i, j)
