@@ -540,26 +540,15 @@ ZRT_SITE_INLINE PyObject* instance_dict_hint_hit(PyObject* obj, PyObject* name, 
 }
 #endif
 
-// obj.name (new reference), like PyObject_GetAttr. The site's own type with the attribute
-// in the values array or (no values array) at the remembered place in the instance dict.
-ZRT_SITE_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
+// The site's other hits, out of line but before the whole cache: one of the site's earlier
+// types, a class attribute. In the site itself they were most of its code - clang's
+// optimiser and code generator spent ~30% of chaos's compile on getattr sites (143 of them).
+ZRT_SLOW_PATH PyObject* getattr_cached_other(PyObject* obj, PyObject* name, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
-    PyTypeObject* tp = Py_TYPE(obj);
-    if (c->slot == 0 && c->version && tp->tp_version_tag == c->version && type_version_valid(tp)) {
-        PyObject** values = instance_values(obj);
-        if (values) {
-            if (c->index >= 0) {
-                PyObject* v = values[c->index];
-                if (v) return Py_NewRef(v);
-            }
-        } else if (PyObject* v = instance_dict_hint_hit(obj, name, c->hint)) {
-            return Py_NewRef(v);
-        }
-    }
     // One of the site's earlier types (richards' Task methods see four subclasses, deltablue's
-    // Constraint methods four): out of line, each such hit paid ~30-45 instructions of call,
-    // prologue and the same checks (richards 215.5 M -> 193.5 M instructions per iteration
-    // with the loads, stores and method lookups below all in the site).
+    // Constraint methods four): through the whole slow path each such hit paid ~30-45
+    // instructions of call, prologue and the same checks (richards 215.5 M -> 193.5 M
+    // instructions per iteration with them in the site).
     if (c->next_other) {
         if (PyObject** at = other_values_slot(c, obj)) {
             if (PyObject* v = *at) return Py_NewRef(v);
@@ -576,6 +565,26 @@ ZRT_SITE_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCach
     }
 #endif
     return getattr_cached_slow(obj, name, c);
+}
+
+// obj.name (new reference), like PyObject_GetAttr. The site's own type with the attribute
+// in the values array or (no values array) at the remembered place in the instance dict.
+ZRT_SITE_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
+#ifdef ZRT_ATTR_CACHE
+    PyTypeObject* tp = Py_TYPE(obj);
+    if (c->slot == 0 && c->version && tp->tp_version_tag == c->version && type_version_valid(tp)) {
+        PyObject** values = instance_values(obj);
+        if (values) {
+            if (c->index >= 0) {
+                PyObject* v = values[c->index];
+                if (v) return Py_NewRef(v);
+            }
+        } else if (PyObject* v = instance_dict_hint_hit(obj, name, c->hint)) {
+            return Py_NewRef(v);
+        }
+    }
+#endif
+    return getattr_cached_other(obj, name, c);
 }
 
 // obj.name = value, like PyObject_SetAttr. Replacing an attribute in the values array, or
