@@ -256,12 +256,46 @@ ZRT_INLINE bool two_small_ints(PyObject* a, PyObject* b, long* x, long* y) {
 }
 #endif
 
+// An exact int's value read from its digits when it has at most three (30-bit digits) and
+// fits in int64 (the third digit below 8: |v| < 2**63), else false. go's zobrist hashes
+// are random ints below 2**63, three digits mostly: PyLong_AsLongLongAndOverflow cost ~65
+// instructions for each operand of each `^=`.
+ZRT_INLINE bool int64_digits(PyObject* v, long long* out) {
+#if ZRT_LIMITED || PYLONG_BITS_IN_DIGIT != 30
+    (void)v;
+    (void)out;
+    return false;
+#else
+#if PY_VERSION_HEX >= 0x030C0000
+    uintptr_t tag = ((PyLongObject*)v)->long_value.lv_tag;  // digits << 3 | flags | sign
+    size_t n = tag >> 3;
+    bool negative = (tag & 3) == 2;
+    const digit* d = ((PyLongObject*)v)->long_value.ob_digit;
+#else
+    Py_ssize_t size = Py_SIZE(v);
+    size_t n = size < 0 ? (size_t)-size : (size_t)size;
+    bool negative = size < 0;
+    const digit* d = ((PyLongObject*)v)->ob_digit;
+#endif
+    if (n > 3 || (n == 3 && d[2] >= 8)) return false;
+    unsigned long long m = n ? d[0] : 0;
+    if (n >= 2) m |= (unsigned long long)d[1] << 30;
+    if (n == 3) m |= (unsigned long long)d[2] << 60;
+    *out = negative ? -(long long)m : (long long)m;
+    return true;
+#endif
+}
+
+ZRT_INLINE bool int64_value(PyObject* v, long long* out) {
+    if (int64_digits(v, out)) return true;
+    int over = 0;  // (an exact int converts without an error)
+    *out = PyLong_AsLongLongAndOverflow(v, &over);
+    return !over;
+}
+
 ZRT_INLINE bool two_int64s(PyObject* a, PyObject* b, long long* x, long long* y) {
     if (!PyLong_CheckExact(a) || !PyLong_CheckExact(b)) return false;
-    int over_a = 0, over_b = 0;  // (an exact int converts without an error)
-    *x = PyLong_AsLongLongAndOverflow(a, &over_a);
-    *y = PyLong_AsLongLongAndOverflow(b, &over_b);
-    return !over_a && !over_b;
+    return int64_value(a, x) && int64_value(b, y);
 }
 
 // `a op b` (inplace: `a op= b`) through the C API
