@@ -114,9 +114,13 @@ def test_construct_sites() -> None:
     assert len(construct_targets("def f(a):\n    return P(a, 2)\n")) == 1
     assert len(construct_targets("def f(a):\n    C = P\n    return C(a, 2)\n")) == 1
     assert len(construct_targets("def f(g):\n    return g(1, 2)\n")) == 1  # any callable: checked at run time
+    # a builtin the module rebinds may be a class
+    assert len(construct_targets("divmod = P\ndef f(a):\n    return divmod(a, 2)\n")) == 1
     for body in ("def f(a):\n    return P(a, y=2)\n",   # keywords
                  "def f(a):\n    return P(a)\n",        # no compiled __init__ takes 2
                  "def f(a):\n    return Q(a)\n",        # keyword-only parameters: no entry
                  "def f(a):\n    return P(*a)\n",       # starred
-                 "def f(m, a):\n    return m.P(a, 2)\n"):  # an attribute: a method call site
+                 "def f(m, a):\n    return m.P(a, 2)\n",  # an attribute: a method call site
+                 "def f(a):\n    return divmod(a, 2)\n",  # a builtin the module never binds
+                 "def g(a, b): pass\ndef f(a):\n    return g(a, 2)\n"):  # a function, by its only binding
         assert not construct_targets(body), body

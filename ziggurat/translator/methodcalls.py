@@ -28,12 +28,14 @@ method_code..., runtime/attrcache.hpp dunder_method), the bodies (unit_emitter.e
 from __future__ import annotations
 
 import ast
+import builtins
+import functools
 from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
 
 from .check import own_nodes
-from .scopes import FAST, Scope, ScopeTree
+from .scopes import FAST, GLOBAL, NAME, Scope, ScopeTree
 from .types import ARITH_OPS, numeric_params, reads_frame
 
 if TYPE_CHECKING:
@@ -289,6 +291,44 @@ def boxing_first(nums: list[str], lines: list[str], generic: str) -> str:
     boxed = " && ".join(f"zrt::num_local_obj({n})" for n in nums)
     body = " ".join(line.strip() for line in lines)
     return f"[&]() -> PyObject* {{ if (!({boxed})) return nullptr; {body} return {generic}; }}()"
+
+
+@functools.lru_cache(maxsize=4)  # one scan per module (emitted unit after unit)
+def _global_bindings(module: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
+    """Names the module binds only by undecorated top-level `def` statements, and every name the
+    file binds anywhere, by any statement, import, `global` declaration, capture or pattern
+    (over-counting only costs a construct site a name could have skipped)."""
+    defs = {n.name for n in getattr(module, "body", [])
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.decorator_list}
+    other: set[str] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            other.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            other.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            other.update(node.names)
+        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.name not in defs:
+                other.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            other.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            other.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            other.add(node.rest)
+    return frozenset(defs - other), frozenset(other)
+
+
+def never_constructs(em: UnitEmitter, name: str) -> bool:
+    """Whether a call of the global `name` is unlikely to construct anything: a builtin the
+    file never binds, or a function bound only by an undecorated top-level `def`.
+    Such sites skip construct_site's test (a type check and a code comparison per call);
+    whatever the name holds at run time, the generic call stays correct."""
+    if em.access(name) not in (GLOBAL, NAME):
+        return False
+    defs, other = _global_bindings(em.scopes.root.node)
+    return name in defs or (name not in other and name in vars(builtins))
 
 
 def construct_site(em: UnitEmitter, cls: str, args: list[str], generic: str,

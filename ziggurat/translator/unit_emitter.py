@@ -1876,7 +1876,7 @@ class UnitEmitter:
             del self.lines[mark:]
         # `C(args)`: a compiled __init__ of the module entered directly (methodcalls.py)
         site = None
-        if isinstance(node.func, ast.Name) and not node.keywords:
+        if isinstance(node.func, ast.Name) and not node.keywords and not methodcalls.never_constructs(self, node.func.id):
             site = methodcalls.construct_site(self, func.expr, [v.expr for v in vals], generic, views)
         result = self.call(site or generic)
         self.release(func, *vals)
