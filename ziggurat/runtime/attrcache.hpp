@@ -628,12 +628,20 @@ ZRT_SLOW_PATH PyObject* getattr_cached_other(PyObject* obj, PyObject* name, Attr
     return getattr_cached_slow(obj, name, c);
 }
 
+#ifdef ZRT_ATTR_CACHE
+// The site's cache is for obj's very type, as an instance attribute (not a slot, module or
+// class-attribute site): the values-array index or the instance-dict hint applies.
+ZRT_SITE_INLINE bool own_type_site_hit(const AttrCache* c, PyObject* obj) {
+    PyTypeObject* tp = Py_TYPE(obj);
+    return c->slot == 0 && c->version && tp->tp_version_tag == c->version && type_version_valid(tp);
+}
+#endif
+
 // obj.name (new reference), like PyObject_GetAttr. The site's own type with the attribute
 // in the values array or (no values array) at the remembered place in the instance dict.
 ZRT_SITE_INLINE PyObject* getattr_cached(PyObject* obj, PyObject* name, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
-    PyTypeObject* tp = Py_TYPE(obj);
-    if (c->slot == 0 && c->version && tp->tp_version_tag == c->version && type_version_valid(tp)) {
+    if (own_type_site_hit(c, obj)) {
         PyObject** values = instance_values(obj);
         if (values) {
             if (c->index >= 0) {
@@ -690,7 +698,7 @@ ZRT_SLOW_PATH int setattr_cached_slow(PyObject* obj, PyObject* name, PyObject* v
             PyObject* d = instance_dict(obj);
             if (d && PyDict_CheckExact(d)) {
                 if (!dict_versions) dict_versions = find_dict_versions();
-                if (Py_TYPE(d) == &PyDict_Type) instance_dict_rehint(d, name, &c->hint);
+                instance_dict_rehint(d, name, &c->hint);
                 if (instance_dict_hint_store(obj, name, value, c->hint)) return 0;
                 return PyDict_SetItem(d, name, value);
             }
@@ -707,8 +715,7 @@ ZRT_SLOW_PATH int setattr_cached_slow(PyObject* obj, PyObject* name, PyObject* v
 
 ZRT_SITE_INLINE int setattr_cached(PyObject* obj, PyObject* name, PyObject* value, AttrCache* c) {
 #ifdef ZRT_ATTR_CACHE
-    PyTypeObject* tp = Py_TYPE(obj);
-    if (c->slot == 0 && c->version && tp->tp_version_tag == c->version && type_version_valid(tp)) {
+    if (own_type_site_hit(c, obj)) {
         PyObject** values = instance_values(obj);
         if (!values) {
             if (instance_dict_hint_store(obj, name, value, c->hint)) return 0;

@@ -351,14 +351,23 @@ def construct_site(em: UnitEmitter, cls: str, args: list[str], generic: str,
     return " : ".join([*branches, generic])
 
 
-def _dunder_parts(em: UnitEmitter, node: ast.BinOp, left: str, right: str,
-                  generic: str) -> tuple[list[str], str] | None:
-    """The statements and the expression of binop_site (see there)."""
+def _dunder_entries(em: UnitEmitter, node: ast.BinOp) -> tuple[tuple[str, str], list[MethodEntry]] | None:
+    """The operator's (C operator, dunder name) and the compiled methods of that name taking
+    two parameters; None when there are none."""
     found = DUNDER_BINOPS.get(type(node.op))
     entries = em.mod.methods.candidates(found[1], 2) if found else []
     if not found or not entries:
         return None
-    op = found[0]
+    return found, entries
+
+
+def _dunder_parts(em: UnitEmitter, node: ast.BinOp, left: str, right: str,
+                  generic: str) -> tuple[list[str], str] | None:
+    """The statements and the expression of binop_site (see there)."""
+    dunders = _dunder_entries(em, node)
+    if dunders is None:
+        return None
+    (op, _), entries = dunders
     fn, code = em.fresh("df"), em.fresh("dc")
     lines = [f"zrt::Ref {fn}(zrt::dunder_method({left}, {right}, {op}, &{em.mod.method_cache()}));",
              f"PyObject* {code} = zrt::dunder_code({fn}.p);"]
@@ -389,12 +398,12 @@ def num_binop_site(em: UnitEmitter, node: ast.BinOp, a: str, b: str, generic: st
     with a compiled __sub__ paid the whole site at every operation, raytrace +2%), with `b`'s
     object (boxed if it is a native number without a box): zrt::num_dunder_binop, one
     out-of-line copy for every such site, given the site's candidates in a table."""
-    found = DUNDER_BINOPS.get(type(node.op))
     if isinstance(node.left, ast.Constant) or em.spec.numeric_ish(node.left):
         return None  # a likely number on the left (chaos' float locals): not worth the code
-    entries = em.mod.methods.candidates(found[1], 2) if found else []
-    if not found or not entries:
+    dunders = _dunder_entries(em, node)
+    if dunders is None:
         return None
+    found, entries = dunders
     table = em.fresh("de")
     pairs = ", ".join(f"{{{ENTRY_CODE}{e.number}, {ENTRY}{e.number}}}" for e in entries)
     em.emit(f"static const zrt::DunderEntry {table}[] = {{{pairs}}};")
