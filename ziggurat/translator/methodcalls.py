@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from .check import own_nodes
 from .scopes import FAST, GLOBAL, NAME, Scope, ScopeTree
-from .types import ARITH_OPS, numeric_params, reads_frame
+from .types import ARITH_OPS, names_bound_by, numeric_params, reads_frame
 
 if TYPE_CHECKING:
     from .unit_emitter import UnitEmitter
@@ -302,21 +302,10 @@ def _global_bindings(module: ast.AST) -> tuple[frozenset[str], frozenset[str]]:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.decorator_list}
     other: set[str] = set()
     for node in ast.walk(module):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            other.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            other.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
             other.update(node.names)
-        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.name not in defs:
-                other.add(node.name)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            other.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            other.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            other.add(node.rest)
+        elif not (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in defs):
+            other.update(names_bound_by(node))
     return frozenset(defs - other), frozenset(other)
 
 

@@ -248,11 +248,11 @@ def numeric_params(node: ast.AST, params: list[str]) -> tuple[bool, ...]:
             numeric.update(x.id for x in (n.left, n.comparators[0]) if isinstance(x, ast.Name))
         elif isinstance(n, ast.Call) and numeric_call(n) is not None:
             numeric.update(x.id for x in n.args if isinstance(x, ast.Name))
-        stored.update(_names_bound_by(n))
+        stored.update(names_bound_by(n))
     return tuple(p in numeric and p not in stored for p in params)
 
 
-def _names_bound_by(n: ast.AST) -> list[str]:
+def names_bound_by(n: ast.AST) -> list[str]:
     """The names a node binds or deletes in its function's scope (a Name store or delete,
     `except ... as x`, an import, a nested def or class, a match capture)."""
     if isinstance(n, ast.Name):
