@@ -1849,8 +1849,11 @@ class UnitEmitter:
             result = self.call(f"PyObject_Call({func.expr}, {args.expr}, {kw.expr})")
             self.release(func, args, kw)
             return result
-        # `C(i)` entering an __init__ that takes i as a view of this Num local: not boxed
-        views = [] if frame_sensitive else methodcalls.construct_views(self, node)
+        # `C(args)` may enter a compiled __init__ (methodcalls.construct_site), taking `C(i)`'s
+        # `i` as a view of this Num local: not boxed
+        constructs = (isinstance(node.func, ast.Name) and not node.keywords and not frame_sensitive
+                      and not methodcalls.never_constructs(self, node.func.id))
+        views = methodcalls.construct_views(self, node) if constructs else []
         vals = [Val(f"{v}.o") if v else self.expr(a) for a, v in zip(node.args, views or [None] * len(node.args))]
         vals += [self.expr(k.value) for k in node.keywords]
         nargs = len(node.args)
@@ -1876,7 +1879,7 @@ class UnitEmitter:
             del self.lines[mark:]
         # `C(args)`: a compiled __init__ of the module entered directly (methodcalls.py)
         site = None
-        if isinstance(node.func, ast.Name) and not node.keywords and not methodcalls.never_constructs(self, node.func.id):
+        if constructs:
             site = methodcalls.construct_site(self, func.expr, [v.expr for v in vals], generic, views)
         result = self.call(site or generic)
         self.release(func, *vals)
